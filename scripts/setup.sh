@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Installs what building and testing smtp-playground needs, on a machine that has never
+# seen the project. Idempotent: with everything present it only checks, in seconds.
+#
+#   scripts/setup.sh build   # what `make play` needs: wasm32 std, wasm-bindgen, trunk, wasm-opt
+#   scripts/setup.sh test    # all of the above, plus Chromium, ChromeDriver and the interop peers
+#
+# How the wasm32 standard library is obtained (see ../shared/TOOLCHAIN.md):
+#   1. `rustup target add wasm32-unknown-unknown`, under a timeout (it can hang offline);
+#   2. otherwise Debian's rustc-web/cargo-web/rust-web-src/lld, which rebuild std with
+#      -Z build-std. The choice is written to .tools/wasm-mode and applied only to wasm
+#      builds by scripts/wasm-env.sh; native builds keep using rustup's toolchain.
+# Set SMTP_PLAYGROUND_WASM=debian to force the fallback (used to test it).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROFILE=${1:-test}
+TOOLS="$ROOT/.tools"
+mkdir -p "$TOOLS"
+START=$SECONDS
+
+step() { printf '\n\033[1m[setup %3ds] %s\033[0m\n' $((SECONDS - START)) "$*"; }
+note() { printf '  %s\n' "$*"; }
+die() { printf '\033[31msetup: %s\033[0m\n' "$*" >&2; exit 1; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# Debian packages are installed in one apt transaction, with `apt-get update` only when needed.
+APT_UPDATED=0
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && { note "present: $*"; return 0; }
+  note "installing with apt: ${missing[*]}"
+  if [ $APT_UPDATED -eq 0 ]; then
+    $SUDO apt-get update -q >/dev/null || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+# The version of a crate pinned with `=` in Cargo.toml.
+pinned() { sed -n "s/^$1 = \"=\\([0-9.]*\\)\".*/\\1/p" "$ROOT/Cargo.toml" | head -n 1; }
+
+step "Checking the base tools"
+command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
+command -v rustup >/dev/null || die "rustup not found: the native toolchain is expected to come from rustup"
+command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
+command -v npm >/dev/null || die "npm not found"
+note "$(cargo --version), node $(node --version)"
+
+step "wasm32 standard library"
+MODE=""
+if [ "${SMTP_PLAYGROUND_WASM:-}" = "debian" ]; then
+  note "SMTP_PLAYGROUND_WASM=debian: using the Debian fallback"
+elif rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  MODE=rustup
+  note "rustup already has wasm32-unknown-unknown"
+else
+  note "trying: rustup target add wasm32-unknown-unknown (20 s limit)"
+  if timeout 20 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 \
+     && rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    MODE=rustup
+    note "installed with rustup"
+  else
+    note "rustup could not install it in time; falling back to Debian's Rust"
+  fi
+fi
+if [ -z "$MODE" ]; then
+  MODE=debian
+  apt_install rustc-web cargo-web rust-web-src rust-web-clippy lld-22
+  [ -x /usr/bin/rust-lld ] || die "/usr/bin/rust-lld missing after installing lld-22"
+  [ -d /usr/lib/rustlib/src/rust/library ] || die "Rust std sources missing after installing rust-web-src"
+  mkdir -p "$TOOLS/debian-cargo"
+  ln -sf /usr/bin/cargo "$TOOLS/debian-cargo/cargo"
+  note "$(/usr/bin/rustc --version) will build std for wasm32 itself (-Z build-std)"
+fi
+echo "$MODE" > "$TOOLS/wasm-mode"
+
+step "wasm-bindgen CLI"
+WB=$(pinned wasm-bindgen)
+[ -n "$WB" ] || die "Cargo.toml does not pin wasm-bindgen with ="
+if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $WB" ]; then
+  note "wasm-bindgen $WB present"
+else
+  note "cargo install wasm-bindgen-cli $WB (a few minutes)"
+  cargo install -q wasm-bindgen-cli --version "$WB" --force || die "could not install wasm-bindgen-cli $WB"
+fi
+
+step "trunk"
+TRUNK=0.22.1
+if trunk --version 2>/dev/null | grep -q "trunk $TRUNK"; then
+  note "trunk $TRUNK present"
+elif rustup toolchain list | grep -q '^nightly'; then
+  # trunk 0.22 needs a newer rustc than stable 1.95 on these machines.
+  note "cargo +nightly install trunk $TRUNK (several minutes)"
+  cargo +nightly install -q trunk --version "$TRUNK" --locked || die "could not install trunk"
+else
+  note "cargo install trunk $TRUNK (several minutes)"
+  cargo install -q trunk --version "$TRUNK" --locked || die "could not install trunk (it may need a newer rustc: rustup toolchain install nightly)"
+fi
+
+step "npm packages (wasm-opt from binaryen, playwright-core)"
+LOCK_SUM=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
+if [ -d "$ROOT/node_modules" ] && [ "$(cat "$TOOLS/npm-lock.sha256" 2>/dev/null)" = "$LOCK_SUM" ]; then
+  note "node_modules matches package-lock.json"
+else
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+  echo "$LOCK_SUM" > "$TOOLS/npm-lock.sha256"
+fi
+"$ROOT/node_modules/.bin/wasm-opt" --version >/dev/null || die "wasm-opt from binaryen does not run"
+
+if [ "$PROFILE" = "test" ]; then
+  step "Chromium and ChromeDriver for the browser tests"
+  apt_install chromium chromium-driver
+  note "$(chromium --version 2>/dev/null | head -n 1); $(chromedriver --version 2>/dev/null | head -n 1)"
+fi
+
+step "Done in $((SECONDS - START)) s (wasm32 std via $MODE)"

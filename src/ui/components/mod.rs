@@ -1,0 +1,3 @@
+pub mod app;
+pub mod reply_meaning;
+pub mod transcript;

@@ -1,0 +1,10 @@
+//! The browser player (wasm32 only). It renders what the core produced and
+//! computes no protocol logic of its own.
+
+mod components;
+mod state;
+
+/// Mounts the player on the page's `<body>`.
+pub fn start() {
+    yew::Renderer::<components::app::App>::new().render();
+}
