@@ -72,11 +72,12 @@ else
 fi
 if [ -z "$MODE" ]; then
   MODE=debian
-  apt_install rustc-web cargo-web rust-web-src rust-web-clippy lld-22
+  apt_install rustc-web cargo-web rust-web-src rust-web-llvm rust-web-clippy lld-22
   [ -x /usr/bin/rust-lld ] || die "/usr/bin/rust-lld missing after installing lld-22"
   [ -d /usr/lib/rustlib/src/rust/library ] || die "Rust std sources missing after installing rust-web-src"
   mkdir -p "$TOOLS/debian-cargo"
-  ln -sf /usr/bin/cargo "$TOOLS/debian-cargo/cargo"
+  # Debian's cargo and clippy, put first on PATH for wasm builds only (scripts/wasm-env.sh).
+  for tool in cargo cargo-clippy clippy-driver; do ln -sf "/usr/bin/$tool" "$TOOLS/debian-cargo/$tool"; done
   note "$(/usr/bin/rustc --version) will build std for wasm32 itself (-Z build-std)"
 fi
 echo "$MODE" > "$TOOLS/wasm-mode"

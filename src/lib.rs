@@ -9,6 +9,7 @@
 pub mod engine;
 pub mod proto;
 pub mod scenario;
+pub mod sim;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -5,7 +5,9 @@
 
 pub mod command;
 pub mod data;
+pub mod enhanced;
 pub mod reply;
 
 pub use command::Command;
+pub use enhanced::{EnhancedStatusCode, StatusClass};
 pub use reply::{Reply, ReplyCode};
