@@ -119,6 +119,31 @@ if [ "$PROFILE" = "test" ]; then
   step "Chromium and ChromeDriver for the browser tests"
   apt_install chromium chromium-driver
   note "$(chromium --version 2>/dev/null | head -n 1); $(chromedriver --version 2>/dev/null | head -n 1)"
+
+  step "Python peers (aiosmtpd, dkimpy, pyspf) in .venv"
+  command -v python3 >/dev/null || die "python3 not found"
+  REQ="$ROOT/tests/interop/requirements.txt"
+  REQ_SUM=$(sha256sum "$REQ" | cut -d' ' -f1)
+  if [ -x "$ROOT/.venv/bin/python" ] && [ "$(cat "$TOOLS/venv-req.sha256" 2>/dev/null)" = "$REQ_SUM" ]; then
+    note ".venv matches tests/interop/requirements.txt"
+  else
+    python3 -m venv "$ROOT/.venv" || die "python3 -m venv failed"
+    "$ROOT/.venv/bin/pip" install -q --disable-pip-version-check -r "$REQ" || die "pip install failed"
+    echo "$REQ_SUM" > "$TOOLS/venv-req.sha256"
+  fi
+  note "$("$ROOT/.venv/bin/python" --version)"
+
+  step "OpenSPF RFC 7208 test suite (from the pyspf 2.0.14 source distribution)"
+  SUITE="$TOOLS/pyspf-2.0.14/test/rfc7208-tests.yml"
+  if [ -f "$SUITE" ]; then
+    note "present: ${SUITE#"$ROOT"/}"
+  else
+    "$ROOT/.venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: -d "$TOOLS" pyspf==2.0.14 \
+      || die "could not download the pyspf source distribution"
+    tar -xzf "$TOOLS/pyspf-2.0.14.tar.gz" -C "$TOOLS" pyspf-2.0.14/test || die "could not unpack pyspf"
+    [ -f "$SUITE" ] || die "rfc7208-tests.yml missing from the pyspf source distribution"
+    note "fetched ${SUITE#"$ROOT"/}"
+  fi
 fi
 
 step "Done in $((SECONDS - START)) s (wasm32 std via $MODE)"
