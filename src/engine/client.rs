@@ -1,65 +1,197 @@
-//! The sending side of an SMTP session (RFC 5321 §3.3, §4.1.1).
+//! The sending side of an SMTP session (RFC 5321 §3.3, §4.1.1), sans-IO: replies go in
+//! with [`ClientSession::handle_input`], commands and data come out of
+//! [`ClientSession::poll_transmit`].
+//!
+//! It delivers one transaction the way a careful client does: EHLO, falling back to
+//! HELO on 500/502; STARTTLS when offered or required (RFC 3207); AUTH PLAIN or LOGIN
+//! (RFC 4954); SIZE, BODY, SMTPUTF8 and DSN parameters only when the server advertised
+//! them; PIPELINING of MAIL, RCPT and DATA (RFC 2920); BDAT when CHUNKING is offered and
+//! wanted (RFC 3030); and a per-recipient outcome for the relay's queue and its DSNs.
 
 use std::collections::VecDeque;
 
-use crate::proto::{Command, Reply, data::dot_stuff, reply::reply};
+use super::envelope::{Envelope, Recipient};
+use crate::proto::{
+    Body, Command, EhloReply, ForwardPath, Host, Mechanism, Reply, SaslResponse,
+    data::dot_stuff,
+    reply::reply,
+    sasl::{self, PlainCredentials},
+};
 
-/// Who sends and who receives: the envelope, not the message headers (RFC 5321 §2.3.1).
+/// When to upgrade to TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// Never send STARTTLS.
+    Never,
+    /// Upgrade when the server offers STARTTLS (opportunistic, as MTAs do).
+    #[default]
+    Opportunistic,
+    /// Give up unless the server offers STARTTLS (as submission clients should).
+    Required,
+}
+
+/// A user name and password for AUTH.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Envelope {
-    /// The name the client gives in HELO.
-    pub helo: String,
-    pub reverse_path: String,
-    pub forward_paths: Vec<String>,
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+/// How the client behaves.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ClientConfig {
+    /// The name given in EHLO/HELO (RFC 5321 §4.1.4: the client's primary host name).
+    pub helo: Host,
+    /// Start with EHLO (true) or HELO, as the seed's telnet session does.
+    pub ehlo: bool,
+    pub tls: TlsMode,
+    pub credentials: Option<Credentials>,
+    /// Pipeline MAIL/RCPT/DATA when PIPELINING is offered.
+    pub pipelining: bool,
+    /// Send the message with BDAT when CHUNKING is offered.
+    pub chunking: bool,
+    /// Declare SIZE when the server advertises it.
+    pub declare_size: bool,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            helo: Host::Domain(
+                crate::proto::Domain::new("client.example.com").expect("a valid constant domain"),
+            ),
+            ehlo: true,
+            tls: TlsMode::Opportunistic,
+            credentials: None,
+            pipelining: true,
+            chunking: false,
+            declare_size: true,
+        }
+    }
+}
+
+/// What happened to one recipient.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RecipientStatus {
+    /// The server took the message for this recipient (250 after the data).
+    Delivered(Reply),
+    /// Try again later (4yz, or the connection failed).
+    Deferred(Reply),
+    /// Do not try again: bounce (5yz).
+    Failed(Reply),
+}
+
+impl RecipientStatus {
+    pub fn reply(&self) -> &Reply {
+        match self {
+            RecipientStatus::Delivered(r) | RecipientStatus::Deferred(r) | RecipientStatus::Failed(r) => r,
+        }
+    }
+
+    fn from_reply(reply: &Reply) -> Self {
+        if reply.code.is_positive() {
+            RecipientStatus::Delivered(reply.clone())
+        } else if reply.code.is_permanent() {
+            RecipientStatus::Failed(reply.clone())
+        } else {
+            RecipientStatus::Deferred(reply.clone())
+        }
+    }
+}
+
+/// Something the client session learned, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// A reply arrived.
+    ReplyReceived(Reply),
+    /// The EHLO reply, typed.
+    CapabilitiesReceived(EhloReply),
+    /// The server fell back to HELO: EHLO was answered 500/502.
+    FellBackToHelo,
+    /// The server answered 220 to STARTTLS: the owner runs the handshake now and then
+    /// calls [`ClientSession::tls_established`].
+    TlsRequested,
+    Authenticated,
+    /// RCPT was answered: accepted now, or refused for good or for now.
+    RecipientAnswered {
+        recipient: ForwardPath,
+        reply: Reply,
+    },
+    /// The server took responsibility for the message (250 after the data).
+    MessageAccepted(Reply),
+    /// The session could not deliver; every recipient without an outcome got this reply.
+    TransactionFailed(Reply),
+    /// The session ended (221 to QUIT, or the connection closed).
+    Finished,
 }
 
 /// What the client waits for next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     ExpectGreeting,
+    ExpectEhloReply,
     ExpectHeloReply,
-    ExpectMailReply,
-    ExpectRcptReply(usize),
-    ExpectDataReply,
+    ExpectStartTlsReply,
+    /// The owner is running the TLS handshake.
+    Handshaking,
+    ExpectAuthReply {
+        mechanism: Mechanism,
+        step: u8,
+    },
+    /// Replies to MAIL, then each RCPT, then DATA (or BDAT), possibly pipelined.
+    ExpectTransactionReplies,
     ExpectDataEndReply,
     ExpectQuitReply,
     Done,
 }
 
-/// Something the client session learned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientEvent {
-    /// A reply arrived and was matched to what the client had sent.
-    ReplyReceived(Reply),
-    /// The message was accepted by the server (`250` after the data).
-    MessageAccepted,
-    /// The server refused a step; the transaction was abandoned with QUIT.
-    TransactionFailed(Reply),
-    /// The session ended after QUIT.
-    Finished,
+/// Which reply of the transaction comes next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Mail,
+    Rcpt(usize),
+    Data,
 }
 
-/// A sans-IO SMTP client session delivering one message.
+/// A sans-IO SMTP client session delivering one message to one server.
 #[derive(Debug)]
 pub struct ClientSession {
+    config: ClientConfig,
     envelope: Envelope,
-    message: String,
+    message: Vec<u8>,
     state: State,
     input: Vec<u8>,
     transmit: VecDeque<Vec<u8>>,
     events: VecDeque<ClientEvent>,
+    capabilities: Option<EhloReply>,
+    tls: bool,
+    pending: VecDeque<Pending>,
+    statuses: Vec<Option<RecipientStatus>>,
+    mail_accepted: bool,
 }
+
+/// The most a hostile server can make the client buffer before it gives up.
+const MAX_REPLY_BUFFER: usize = 64 * 1024;
 
 impl ClientSession {
     /// A session that will deliver `message` (RFC 5322 text) under `envelope`.
-    pub fn new(envelope: Envelope, message: impl Into<String>) -> Self {
+    pub fn new(config: ClientConfig, envelope: Envelope, message: impl Into<Vec<u8>>) -> Self {
+        let statuses = vec![None; envelope.recipients.len()];
         Self {
+            config,
             envelope,
             message: message.into(),
             state: State::ExpectGreeting,
             input: Vec::new(),
             transmit: VecDeque::new(),
             events: VecDeque::new(),
+            capabilities: None,
+            tls: false,
+            pending: VecDeque::new(),
+            statuses,
+            mail_accepted: false,
         }
     }
 
@@ -71,20 +203,23 @@ impl ClientSession {
                 Ok((rest, parsed)) => {
                     let used = self.input.len() - rest.len();
                     self.input.drain(..used);
+                    self.events.push_back(ClientEvent::ReplyReceived(parsed.clone()));
                     self.handle_reply(parsed);
                 }
-                Err(nom::Err::Incomplete(_)) => break,
+                Err(nom::Err::Incomplete(_)) if self.input.len() <= MAX_REPLY_BUFFER => break,
                 Err(_) => {
-                    // Not a reply: drop the line so a confused server cannot stall us.
-                    let end =
-                        self.input.windows(2).position(|w| w == b"\r\n").map_or(self.input.len(), |i| i + 2);
-                    self.input.drain(..end);
+                    // Not SMTP: the server is broken; treat it as a temporary failure.
+                    self.input.clear();
+                    let reply = local_reply(451, "4.5.0", "Server sent something that is not an SMTP reply");
+                    self.fail_transaction(reply);
+                    self.quit();
+                    break;
                 }
             }
         }
     }
 
-    /// The next bytes to send (one command, or the whole dot-stuffed message).
+    /// The next bytes to send: one command line, or the whole message data.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         self.transmit.pop_front()
     }
@@ -99,49 +234,363 @@ impl ClientSession {
         self.state == State::Done
     }
 
-    fn send(&mut self, command: Command, next: State) {
+    /// Whether the owner should now run the TLS handshake.
+    pub fn is_handshaking(&self) -> bool {
+        self.state == State::Handshaking
+    }
+
+    /// Whether the session runs under TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The server's EHLO reply, once received.
+    pub fn capabilities(&self) -> Option<&EhloReply> {
+        self.capabilities.as_ref()
+    }
+
+    /// The owner finished the TLS handshake: send EHLO again (RFC 3207 §4.2).
+    pub fn tls_established(&mut self) {
+        if self.state == State::Handshaking {
+            self.tls = true;
+            self.capabilities = None;
+            self.send(Command::Ehlo(self.config.helo.clone()));
+            self.state = State::ExpectEhloReply;
+        }
+    }
+
+    /// The connection closed or failed: recipients still open are deferred.
+    pub fn connection_lost(&mut self, reason: &str) {
+        if self.state != State::Done {
+            self.fail_transaction(local_reply(421, "4.4.2", reason));
+            self.finish();
+        }
+    }
+
+    /// Each recipient with its outcome (`None`: not reached yet).
+    pub fn outcomes(&self) -> impl Iterator<Item = (&Recipient, Option<&RecipientStatus>)> {
+        self.envelope.recipients.iter().zip(self.statuses.iter().map(Option::as_ref))
+    }
+
+    fn send(&mut self, command: Command) {
         self.transmit.push_back(command.to_bytes());
-        self.state = next;
+    }
+
+    fn quit(&mut self) {
+        self.send(Command::Quit);
+        self.state = State::ExpectQuitReply;
+    }
+
+    fn finish(&mut self) {
+        self.state = State::Done;
+        self.events.push_back(ClientEvent::Finished);
+    }
+
+    /// Every recipient without an outcome gets `reply`'s.
+    fn fail_transaction(&mut self, reply: Reply) {
+        let mut any = false;
+        for status in self.statuses.iter_mut().filter(|s| s.is_none()) {
+            *status = Some(RecipientStatus::from_reply(&reply));
+            any = true;
+        }
+        if any {
+            self.events.push_back(ClientEvent::TransactionFailed(reply));
+        }
+    }
+
+    fn offered(&self, keyword: &str) -> bool {
+        self.capabilities.as_ref().is_some_and(|c| c.has(keyword))
     }
 
     fn handle_reply(&mut self, reply: Reply) {
-        let code = reply.code.get();
-        self.events.push_back(ClientEvent::ReplyReceived(reply.clone()));
-        let positive = (200..300).contains(&code);
-        match self.state {
-            State::ExpectGreeting if positive => {
-                self.send(Command::Helo(self.envelope.helo.clone()), State::ExpectHeloReply)
-            }
-            State::ExpectHeloReply if positive => {
-                self.send(Command::Mail(self.envelope.reverse_path.clone()), State::ExpectMailReply)
-            }
-            State::ExpectMailReply | State::ExpectRcptReply(_) if positive => {
-                let next = match self.state {
-                    State::ExpectRcptReply(i) => i + 1,
-                    _ => 0,
-                };
-                match self.envelope.forward_paths.get(next) {
-                    Some(path) => self.send(Command::Rcpt(path.clone()), State::ExpectRcptReply(next)),
-                    None => self.send(Command::Data, State::ExpectDataReply),
+        let code = reply.code;
+        // 421 at any point: the server is closing (RFC 5321 §3.8).
+        if code.get() == 421 {
+            self.fail_transaction(reply);
+            self.finish();
+            return;
+        }
+        match self.state.clone() {
+            State::ExpectGreeting if code.get() == 220 => {
+                let helo = self.config.helo.clone();
+                if self.config.ehlo {
+                    self.send(Command::Ehlo(helo));
+                    self.state = State::ExpectEhloReply;
+                } else {
+                    self.send(Command::Helo(helo));
+                    self.state = State::ExpectHeloReply;
                 }
             }
-            State::ExpectDataReply if code == 354 => {
-                self.transmit.push_back(dot_stuff(&self.message));
-                self.state = State::ExpectDataEndReply;
+            // RFC 5321 §3.2: a server that does not know EHLO answers 500 or 502;
+            // the client then tries HELO.
+            State::ExpectEhloReply if matches!(code.get(), 500 | 502) => {
+                self.events.push_back(ClientEvent::FellBackToHelo);
+                self.send(Command::Helo(self.config.helo.clone()));
+                self.state = State::ExpectHeloReply;
             }
-            State::ExpectDataEndReply if positive => {
-                self.events.push_back(ClientEvent::MessageAccepted);
-                self.send(Command::Quit, State::ExpectQuitReply);
+            State::ExpectEhloReply if code.is_positive() => {
+                let capabilities = EhloReply::from_reply(&reply);
+                if let Some(c) = &capabilities {
+                    self.events.push_back(ClientEvent::CapabilitiesReceived(c.clone()));
+                }
+                self.capabilities = capabilities;
+                self.after_greeting();
             }
-            State::ExpectQuitReply => {
-                self.state = State::Done;
-                self.events.push_back(ClientEvent::Finished);
+            State::ExpectHeloReply if code.is_positive() => {
+                self.capabilities = None;
+                self.after_greeting();
             }
-            State::Done => {}
+            State::ExpectStartTlsReply if code.get() == 220 => {
+                self.state = State::Handshaking;
+                self.events.push_back(ClientEvent::TlsRequested);
+            }
+            State::ExpectStartTlsReply if self.config.tls == TlsMode::Opportunistic => {
+                // Opportunistic TLS: carry on in plaintext when the upgrade is refused.
+                self.after_tls_decision();
+            }
+            State::ExpectAuthReply { mechanism, step } => self.auth_reply(mechanism, step, reply),
+            State::ExpectTransactionReplies => self.transaction_reply(reply),
+            State::ExpectDataEndReply => {
+                if code.is_positive() {
+                    for status in self.statuses.iter_mut().filter(|s| s.is_none()) {
+                        *status = Some(RecipientStatus::Delivered(reply.clone()));
+                    }
+                    self.events.push_back(ClientEvent::MessageAccepted(reply));
+                } else {
+                    self.fail_transaction(reply);
+                }
+                self.quit();
+            }
+            State::ExpectQuitReply => self.finish(),
+            State::Done | State::Handshaking => {}
             _ => {
-                self.events.push_back(ClientEvent::TransactionFailed(reply));
-                self.send(Command::Quit, State::ExpectQuitReply);
+                // Any other refusal ends the attempt.
+                self.fail_transaction(reply);
+                self.quit();
             }
         }
+    }
+
+    fn after_greeting(&mut self) {
+        let wants_tls = self.config.tls != TlsMode::Never && !self.tls;
+        if wants_tls && self.offered("STARTTLS") {
+            self.send(Command::StartTls);
+            self.state = State::ExpectStartTlsReply;
+            return;
+        }
+        if self.config.tls == TlsMode::Required && !self.tls {
+            self.fail_transaction(local_reply(
+                530,
+                "5.7.10",
+                "The server does not offer STARTTLS, which is required",
+            ));
+            self.quit();
+            return;
+        }
+        self.after_tls_decision();
+    }
+
+    fn after_tls_decision(&mut self) {
+        let Some(credentials) = self.config.credentials.clone() else { return self.start_transaction() };
+        let offered = self.capabilities.as_ref().map(|c| c.auth_mechanisms().to_vec()).unwrap_or_default();
+        if offered.contains(&Mechanism::Plain) {
+            // RFC 4954 §4: PLAIN with an initial response saves a round trip.
+            let message = PlainCredentials {
+                authzid: String::new(),
+                authcid: credentials.user,
+                password: credentials.password,
+            };
+            let initial_response = Some(SaslResponse::Data(message.to_message()));
+            self.send(Command::Auth { mechanism: Mechanism::Plain, initial_response });
+            self.state = State::ExpectAuthReply { mechanism: Mechanism::Plain, step: 0 };
+        } else if offered.contains(&Mechanism::Login) {
+            self.send(Command::Auth { mechanism: Mechanism::Login, initial_response: None });
+            self.state = State::ExpectAuthReply { mechanism: Mechanism::Login, step: 0 };
+        } else {
+            // Without AUTH a submission server will refuse MAIL with 530; let it say so.
+            self.start_transaction();
+        }
+    }
+
+    fn auth_reply(&mut self, mechanism: Mechanism, step: u8, reply: Reply) {
+        let code = reply.code.get();
+        let credentials = self.config.credentials.clone();
+        match (code, credentials) {
+            (235, _) => {
+                self.events.push_back(ClientEvent::Authenticated);
+                self.start_transaction();
+            }
+            (334, Some(c)) if mechanism == Mechanism::Login && step < 2 => {
+                let answer = if step == 0 { c.user } else { c.password };
+                self.transmit.push_back(format!("{}\r\n", sasl::encode(answer.as_bytes())).into_bytes());
+                self.state = State::ExpectAuthReply { mechanism, step: step + 1 };
+            }
+            (334, _) => {
+                // A challenge we cannot answer: cancel (RFC 4954 §4).
+                self.transmit.push_back(b"*\r\n".to_vec());
+                self.state = State::ExpectAuthReply { mechanism, step: u8::MAX };
+            }
+            _ => {
+                self.fail_transaction(reply);
+                self.quit();
+            }
+        }
+    }
+
+    /// MAIL, every RCPT and DATA: pipelined in one group when the server allows it.
+    fn start_transaction(&mut self) {
+        let esmtp = self.capabilities.is_some();
+        let mut params = self.envelope.mail_params.clone();
+        if !esmtp {
+            params = Default::default();
+        }
+        if self.config.declare_size && self.offered("SIZE") {
+            params.size = Some(dot_stuff(&self.message).len() as u64 - 3);
+        }
+        let eight_bit = self.message.iter().any(|&b| b >= 0x80);
+        if eight_bit && self.offered("8BITMIME") && params.body.is_none() {
+            params.body = Some(Body::EightBitMime);
+        }
+        if self.envelope.needs_smtputf8() {
+            if !self.offered("SMTPUTF8") {
+                // RFC 6531 §3.2: without SMTPUTF8 the message cannot go this way.
+                let reply = local_reply(
+                    553,
+                    "5.6.7",
+                    "The server does not support SMTPUTF8, needed for these addresses",
+                );
+                self.fail_transaction(reply);
+                return self.quit();
+            }
+            params.smtputf8 = true;
+        }
+        if !self.offered("DSN") {
+            params.ret = None;
+            params.envid = None;
+        }
+        if !self.offered("AUTH") {
+            params.auth = None;
+        }
+        let reverse_path = self.envelope.reverse_path.clone();
+        self.send(Command::Mail { reverse_path, params });
+        self.pending.push_back(Pending::Mail);
+        let pipelining = self.config.pipelining && self.offered("PIPELINING");
+        if pipelining {
+            for i in 0..self.envelope.recipients.len() {
+                self.send_rcpt(i);
+            }
+            self.send_data_command();
+        }
+        self.state = State::ExpectTransactionReplies;
+    }
+
+    fn send_rcpt(&mut self, index: usize) {
+        let Some(recipient) = self.envelope.recipients.get(index) else { return };
+        let mut params = recipient.params.clone();
+        if !self.offered("DSN") {
+            params.notify = None;
+            params.orcpt = None;
+        }
+        let forward_path = recipient.path.clone();
+        self.send(Command::Rcpt { forward_path, params });
+        self.pending.push_back(Pending::Rcpt(index));
+    }
+
+    fn use_bdat(&self) -> bool {
+        self.config.chunking && self.offered("CHUNKING")
+    }
+
+    fn send_data_command(&mut self) {
+        if self.use_bdat() {
+            // RFC 3030 §2: the whole message as one last chunk, no dot-stuffing.
+            let mut bytes = Command::Bdat { size: self.message.len() as u64, last: true }.to_bytes();
+            self.transmit.push_back(std::mem::take(&mut bytes));
+            self.transmit.push_back(self.message.clone());
+            self.pending.push_back(Pending::Data);
+        } else {
+            self.send(Command::Data);
+            self.pending.push_back(Pending::Data);
+        }
+    }
+
+    fn transaction_reply(&mut self, reply: Reply) {
+        let Some(pending) = self.pending.pop_front() else { return };
+        let pipelined = self.config.pipelining && self.offered("PIPELINING");
+        match pending {
+            Pending::Mail => {
+                if reply.code.is_positive() {
+                    self.mail_accepted = true;
+                    if !pipelined {
+                        self.send_rcpt(0);
+                    }
+                } else {
+                    // MAIL refused: every recipient shares the sender's fate. In a
+                    // pipelined group the server answers the rest with 503s first.
+                    self.fail_transaction(reply);
+                    if !pipelined || self.pending.is_empty() {
+                        self.pending.clear();
+                        self.quit();
+                    }
+                }
+            }
+            Pending::Rcpt(index) => {
+                if let Some(recipient) = self.envelope.recipients.get(index) {
+                    self.events.push_back(ClientEvent::RecipientAnswered {
+                        recipient: recipient.path.clone(),
+                        reply: reply.clone(),
+                    });
+                }
+                if !reply.code.is_positive()
+                    && self.mail_accepted
+                    && let Some(status) = self.statuses.get_mut(index)
+                {
+                    *status = Some(RecipientStatus::from_reply(&reply));
+                }
+                if !pipelined {
+                    if index + 1 < self.envelope.recipients.len() {
+                        self.send_rcpt(index + 1);
+                    } else if self.statuses.iter().any(Option::is_none) {
+                        self.send_data_command();
+                    } else {
+                        // No recipient accepted: do not send DATA (RFC 5321 §3.3).
+                        self.quit();
+                    }
+                }
+            }
+            Pending::Data => {
+                let accepted = self.statuses.iter().any(Option::is_none) && self.mail_accepted;
+                if self.use_bdat() {
+                    // BDAT's reply is the end-of-data reply.
+                    self.state = State::ExpectDataEndReply;
+                    return self.handle_reply(reply);
+                }
+                match reply.code.get() {
+                    354 if accepted => {
+                        self.transmit.push_back(dot_stuff(&self.message));
+                        self.state = State::ExpectDataEndReply;
+                    }
+                    354 => {
+                        // RFC 2920 §3.1: DATA was pipelined but no recipient was accepted;
+                        // end the data at once, with no message.
+                        self.transmit.push_back(b".\r\n".to_vec());
+                        self.state = State::ExpectDataEndReply;
+                    }
+                    _ => {
+                        self.fail_transaction(reply);
+                        self.quit();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A reply the client makes up for its own failures (no server said it), so the relay
+/// and DSNs have a code to report.
+fn local_reply(code: u16, enhanced: &str, text: &str) -> Reply {
+    let code = crate::proto::ReplyCode::new(code).unwrap_or(crate::proto::ReplyCode::SYNTAX_ERROR);
+    match enhanced.parse() {
+        Ok(enhanced) => Reply::with_enhanced(code, enhanced, text),
+        Err(_) => Reply::new(code, text),
     }
 }

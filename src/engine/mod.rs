@@ -3,9 +3,13 @@
 //! in tests and behind a TCP socket.
 
 pub mod client;
+pub mod envelope;
 pub mod exchange;
+pub mod policy;
 pub mod server;
 
-pub use client::{ClientEvent, ClientSession, Envelope};
+pub use client::{ClientConfig, ClientEvent, ClientSession, Credentials, RecipientStatus, TlsMode};
+pub use envelope::{Envelope, Recipient};
 pub use exchange::{Side, TranscriptLine, exchange};
-pub use server::{ServerEvent, ServerSession};
+pub use policy::{AcceptAll, MailPolicy, MailboxState, Policy, SessionInfo, Verdict};
+pub use server::{CloseReason, ReceivedMessage, ServerConfig, ServerEvent, ServerSession};

@@ -1,138 +1,519 @@
-//! SMTP commands (RFC 5321 §4.1.1) — the subset the first slice speaks.
+//! SMTP commands (RFC 5321 §4.1.1) and the extension verbs STARTTLS (RFC 3207), AUTH
+//! (RFC 4954) and BDAT (RFC 3030), each parser beside its serializer.
+//!
+//! Two entry points: [`command`], a streaming nom parser (truncated input is
+//! `Incomplete`), and [`parse_command_line`], which classifies what is wrong with a
+//! complete line the way a server must answer it: unknown verb (500), bad arguments
+//! (501), malformed parameters (501).
+
+use std::fmt;
 
 use nom::{
     IResult, Parser,
-    branch::alt,
-    bytes::streaming::{tag, tag_no_case, take_till1, take_while},
-    combinator::{map, map_res, value},
-    sequence::{delimited, preceded, terminated},
+    bytes::streaming::{tag_no_case, take_while, take_while1},
+    combinator::opt,
+    sequence::preceded,
 };
+
+use super::abnf::{self, crlf, sp};
+use super::address::{ForwardPath, Host, ReversePath, forward_path, host, reverse_path};
+use super::params::{MailParameters, ParamError, RcptParameters};
+use super::sasl::{Mechanism, SaslResponse};
+
+/// The longest command line, verb to CRLF (RFC 5321 §4.5.3.1.4).
+pub const MAX_COMMAND_LINE_OCTETS: usize = 512;
 
 /// A command line sent by an SMTP client.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Command {
-    /// `helo = "HELO" SP Domain CRLF` (RFC 5321 §4.1.1.1)
-    Helo(String),
-    /// `ehlo = "EHLO" SP ( Domain / address-literal ) CRLF` (RFC 5321 §4.1.1.1)
-    Ehlo(String),
-    /// `mail = "MAIL FROM:" Reverse-path CRLF` (RFC 5321 §4.1.1.2); the path without brackets.
-    Mail(String),
-    /// `rcpt = "RCPT TO:" Forward-path CRLF` (RFC 5321 §4.1.1.3); the path without brackets.
-    Rcpt(String),
-    /// `data = "DATA" CRLF` (RFC 5321 §4.1.1.4)
+    /// `helo = "HELO" SP Domain CRLF` (§4.1.1.1); an address literal is accepted too,
+    /// as §4.1.4 asks clients without a name to send one.
+    Helo(Host),
+    /// `ehlo = "EHLO" SP ( Domain / address-literal ) CRLF` (§4.1.1.1)
+    Ehlo(Host),
+    /// `mail = "MAIL FROM:" Reverse-path [SP Mail-parameters] CRLF` (§4.1.1.2)
+    Mail { reverse_path: ReversePath, params: MailParameters },
+    /// `rcpt = "RCPT TO:" ( "<Postmaster@" Domain ">" / "<Postmaster>" / Forward-path )
+    /// [SP Rcpt-parameters] CRLF` (§4.1.1.3)
+    Rcpt { forward_path: ForwardPath, params: RcptParameters },
+    /// `data = "DATA" CRLF` (§4.1.1.4)
     Data,
-    /// `quit = "QUIT" CRLF` (RFC 5321 §4.1.1.10)
+    /// `bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ] CRLF` (RFC 3030 §2)
+    Bdat { size: u64, last: bool },
+    /// `rset = "RSET" CRLF` (§4.1.1.5)
+    Rset,
+    /// `vrfy = "VRFY" SP String CRLF` (§4.1.1.6)
+    Vrfy(String),
+    /// `expn = "EXPN" SP String CRLF` (§4.1.1.7)
+    Expn(String),
+    /// `help = "HELP" [ SP String ] CRLF` (§4.1.1.8)
+    Help(Option<String>),
+    /// `noop = "NOOP" [ SP String ] CRLF` (§4.1.1.9)
+    Noop(Option<String>),
+    /// `quit = "QUIT" CRLF` (§4.1.1.10)
     Quit,
+    /// `"STARTTLS" CRLF` (RFC 3207 §4)
+    StartTls,
+    /// `auth-command = "AUTH" SP sasl-mech [SP initial-response]` (RFC 4954 §4)
+    Auth { mechanism: Mechanism, initial_response: Option<SaslResponse> },
 }
 
-fn crlf(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    tag("\r\n").parse(input)
+/// The verbs, for classifying errors and for the UI's labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Verb {
+    Helo,
+    Ehlo,
+    Mail,
+    Rcpt,
+    Data,
+    Bdat,
+    Rset,
+    Vrfy,
+    Expn,
+    Help,
+    Noop,
+    Quit,
+    StartTls,
+    Auth,
 }
 
-fn text_arg(input: &[u8]) -> IResult<&[u8], String> {
-    map_res(take_till1(|b| b == b'\r' || b == b'\n' || b == b' '), |s: &[u8]| {
-        std::str::from_utf8(s).map(str::to_owned)
-    })
-    .parse(input)
+impl Verb {
+    pub const ALL: [Verb; 14] = [
+        Verb::Helo,
+        Verb::Ehlo,
+        Verb::Mail,
+        Verb::Rcpt,
+        Verb::Data,
+        Verb::Bdat,
+        Verb::Rset,
+        Verb::Vrfy,
+        Verb::Expn,
+        Verb::Help,
+        Verb::Noop,
+        Verb::Quit,
+        Verb::StartTls,
+        Verb::Auth,
+    ];
+
+    /// The verb as the RFC spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Helo => "HELO",
+            Verb::Ehlo => "EHLO",
+            Verb::Mail => "MAIL",
+            Verb::Rcpt => "RCPT",
+            Verb::Data => "DATA",
+            Verb::Bdat => "BDAT",
+            Verb::Rset => "RSET",
+            Verb::Vrfy => "VRFY",
+            Verb::Expn => "EXPN",
+            Verb::Help => "HELP",
+            Verb::Noop => "NOOP",
+            Verb::Quit => "QUIT",
+            Verb::StartTls => "STARTTLS",
+            Verb::Auth => "AUTH",
+        }
+    }
+
+    /// The verb's syntax, as a 501 reply or the console's hint shows it.
+    pub fn syntax(self) -> &'static str {
+        match self {
+            Verb::Helo => "HELO domain",
+            Verb::Ehlo => "EHLO domain-or-[address-literal]",
+            Verb::Mail => "MAIL FROM:<address> [parameters]",
+            Verb::Rcpt => "RCPT TO:<address> [parameters]",
+            Verb::Data => "DATA",
+            Verb::Bdat => "BDAT size [LAST]",
+            Verb::Rset => "RSET",
+            Verb::Vrfy => "VRFY user-or-address",
+            Verb::Expn => "EXPN list",
+            Verb::Help => "HELP [topic]",
+            Verb::Noop => "NOOP [text]",
+            Verb::Quit => "QUIT",
+            Verb::StartTls => "STARTTLS",
+            Verb::Auth => "AUTH mechanism [initial-response]",
+        }
+    }
+
+    /// The RFC section that defines the verb.
+    pub fn rfc_section(self) -> &'static str {
+        match self {
+            Verb::Helo | Verb::Ehlo => "RFC 5321 §4.1.1.1",
+            Verb::Mail => "RFC 5321 §4.1.1.2",
+            Verb::Rcpt => "RFC 5321 §4.1.1.3",
+            Verb::Data => "RFC 5321 §4.1.1.4",
+            Verb::Bdat => "RFC 3030 §2",
+            Verb::Rset => "RFC 5321 §4.1.1.5",
+            Verb::Vrfy => "RFC 5321 §4.1.1.6",
+            Verb::Expn => "RFC 5321 §4.1.1.7",
+            Verb::Help => "RFC 5321 §4.1.1.8",
+            Verb::Noop => "RFC 5321 §4.1.1.9",
+            Verb::Quit => "RFC 5321 §4.1.1.10",
+            Verb::StartTls => "RFC 3207 §4",
+            Verb::Auth => "RFC 4954 §4",
+        }
+    }
+
+    fn from_word(word: &[u8]) -> Option<Self> {
+        Verb::ALL.into_iter().find(|v| v.as_str().as_bytes().eq_ignore_ascii_case(word))
+    }
 }
 
-/// `Path = "<" [ A-d-l ":" ] Mailbox ">"`, or the null path `<>` (RFC 5321 §4.1.2).
-fn path(input: &[u8]) -> IResult<&[u8], String> {
-    delimited(
-        tag("<"),
-        map_res(take_while(|b| b != b'>' && b != b'\r' && b != b'\n'), |s: &[u8]| {
-            std::str::from_utf8(s).map(str::to_owned)
-        }),
-        tag(">"),
-    )
-    .parse(input)
+impl fmt::Display for Verb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
-/// `command = verb [arguments] CRLF`: one complete command line.
-///
-/// Verbs are case-insensitive (RFC 5321 §2.4). Truncated input answers
-/// [`nom::Err::Incomplete`].
+/// What is wrong with a complete command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandError {
+    /// No such verb (500, RFC 5321 §4.2.4). Holds the word as seen, lossily decoded.
+    UnknownVerb(String),
+    /// The verb is known but its arguments do not fit its grammar (501).
+    Syntax { verb: Verb, expected: &'static str },
+    /// A parameter is malformed or repeated (501, RFC 3461 §4.5).
+    Param { verb: Verb, error: ParamError },
+    /// The line does not end in CRLF (or is not complete).
+    Incomplete,
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandError::UnknownVerb(word) => write!(f, "unknown command {word:?}"),
+            CommandError::Syntax { verb, expected } => write!(f, "{verb}: expected {expected}"),
+            CommandError::Param { verb, error } => write!(f, "{verb}: {error}"),
+            CommandError::Incomplete => f.write_str("incomplete command line"),
+        }
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+/// The verb: letters up to SP or CRLF.
+fn verb(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while1(|b: u8| b.is_ascii_alphabetic()).parse(input)
+}
+
+/// The argument of VRFY, EXPN, HELP and NOOP, kept as written. The grammar says
+/// `String = Atom / Quoted-string`, but real clients send `VRFY user@example.com` and
+/// servers accept it, so any printable text up to CRLF is taken.
+fn free_text(input: &[u8]) -> IResult<&[u8], String> {
+    let (rest, text) =
+        take_while1(|b: u8| b == b'\t' || (32..=126).contains(&b) || abnf::is_utf8_non_ascii(b))
+            .parse(input)?;
+    match std::str::from_utf8(text) {
+        Ok(text) => Ok((rest, text.to_owned())),
+        Err(_) => Err(abnf::error(input, nom::error::ErrorKind::MapRes)),
+    }
+}
+
+/// The arguments of `verb`, up to and including the CRLF.
+fn arguments(verb: Verb, input: &[u8]) -> IResult<&[u8], Result<Command, ParamError>> {
+    let ok = |(rest, cmd)| Ok((rest, Ok(cmd)));
+    match verb {
+        Verb::Helo => ok((preceded(sp, host), crlf).parse(input).map(|(r, (h, _))| (r, Command::Helo(h)))?),
+        Verb::Ehlo => ok((preceded(sp, host), crlf).parse(input).map(|(r, (h, _))| (r, Command::Ehlo(h)))?),
+        Verb::Mail => {
+            // `"MAIL FROM:"`; one SP after the colon is tolerated, as Postfix does.
+            let (input, (_, _, path, pairs, _)) =
+                (tag_no_case(" FROM:"), opt(sp), reverse_path, abnf::esmtp_params, crlf).parse(input)?;
+            Ok((
+                input,
+                MailParameters::from_pairs(&pairs).map(|params| Command::Mail { reverse_path: path, params }),
+            ))
+        }
+        Verb::Rcpt => {
+            let (input, (_, _, path, pairs, _)) =
+                (tag_no_case(" TO:"), opt(sp), forward_path, abnf::esmtp_params, crlf).parse(input)?;
+            Ok((
+                input,
+                RcptParameters::from_pairs(&pairs).map(|params| Command::Rcpt { forward_path: path, params }),
+            ))
+        }
+        Verb::Bdat => {
+            let (input, (_, digits, last, _)) =
+                (sp, take_while1(|b: u8| b.is_ascii_digit()), opt(preceded(sp, tag_no_case("LAST"))), crlf)
+                    .parse(input)?;
+            let size = std::str::from_utf8(digits)
+                .ok()
+                .and_then(|d| d.parse().ok())
+                .ok_or_else(|| abnf::error(input, nom::error::ErrorKind::Digit))?;
+            ok((input, Command::Bdat { size, last: last.is_some() }))
+        }
+        Verb::Vrfy | Verb::Expn => {
+            let (input, (_, arg, _)) = (sp, free_text, crlf).parse(input)?;
+            ok((input, if verb == Verb::Vrfy { Command::Vrfy(arg) } else { Command::Expn(arg) }))
+        }
+        Verb::Help | Verb::Noop => {
+            let (input, (arg, _)) = (opt(preceded(sp, free_text)), crlf).parse(input)?;
+            ok((input, if verb == Verb::Help { Command::Help(arg) } else { Command::Noop(arg) }))
+        }
+        Verb::Auth => {
+            let (input, (_, mechanism, response, _)) = (
+                sp,
+                take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                opt(preceded(sp, take_while(|b: u8| b.is_ascii_alphanumeric() || b"+/=".contains(&b)))),
+                crlf,
+            )
+                .parse(input)?;
+            let name = std::str::from_utf8(mechanism).unwrap_or_default();
+            if !Mechanism::is_valid_name(name) {
+                return Err(abnf::error(input, nom::error::ErrorKind::Verify));
+            }
+            let initial_response = match response {
+                Some(text) => Some(
+                    SaslResponse::parse(text)
+                        .ok_or_else(|| abnf::error(input, nom::error::ErrorKind::Verify))?,
+                ),
+                None => None,
+            };
+            ok((input, Command::Auth { mechanism: Mechanism::from_name(name), initial_response }))
+        }
+        Verb::Data | Verb::Rset | Verb::Quit | Verb::StartTls => {
+            let (input, _) = crlf(input)?;
+            ok((
+                input,
+                match verb {
+                    Verb::Data => Command::Data,
+                    Verb::Rset => Command::Rset,
+                    Verb::Quit => Command::Quit,
+                    _ => Command::StartTls,
+                },
+            ))
+        }
+    }
+}
+
+/// `command = verb [arguments] CRLF`: one complete command line. Verbs are
+/// case-insensitive (RFC 5321 §2.4). Truncated input answers [`nom::Err::Incomplete`].
 pub fn command(input: &[u8]) -> IResult<&[u8], Command> {
-    terminated(
-        alt((
-            map(preceded(tag_no_case("HELO "), text_arg), Command::Helo),
-            map(preceded(tag_no_case("EHLO "), text_arg), Command::Ehlo),
-            map(preceded(tag_no_case("MAIL FROM:"), path), Command::Mail),
-            map(preceded(tag_no_case("RCPT TO:"), path), Command::Rcpt),
-            value(Command::Data, tag_no_case("DATA")),
-            value(Command::Quit, tag_no_case("QUIT")),
-        )),
-        crlf,
-    )
-    .parse(input)
+    let (rest, word) = verb(input)?;
+    let Some(verb) = Verb::from_word(word) else {
+        return Err(abnf::error(input, nom::error::ErrorKind::Tag));
+    };
+    match arguments(verb, rest)? {
+        (rest, Ok(command)) => Ok((rest, command)),
+        (_, Err(_)) => Err(abnf::error(input, nom::error::ErrorKind::Verify)),
+    }
+}
+
+/// Parses one complete line (CRLF included) and says what is wrong with it, if anything.
+pub fn parse_command_line(line: &[u8]) -> Result<Command, CommandError> {
+    let word_end = line.iter().position(|&b| b == b' ' || b == b'\r' || b == b'\n').unwrap_or(line.len());
+    let word = &line[..word_end];
+    let Some(verb) = Verb::from_word(word) else {
+        return Err(CommandError::UnknownVerb(String::from_utf8_lossy(word).into_owned()));
+    };
+    match arguments(verb, &line[word_end..]) {
+        Ok((b"", Ok(command))) => Ok(command),
+        Ok((_, Err(error))) => Err(CommandError::Param { verb, error }),
+        Err(nom::Err::Incomplete(_)) if !line.ends_with(b"\r\n") => Err(CommandError::Incomplete),
+        _ => Err(CommandError::Syntax { verb, expected: verb.syntax() }),
+    }
 }
 
 impl Command {
+    pub fn verb(&self) -> Verb {
+        match self {
+            Command::Helo(_) => Verb::Helo,
+            Command::Ehlo(_) => Verb::Ehlo,
+            Command::Mail { .. } => Verb::Mail,
+            Command::Rcpt { .. } => Verb::Rcpt,
+            Command::Data => Verb::Data,
+            Command::Bdat { .. } => Verb::Bdat,
+            Command::Rset => Verb::Rset,
+            Command::Vrfy(_) => Verb::Vrfy,
+            Command::Expn(_) => Verb::Expn,
+            Command::Help(_) => Verb::Help,
+            Command::Noop(_) => Verb::Noop,
+            Command::Quit => Verb::Quit,
+            Command::StartTls => Verb::StartTls,
+            Command::Auth { .. } => Verb::Auth,
+        }
+    }
+
+    /// The command line without CRLF.
+    pub fn to_line(&self) -> String {
+        match self {
+            Command::Helo(host) => format!("HELO {host}"),
+            Command::Ehlo(host) => format!("EHLO {host}"),
+            Command::Mail { reverse_path, params } => format!("MAIL FROM:{reverse_path}{}", params.to_wire()),
+            Command::Rcpt { forward_path, params } => format!("RCPT TO:{forward_path}{}", params.to_wire()),
+            Command::Data => "DATA".into(),
+            Command::Bdat { size, last: true } => format!("BDAT {size} LAST"),
+            Command::Bdat { size, last: false } => format!("BDAT {size}"),
+            Command::Rset => "RSET".into(),
+            Command::Vrfy(arg) => format!("VRFY {}", arg),
+            Command::Expn(arg) => format!("EXPN {}", arg),
+            Command::Help(None) => "HELP".into(),
+            Command::Help(Some(arg)) => format!("HELP {}", arg),
+            Command::Noop(None) => "NOOP".into(),
+            Command::Noop(Some(arg)) => format!("NOOP {}", arg),
+            Command::Quit => "QUIT".into(),
+            Command::StartTls => "STARTTLS".into(),
+            Command::Auth { mechanism, initial_response: None } => format!("AUTH {mechanism}"),
+            Command::Auth { mechanism, initial_response: Some(response) } => {
+                format!("AUTH {mechanism} {}", response.to_wire())
+            }
+        }
+    }
+
     /// The command's wire form, CRLF included.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let line = match self {
-            Command::Helo(domain) => format!("HELO {domain}"),
-            Command::Ehlo(domain) => format!("EHLO {domain}"),
-            Command::Mail(path) => format!("MAIL FROM:<{path}>"),
-            Command::Rcpt(path) => format!("RCPT TO:<{path}>"),
-            Command::Data => "DATA".to_owned(),
-            Command::Quit => "QUIT".to_owned(),
-        };
-        let mut bytes = line.into_bytes();
+        let mut bytes = self.to_line().into_bytes();
         bytes.extend_from_slice(b"\r\n");
         bytes
     }
 
-    /// The verb as the RFC spells it.
-    pub fn verb(&self) -> &'static str {
-        match self {
-            Command::Helo(_) => "HELO",
-            Command::Ehlo(_) => "EHLO",
-            Command::Mail(_) => "MAIL",
-            Command::Rcpt(_) => "RCPT",
-            Command::Data => "DATA",
-            Command::Quit => "QUIT",
-        }
+    /// Whether the command may be followed by others without waiting for its reply when
+    /// PIPELINING is in effect: only the last of EHLO, DATA, VRFY, EXPN, TURN, QUIT,
+    /// NOOP, AUTH and STARTTLS may end a group (RFC 2920 §3.1; RFC 3207 §4.2, RFC 4954 §4).
+    pub fn may_be_pipelined(&self) -> bool {
+        matches!(
+            self,
+            Command::Mail { .. } | Command::Rcpt { .. } | Command::Rset | Command::Bdat { last: false, .. }
+        )
     }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_line())
+    }
+}
+
+/// The verbs that start with `prefix` (case-insensitive), for the console's completion.
+pub fn known_verb_prefixes(prefix: &str) -> Vec<Verb> {
+    Verb::ALL.into_iter().filter(|v| v.as_str().starts_with(&prefix.to_ascii_uppercase())).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn known_answers_round_trip() {
-        let table = [
-            (&b"HELO example.com\r\n"[..], Command::Helo("example.com".into())),
-            (b"MAIL FROM:<sender@example.com>\r\n", Command::Mail("sender@example.com".into())),
-            (b"RCPT TO:<recipient@example.com>\r\n", Command::Rcpt("recipient@example.com".into())),
-            (b"DATA\r\n", Command::Data),
-            (b"QUIT\r\n", Command::Quit),
-        ];
-        for (wire, expected) in table {
-            let (rest, parsed) = command(wire).expect("parses");
-            assert!(rest.is_empty());
-            assert_eq!(parsed, expected);
-            assert_eq!(parsed.to_bytes(), wire);
-        }
+    fn parse(wire: &[u8]) -> Command {
+        let (rest, cmd) =
+            command(wire).unwrap_or_else(|e| panic!("{:?}: {e:?}", String::from_utf8_lossy(wire)));
+        assert!(rest.is_empty());
+        cmd
     }
 
+    /// Every command in its canonical form: parses, and serializes back byte for byte.
+    const CANONICAL: &[&str] = &[
+        "HELO example.com",
+        "HELO [192.0.2.1]",
+        "EHLO mail.example.org",
+        "EHLO [IPv6:2001:db8::1]",
+        "MAIL FROM:<sender@example.com>",
+        "MAIL FROM:<>",
+        "MAIL FROM:<a@example.com> SIZE=1000 BODY=8BITMIME",
+        "MAIL FROM:<用户@例え.jp> SMTPUTF8",
+        "MAIL FROM:<a@example.com> RET=HDRS ENVID=QQ314159",
+        "MAIL FROM:<a@example.com> AUTH=<>",
+        "MAIL FROM:<a@example.com> AUTH=e+3Dmc2@example.com",
+        "MAIL FROM:<\"Joe,Smith\"@example.com>",
+        "RCPT TO:<recipient@example.com>",
+        "RCPT TO:<Postmaster>",
+        "RCPT TO:<b@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@example.com",
+        "RCPT TO:<c@example.com> NOTIFY=NEVER",
+        "RCPT TO:<d@[192.0.2.7]> X-UNKNOWN=1",
+        "DATA",
+        "BDAT 86 LAST",
+        "BDAT 0",
+        "RSET",
+        "VRFY Smith",
+        "EXPN \"Example People\"",
+        "HELP",
+        "HELP MAIL",
+        "NOOP",
+        "QUIT",
+        "STARTTLS",
+        "AUTH PLAIN",
+        "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm",
+        "AUTH LOGIN",
+        "AUTH PLAIN =",
+    ];
+
     #[test]
-    fn verbs_are_case_insensitive() {
-        assert_eq!(command(b"quit\r\n").map(|(_, c)| c), Ok(Command::Quit));
-        assert_eq!(command(b"mail from:<a@b>\r\n").map(|(_, c)| c), Ok(Command::Mail("a@b".into())));
+    fn known_answers_round_trip() {
+        for line in CANONICAL {
+            let wire = format!("{line}\r\n");
+            let cmd = parse(wire.as_bytes());
+            assert_eq!(cmd.to_bytes(), wire.as_bytes(), "{line}");
+        }
     }
 
     #[test]
     fn every_truncated_prefix_is_incomplete() {
-        let wire = b"MAIL FROM:<sender@example.com>\r\n";
-        for end in 0..wire.len() {
-            assert!(matches!(command(&wire[..end]), Err(nom::Err::Incomplete(_))), "prefix of {end} bytes");
+        for line in CANONICAL {
+            let wire = format!("{line}\r\n");
+            for end in 0..wire.len() {
+                let result = command(&wire.as_bytes()[..end]);
+                assert!(matches!(result, Err(nom::Err::Incomplete(_))), "{:?}: {result:?}", &wire[..end]);
+            }
         }
     }
 
     #[test]
-    fn garbage_is_an_error_not_a_panic() {
-        assert!(matches!(command(b"FROB\r\n"), Err(nom::Err::Error(_))));
+    fn verbs_are_case_insensitive_and_lenient_forms_accepted() {
+        assert_eq!(parse(b"quit\r\n"), Command::Quit);
+        assert_eq!(parse(b"mail from:<a@b.example>\r\n").to_line(), "MAIL FROM:<a@b.example>");
+        assert_eq!(parse(b"MAIL FROM: <a@b.example>\r\n").to_line(), "MAIL FROM:<a@b.example>");
+        assert_eq!(parse(b"Rcpt To:<postmaster>\r\n").to_line(), "RCPT TO:<Postmaster>");
+        assert_eq!(parse(b"MAIL FROM:<@relay.example:a@b.example>\r\n").to_line(), "MAIL FROM:<a@b.example>");
+        assert_eq!(parse(b"VRFY \"Joe Smith\"\r\n").to_line(), "VRFY \"Joe Smith\"");
+    }
+
+    #[test]
+    fn errors_are_classified_for_the_reply() {
+        let cases: &[(&[u8], CommandError)] = &[
+            (b"FROB\r\n", CommandError::UnknownVerb("FROB".into())),
+            (b"\x00\xff\r\n", CommandError::UnknownVerb("\0\u{fffd}".into())),
+            (b"MAIL FROM:a@b\r\n", CommandError::Syntax { verb: Verb::Mail, expected: Verb::Mail.syntax() }),
+            (b"MAIL TO:<a@b>\r\n", CommandError::Syntax { verb: Verb::Mail, expected: Verb::Mail.syntax() }),
+            (
+                b"RCPT TO:<a@-bad.example>\r\n",
+                CommandError::Syntax { verb: Verb::Rcpt, expected: Verb::Rcpt.syntax() },
+            ),
+            (b"HELO\r\n", CommandError::Syntax { verb: Verb::Helo, expected: Verb::Helo.syntax() }),
+            (b"DATA now\r\n", CommandError::Syntax { verb: Verb::Data, expected: Verb::Data.syntax() }),
+            (b"BDAT x\r\n", CommandError::Syntax { verb: Verb::Bdat, expected: Verb::Bdat.syntax() }),
+            (b"AUTH PLAIN !!!\r\n", CommandError::Syntax { verb: Verb::Auth, expected: Verb::Auth.syntax() }),
+            (
+                b"MAIL FROM:<a@b.example> SIZE=big\r\n",
+                CommandError::Param {
+                    verb: Verb::Mail,
+                    error: ParamError::BadValue {
+                        keyword: "SIZE",
+                        expected: "a number of octets (SIZE=12345)",
+                    },
+                },
+            ),
+            (
+                b"RCPT TO:<a@b.example> NOTIFY=NEVER NOTIFY=NEVER\r\n",
+                CommandError::Param { verb: Verb::Rcpt, error: ParamError::Duplicate("NOTIFY".into()) },
+            ),
+            (b"QUIT", CommandError::Incomplete),
+            (b"QUIT\n", CommandError::Syntax { verb: Verb::Quit, expected: "QUIT" }),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(
+                parse_command_line(line).as_ref(),
+                Err(expected),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn local_part_over_64_octets_is_a_syntax_error() {
+        let line = format!("RCPT TO:<{}@example.com>\r\n", "x".repeat(65));
+        assert!(matches!(
+            parse_command_line(line.as_bytes()),
+            Err(CommandError::Syntax { verb: Verb::Rcpt, .. })
+        ));
     }
 }

@@ -1,44 +1,143 @@
-//! SMTP replies (RFC 5321 §4.2).
+//! SMTP replies (RFC 5321 §4.2) with enhanced status codes (RFC 2034, RFC 3463).
+
+use std::fmt;
 
 use nom::{
     IResult, Parser,
     bytes::streaming::{tag, take_while, take_while_m_n},
-    combinator::map_res,
 };
 
-/// A three-digit reply code (RFC 5321 §4.2.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ReplyCode(u16);
+use super::{abnf, enhanced::EnhancedStatusCode};
+
+/// The first digit of a reply code (RFC 5321 §4.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Severity {
+    /// `2yz` Positive Completion reply.
+    PositiveCompletion = 2,
+    /// `3yz` Positive Intermediate reply: send more.
+    PositiveIntermediate = 3,
+    /// `4yz` Transient Negative Completion reply: try again later.
+    TransientNegative = 4,
+    /// `5yz` Permanent Negative Completion reply: do not repeat as is.
+    PermanentNegative = 5,
+}
+
+/// The second digit of a reply code (RFC 5321 §4.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Category {
+    /// `x0z` Syntax.
+    Syntax = 0,
+    /// `x1z` Information.
+    Information = 1,
+    /// `x2z` Connections.
+    Connections = 2,
+    /// `x3z` Unspecified (used by AUTH, RFC 4954).
+    Unspecified3 = 3,
+    /// `x4z` Unspecified.
+    Unspecified4 = 4,
+    /// `x5z` Mail system.
+    MailSystem = 5,
+}
+
+/// A reply code `{severity, category, detail}` (RFC 5321 §4.2:
+/// `Reply-code = %x32-35 %x30-35 %x30-39`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReplyCode {
+    severity: Severity,
+    category: Category,
+    detail: u8,
+}
 
 impl ReplyCode {
     /// `220 <domain> Service ready`
-    pub const SERVICE_READY: Self = Self(220);
+    pub const SERVICE_READY: Self = Self::of(Severity::PositiveCompletion, Category::Connections, 0);
     /// `221 <domain> Service closing transmission channel`
-    pub const CLOSING: Self = Self(221);
+    pub const CLOSING: Self = Self::of(Severity::PositiveCompletion, Category::Connections, 1);
     /// `250 Requested mail action okay, completed`
-    pub const OK: Self = Self(250);
+    pub const OK: Self = Self::of(Severity::PositiveCompletion, Category::MailSystem, 0);
     /// `354 Start mail input; end with <CRLF>.<CRLF>`
-    pub const START_MAIL_INPUT: Self = Self(354);
+    pub const START_MAIL_INPUT: Self = Self::of(Severity::PositiveIntermediate, Category::MailSystem, 4);
     /// `500 Syntax error, command unrecognized`
-    pub const SYNTAX_ERROR: Self = Self(500);
+    pub const SYNTAX_ERROR: Self = Self::of(Severity::PermanentNegative, Category::Syntax, 0);
     /// `503 Bad sequence of commands`
-    pub const BAD_SEQUENCE: Self = Self(503);
+    pub const BAD_SEQUENCE: Self = Self::of(Severity::PermanentNegative, Category::Syntax, 3);
 
-    /// A code from its number; `None` unless it is three digits whose first is 2 to 5
-    /// and whose second is 0 to 5 (RFC 5321 §4.2: `Reply-code = %x32-35 %x30-35 %x30-39`).
-    pub fn new(code: u16) -> Option<Self> {
-        let (first, second) = (code / 100, code / 10 % 10);
-        ((2..=5).contains(&first) && second <= 5).then_some(Self(code))
+    const fn of(severity: Severity, category: Category, detail: u8) -> Self {
+        Self { severity, category, detail }
+    }
+
+    /// A code from its number; `None` unless it fits the grammar above.
+    pub const fn new(code: u16) -> Option<Self> {
+        let severity = match code / 100 {
+            2 => Severity::PositiveCompletion,
+            3 => Severity::PositiveIntermediate,
+            4 => Severity::TransientNegative,
+            5 => Severity::PermanentNegative,
+            _ => return None,
+        };
+        let category = match code / 10 % 10 {
+            0 => Category::Syntax,
+            1 => Category::Information,
+            2 => Category::Connections,
+            3 => Category::Unspecified3,
+            4 => Category::Unspecified4,
+            5 => Category::MailSystem,
+            _ => return None,
+        };
+        Some(Self { severity, category, detail: (code % 10) as u8 })
     }
 
     /// The code as a number.
-    pub fn get(self) -> u16 {
-        self.0
+    pub const fn get(self) -> u16 {
+        self.severity as u16 * 100 + self.category as u16 * 10 + self.detail as u16
     }
 
-    /// What the code means, in the words of RFC 5321 §4.2.2–§4.2.3.
+    pub const fn severity(self) -> Severity {
+        self.severity
+    }
+
+    pub const fn category(self) -> Category {
+        self.category
+    }
+
+    pub const fn detail(self) -> u8 {
+        self.detail
+    }
+
+    /// `2yz`
+    pub fn is_positive(self) -> bool {
+        self.severity == Severity::PositiveCompletion
+    }
+
+    /// `3yz`
+    pub fn is_intermediate(self) -> bool {
+        self.severity == Severity::PositiveIntermediate
+    }
+
+    /// `4yz`: the client should try again later.
+    pub fn is_transient(self) -> bool {
+        self.severity == Severity::TransientNegative
+    }
+
+    /// `5yz`: the client must not repeat the command as is.
+    pub fn is_permanent(self) -> bool {
+        self.severity == Severity::PermanentNegative
+    }
+
+    /// The digit an enhanced status code's class must match (RFC 2034 §4).
+    fn agrees_with(self, enhanced: EnhancedStatusCode) -> bool {
+        use super::enhanced::StatusClass;
+        matches!(
+            (self.severity, enhanced.class()),
+            (Severity::PositiveCompletion, StatusClass::Success)
+                | (Severity::TransientNegative, StatusClass::PersistentTransientFailure)
+                | (Severity::PermanentNegative, StatusClass::PermanentFailure)
+        )
+    }
+
+    /// What the code means, in the words of RFC 5321 §4.2.2–§4.2.3 and the extensions.
     pub fn meaning(self) -> &'static str {
-        match self.0 {
+        match self.get() {
             211 => "System status, or system help reply",
             214 => "Help message",
             220 => "Service ready: the server greets the client",
@@ -50,43 +149,96 @@ impl ReplyCode {
             334 => "Server challenge for authentication",
             354 => "Start mail input; end with <CRLF>.<CRLF>",
             421 => "Service not available, closing transmission channel",
+            432 => "A password transition is needed",
             450 => "Requested mail action not taken: mailbox unavailable (try again later)",
             451 => "Requested action aborted: local error in processing (try again later)",
             452 => "Requested action not taken: insufficient system storage (try again later)",
+            454 => "Temporary authentication failure, or TLS not available",
             455 => "Server unable to accommodate parameters",
             500 => "Syntax error, command unrecognized",
             501 => "Syntax error in parameters or arguments",
             502 => "Command not implemented",
             503 => "Bad sequence of commands",
             504 => "Command parameter not implemented",
+            521 => "Host does not accept mail",
             530 => "Authentication required",
+            534 => "Authentication mechanism is too weak",
             535 => "Authentication credentials invalid",
+            538 => "Encryption required for requested authentication mechanism",
             550 => "Requested action not taken: mailbox unavailable",
             551 => "User not local",
             552 => "Requested mail action aborted: exceeded storage allocation",
             553 => "Requested action not taken: mailbox name not allowed",
             554 => "Transaction failed",
             555 => "MAIL FROM/RCPT TO parameters not recognized or not implemented",
-            _ => match self.0 / 100 {
-                2 => "Positive completion",
-                3 => "Positive intermediate: send more",
-                4 => "Transient negative completion: try again later",
-                _ => "Permanent negative completion: do not repeat as is",
+            _ => match self.severity {
+                Severity::PositiveCompletion => "Positive completion",
+                Severity::PositiveIntermediate => "Positive intermediate: send more",
+                Severity::TransientNegative => "Transient negative completion: try again later",
+                Severity::PermanentNegative => "Permanent negative completion: do not repeat as is",
             },
+        }
+    }
+
+    /// The RFC section that defines the code.
+    pub fn defined_in(self) -> &'static str {
+        match self.get() {
+            235 | 334 | 432 | 454 | 530 | 534 | 535 | 538 => "RFC 4954 §6",
+            555 => "RFC 5321 §4.1.1.11",
+            521 => "RFC 7504 §3",
+            _ => "RFC 5321 §4.2.2",
         }
     }
 }
 
-/// A reply: a code and one or more lines of text (RFC 5321 §4.2.1).
+impl fmt::Display for ReplyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.get())
+    }
+}
+
+impl serde::Serialize for ReplyCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u16(self.get())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReplyCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = u16::deserialize(deserializer)?;
+        Self::new(code).ok_or_else(|| serde::de::Error::custom(format!("{code} is not an SMTP reply code")))
+    }
+}
+
+/// A reply: a code, an optional enhanced status code (RFC 2034) and one or more lines of
+/// text (RFC 5321 §4.2.1). The enhanced code, when present, prefixes every line on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reply {
     pub code: ReplyCode,
+    pub enhanced: Option<EnhancedStatusCode>,
+    /// The text of each line, without code, separator or enhanced code.
     pub lines: Vec<String>,
 }
 
+/// The longest reply line, code and CRLF included (RFC 5321 §4.5.3.1.5).
+pub const MAX_REPLY_LINE_OCTETS: usize = 512;
+
 impl Reply {
+    /// A one-line reply without enhanced code.
     pub fn new(code: ReplyCode, text: impl Into<String>) -> Self {
-        Self { code, lines: vec![text.into()] }
+        Self { code, enhanced: None, lines: vec![text.into()] }
+    }
+
+    /// A one-line reply with an enhanced status code; the code is dropped if its class does
+    /// not agree with the reply's severity (RFC 2034 §4) or the reply is 3yz.
+    pub fn with_enhanced(code: ReplyCode, enhanced: EnhancedStatusCode, text: impl Into<String>) -> Self {
+        let enhanced = code.agrees_with(enhanced).then_some(enhanced);
+        Self { code, enhanced, lines: vec![text.into()] }
+    }
+
+    /// The whole text, lines joined with a space.
+    pub fn text(&self) -> String {
+        self.lines.join(" ")
     }
 
     /// The reply's wire form: `code-text` lines, then `code SP text` (RFC 5321 §4.2.1).
@@ -95,39 +247,101 @@ impl Reply {
         let last = self.lines.len().saturating_sub(1);
         for (i, line) in self.lines.iter().enumerate() {
             let sep = if i == last { ' ' } else { '-' };
-            out.extend_from_slice(format!("{}{sep}{line}\r\n", self.code.get()).as_bytes());
+            let rest = match (self.enhanced, line.is_empty()) {
+                (Some(e), false) => format!("{e} {line}"),
+                (Some(e), true) => e.to_string(),
+                (None, _) => line.clone(),
+            };
+            // `continue-req = "334" SP [base64] CRLF` keeps its SP (RFC 4954 §4); any
+            // other empty last line is `Reply-code CRLF`.
+            if rest.is_empty() && i == last && self.code.get() != 334 {
+                out.extend_from_slice(format!("{}\r\n", self.code.get()).as_bytes());
+            } else {
+                out.extend_from_slice(format!("{}{sep}{rest}\r\n", self.code.get()).as_bytes());
+            }
+        }
+        if self.lines.is_empty() {
+            out.extend_from_slice(format!("{}\r\n", self.code.get()).as_bytes());
         }
         out
     }
 }
 
-/// One reply line: `Reply-code [ ( SP / "-" ) textstring ] CRLF`; returns whether more follow.
-fn reply_line(input: &[u8]) -> IResult<&[u8], (ReplyCode, bool, String)> {
-    let (input, digits) = take_while_m_n(3, 3, |b: u8| b.is_ascii_digit()).parse(input)?;
+impl fmt::Display for Reply {
+    /// The wire form without the final CRLF.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bytes = self.to_bytes();
+        f.write_str(String::from_utf8_lossy(&bytes).trim_end_matches("\r\n"))
+    }
+}
+
+/// `Reply-code = %x32-35 %x30-35 %x30-39`
+pub fn reply_code(input: &[u8]) -> IResult<&[u8], ReplyCode> {
+    let (rest, digits) = take_while_m_n(3, 3, |b: u8| b.is_ascii_digit()).parse(input)?;
     let code = digits.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
-    let Some(code) = ReplyCode::new(code) else {
-        return Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Digit)));
-    };
+    match ReplyCode::new(code) {
+        Some(code) => Ok((rest, code)),
+        None => Err(abnf::error(input, nom::error::ErrorKind::Digit)),
+    }
+}
+
+/// One reply line: `Reply-code [ ( SP / "-" ) textstring ] CRLF`; returns whether more
+/// lines follow. `textstring = 1*(%d09 / %d32-126)`, extended to UTF-8 (RFC 6531 §3.7.4).
+fn reply_line(input: &[u8]) -> IResult<&[u8], (ReplyCode, bool, String)> {
+    let (input, code) = reply_code(input)?;
+    if input.starts_with(b"\r\n") {
+        return Ok((&input[2..], (code, false, String::new())));
+    }
     let (input, sep) = take_while_m_n(1, 1, |b| b == b' ' || b == b'-').parse(input)?;
-    let (input, text) = map_res(take_while(|b| b != b'\r' && b != b'\n'), |s: &[u8]| {
-        std::str::from_utf8(s).map(str::to_owned)
-    })
-    .parse(input)?;
+    let (input, text) =
+        take_while(|b: u8| b == b'\t' || (32..=126).contains(&b) || abnf::is_utf8_non_ascii(b))
+            .parse(input)?;
     let (input, _) = tag("\r\n").parse(input)?;
-    Ok((input, (code, sep == b"-", text)))
+    let Ok(text) = std::str::from_utf8(text) else {
+        return Err(abnf::error(input, nom::error::ErrorKind::MapRes));
+    };
+    Ok((input, (code, sep == b"-", text.to_owned())))
+}
+
+/// Splits an enhanced status code off the start of a line, if one agreeing with `code`
+/// is there, followed by a space or the end of the text (RFC 2034 §4).
+fn split_enhanced(code: ReplyCode, text: &str) -> Option<(EnhancedStatusCode, &str)> {
+    let (first, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let enhanced: EnhancedStatusCode = first.parse().ok()?;
+    code.agrees_with(enhanced).then_some((enhanced, rest))
 }
 
 /// `Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF`
+/// (RFC 5321 §4.2). All lines must carry the same code. An enhanced status code on
+/// every line is recognised and split off.
 pub fn reply(mut input: &[u8]) -> IResult<&[u8], Reply> {
+    let start = input;
     let mut lines = Vec::new();
+    let mut first_code = None;
     loop {
         let (rest, (code, more, text)) = reply_line(input)?;
+        if *first_code.get_or_insert(code) != code {
+            return Err(abnf::error(input, nom::error::ErrorKind::Verify));
+        }
         lines.push(text);
         input = rest;
         if !more {
-            return Ok((input, Reply { code, lines }));
+            break;
         }
     }
+    let Some(code) = first_code else { return Err(abnf::error(start, nom::error::ErrorKind::Many1)) };
+    let enhanced = lines.first().and_then(|first| split_enhanced(code, first)).map(|(e, _)| e);
+    if let Some(enhanced) = enhanced {
+        let all = lines.iter().all(|line| split_enhanced(code, line).is_some_and(|(e, _)| e == enhanced));
+        if all {
+            for line in &mut lines {
+                let rest = split_enhanced(code, line).map(|(_, rest)| rest.to_owned()).unwrap_or_default();
+                *line = rest;
+            }
+            return Ok((input, Reply { code, enhanced: Some(enhanced), lines }));
+        }
+    }
+    Ok((input, Reply { code, enhanced: None, lines }))
 }
 
 #[cfg(test)]
@@ -136,11 +350,30 @@ mod tests {
 
     #[test]
     fn single_and_multi_line_round_trip() {
-        for wire in [&b"250 OK\r\n"[..], b"250-mx.example.net\r\n250-PIPELINING\r\n250 8BITMIME\r\n"] {
+        for wire in [
+            &b"250 OK\r\n"[..],
+            b"250-mx.example.net\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+            b"550 5.1.1 <nobody@example.net>: Recipient address rejected\r\n",
+            b"250-2.0.0 first\r\n250 2.0.0 second\r\n",
+            b"354 End data with <CR><LF>.<CR><LF>\r\n",
+            b"220\r\n",
+            b"334 \r\n",
+            b"334 VXNlcm5hbWU6\r\n",
+        ] {
             let (rest, parsed) = reply(wire).expect("parses");
             assert!(rest.is_empty());
-            assert_eq!(parsed.to_bytes(), wire);
+            assert_eq!(parsed.to_bytes(), wire, "{}", String::from_utf8_lossy(wire));
         }
+    }
+
+    #[test]
+    fn enhanced_codes_are_split_off() {
+        let (_, r) = reply(b"550 5.1.1 User unknown\r\n").expect("parses");
+        assert_eq!(r.enhanced.map(|e| e.to_string()), Some("5.1.1".to_owned()));
+        assert_eq!(r.lines, ["User unknown"]);
+        // A code of the wrong class is text, not an enhanced code.
+        let (_, r) = reply(b"250 5.1.1 odd\r\n").expect("parses");
+        assert_eq!(r.enhanced, None);
     }
 
     #[test]
@@ -156,5 +389,12 @@ mod tests {
         assert!(ReplyCode::new(199).is_none());
         assert!(ReplyCode::new(260).is_none());
         assert!(reply(b"699 no\r\n").is_err());
+        assert!(reply(b"250-a\r\n251 b\r\n").is_err());
+        let code = ReplyCode::new(452).expect("valid");
+        assert_eq!(
+            (code.severity(), code.category(), code.detail()),
+            (Severity::TransientNegative, Category::MailSystem, 2)
+        );
+        assert_eq!(code.get(), 452);
     }
 }

@@ -1,0 +1,272 @@
+//! What a server decides that SMTP itself does not: which senders and recipients it
+//! takes, who may relay, whose password is right. The session asks its [`Policy`] at each
+//! step; the owner keeps the policy, so it outlives connections (greylisting remembers
+//! earlier attempts) and the owner moves its clock.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use crate::proto::{
+    EnhancedStatusCode, ForwardPath, Host, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath,
+    enhanced::StatusClass,
+};
+
+/// What the server knows about the connection when it asks its policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionInfo {
+    /// The client's address, when the owner knows it.
+    pub client_ip: Option<IpAddr>,
+    /// The HELO/EHLO argument.
+    pub helo: Option<Host>,
+    /// Whether the client said EHLO (ESMTP) rather than HELO.
+    pub esmtp: bool,
+    /// Whether STARTTLS completed.
+    pub tls: bool,
+    /// The authenticated identity (RFC 4954), if any.
+    pub authenticated: Option<String>,
+}
+
+/// The answer to one question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    /// Refuse with this reply (4yz: try later; 5yz: never).
+    Reject(Reply),
+}
+
+/// Decisions a server makes about content, not syntax. Every method has a permissive
+/// default, so a test can override only what it needs.
+pub trait Policy {
+    /// MAIL FROM, after syntax and extension checks.
+    fn sender(&mut self, _session: &SessionInfo, _path: &ReversePath, _params: &MailParameters) -> Verdict {
+        Verdict::Accept
+    }
+
+    /// RCPT TO, after syntax and extension checks.
+    fn recipient(
+        &mut self,
+        _session: &SessionInfo,
+        _sender: &ReversePath,
+        _path: &ForwardPath,
+        _params: &RcptParameters,
+    ) -> Verdict {
+        Verdict::Accept
+    }
+
+    /// Whether `password` is right for `user` (PLAIN's authcid or LOGIN's user name).
+    fn authenticate(&mut self, _session: &SessionInfo, _user: &str, _password: &str) -> bool {
+        false
+    }
+
+    /// The complete message, before the server takes responsibility for it (§6.1).
+    fn message(&mut self, _session: &SessionInfo, _data: &[u8]) -> Verdict {
+        Verdict::Accept
+    }
+}
+
+/// A policy that accepts everything and authenticates nobody.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AcceptAll;
+
+impl Policy for AcceptAll {}
+
+/// How a mailbox behaves, for lessons about delivery failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MailboxState {
+    #[default]
+    Active,
+    /// Over quota for now: 452 4.2.2 (RFC 3463 §3.3).
+    FullTemporarily,
+    /// Over quota for good: 552 5.2.2.
+    FullPermanently,
+    /// Disabled: 550 5.2.1.
+    Disabled,
+}
+
+/// The policy of a typical mail server, as data: the domains it is the destination
+/// for, their mailboxes, who may relay through it, users and passwords, and greylisting.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MailPolicy {
+    /// Domains this server is final destination for (Postfix `mydestination`), ASCII
+    /// lowercase (A-labels).
+    pub local_domains: BTreeSet<String>,
+    /// Known mailboxes (`local@domain`, domain in A-labels, lowercase) and their state. A
+    /// local domain with no mailboxes listed accepts any local part.
+    pub mailboxes: BTreeMap<String, MailboxState>,
+    /// Networks whose clients may relay without AUTH (Postfix `mynetworks`), as IPs.
+    pub relay_clients: BTreeSet<IpAddr>,
+    /// Whether authenticated clients may relay (submission servers).
+    pub relay_authenticated: bool,
+    /// `user → password` for AUTH.
+    pub users: BTreeMap<String, String>,
+    /// Greylisting delay in seconds; `None` turns it off.
+    pub greylist_delay: Option<u64>,
+    /// When each (client, sender, recipient) triple was first seen, for greylisting.
+    pub greylist_seen: BTreeMap<String, u64>,
+    /// The owner's virtual clock, in seconds, for greylisting.
+    pub now: u64,
+}
+
+impl MailPolicy {
+    fn is_local(&self, path: &ForwardPath) -> bool {
+        match path.mailbox().and_then(|m| m.domain()) {
+            Some(domain) => self.local_domains.contains(domain.to_ascii()),
+            // <Postmaster> and address literals are for this server itself.
+            None => true,
+        }
+    }
+
+    fn mailbox_key(path: &ForwardPath) -> Option<String> {
+        let mailbox = path.mailbox()?;
+        let domain = mailbox.domain()?;
+        Some(format!("{}@{}", mailbox.local_part().as_str().to_lowercase(), domain.to_ascii()))
+    }
+}
+
+fn reply(code: u16, enhanced: EnhancedStatusCode, text: String) -> Verdict {
+    let code = ReplyCode::new(code).unwrap_or(ReplyCode::SYNTAX_ERROR);
+    Verdict::Reject(Reply::with_enhanced(code, enhanced, text))
+}
+
+fn enhanced(class: StatusClass, subject: u16, detail: u16) -> EnhancedStatusCode {
+    EnhancedStatusCode::new(class, subject, detail).unwrap_or(EnhancedStatusCode::OK)
+}
+
+impl Policy for MailPolicy {
+    /// The checks Postfix's `smtpd_recipient_restrictions` make, in its order:
+    /// relay permission, then the local recipient table, then greylisting.
+    fn recipient(
+        &mut self,
+        session: &SessionInfo,
+        sender: &ReversePath,
+        path: &ForwardPath,
+        _params: &RcptParameters,
+    ) -> Verdict {
+        let shown = path.to_string();
+        if !self.is_local(path) {
+            let trusted = session.client_ip.is_some_and(|ip| self.relay_clients.contains(&ip));
+            let authenticated = self.relay_authenticated && session.authenticated.is_some();
+            if !trusted && !authenticated {
+                // RFC 5321 §3.6.2: a server that is not the destination and does not know
+                // the client must not relay (no "open relay").
+                return reply(
+                    554,
+                    EnhancedStatusCode::NOT_AUTHORIZED,
+                    format!("{shown}: Relay access denied"),
+                );
+            }
+            return Verdict::Accept;
+        }
+        if let Some(key) = Self::mailbox_key(path) {
+            let domain_has_list =
+                self.mailboxes.keys().any(|k| k.ends_with(&key[key.rfind('@').unwrap_or(0)..]));
+            match self.mailboxes.get(&key) {
+                None if domain_has_list => {
+                    return reply(
+                        550,
+                        EnhancedStatusCode::BAD_MAILBOX,
+                        format!("{shown}: Recipient address rejected: User unknown in local recipient table"),
+                    );
+                }
+                Some(MailboxState::FullTemporarily) => {
+                    return reply(
+                        452,
+                        EnhancedStatusCode::MAILBOX_FULL_TEMP,
+                        format!("{shown}: Mailbox full, try again later"),
+                    );
+                }
+                Some(MailboxState::FullPermanently) => {
+                    return reply(552, EnhancedStatusCode::MAILBOX_FULL, format!("{shown}: Mailbox full"));
+                }
+                Some(MailboxState::Disabled) => {
+                    return reply(
+                        550,
+                        enhanced(StatusClass::PermanentFailure, 2, 1),
+                        format!("{shown}: Mailbox disabled, not accepting messages"),
+                    );
+                }
+                _ => {}
+            }
+        }
+        if let Some(delay) = self.greylist_delay {
+            let client = session.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+            let triple = format!("{client} {sender} {shown}");
+            let first = *self.greylist_seen.entry(triple).or_insert(self.now);
+            if self.now < first.saturating_add(delay) {
+                let wait = first.saturating_add(delay) - self.now;
+                return reply(
+                    451,
+                    EnhancedStatusCode::GREYLISTED,
+                    format!("{shown}: Recipient address rejected: Greylisted, try again in {wait} seconds"),
+                );
+            }
+        }
+        Verdict::Accept
+    }
+
+    fn authenticate(&mut self, _session: &SessionInfo, user: &str, password: &str) -> bool {
+        self.users.get(user).is_some_and(|p| p == password)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(s: &str) -> ForwardPath {
+        s.parse().expect("path")
+    }
+
+    fn code(verdict: Verdict) -> u16 {
+        match verdict {
+            Verdict::Accept => 250,
+            Verdict::Reject(reply) => reply.code.get(),
+        }
+    }
+
+    #[test]
+    fn relay_local_unknown_full_and_greylisting() {
+        let mut policy = MailPolicy {
+            local_domains: ["example.net".to_owned()].into(),
+            mailboxes: [
+                ("bob@example.net".to_owned(), MailboxState::Active),
+                ("full@example.net".to_owned(), MailboxState::FullTemporarily),
+            ]
+            .into(),
+            relay_authenticated: true,
+            ..MailPolicy::default()
+        };
+        let anon = SessionInfo::default();
+        let sender = ReversePath::Null;
+        let params = RcptParameters::default();
+        let ask =
+            |p: &mut MailPolicy, s: &SessionInfo, to: &str| code(p.recipient(s, &sender, &path(to), &params));
+        assert_eq!(ask(&mut policy, &anon, "<bob@example.net>"), 250);
+        assert_eq!(ask(&mut policy, &anon, "<Bob@EXAMPLE.net>"), 250);
+        assert_eq!(ask(&mut policy, &anon, "<nobody@example.net>"), 550);
+        assert_eq!(ask(&mut policy, &anon, "<full@example.net>"), 452);
+        assert_eq!(ask(&mut policy, &anon, "<x@elsewhere.example>"), 554);
+        let authed = SessionInfo { authenticated: Some("alice".into()), ..SessionInfo::default() };
+        assert_eq!(ask(&mut policy, &authed, "<x@elsewhere.example>"), 250);
+        assert_eq!(ask(&mut policy, &anon, "<Postmaster>"), 250);
+
+        policy.greylist_delay = Some(300);
+        policy.now = 1000;
+        assert_eq!(ask(&mut policy, &anon, "<bob@example.net>"), 451);
+        policy.now = 1299;
+        assert_eq!(ask(&mut policy, &anon, "<bob@example.net>"), 451);
+        policy.now = 1300;
+        assert_eq!(ask(&mut policy, &anon, "<bob@example.net>"), 250);
+    }
+
+    #[test]
+    fn authentication_checks_the_table() {
+        let mut policy =
+            MailPolicy { users: [("alice".to_owned(), "s3cret".to_owned())].into(), ..MailPolicy::default() };
+        let s = SessionInfo::default();
+        assert!(policy.authenticate(&s, "alice", "s3cret"));
+        assert!(!policy.authenticate(&s, "alice", "guess"));
+        assert!(!policy.authenticate(&s, "mallory", "s3cret"));
+    }
+}

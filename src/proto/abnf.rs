@@ -1,0 +1,203 @@
+//! The core rules of the RFC 5321 grammar (§4.1.2, §4.1.3), extended for SMTPUTF8
+//! (RFC 6531 §3.3), as nom parsers over bytes.
+//!
+//! All parsers are *streaming*: input that ends before the rule could end answers
+//! [`nom::Err::Incomplete`], never an error, so a caller that holds half a line waits
+//! for more bytes. Every SMTP line ends in CRLF, which closes every rule.
+
+use nom::{
+    IResult, Parser,
+    bytes::streaming::{tag, tag_no_case, take_while, take_while_m_n, take_while1},
+    combinator::{map_res, opt, recognize},
+    multi::many0,
+    sequence::{pair, preceded},
+};
+
+/// `CRLF = CR LF` (RFC 5234 Appendix B.1). Bare LF is not accepted anywhere in SMTP.
+pub fn crlf(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    tag("\r\n").parse(input)
+}
+
+/// `SP = %x20`
+pub fn sp(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    tag(" ").parse(input)
+}
+
+/// A byte of a UTF-8 sequence outside ASCII (`UTF8-non-ascii`, RFC 6531 §3.3); the
+/// whole run is checked with `str::from_utf8` once it is complete.
+pub fn is_utf8_non_ascii(b: u8) -> bool {
+    b >= 0x80
+}
+
+/// `atext` of RFC 5322 §3.2.3, `=/ UTF8-non-ascii` under RFC 6531 §3.3.
+pub fn is_atext(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b) || is_utf8_non_ascii(b)
+}
+
+/// `qtextSMTP = %d32-33 / %d35-91 / %d93-126` (RFC 5321 §4.1.2), `=/ UTF8-non-ascii`.
+pub fn is_qtext_smtp(b: u8) -> bool {
+    matches!(b, 32..=33 | 35..=91 | 93..=126) || is_utf8_non_ascii(b)
+}
+
+/// `Let-dig = ALPHA / DIGIT`
+pub fn is_let_dig(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    std::str::from_utf8(bytes)
+}
+
+/// `Atom = 1*atext` (RFC 5321 §4.1.2)
+pub fn atom(input: &[u8]) -> IResult<&[u8], &str> {
+    map_res(take_while1(is_atext), utf8).parse(input)
+}
+
+/// `Dot-string = Atom *("." Atom)` (RFC 5321 §4.1.2)
+pub fn dot_string(input: &[u8]) -> IResult<&[u8], &str> {
+    map_res(recognize(pair(atom, many0(preceded(tag("."), atom)))), utf8).parse(input)
+}
+
+/// `Quoted-string = DQUOTE *QcontentSMTP DQUOTE`, returned unquoted:
+/// `QcontentSMTP = qtextSMTP / quoted-pairSMTP`, `quoted-pairSMTP = %d92 %d32-126`.
+pub fn quoted_string(input: &[u8]) -> IResult<&[u8], String> {
+    let (mut input, _) = tag("\"").parse(input)?;
+    let mut content = Vec::new();
+    loop {
+        let (rest, run) = take_while(is_qtext_smtp).parse(input)?;
+        content.extend_from_slice(run);
+        input = rest;
+        match input.first() {
+            None => return Err(nom::Err::Incomplete(nom::Needed::new(1))),
+            Some(b'"') => break,
+            Some(b'\\') => {
+                let (rest, escaped) =
+                    preceded(tag("\\"), take_while_m_n(1, 1, |b| (32..=126).contains(&b))).parse(input)?;
+                content.extend_from_slice(escaped);
+                input = rest;
+            }
+            Some(_) => return Err(error(input, nom::error::ErrorKind::Char)),
+        }
+    }
+    let (input, _) = tag("\"").parse(input)?;
+    match String::from_utf8(content) {
+        Ok(text) => Ok((input, text)),
+        Err(_) => Err(error(input, nom::error::ErrorKind::MapRes)),
+    }
+}
+
+/// `Ldh-str = *( ALPHA / DIGIT / "-" ) Let-dig`, after the first `Let-dig` of a
+/// `sub-domain`. Returns the whole `sub-domain = Let-dig [Ldh-str]` (RFC 5321 §4.1.2),
+/// or a `U-label` (RFC 6531 §3.3) whose validity [`super::Domain`] checks with IDNA.
+pub fn sub_domain(input: &[u8]) -> IResult<&[u8], &str> {
+    let (rest, label) =
+        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-' || is_utf8_non_ascii(b)).parse(input)?;
+    if label.first() == Some(&b'-') || label.last() == Some(&b'-') {
+        return Err(error(input, nom::error::ErrorKind::Verify));
+    }
+    match utf8(label) {
+        Ok(text) => Ok((rest, text)),
+        Err(_) => Err(error(input, nom::error::ErrorKind::MapRes)),
+    }
+}
+
+/// `Domain = sub-domain *("." sub-domain)` (RFC 5321 §4.1.2), as written.
+pub fn domain_text(input: &[u8]) -> IResult<&[u8], &str> {
+    map_res(recognize(pair(sub_domain, many0(preceded(tag("."), sub_domain)))), utf8).parse(input)
+}
+
+/// `dcontent = %d33-90 / %d94-126` (printable US-ASCII excluding `[`, `\`, `]`)
+pub fn is_dcontent(b: u8) -> bool {
+    matches!(b, 33..=90 | 94..=126)
+}
+
+/// `address-literal = "[" ( IPv4-address-literal / IPv6-address-literal /
+/// General-address-literal ) "]"` (RFC 5321 §4.1.3), the text between the brackets.
+pub fn address_literal_text(input: &[u8]) -> IResult<&[u8], &str> {
+    let (input, _) = tag("[").parse(input)?;
+    let (input, text) = map_res(take_while1(is_dcontent), utf8).parse(input)?;
+    let (input, _) = tag("]").parse(input)?;
+    Ok((input, text))
+}
+
+/// `esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")` (RFC 5321 §4.1.2)
+pub fn esmtp_keyword(input: &[u8]) -> IResult<&[u8], &str> {
+    let (rest, keyword) = take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-').parse(input)?;
+    if keyword[0] == b'-' {
+        return Err(error(input, nom::error::ErrorKind::Verify));
+    }
+    Ok((rest, utf8(keyword).unwrap_or_default()))
+}
+
+/// `esmtp-value = 1*(%d33-60 / %d62-126)` (RFC 5321 §4.1.2), `=/ UTF8-non-ascii` (RFC 6531 §3.3)
+pub fn esmtp_value(input: &[u8]) -> IResult<&[u8], &str> {
+    map_res(take_while1(|b: u8| matches!(b, 33..=60 | 62..=126) || is_utf8_non_ascii(b)), utf8).parse(input)
+}
+
+/// `esmtp-param = esmtp-keyword ["=" esmtp-value]`
+pub fn esmtp_param(input: &[u8]) -> IResult<&[u8], (&str, Option<&str>)> {
+    let (input, keyword) = esmtp_keyword(input)?;
+    let (input, value) = opt(preceded(tag("="), esmtp_value)).parse(input)?;
+    Ok((input, (keyword, value)))
+}
+
+/// `Mail-parameters = esmtp-param *(SP esmtp-param)`, with the leading SP; empty when
+/// the line ends. Parameters are separated by exactly one SP.
+pub fn esmtp_params(input: &[u8]) -> IResult<&[u8], Vec<(&str, Option<&str>)>> {
+    many0(preceded(sp, esmtp_param)).parse(input)
+}
+
+/// A case-insensitive keyword followed by SP, e.g. `"MAIL FROM:"` has none but
+/// `"HELO" SP` does.
+pub fn verb_sp<'a>(
+    verb: &'static str,
+) -> impl Parser<&'a [u8], Output = &'a [u8], Error = nom::error::Error<&'a [u8]>> {
+    nom::sequence::terminated(tag_no_case(verb), sp)
+}
+
+/// A nom error at `input`.
+pub fn error(input: &[u8], kind: nom::error::ErrorKind) -> nom::Err<nom::error::Error<&[u8]>> {
+    nom::Err::Error(nom::error::Error::new(input, kind))
+}
+
+/// Runs a streaming `parser` over the whole of `text`, which must be followed by
+/// `terminator` in the grammar (e.g. `>` after a mailbox): the terminator is appended so
+/// the parser can finish, and must be all that is left. Used by `FromStr` impls.
+pub fn parse_whole<'a, O>(
+    mut parser: impl Parser<&'a [u8], Output = O, Error = nom::error::Error<&'a [u8]>>,
+    with_terminator: &'a [u8],
+    terminator_len: usize,
+) -> Option<O> {
+    match parser.parse(with_terminator) {
+        Ok((rest, value)) if rest.len() == terminator_len => Some(value),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_strings_unescape() {
+        assert_eq!(quoted_string(b"\"Joe\\,Smith\">"), Ok((&b">"[..], "Joe,Smith".to_owned())));
+        assert_eq!(quoted_string(b"\"a b\\\"c\">"), Ok((&b">"[..], "a b\"c".to_owned())));
+        assert!(matches!(quoted_string(b"\"abc"), Err(nom::Err::Incomplete(_))));
+        assert!(matches!(quoted_string(b"\"a\x01\""), Err(nom::Err::Error(_))));
+    }
+
+    #[test]
+    fn sub_domains_follow_ldh() {
+        assert_eq!(sub_domain(b"mx-1.").map(|(_, s)| s), Ok("mx-1"));
+        assert!(sub_domain(b"-mx.").is_err());
+        assert!(sub_domain(b"mx-.").is_err());
+        assert!(sub_domain(b"mx_1.").map(|(rest, _)| rest == b"_1.").unwrap_or(false));
+    }
+
+    #[test]
+    fn params_parse_until_the_line_ends() {
+        let (rest, params) = esmtp_params(b" SIZE=1000 BODY=8BITMIME SMTPUTF8\r\n").expect("params");
+        assert_eq!(rest, b"\r\n");
+        assert_eq!(params, [("SIZE", Some("1000")), ("BODY", Some("8BITMIME")), ("SMTPUTF8", None)]);
+    }
+}

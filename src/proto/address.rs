@@ -1,0 +1,615 @@
+//! Domains, address literals, local parts, mailboxes and paths (RFC 5321 §4.1.2–§4.1.3,
+//! §4.5.3.1; SMTPUTF8 extensions of RFC 6531 §3.3; IDNA of RFC 5890/5891).
+//!
+//! Each type validates on construction and keeps its fields private, so a value that
+//! exists is one the grammar allows. Parsers and serializers sit side by side.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use nom::{IResult, Parser, branch::alt, bytes::streaming::tag, bytes::streaming::tag_no_case};
+
+use super::abnf;
+
+/// Why a string is not a valid address part; says what the grammar expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressError {
+    pub what: &'static str,
+    pub reason: String,
+}
+
+impl AddressError {
+    fn new(what: &'static str, reason: impl Into<String>) -> Self {
+        Self { what, reason: reason.into() }
+    }
+}
+
+impl fmt::Display for AddressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.what, self.reason)
+    }
+}
+
+impl std::error::Error for AddressError {}
+
+/// The longest domain, in octets (RFC 5321 §4.5.3.1.2).
+pub const MAX_DOMAIN_OCTETS: usize = 255;
+/// The longest local part, in octets (RFC 5321 §4.5.3.1.1).
+pub const MAX_LOCAL_PART_OCTETS: usize = 64;
+/// The longest DNS label (RFC 1035 §2.3.4).
+const MAX_LABEL_OCTETS: usize = 63;
+
+/// A domain name as written in SMTP: `Domain = sub-domain *("." sub-domain)`
+/// (RFC 5321 §4.1.2), whose labels may be U-labels under SMTPUTF8 (RFC 6531 §3.3).
+///
+/// Comparison is by A-label form, ignoring ASCII case (RFC 5321 §2.4: domains are
+/// case-insensitive), so `例え.jp` equals `xn--r8jz45g.jp`.
+#[derive(Debug, Clone)]
+pub struct Domain {
+    written: String,
+    ascii: String,
+}
+
+impl Domain {
+    /// Validates `text` as a domain and computes its A-label form (IDNA2008 via UTS #46,
+    /// RFC 5891 §4), checking LDH rules, 63-octet labels and the 255-octet limit.
+    pub fn new(text: &str) -> Result<Self, AddressError> {
+        let invalid = |reason: String| AddressError::new("domain", reason);
+        if text.is_empty() {
+            return Err(invalid("empty".into()));
+        }
+        let ascii = if text.is_ascii() {
+            text.to_ascii_lowercase()
+        } else {
+            idna::domain_to_ascii_strict(text)
+                .map_err(|_| invalid(format!("{text:?} is not a valid internationalized domain name")))?
+        };
+        if ascii.len() > MAX_DOMAIN_OCTETS || text.len() > MAX_DOMAIN_OCTETS {
+            return Err(invalid(format!("longer than {MAX_DOMAIN_OCTETS} octets")));
+        }
+        for label in ascii.split('.') {
+            if label.is_empty() {
+                return Err(invalid(format!("{text:?} has an empty label")));
+            }
+            if label.len() > MAX_LABEL_OCTETS {
+                return Err(invalid(format!("label {label:?} is longer than {MAX_LABEL_OCTETS} octets")));
+            }
+            if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                || label.starts_with('-')
+                || label.ends_with('-')
+            {
+                return Err(invalid(format!("label {label:?} is not letters, digits and inner hyphens")));
+            }
+        }
+        Ok(Self { written: text.to_owned(), ascii })
+    }
+
+    /// The domain as it was written (ASCII or U-labels).
+    pub fn as_str(&self) -> &str {
+        &self.written
+    }
+
+    /// The A-label (punycode, `xn--`) form in lowercase, as DNS and non-SMTPUTF8 peers see it.
+    pub fn to_ascii(&self) -> &str {
+        &self.ascii
+    }
+
+    /// The U-label form, for display (RFC 5891 §5.5).
+    pub fn to_unicode(&self) -> String {
+        idna::domain_to_unicode(&self.ascii).0
+    }
+
+    /// Whether the domain as written needs SMTPUTF8 to be sent (RFC 6531 §3.2).
+    pub fn is_ascii(&self) -> bool {
+        self.written.is_ascii()
+    }
+}
+
+impl PartialEq for Domain {
+    fn eq(&self, other: &Self) -> bool {
+        self.ascii == other.ascii
+    }
+}
+
+impl Eq for Domain {}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.written)
+    }
+}
+
+impl std::str::FromStr for Domain {
+    type Err = AddressError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+/// `Domain` (RFC 5321 §4.1.2), validated.
+pub fn domain(input: &[u8]) -> IResult<&[u8], Domain> {
+    let (rest, text) = abnf::domain_text(input)?;
+    match Domain::new(text) {
+        Ok(domain) => Ok((rest, domain)),
+        Err(_) => Err(abnf::error(input, nom::error::ErrorKind::Verify)),
+    }
+}
+
+/// `address-literal` (RFC 5321 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum AddressLiteral {
+    /// `IPv4-address-literal = Snum 3("." Snum)`
+    Ipv4(Ipv4Addr),
+    /// `IPv6-address-literal = "IPv6:" IPv6-addr`
+    Ipv6(Ipv6Addr),
+    /// `General-address-literal = Standardized-tag ":" 1*dcontent`
+    General { tag: String, content: String },
+}
+
+impl AddressLiteral {
+    /// Parses the text between the brackets.
+    pub fn new(text: &str) -> Result<Self, AddressError> {
+        let invalid = |reason: &str| AddressError::new("address literal", format!("[{text}]: {reason}"));
+        if let Some(v6) = text.get(..5).filter(|p| p.eq_ignore_ascii_case("IPv6:")).map(|_| &text[5..]) {
+            return v6.parse().map(Self::Ipv6).map_err(|_| invalid("not an IPv6 address"));
+        }
+        if let Some((tag, content)) = text.split_once(':') {
+            let ldh = !tag.is_empty()
+                && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !tag.ends_with('-');
+            if !ldh || content.is_empty() || !content.bytes().all(abnf::is_dcontent) {
+                return Err(invalid("expected Standardized-tag \":\" dcontent"));
+            }
+            return Ok(Self::General { tag: tag.to_owned(), content: content.to_owned() });
+        }
+        // Snum is 1*3DIGIT in 0..=255; std's parser also refuses leading zeros, which
+        // RFC 5321 does not, so parse the four numbers here.
+        let mut octets = [0u8; 4];
+        let mut parts = text.split('.');
+        for octet in &mut octets {
+            let part = parts.next().ok_or_else(|| invalid("expected four numbers"))?;
+            if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid("expected Snum (1 to 3 digits)"));
+            }
+            *octet = part.parse().map_err(|_| invalid("number above 255"))?;
+        }
+        if parts.next().is_some() {
+            return Err(invalid("expected four numbers"));
+        }
+        Ok(Self::Ipv4(Ipv4Addr::from(octets)))
+    }
+}
+
+impl fmt::Display for AddressLiteral {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AddressLiteral::Ipv4(ip) => write!(f, "[{ip}]"),
+            AddressLiteral::Ipv6(ip) => write!(f, "[IPv6:{ip}]"),
+            AddressLiteral::General { tag, content } => write!(f, "[{tag}:{content}]"),
+        }
+    }
+}
+
+/// `address-literal` (RFC 5321 §4.1.3), validated.
+pub fn address_literal(input: &[u8]) -> IResult<&[u8], AddressLiteral> {
+    let (rest, text) = abnf::address_literal_text(input)?;
+    match AddressLiteral::new(text) {
+        Ok(literal) => Ok((rest, literal)),
+        Err(_) => Err(abnf::error(input, nom::error::ErrorKind::Verify)),
+    }
+}
+
+/// The part after `@`: `( Domain / address-literal )` (RFC 5321 §4.1.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    Domain(Domain),
+    Literal(AddressLiteral),
+}
+
+impl Host {
+    /// Whether sending it needs SMTPUTF8.
+    pub fn is_ascii(&self) -> bool {
+        match self {
+            Host::Domain(domain) => domain.is_ascii(),
+            Host::Literal(_) => true,
+        }
+    }
+
+    /// The domain, if the host is one.
+    pub fn domain(&self) -> Option<&Domain> {
+        match self {
+            Host::Domain(domain) => Some(domain),
+            Host::Literal(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Domain(domain) => domain.fmt(f),
+            Host::Literal(literal) => literal.fmt(f),
+        }
+    }
+}
+
+impl std::str::FromStr for Host {
+    type Err = AddressError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let with_end = format!("{s}>");
+        abnf::parse_whole(host, with_end.as_bytes(), 1)
+            .ok_or_else(|| AddressError::new("host", format!("{s:?} is not a domain or [address literal]")))
+    }
+}
+
+impl serde::Serialize for Host {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Host {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// `Domain / address-literal`: also the argument of EHLO (RFC 5321 §4.1.1.1).
+pub fn host(input: &[u8]) -> IResult<&[u8], Host> {
+    alt((nom::combinator::map(address_literal, Host::Literal), nom::combinator::map(domain, Host::Domain)))
+        .parse(input)
+}
+
+/// `Local-part = Dot-string / Quoted-string` (RFC 5321 §4.1.2), held unquoted. Under
+/// SMTPUTF8 it may hold UTF-8 (RFC 6531 §3.3).
+///
+/// Quoted forms are equivalent to their content ("all quoted forms MUST be treated as
+/// equivalent"), so `"joe"` and `joe` are the same local part, and the serializer writes
+/// "the form that uses the minimum quoting possible".
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LocalPart(String);
+
+impl LocalPart {
+    /// Validates unquoted content: ASCII graphic characters, space, or UTF-8, and at most
+    /// 64 octets once written (RFC 5321 §4.5.3.1.1).
+    pub fn new(content: &str) -> Result<Self, AddressError> {
+        if let Some(bad) = content.chars().find(|&c| c.is_ascii() && !(' '..='~').contains(&c)) {
+            return Err(AddressError::new("local part", format!("control character {:?}", bad)));
+        }
+        let part = Self(content.to_owned());
+        let written = part.to_wire().len();
+        if written > MAX_LOCAL_PART_OCTETS {
+            return Err(AddressError::new(
+                "local part",
+                format!("{written} octets, more than the {MAX_LOCAL_PART_OCTETS} allowed"),
+            ));
+        }
+        Ok(part)
+    }
+
+    /// The content, unquoted.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the local part is plain ASCII (else it needs SMTPUTF8).
+    pub fn is_ascii(&self) -> bool {
+        self.0.is_ascii()
+    }
+
+    /// Whether the content is a `Dot-string` and so needs no quotes.
+    fn is_dot_string(&self) -> bool {
+        !self.0.is_empty()
+            && self.0.split('.').all(|atom| !atom.is_empty() && atom.bytes().all(abnf::is_atext))
+    }
+
+    /// The wire form with the minimum quoting (RFC 5321 §4.1.2).
+    pub fn to_wire(&self) -> String {
+        if self.is_dot_string() {
+            return self.0.clone();
+        }
+        let mut out = String::with_capacity(self.0.len() + 2);
+        out.push('"');
+        for c in self.0.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    }
+}
+
+impl fmt::Display for LocalPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_wire())
+    }
+}
+
+/// `Local-part = Dot-string / Quoted-string`
+pub fn local_part(input: &[u8]) -> IResult<&[u8], LocalPart> {
+    let (rest, content) =
+        alt((abnf::quoted_string, nom::combinator::map(abnf::dot_string, str::to_owned))).parse(input)?;
+    match LocalPart::new(&content) {
+        Ok(part) => Ok((rest, part)),
+        Err(_) => Err(abnf::error(input, nom::error::ErrorKind::TooLarge)),
+    }
+}
+
+/// `Mailbox = Local-part "@" ( Domain / address-literal )` (RFC 5321 §4.1.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    local_part: LocalPart,
+    host: Host,
+}
+
+impl Mailbox {
+    pub fn new(local_part: LocalPart, host: Host) -> Self {
+        Self { local_part, host }
+    }
+
+    pub fn local_part(&self) -> &LocalPart {
+        &self.local_part
+    }
+
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The domain, when the mailbox is not at an address literal.
+    pub fn domain(&self) -> Option<&Domain> {
+        self.host.domain()
+    }
+
+    /// Whether the mailbox can be sent without SMTPUTF8 (RFC 6531 §3.2).
+    pub fn is_ascii(&self) -> bool {
+        self.local_part.is_ascii() && self.host.is_ascii()
+    }
+}
+
+impl fmt::Display for Mailbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.local_part, self.host)
+    }
+}
+
+impl std::str::FromStr for Mailbox {
+    type Err = AddressError;
+    /// Parses `local@domain` as written in a path (without the angle brackets).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let with_end = format!("{s}>");
+        abnf::parse_whole(mailbox, with_end.as_bytes(), 1)
+            .ok_or_else(|| AddressError::new("mailbox", format!("{s:?} is not local-part@domain")))
+    }
+}
+
+impl serde::Serialize for Mailbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Mailbox {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// `Mailbox = Local-part "@" ( Domain / address-literal )`
+pub fn mailbox(input: &[u8]) -> IResult<&[u8], Mailbox> {
+    let (input, local_part) = local_part(input)?;
+    let (input, _) = tag("@").parse(input)?;
+    let (input, host) = host(input)?;
+    Ok((input, Mailbox { local_part, host }))
+}
+
+/// `A-d-l = At-domain *( "," At-domain )`, `At-domain = "@" Domain`: a source route,
+/// which "MUST BE accepted, SHOULD NOT be generated, and SHOULD be ignored" (§4.1.2).
+fn source_route(input: &[u8]) -> IResult<&[u8], ()> {
+    let at_domain = |i| nom::sequence::preceded(tag("@"), domain).parse(i);
+    let (input, _) = nom::multi::separated_list1(tag(","), at_domain).parse(input)?;
+    let (input, _) = tag(":").parse(input)?;
+    Ok((input, ()))
+}
+
+/// `Path = "<" [ A-d-l ":" ] Mailbox ">"` (RFC 5321 §4.1.2).
+pub fn path(input: &[u8]) -> IResult<&[u8], Mailbox> {
+    let (input, _) = tag("<").parse(input)?;
+    let (input, _) = nom::combinator::opt(source_route).parse(input)?;
+    let (input, mailbox) = mailbox(input)?;
+    let (input, _) = tag(">").parse(input)?;
+    Ok((input, mailbox))
+}
+
+/// `Reverse-path = Path / "<>"` (RFC 5321 §4.1.2): who gets the bounces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReversePath {
+    /// `<>`: bounces and other notifications, which must never be bounced (§4.5.5).
+    Null,
+    Mailbox(Mailbox),
+}
+
+impl ReversePath {
+    pub fn mailbox(&self) -> Option<&Mailbox> {
+        match self {
+            ReversePath::Null => None,
+            ReversePath::Mailbox(mailbox) => Some(mailbox),
+        }
+    }
+
+    pub fn is_ascii(&self) -> bool {
+        self.mailbox().is_none_or(Mailbox::is_ascii)
+    }
+}
+
+impl fmt::Display for ReversePath {
+    /// With the angle brackets, as on the wire.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReversePath::Null => f.write_str("<>"),
+            ReversePath::Mailbox(mailbox) => write!(f, "<{mailbox}>"),
+        }
+    }
+}
+
+/// `Reverse-path = Path / "<>"`
+pub fn reverse_path(input: &[u8]) -> IResult<&[u8], ReversePath> {
+    alt((
+        nom::combinator::value(ReversePath::Null, tag("<>")),
+        nom::combinator::map(path, ReversePath::Mailbox),
+    ))
+    .parse(input)
+}
+
+/// `Forward-path = Path`, or the special `"<Postmaster>"` that every server must accept
+/// (RFC 5321 §4.1.1.3, §4.5.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForwardPath {
+    Postmaster,
+    Mailbox(Mailbox),
+}
+
+impl ForwardPath {
+    pub fn mailbox(&self) -> Option<&Mailbox> {
+        match self {
+            ForwardPath::Postmaster => None,
+            ForwardPath::Mailbox(mailbox) => Some(mailbox),
+        }
+    }
+
+    pub fn is_ascii(&self) -> bool {
+        self.mailbox().is_none_or(Mailbox::is_ascii)
+    }
+}
+
+impl fmt::Display for ForwardPath {
+    /// With the angle brackets, as on the wire.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ForwardPath::Postmaster => f.write_str("<Postmaster>"),
+            ForwardPath::Mailbox(mailbox) => write!(f, "<{mailbox}>"),
+        }
+    }
+}
+
+/// `( "<Postmaster@" Domain ">" / "<Postmaster>" / Forward-path )` (RFC 5321 §4.1.1.3);
+/// `<Postmaster@domain>` is an ordinary mailbox.
+pub fn forward_path(input: &[u8]) -> IResult<&[u8], ForwardPath> {
+    alt((
+        nom::combinator::value(ForwardPath::Postmaster, tag_no_case("<Postmaster>")),
+        nom::combinator::map(path, ForwardPath::Mailbox),
+    ))
+    .parse(input)
+}
+
+macro_rules! serde_via_wire {
+    ($type:ty, $parser:ident, $what:literal) => {
+        impl serde::Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl std::str::FromStr for $type {
+            type Err = AddressError;
+            /// Parses the wire form, angle brackets included.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let with_end = format!("{s}\r\n");
+                abnf::parse_whole($parser, with_end.as_bytes(), 2)
+                    .ok_or_else(|| AddressError::new($what, format!("{s:?} is not <local-part@domain>")))
+            }
+        }
+    };
+}
+
+serde_via_wire!(ReversePath, reverse_path, "reverse-path");
+serde_via_wire!(ForwardPath, forward_path, "forward-path");
+
+impl serde::Serialize for Domain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.written)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Domain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Domain::new(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_validate_and_convert_to_a_labels() {
+        let d = Domain::new("Example.COM").expect("valid");
+        assert_eq!(d.to_ascii(), "example.com");
+        assert_eq!(d, Domain::new("example.com").expect("valid"));
+        let idn = Domain::new("bücher.example").expect("valid IDN");
+        assert_eq!(idn.to_ascii(), "xn--bcher-kva.example");
+        assert_eq!(idn, Domain::new("xn--bcher-kva.example").expect("valid A-label"));
+        assert_eq!(Domain::new("xn--bcher-kva.example").expect("valid").to_unicode(), "bücher.example");
+        for bad in ["", "a..b", "-a.com", "a-.com", "a_b.com", &"a".repeat(64), &"a.".repeat(128)] {
+            assert!(Domain::new(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn address_literals() {
+        assert_eq!(AddressLiteral::new("192.0.2.1"), Ok(AddressLiteral::Ipv4(Ipv4Addr::new(192, 0, 2, 1))));
+        assert_eq!(
+            AddressLiteral::new("IPv6:2001:db8::1").map(|l| l.to_string()),
+            Ok("[IPv6:2001:db8::1]".to_owned())
+        );
+        assert!(AddressLiteral::new("256.0.0.1").is_err());
+        assert!(AddressLiteral::new("1.2.3").is_err());
+        assert!(AddressLiteral::new("IPv6:zz").is_err());
+        assert!(matches!(AddressLiteral::new("x-tag:abc"), Ok(AddressLiteral::General { .. })));
+    }
+
+    #[test]
+    fn local_parts_quote_minimally() {
+        assert_eq!(LocalPart::new("joe.smith").expect("ok").to_wire(), "joe.smith");
+        assert_eq!(LocalPart::new("Joe,Smith").expect("ok").to_wire(), "\"Joe,Smith\"");
+        assert_eq!(LocalPart::new("a\"b").expect("ok").to_wire(), "\"a\\\"b\"");
+        assert_eq!(LocalPart::new("a..b").expect("ok").to_wire(), "\"a..b\"");
+        assert_eq!(LocalPart::new("").expect("ok").to_wire(), "\"\"");
+        assert!(LocalPart::new(&"x".repeat(65)).is_err());
+        assert!(LocalPart::new("tab\there").is_err());
+    }
+
+    #[test]
+    fn paths_parse_with_source_routes_and_postmaster() {
+        let (_, p) = reverse_path(b"<@hosta.int,@jkl.org:userc@d.bar.org>\r\n").expect("source route");
+        assert_eq!(p.to_string(), "<userc@d.bar.org>");
+        assert_eq!(reverse_path(b"<>\r\n").map(|(_, p)| p), Ok(ReversePath::Null));
+        assert_eq!(forward_path(b"<postmaster>\r\n").map(|(_, p)| p), Ok(ForwardPath::Postmaster));
+        let (_, quoted) = forward_path(b"<\"Joe\\,Smith\"@example.com>\r\n").expect("quoted");
+        assert_eq!(quoted.to_string(), "<\"Joe,Smith\"@example.com>");
+        let (_, utf8) = forward_path("<用户@例え.jp>\r\n".as_bytes()).expect("utf8");
+        assert!(!utf8.is_ascii());
+        assert!(matches!(path(b"<a@b"), Err(nom::Err::Incomplete(_))));
+    }
+
+    #[test]
+    fn mailboxes_from_str_and_serde() {
+        let m: Mailbox = "user@[192.0.2.1]".parse().expect("literal host");
+        assert_eq!(m.to_string(), "user@[192.0.2.1]");
+        assert!("no-at-sign".parse::<Mailbox>().is_err());
+        assert!("a@b>c".parse::<Mailbox>().is_err());
+        let p: ForwardPath = "<a@example.com>".parse().expect("path");
+        assert_eq!(p.to_string(), "<a@example.com>");
+    }
+}

@@ -1,0 +1,431 @@
+//! ESMTP parameters of MAIL and RCPT (RFC 5321 §4.1.2 `esmtp-param`): SIZE (RFC 1870),
+//! BODY (RFC 6152, RFC 3030), SMTPUTF8 (RFC 6531), RET/ENVID/NOTIFY/ORCPT (RFC 3461) and
+//! AUTH (RFC 4954 §5), with the xtext encoding of RFC 3461 §4.
+//!
+//! Parsing is two steps: the grammar gives `(keyword, value)` pairs
+//! ([`super::abnf::esmtp_params`]); [`MailParameters::from_pairs`] and
+//! [`RcptParameters::from_pairs`] then type the known ones. Unknown keywords are kept,
+//! so the server can answer them with 555 (RFC 5321 §4.1.1.11).
+
+use std::fmt;
+
+/// A parameter the typed structs do not know, kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EsmtpParam {
+    pub keyword: String,
+    pub value: Option<String>,
+}
+
+/// Why a known parameter is malformed; the server answers 501 (RFC 3461 §4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamError {
+    /// The keyword appeared twice (RFC 3461 §4.5, RFC 1870 §6).
+    Duplicate(String),
+    /// The value does not fit the keyword's grammar.
+    BadValue { keyword: &'static str, expected: &'static str },
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamError::Duplicate(keyword) => write!(f, "{keyword} given more than once"),
+            ParamError::BadValue { keyword, expected } => write!(f, "{keyword} expects {expected}"),
+        }
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// `xtext = *( xchar / hexchar )` (RFC 3461 §4): decodes `+XX` escapes. `None` if a `+`
+/// is not followed by two upper-case hex digits, or a byte is outside `!`..`~`.
+pub fn xtext_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                if !hex.iter().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b)) {
+                    return None;
+                }
+                out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+                i += 3;
+            }
+            b'=' => return None,
+            b @ 33..=126 => {
+                out.push(b);
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Encodes text as xtext: `+`, `=`, and anything outside `!`..`~` become `+XX`.
+pub fn xtext_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if (33..=126).contains(&b) && b != b'+' && b != b'=' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("+{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `BODY=` (RFC 6152 §2, RFC 3030 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Body {
+    SevenBit,
+    EightBitMime,
+    BinaryMime,
+}
+
+impl Body {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Body::SevenBit => "7BIT",
+            Body::EightBitMime => "8BITMIME",
+            Body::BinaryMime => "BINARYMIME",
+        }
+    }
+}
+
+/// `RET=` (RFC 3461 §4.3): how much of the message a failure DSN returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Ret {
+    Full,
+    Hdrs,
+}
+
+/// `notify-esmtp-value = "NEVER" / 1#notify-list-element` (RFC 3461 §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Notify {
+    pub success: bool,
+    pub failure: bool,
+    pub delay: bool,
+}
+
+impl Notify {
+    /// `NEVER`: no DSN under any conditions.
+    pub const NEVER: Self = Self { success: false, failure: false, delay: false };
+
+    pub fn is_never(self) -> bool {
+        self == Self::NEVER
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        if value.eq_ignore_ascii_case("NEVER") {
+            return Some(Self::NEVER);
+        }
+        let mut notify = Self::NEVER;
+        for element in value.split(',') {
+            let flag = match element.to_ascii_uppercase().as_str() {
+                "SUCCESS" => &mut notify.success,
+                "FAILURE" => &mut notify.failure,
+                "DELAY" => &mut notify.delay,
+                _ => return None,
+            };
+            *flag = true;
+        }
+        Some(notify)
+    }
+}
+
+impl fmt::Display for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_never() {
+            return f.write_str("NEVER");
+        }
+        let names = [(self.success, "SUCCESS"), (self.failure, "FAILURE"), (self.delay, "DELAY")];
+        let list: Vec<&str> = names.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect();
+        f.write_str(&list.join(","))
+    }
+}
+
+/// `orcpt-parameter = "ORCPT=" addr-type ";" xtext` (RFC 3461 §4.2), decoded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Orcpt {
+    pub addr_type: String,
+    pub address: String,
+}
+
+/// `AUTH=` on MAIL (RFC 4954 §5): the submitter's identity, or `<>` for unknown.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum AuthParam {
+    Unknown,
+    Identity(String),
+}
+
+/// The parameters of a MAIL command.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MailParameters {
+    /// `SIZE=` declared message size in octets (RFC 1870 §4).
+    pub size: Option<u64>,
+    pub body: Option<Body>,
+    /// `SMTPUTF8` (RFC 6531 §3.4): the envelope or headers may hold UTF-8.
+    pub smtputf8: bool,
+    pub ret: Option<Ret>,
+    /// `ENVID=`, decoded from xtext (RFC 3461 §4.4).
+    pub envid: Option<String>,
+    pub auth: Option<AuthParam>,
+    pub other: Vec<EsmtpParam>,
+}
+
+/// The parameters of a RCPT command.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RcptParameters {
+    pub notify: Option<Notify>,
+    pub orcpt: Option<Orcpt>,
+    pub other: Vec<EsmtpParam>,
+}
+
+fn set_once<T>(slot: &mut Option<T>, keyword: &str, value: T) -> Result<(), ParamError> {
+    if slot.is_some() {
+        return Err(ParamError::Duplicate(keyword.to_ascii_uppercase()));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn required<'a>(
+    value: Option<&'a str>,
+    keyword: &'static str,
+    expected: &'static str,
+) -> Result<&'a str, ParamError> {
+    value.ok_or(ParamError::BadValue { keyword, expected })
+}
+
+impl MailParameters {
+    /// Types the known parameters; unknown ones go to `other`.
+    pub fn from_pairs(pairs: &[(&str, Option<&str>)]) -> Result<Self, ParamError> {
+        let mut params = Self::default();
+        let mut smtputf8_seen = false;
+        for &(keyword, value) in pairs {
+            match keyword.to_ascii_uppercase().as_str() {
+                "SIZE" => {
+                    const EXPECTED: &str = "a number of octets (SIZE=12345)";
+                    let text = required(value, "SIZE", EXPECTED)?;
+                    // `size-value = 1*20DIGIT` (RFC 1870 §3).
+                    let size = (text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit()))
+                        .then(|| text.parse::<u64>().ok())
+                        .flatten()
+                        .ok_or(ParamError::BadValue { keyword: "SIZE", expected: EXPECTED })?;
+                    set_once(&mut params.size, keyword, size)?;
+                }
+                "BODY" => {
+                    const EXPECTED: &str = "7BIT, 8BITMIME or BINARYMIME";
+                    let body = match required(value, "BODY", EXPECTED)?.to_ascii_uppercase().as_str() {
+                        "7BIT" => Body::SevenBit,
+                        "8BITMIME" => Body::EightBitMime,
+                        "BINARYMIME" => Body::BinaryMime,
+                        _ => return Err(ParamError::BadValue { keyword: "BODY", expected: EXPECTED }),
+                    };
+                    set_once(&mut params.body, keyword, body)?;
+                }
+                "SMTPUTF8" => {
+                    if value.is_some() {
+                        return Err(ParamError::BadValue { keyword: "SMTPUTF8", expected: "no value" });
+                    }
+                    if smtputf8_seen {
+                        return Err(ParamError::Duplicate("SMTPUTF8".into()));
+                    }
+                    smtputf8_seen = true;
+                    params.smtputf8 = true;
+                }
+                "RET" => {
+                    const EXPECTED: &str = "FULL or HDRS";
+                    let ret = match required(value, "RET", EXPECTED)?.to_ascii_uppercase().as_str() {
+                        "FULL" => Ret::Full,
+                        "HDRS" => Ret::Hdrs,
+                        _ => return Err(ParamError::BadValue { keyword: "RET", expected: EXPECTED }),
+                    };
+                    set_once(&mut params.ret, keyword, ret)?;
+                }
+                "ENVID" => {
+                    const EXPECTED: &str = "xtext of at most 100 characters";
+                    let text = required(value, "ENVID", EXPECTED)?;
+                    let envid = xtext_decode(text)
+                        .filter(|id| id.len() <= 100)
+                        .ok_or(ParamError::BadValue { keyword: "ENVID", expected: EXPECTED })?;
+                    set_once(&mut params.envid, keyword, envid)?;
+                }
+                "AUTH" => {
+                    const EXPECTED: &str = "<> or an xtext identity";
+                    let text = required(value, "AUTH", EXPECTED)?;
+                    let auth = if text == "<>" {
+                        AuthParam::Unknown
+                    } else {
+                        AuthParam::Identity(
+                            xtext_decode(text)
+                                .ok_or(ParamError::BadValue { keyword: "AUTH", expected: EXPECTED })?,
+                        )
+                    };
+                    set_once(&mut params.auth, keyword, auth)?;
+                }
+                _ => params
+                    .other
+                    .push(EsmtpParam { keyword: keyword.to_owned(), value: value.map(str::to_owned) }),
+            }
+        }
+        Ok(params)
+    }
+
+    /// The parameters as written after the reverse-path, each with its leading SP.
+    pub fn to_wire(&self) -> String {
+        let mut out = String::new();
+        if let Some(size) = self.size {
+            out.push_str(&format!(" SIZE={size}"));
+        }
+        if let Some(body) = self.body {
+            out.push_str(&format!(" BODY={}", body.as_str()));
+        }
+        if self.smtputf8 {
+            out.push_str(" SMTPUTF8");
+        }
+        if let Some(ret) = self.ret {
+            out.push_str(match ret {
+                Ret::Full => " RET=FULL",
+                Ret::Hdrs => " RET=HDRS",
+            });
+        }
+        if let Some(envid) = &self.envid {
+            out.push_str(&format!(" ENVID={}", xtext_encode(envid)));
+        }
+        match &self.auth {
+            Some(AuthParam::Unknown) => out.push_str(" AUTH=<>"),
+            Some(AuthParam::Identity(id)) => out.push_str(&format!(" AUTH={}", xtext_encode(id))),
+            None => {}
+        }
+        push_other(&mut out, &self.other);
+        out
+    }
+}
+
+fn push_other(out: &mut String, other: &[EsmtpParam]) {
+    for param in other {
+        out.push(' ');
+        out.push_str(&param.keyword);
+        if let Some(value) = &param.value {
+            out.push('=');
+            out.push_str(value);
+        }
+    }
+}
+
+impl RcptParameters {
+    /// Types the known parameters; unknown ones go to `other`.
+    pub fn from_pairs(pairs: &[(&str, Option<&str>)]) -> Result<Self, ParamError> {
+        let mut params = Self::default();
+        for &(keyword, value) in pairs {
+            match keyword.to_ascii_uppercase().as_str() {
+                "NOTIFY" => {
+                    const EXPECTED: &str = "NEVER, or a list of SUCCESS, FAILURE and DELAY";
+                    let notify = Notify::parse(required(value, "NOTIFY", EXPECTED)?)
+                        .ok_or(ParamError::BadValue { keyword: "NOTIFY", expected: EXPECTED })?;
+                    set_once(&mut params.notify, keyword, notify)?;
+                }
+                "ORCPT" => {
+                    const EXPECTED: &str = "addr-type;xtext (e.g. rfc822;user@example.com)";
+                    let text = required(value, "ORCPT", EXPECTED)?;
+                    let orcpt = text
+                        .split_once(';')
+                        .filter(|(addr_type, _)| {
+                            !addr_type.is_empty() && addr_type.bytes().all(super::abnf::is_atext)
+                        })
+                        .and_then(|(addr_type, xtext)| {
+                            Some(Orcpt { addr_type: addr_type.to_owned(), address: xtext_decode(xtext)? })
+                        })
+                        .filter(|_| text.len() <= 500)
+                        .ok_or(ParamError::BadValue { keyword: "ORCPT", expected: EXPECTED })?;
+                    set_once(&mut params.orcpt, keyword, orcpt)?;
+                }
+                _ => params
+                    .other
+                    .push(EsmtpParam { keyword: keyword.to_owned(), value: value.map(str::to_owned) }),
+            }
+        }
+        Ok(params)
+    }
+
+    /// The parameters as written after the forward-path, each with its leading SP.
+    pub fn to_wire(&self) -> String {
+        let mut out = String::new();
+        if let Some(notify) = self.notify {
+            out.push_str(&format!(" NOTIFY={notify}"));
+        }
+        if let Some(orcpt) = &self.orcpt {
+            out.push_str(&format!(" ORCPT={};{}", orcpt.addr_type, xtext_encode(&orcpt.address)));
+        }
+        push_other(&mut out, &self.other);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xtext_known_answers() {
+        for (plain, encoded) in
+            [("a+b=c", "a+2Bb+3Dc"), ("user@example.com", "user@example.com"), ("a b", "a+20b")]
+        {
+            assert_eq!(xtext_encode(plain), encoded);
+            assert_eq!(xtext_decode(encoded).as_deref(), Some(plain));
+        }
+        for bad in ["+2", "+zz", "+2b", "a=b", "a b"] {
+            assert_eq!(xtext_decode(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn mail_parameters_type_and_round_trip() {
+        let pairs = [
+            ("size", Some("1000")),
+            ("BODY", Some("8bitmime")),
+            ("SMTPUTF8", None),
+            ("RET", Some("HDRS")),
+            ("ENVID", Some("QQ314159+2B1")),
+            ("X-FOO", Some("bar")),
+        ];
+        let params = MailParameters::from_pairs(&pairs).expect("valid");
+        assert_eq!(params.size, Some(1000));
+        assert_eq!(params.body, Some(Body::EightBitMime));
+        assert_eq!(params.envid.as_deref(), Some("QQ314159+1"));
+        assert_eq!(params.other.len(), 1);
+        assert_eq!(
+            params.to_wire(),
+            " SIZE=1000 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ314159+2B1 X-FOO=bar"
+        );
+    }
+
+    #[test]
+    fn malformed_and_duplicate_parameters() {
+        assert_eq!(
+            MailParameters::from_pairs(&[("RET", Some("FULL")), ("ret", Some("HDRS"))]),
+            Err(ParamError::Duplicate("RET".into()))
+        );
+        assert!(MailParameters::from_pairs(&[("SIZE", Some("12x"))]).is_err());
+        assert!(MailParameters::from_pairs(&[("SIZE", Some("123456789012345678901"))]).is_err());
+        assert!(MailParameters::from_pairs(&[("SIZE", None)]).is_err());
+        assert!(MailParameters::from_pairs(&[("BODY", Some("9BIT"))]).is_err());
+        assert!(RcptParameters::from_pairs(&[("NOTIFY", Some("NEVER,SUCCESS"))]).is_err());
+        assert!(RcptParameters::from_pairs(&[("ORCPT", Some("no-semicolon"))]).is_err());
+    }
+
+    #[test]
+    fn rcpt_parameters_round_trip() {
+        let params = RcptParameters::from_pairs(&[
+            ("NOTIFY", Some("failure,Delay")),
+            ("ORCPT", Some("rfc822;a+2Bb@example.com")),
+        ])
+        .expect("valid");
+        assert_eq!(params.notify, Some(Notify { success: false, failure: true, delay: true }));
+        assert_eq!(params.orcpt.as_ref().map(|o| o.address.as_str()), Some("a+b@example.com"));
+        assert_eq!(params.to_wire(), " NOTIFY=FAILURE,DELAY ORCPT=rfc822;a+2Bb@example.com");
+    }
+}
