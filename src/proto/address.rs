@@ -242,19 +242,6 @@ impl std::str::FromStr for Host {
     }
 }
 
-impl serde::Serialize for Host {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Host {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 /// `Domain / address-literal`: also the argument of EHLO (RFC 5321 §4.1.1.1).
 pub fn host(input: &[u8]) -> IResult<&[u8], Host> {
     alt((nom::combinator::map(address_literal, Host::Literal), nom::combinator::map(domain, Host::Domain)))
@@ -385,19 +372,6 @@ impl std::str::FromStr for Mailbox {
     }
 }
 
-impl serde::Serialize for Mailbox {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Mailbox {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 /// `Mailbox = Local-part "@" ( Domain / address-literal )`
 pub fn mailbox(input: &[u8]) -> IResult<&[u8], Mailbox> {
     let (input, local_part) = local_part(input)?;
@@ -505,21 +479,8 @@ pub fn forward_path(input: &[u8]) -> IResult<&[u8], ForwardPath> {
     .parse(input)
 }
 
-macro_rules! serde_via_wire {
+macro_rules! path_from_str {
     ($type:ty, $parser:ident, $what:literal) => {
-        impl serde::Serialize for $type {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $type {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                text.parse().map_err(serde::de::Error::custom)
-            }
-        }
-
         impl std::str::FromStr for $type {
             type Err = AddressError;
             /// Parses the wire form, angle brackets included.
@@ -532,21 +493,10 @@ macro_rules! serde_via_wire {
     };
 }
 
-serde_via_wire!(ReversePath, reverse_path, "reverse-path");
-serde_via_wire!(ForwardPath, forward_path, "forward-path");
+path_from_str!(ReversePath, reverse_path, "reverse-path");
+path_from_str!(ForwardPath, forward_path, "forward-path");
 
-impl serde::Serialize for Domain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.written)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Domain {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Domain::new(&text).map_err(serde::de::Error::custom)
-    }
-}
+super::serde_as_string!(Domain, Host, Mailbox, ReversePath, ForwardPath);
 
 #[cfg(test)]
 mod tests {

@@ -247,18 +247,7 @@ impl std::str::FromStr for EnhancedStatusCode {
     }
 }
 
-impl serde::Serialize for EnhancedStatusCode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for EnhancedStatusCode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
+super::serde_as_string!(EnhancedStatusCode);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,26 @@
 //! rule it implements. Streaming parsers answer [`nom::Err::Incomplete`] for truncated
 //! input; what is not SMTP is an error that says what was expected.
 
+/// Serializes each type as its `Display` text and deserializes it with `FromStr`, so
+/// scenario files and timelines hold the wire form (`<a@example.com>`, `5.1.1`).
+macro_rules! serde_as_string {
+    ($($type:ty),+) => {$(
+        impl serde::Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    )+};
+}
+pub(crate) use serde_as_string;
+
 pub mod abnf;
 pub mod address;
 pub mod command;
