@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod engine;
+pub mod message;
 pub mod proto;
 pub mod scenario;
 pub mod sim;
