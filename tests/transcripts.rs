@@ -655,14 +655,11 @@ fn enhancedstatuscodes_on() {
 const ENHANCED_OFF_HEADER: &str = "\
 # ENHANCEDSTATUSCODES (RFC 2034), off: the same session as enhancedstatuscodes_on.txt
 # against a server that does not offer the extension. The EHLO reply does not list it,
-# and no reply carries a class.subject.detail code: same reply codes, plain texts.
-# The 550 and 554 lines are written by hand: the server still prefixes them (a bug, see
-# the test's #[ignore]); re-bless only once it is fixed.";
+# and no reply carries a class.subject.detail code: same reply codes, plain texts.";
 
 /// The same session without the extension: the codes are the same and no text starts
 /// with an enhanced status code.
 #[test]
-#[ignore = "bug: MailPolicy's refusals (550 5.1.1, 554 5.7.1) keep their enhanced code when ServerConfig.enhanced_status_codes is false (src/engine/server.rs pushes policy replies as is)"]
 fn enhancedstatuscodes_off() {
     let lab = enhanced_status_codes_session(false);
     assert_eq!(reply_codes(&lab.transcript), ENHANCED_CODES);
@@ -671,7 +668,6 @@ fn enhancedstatuscodes_off() {
 
 /// HELP, like every reply, carries no enhanced code when the extension is off.
 #[test]
-#[ignore = "bug: the 214 reply to HELP always carries 2.0.0 (src/engine/server.rs help() uses Reply::with_enhanced unconditionally)"]
 fn help_has_no_enhanced_code_when_the_extension_is_off() {
     let config = ServerConfig { enhanced_status_codes: false, ..ServerConfig::default() };
     let mut lab = Lab::connect(config, MailPolicy::default(), None);

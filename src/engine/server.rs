@@ -810,7 +810,7 @@ impl ServerSession {
     }
 
     fn reject_message(&mut self, code: u16, status: EnhancedStatusCode, text: &str) {
-        let reply = make_reply(code, status, text, self.config.enhanced_status_codes);
+        let reply = make_reply(code, status, text);
         self.events.push_back(ServerEvent::MessageRejected { reply: reply.clone() });
         self.push_error(reply);
         self.reset_transaction_quietly();
@@ -962,13 +962,18 @@ impl ServerSession {
         self.transaction = Transaction::default();
     }
 
-    fn push(&mut self, reply: Reply) {
+    /// Queues a reply; without ENHANCEDSTATUSCODES every reply loses its enhanced code,
+    /// whoever built it (the session or the policy).
+    fn push(&mut self, mut reply: Reply) {
+        if !self.config.enhanced_status_codes {
+            reply.enhanced = None;
+        }
         self.replies.push_back(reply);
     }
 
     /// A 4yz/5yz reply; past `max_errors` the server gives up with 421.
     fn push_error(&mut self, reply: Reply) {
-        self.replies.push_back(reply);
+        self.push(reply);
         self.errors += 1;
         if self.errors >= self.config.max_errors {
             self.reply_enhanced(
@@ -981,19 +986,18 @@ impl ServerSession {
     }
 
     fn error_reply(&mut self, code: u16, status: EnhancedStatusCode, text: impl Into<String>) {
-        let reply = make_reply(code, status, &text.into(), self.config.enhanced_status_codes);
+        let reply = make_reply(code, status, &text.into());
         self.push_error(reply);
     }
 
     fn reply_enhanced(&mut self, code: u16, status: EnhancedStatusCode, text: impl Into<String>) {
-        let reply = make_reply(code, status, &text.into(), self.config.enhanced_status_codes);
+        let reply = make_reply(code, status, &text.into());
         self.push(reply);
     }
 }
 
-fn make_reply(code: u16, status: EnhancedStatusCode, text: &str, with_enhanced: bool) -> Reply {
-    let code = ReplyCode::new(code).unwrap_or(ReplyCode::SYNTAX_ERROR);
-    if with_enhanced { Reply::with_enhanced(code, status, text) } else { Reply::new(code, text) }
+fn make_reply(code: u16, status: EnhancedStatusCode, text: &str) -> Reply {
+    Reply::with_enhanced(ReplyCode::new(code).unwrap_or(ReplyCode::SYNTAX_ERROR), status, text)
 }
 
 fn enhanced(class: StatusClass, subject: u16, detail: u16) -> EnhancedStatusCode {

@@ -292,13 +292,18 @@ impl MailParameters {
                 Ret::Hdrs => " RET=HDRS",
             });
         }
-        if let Some(envid) = &self.envid {
+        // An empty value has no wire form (`esmtp-value = 1*…`), so it is left out.
+        if let Some(envid) = self.envid.as_deref().filter(|e| !e.is_empty()) {
             out.push_str(&format!(" ENVID={}", xtext_encode(envid)));
         }
         match &self.auth {
             Some(AuthParam::Unknown) => out.push_str(" AUTH=<>"),
-            Some(AuthParam::Identity(id)) => out.push_str(&format!(" AUTH={}", xtext_encode(id))),
-            None => {}
+            // The identity "<>" itself must not read as the unknown identity `<>`.
+            Some(AuthParam::Identity(id)) if id == "<>" => out.push_str(" AUTH=+3C+3E"),
+            Some(AuthParam::Identity(id)) if !id.is_empty() => {
+                out.push_str(&format!(" AUTH={}", xtext_encode(id)))
+            }
+            _ => {}
         }
         push_other(&mut out, &self.other);
         out

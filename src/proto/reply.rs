@@ -289,8 +289,10 @@ pub fn reply_code(input: &[u8]) -> IResult<&[u8], ReplyCode> {
 /// lines follow. `textstring = 1*(%d09 / %d32-126)`, extended to UTF-8 (RFC 6531 §3.7.4).
 fn reply_line(input: &[u8]) -> IResult<&[u8], (ReplyCode, bool, String)> {
     let (input, code) = reply_code(input)?;
-    if input.starts_with(b"\r\n") {
-        return Ok((&input[2..], (code, false, String::new())));
+    if input.first() == Some(&b'\r') {
+        // `Reply-code CRLF`: no text. A lone CR may be the first half of a split CRLF.
+        let (input, _) = tag("\r\n").parse(input)?;
+        return Ok((input, (code, false, String::new())));
     }
     let (input, sep) = take_while_m_n(1, 1, |b| b == b' ' || b == b'-').parse(input)?;
     let (input, text) =
