@@ -6,6 +6,7 @@ pub mod client;
 pub mod envelope;
 pub mod exchange;
 pub mod policy;
+pub mod pop3;
 pub mod server;
 
 pub use client::{ClientConfig, ClientEvent, ClientSession, Credentials, RecipientStatus, TlsMode};

@@ -215,7 +215,10 @@ pub struct ServerSession {
     /// Discarding an over-long command line until its end.
     discarding_line: bool,
     transaction: Transaction,
-    replies: VecDeque<Reply>,
+    /// Replies to send, each with the command it answers (`None`: the greeting).
+    replies: VecDeque<(Reply, Option<Verb>)>,
+    /// What the replies being produced answer.
+    answering: Option<Verb>,
     events: VecDeque<ServerEvent>,
     errors: usize,
     messages: u64,
@@ -232,6 +235,7 @@ impl ServerSession {
             discarding_line: false,
             transaction: Transaction::default(),
             replies: VecDeque::new(),
+            answering: None,
             events: VecDeque::new(),
             errors: 0,
             messages: 0,
@@ -239,16 +243,16 @@ impl ServerSession {
         };
         match session.config.refuse_with.clone() {
             Some(refusal) if refusal.code.get() == 421 => {
-                session.replies.push_back(refusal);
+                session.replies.push_back((refusal, None));
                 session.close(CloseReason::ServiceUnavailable);
             }
             Some(refusal) => {
-                session.replies.push_back(refusal);
+                session.replies.push_back((refusal, None));
                 session.state = State::Refused;
             }
             None => {
                 let text = format!("{} {}", session.config.hostname, session.config.banner);
-                session.replies.push_back(Reply::new(ReplyCode::SERVICE_READY, text));
+                session.replies.push_back((Reply::new(ReplyCode::SERVICE_READY, text), None));
             }
         }
         session
@@ -277,6 +281,12 @@ impl ServerSession {
     /// The next reply to send, if any. Replies queued together form one pipelined
     /// response group (RFC 2920 §3.2).
     pub fn poll_reply(&mut self) -> Option<Reply> {
+        self.replies.pop_front().map(|(reply, _)| reply)
+    }
+
+    /// The next reply with the command it answers (`None` for the greeting or a line
+    /// whose verb was not recognised), so a timeline can say "250 reply to RCPT".
+    pub fn poll_answer(&mut self) -> Option<(Reply, Option<Verb>)> {
         self.replies.pop_front()
     }
 
@@ -321,6 +331,7 @@ impl ServerSession {
                 match outcome {
                     Some(outcome) => {
                         self.state = State::Command;
+                        self.answering = Some(Verb::Data);
                         self.finish_data(outcome, policy);
                         true
                     }
@@ -336,11 +347,13 @@ impl ServerSession {
                 self.add_chunk(&bytes);
                 if done {
                     self.state = State::Command;
+                    self.answering = Some(Verb::Bdat);
                     self.finish_chunk(last, policy);
                 }
                 done
             }
             State::Command | State::Auth(_) | State::Refused => {
+                self.answering = None;
                 let limit = if matches!(self.state, State::Auth(_)) {
                     MAX_AUTH_LINE_OCTETS
                 } else {
@@ -400,6 +413,7 @@ impl ServerSession {
         if let State::Auth(step) = &self.state {
             let step = step.clone();
             self.state = State::Command;
+            self.answering = Some(Verb::Auth);
             self.handle_auth_response(step, &line[..line.len() - 2], policy);
             return;
         }
@@ -435,6 +449,10 @@ impl ServerSession {
     }
 
     fn syntax_error(&mut self, error: CommandError) {
+        self.answering = match &error {
+            CommandError::Syntax { verb, .. } | CommandError::Param { verb, .. } => Some(*verb),
+            CommandError::UnknownVerb(_) | CommandError::Incomplete => None,
+        };
         let (code, status, text) = match &error {
             CommandError::UnknownVerb(_) => (
                 500,
@@ -461,6 +479,7 @@ impl ServerSession {
     }
 
     fn handle_command(&mut self, command: Command, policy: &mut dyn Policy) {
+        self.answering = Some(command.verb());
         match command {
             Command::Helo(host) => self.helo(host, false),
             Command::Ehlo(host) => self.helo(host, true),
@@ -968,7 +987,7 @@ impl ServerSession {
         if !self.config.enhanced_status_codes {
             reply.enhanced = None;
         }
-        self.replies.push_back(reply);
+        self.replies.push_back((reply, self.answering));
     }
 
     /// A 4yz/5yz reply; past `max_errors` the server gives up with 421.
