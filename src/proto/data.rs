@@ -134,12 +134,13 @@ impl DataReader {
         if !crlf || content.contains(&b'\r') {
             self.bare_line_ending = true;
         }
-        if line_len > MAX_TEXT_LINE_OCTETS as u64 {
+        // Transparency: a leading dot is removed (RFC 5321 §4.5.2), and does not count
+        // towards the 1000 octets of a text line (§4.5.3.1.6).
+        let stuffed = line.first() == Some(&b'.');
+        if line_len - u64::from(stuffed) > MAX_TEXT_LINE_OCTETS as u64 {
             self.line_too_long = true;
         }
         self.previous_crlf = crlf;
-        // Transparency: a leading dot is removed (RFC 5321 §4.5.2).
-        let stuffed = line.first() == Some(&b'.');
         self.size = self.size.saturating_add(line_len - u64::from(stuffed));
         if self.size <= self.max_size && !overflowed {
             self.message.extend_from_slice(&line[usize::from(stuffed)..]);
