@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use super::envelope::{Envelope, Recipient};
 use crate::proto::{
     Body, Command, EhloReply, ForwardPath, Host, Mechanism, Reply, SaslResponse,
-    data::dot_stuff,
+    data::{crlf_lines, dot_stuff},
     reply::reply,
     sasl::{self, PlainCredentials},
 };
@@ -197,6 +197,11 @@ impl ClientSession {
 
     /// Feeds bytes received from the server.
     pub fn handle_input(&mut self, bytes: &[u8]) {
+        // After the end nothing is read (nor kept). During the TLS handshake no plaintext
+        // reply can be valid (RFC 3207 §4.2).
+        if matches!(self.state, State::Done | State::Handshaking) {
+            return;
+        }
         self.input.extend_from_slice(bytes);
         while self.state != State::Done {
             match reply(&self.input) {
@@ -205,8 +210,19 @@ impl ClientSession {
                     self.input.drain(..used);
                     self.events.push_back(ClientEvent::ReplyReceived(parsed.clone()));
                     self.handle_reply(parsed);
+                    if self.state == State::Handshaking {
+                        // RFC 3207 §4.2: what follows the 220 in plaintext was not sent
+                        // under TLS and may be injected ("STARTTLS response injection").
+                        self.input.clear();
+                        break;
+                    }
                 }
                 Err(nom::Err::Incomplete(_)) if self.input.len() <= MAX_REPLY_BUFFER => break,
+                Err(_) if self.state == State::ExpectQuitReply => {
+                    // Still no SMTP after QUIT: stop listening.
+                    self.input.clear();
+                    self.finish();
+                }
                 Err(_) => {
                     // Not SMTP: the server is broken; treat it as a temporary failure.
                     self.input.clear();
@@ -254,6 +270,7 @@ impl ClientSession {
         if self.state == State::Handshaking {
             self.tls = true;
             self.capabilities = None;
+            self.input.clear();
             self.send(Command::Ehlo(self.config.helo.clone()));
             self.state = State::ExpectEhloReply;
         }
@@ -288,6 +305,13 @@ impl ClientSession {
 
     /// Every recipient without an outcome gets `reply`'s.
     fn fail_transaction(&mut self, reply: Reply) {
+        // A 2yz or 3yz where the client expected something else is a protocol error, not
+        // a delivery: defer, as for any other broken conversation.
+        let reply = if reply.code.is_positive() || reply.code.is_intermediate() {
+            local_reply(451, "4.5.0", &format!("Unexpected reply {} from the server", reply.code))
+        } else {
+            reply
+        };
         let mut any = false;
         for status in self.statuses.iter_mut().filter(|s| s.is_none()) {
             *status = Some(RecipientStatus::from_reply(&reply));
@@ -439,13 +463,19 @@ impl ClientSession {
 
     /// MAIL, every RCPT and DATA: pipelined in one group when the server allows it.
     fn start_transaction(&mut self) {
+        if self.envelope.recipients.is_empty() {
+            // A transaction needs at least one RCPT (RFC 5321 §3.3): nothing to send.
+            return self.quit();
+        }
         let esmtp = self.capabilities.is_some();
         let mut params = self.envelope.mail_params.clone();
         if !esmtp {
             params = Default::default();
         }
         if self.config.declare_size && self.offered("SIZE") {
-            params.size = Some(dot_stuff(&self.message).len() as u64 - 3);
+            // RFC 1870 §5: CRLF line ends counted, the terminating dot and the doubled
+            // quoting dots not.
+            params.size = Some(crlf_lines(&self.message).len() as u64);
         }
         let eight_bit = self.message.iter().any(|&b| b >= 0x80);
         if eight_bit && self.offered("8BITMIME") && params.body.is_none() {
@@ -502,10 +532,11 @@ impl ClientSession {
 
     fn send_data_command(&mut self) {
         if self.use_bdat() {
-            // RFC 3030 §2: the whole message as one last chunk, no dot-stuffing.
-            let mut bytes = Command::Bdat { size: self.message.len() as u64, last: true }.to_bytes();
-            self.transmit.push_back(std::mem::take(&mut bytes));
-            self.transmit.push_back(self.message.clone());
+            // RFC 3030 §2: the whole message as one last chunk, no dot-stuffing; its lines
+            // end in CRLF as with DATA (no BINARYMIME here).
+            let message = crlf_lines(&self.message);
+            self.send(Command::Bdat { size: message.len() as u64, last: true });
+            self.transmit.push_back(message);
             self.pending.push_back(Pending::Data);
         } else {
             self.send(Command::Data);

@@ -19,11 +19,19 @@ pub trait Maildrop {
 /// Something the POP3 server did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pop3Event {
-    LoggedIn { user: String },
-    LoginFailed { user: String },
-    Retrieved { index: usize },
+    LoggedIn {
+        user: String,
+    },
+    LoginFailed {
+        user: String,
+    },
+    Retrieved {
+        index: usize,
+    },
     /// QUIT in the TRANSACTION state: deletions happened (UPDATE state).
-    Updated { deleted: usize },
+    Updated {
+        deleted: usize,
+    },
     Closed,
 }
 
@@ -107,7 +115,8 @@ impl Pop3Server {
                     Some(messages) => {
                         let deleted = vec![false; messages.len()];
                         let octets: usize = messages.iter().map(Vec::len).sum();
-                        let text = format!("{user}'s maildrop has {} messages ({octets} octets)", messages.len());
+                        let text =
+                            format!("{user}'s maildrop has {} messages ({octets} octets)", messages.len());
                         self.state = ServerState::Transaction { user: user.clone(), messages, deleted };
                         self.ok(&text);
                         self.events.push_back(Pop3Event::LoggedIn { user });
@@ -158,10 +167,11 @@ impl Pop3Server {
                 deleted.iter_mut().for_each(|d| *d = false);
                 self.ok("maildrop reset");
             }
-            (_, "NOOP") if matches!(self.state, ServerState::Transaction { .. }) => self.ok(""),
+            (ServerState::Transaction { .. }, "NOOP") => self.ok(""),
             (ServerState::Transaction { user, deleted, .. }, "QUIT") => {
                 // §6: the UPDATE state removes what DELE marked.
-                let indices: Vec<usize> = deleted.iter().enumerate().filter(|(_, d)| **d).map(|(i, _)| i).collect();
+                let indices: Vec<usize> =
+                    deleted.iter().enumerate().filter(|(_, d)| **d).map(|(i, _)| i).collect();
                 let user = user.clone();
                 maildrop.delete(&user, &indices);
                 self.ok("bye");
@@ -279,7 +289,8 @@ impl Pop3Client {
                 self.next_retr(0, count);
             }
             ClientStep::Retr { next, count } => {
-                let body_start = response.windows(2).position(|w| w == b"\r\n").map_or(response.len(), |i| i + 2);
+                let body_start =
+                    response.windows(2).position(|w| w == b"\r\n").map_or(response.len(), |i| i + 2);
                 let body = &response[body_start..];
                 let body = body.strip_suffix(b".\r\n").unwrap_or(body);
                 self.retrieved.push(crate::proto::data::dot_unstuff(body));
@@ -317,11 +328,8 @@ fn next_response(input: &[u8], multiline: bool) -> Option<(Vec<u8>, usize)> {
         return Some((input[..first_end].to_vec(), first_end));
     }
     let rest = &input[first_end..];
-    let end = if rest.starts_with(b".\r\n") {
-        3
-    } else {
-        rest.windows(5).position(|w| w == b"\r\n.\r\n")? + 5
-    };
+    let end =
+        if rest.starts_with(b".\r\n") { 3 } else { rest.windows(5).position(|w| w == b"\r\n.\r\n")? + 5 };
     Some((input[..first_end + end].to_vec(), first_end + end))
 }
 
@@ -342,13 +350,17 @@ mod tests {
 
     #[test]
     fn client_retrieves_everything_from_the_server() {
-        let mut drop = Drop1(vec![b"Subject: one\r\n\r\n.dot\r\n".to_vec(), b"Subject: two\r\n\r\nx\r\n".to_vec()], vec![]);
+        let mut drop = Drop1(
+            vec![b"Subject: one\r\n\r\n.dot\r\n".to_vec(), b"Subject: two\r\n\r\nx\r\n".to_vec()],
+            vec![],
+        );
         let mut server = Pop3Server::new("mx.example.net");
         let mut client = Pop3Client::new("bob", "pw", true);
         let mut transcript = Vec::new();
         for _ in 0..50 {
             while let Some(bytes) = server.poll_transmit() {
-                transcript.push(format!("S: {}", String::from_utf8_lossy(&bytes).lines().next().unwrap_or("")));
+                transcript
+                    .push(format!("S: {}", String::from_utf8_lossy(&bytes).lines().next().unwrap_or("")));
                 client.handle_input(&bytes);
             }
             while let Some(bytes) = client.poll_transmit() {
@@ -371,10 +383,15 @@ mod tests {
         let mut drop = Drop1(vec![], vec![]);
         let mut server = Pop3Server::new("mx");
         server.handle_input(b"STAT\r\nUSER bob\r\nPASS nope\r\nRETR 1\r\nQUIT\r\n", &mut drop);
-        let replies: Vec<String> =
-            std::iter::from_fn(|| server.poll_transmit()).map(|b| String::from_utf8_lossy(&b).into_owned()).collect();
+        let replies: Vec<String> = std::iter::from_fn(|| server.poll_transmit())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .collect();
         assert_eq!(replies.len(), 6);
-        assert!(replies[1].starts_with("-ERR") && replies[3].starts_with("-ERR") && replies[4].starts_with("-ERR"));
+        assert!(
+            replies[1].starts_with("-ERR")
+                && replies[3].starts_with("-ERR")
+                && replies[4].starts_with("-ERR")
+        );
         assert!(server.is_closed());
     }
 }

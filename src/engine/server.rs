@@ -173,10 +173,11 @@ enum State {
     Command,
     /// Message text after 354.
     Data(Box<DataReader>),
-    /// The bytes of a BDAT chunk.
+    /// The bytes of a BDAT chunk, and the refusal to send once they are read.
     Chunk {
         remaining: u64,
         last: bool,
+        refusal: Option<Refusal>,
     },
     /// A SASL response line after 334.
     Auth(AuthStep),
@@ -185,11 +186,23 @@ enum State {
     Closed,
 }
 
+/// A 5yz reply with `5.5.1` (every refusal of the command order), held until it is due.
+type Refusal = (u16, &'static str);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum AuthStep {
     PlainResponse,
     LoginUser,
     LoginPassword { user: String },
+}
+
+impl AuthStep {
+    fn mechanism(&self) -> Mechanism {
+        match self {
+            AuthStep::PlainResponse => Mechanism::Plain,
+            AuthStep::LoginUser | AuthStep::LoginPassword { .. } => Mechanism::Login,
+        }
+    }
 }
 
 /// The mail transaction in progress (RFC 5321 §3.3).
@@ -338,9 +351,9 @@ impl ServerSession {
                     None => false,
                 }
             }
-            State::Chunk { remaining, last } => {
+            State::Chunk { remaining, last, refusal } => {
                 let take = usize::try_from(*remaining).unwrap_or(usize::MAX).min(self.input.len());
-                let last = *last;
+                let (last, refusal) = (*last, *refusal);
                 *remaining -= take as u64;
                 let done = *remaining == 0;
                 let bytes: Vec<u8> = self.input.drain(..take).collect();
@@ -348,7 +361,7 @@ impl ServerSession {
                 if done {
                     self.state = State::Command;
                     self.answering = Some(Verb::Bdat);
-                    self.finish_chunk(last, policy);
+                    self.finish_chunk(last, refusal, policy);
                 }
                 done
             }
@@ -365,11 +378,7 @@ impl ServerSession {
                         self.input.clear();
                         if !self.discarding_line {
                             self.discarding_line = true;
-                            self.error_reply(
-                                500,
-                                enhanced(StatusClass::PermanentFailure, 5, 0),
-                                "Error: line too long",
-                            );
+                            self.line_too_long();
                         }
                     }
                     return false;
@@ -379,11 +388,7 @@ impl ServerSession {
                     return true;
                 }
                 if line.len() > limit {
-                    self.error_reply(
-                        500,
-                        enhanced(StatusClass::PermanentFailure, 5, 0),
-                        "Error: line too long",
-                    );
+                    self.line_too_long();
                     return true;
                 }
                 self.handle_line(&line, policy);
@@ -392,10 +397,34 @@ impl ServerSession {
         }
     }
 
+    /// A line over its limit: `500 5.5.0`, or `500 5.5.6`, which also fails an AUTH
+    /// exchange in progress (RFC 4954 §4: "the server fails the AUTH command with the 500
+    /// reply").
+    fn line_too_long(&mut self) {
+        if self.fail_auth_exchange() {
+            return self.error_reply(
+                500,
+                EnhancedStatusCode::AUTH_LINE_TOO_LONG,
+                "Error: authentication exchange line is too long",
+            );
+        }
+        self.error_reply(500, enhanced(StatusClass::PermanentFailure, 5, 0), "Error: line too long");
+    }
+
+    /// Ends an AUTH exchange in progress as failed; false if there was none.
+    fn fail_auth_exchange(&mut self) -> bool {
+        let State::Auth(step) = &self.state else { return false };
+        let mechanism = step.mechanism();
+        self.state = State::Command;
+        self.events.push_back(ServerEvent::AuthenticationFailed { mechanism });
+        true
+    }
+
     fn handle_line(&mut self, line: &[u8], policy: &mut dyn Policy) {
         if !line.ends_with(b"\r\n") && self.config.line_policy == LinePolicy::Strict {
             // Commands end in CRLF (RFC 5321 §2.3.8); a bare LF is refused, as Postfix
-            // does with smtpd_forbid_bare_newline.
+            // does with smtpd_forbid_bare_newline. A 500 ends an AUTH exchange too.
+            self.fail_auth_exchange();
             self.error_reply(
                 500,
                 EnhancedStatusCode::SYNTAX_ERROR,
@@ -493,9 +522,11 @@ impl ServerSession {
             }
             Command::Noop(_) => self.reply_enhanced(250, EnhancedStatusCode::OK, "Ok"),
             Command::Quit => self.quit(),
-            Command::Vrfy(arg) => {
-                // RFC 5321 §3.5.3, §7.3: a server that will not tell answers 252.
-                let text = format!("Cannot VRFY {arg}, but will accept message and attempt delivery");
+            Command::Vrfy(_) => {
+                // RFC 5321 §3.5.3, §7.3: a server that will not tell answers 252. The
+                // argument is not echoed: with it the reply line could pass 512 octets
+                // (§4.5.3.1.5).
+                let text = "Cannot VRFY user, but will accept message and attempt delivery";
                 self.reply_enhanced(252, enhanced(StatusClass::Success, 5, 0), text);
             }
             Command::Expn(_) => self.error_reply(
@@ -712,7 +743,7 @@ impl ServerSession {
     }
 
     /// 503 if the transaction cannot take data now; 554 if every recipient was refused.
-    fn data_refusal(&self) -> Option<(u16, &'static str)> {
+    fn data_refusal(&self) -> Option<Refusal> {
         if self.transaction.reverse_path.is_none() {
             return Some((503, "Error: need MAIL command"));
         }
@@ -757,19 +788,21 @@ impl ServerSession {
     }
 
     fn bdat(&mut self, size: u64, last: bool, policy: &mut dyn Policy) {
-        // RFC 3030 §2: the chunk's octets follow the command whatever the reply, so they
-        // are always read; an error is answered once they have arrived.
-        if !self.offered("CHUNKING") {
-            self.error_reply(502, seq(), "Error: command not implemented");
-        } else if let Some((code, text)) = self.data_refusal() {
-            self.error_reply(code, seq(), text);
+        // RFC 3030 §2: the chunk's octets follow the command whatever the reply, and the
+        // server "MUST accept and discard the associated message data before sending the
+        // appropriate 5XX or 4XX code": the refusal waits until they have been read.
+        let refusal = if self.offered("CHUNKING") {
+            self.data_refusal()
         } else {
+            Some((502, "Error: command not implemented"))
+        };
+        if refusal.is_none() {
             self.transaction.chunks.get_or_insert_with(Vec::new);
         }
-        self.state = State::Chunk { remaining: size, last };
+        self.state = State::Chunk { remaining: size, last, refusal };
         if size == 0 {
             self.state = State::Command;
-            self.finish_chunk(last, policy);
+            self.finish_chunk(last, refusal, policy);
         }
     }
 
@@ -785,7 +818,10 @@ impl ServerSession {
         }
     }
 
-    fn finish_chunk(&mut self, last: bool, policy: &mut dyn Policy) {
+    fn finish_chunk(&mut self, last: bool, refusal: Option<Refusal>, policy: &mut dyn Policy) {
+        if let Some((code, text)) = refusal {
+            return self.error_reply(code, seq(), text);
+        }
         let Some(chunks) = &self.transaction.chunks else { return };
         let received = chunks.len();
         if self.transaction.chunks_too_big {
@@ -912,10 +948,7 @@ impl ServerSession {
     }
 
     fn handle_auth_response(&mut self, step: AuthStep, line: &[u8], policy: &mut dyn Policy) {
-        let mechanism = match step {
-            AuthStep::PlainResponse => Mechanism::Plain,
-            _ => Mechanism::Login,
-        };
+        let mechanism = step.mechanism();
         let data = match SaslResponse::parse(line) {
             Some(SaslResponse::Data(data)) => data,
             Some(SaslResponse::Cancel) => {

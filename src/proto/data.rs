@@ -14,19 +14,32 @@ pub const MAX_TEXT_LINE_OCTETS: usize = 1000;
 /// CRLF), every line that starts with `.` gets one more, and the data ends with `.CRLF`
 /// after the last line's CRLF.
 pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = canonical_lines(message, true);
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+/// The message as a client transmits it, before any dot-stuffing: every line ends in CRLF
+/// (a bare LF becomes CRLF, the last line is terminated). Its length is the message size
+/// of RFC 1870 §5, and it is what BDAT carries (RFC 3030 §2).
+pub fn crlf_lines(message: &[u8]) -> Vec<u8> {
+    canonical_lines(message, false)
+}
+
+/// The lines of `message`, each ending in CRLF, with a transparency dot when `stuff`.
+fn canonical_lines(message: &[u8], stuff: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + message.len() / 40 + 5);
     let body = message.strip_suffix(b"\n").unwrap_or(message);
     if !message.is_empty() {
         for line in body.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.first() == Some(&b'.') {
+            if stuff && line.first() == Some(&b'.') {
                 out.push(b'.');
             }
             out.extend_from_slice(line);
             out.extend_from_slice(b"\r\n");
         }
     }
-    out.extend_from_slice(b".\r\n");
     out
 }
 
@@ -134,12 +147,13 @@ impl DataReader {
         if !crlf || content.contains(&b'\r') {
             self.bare_line_ending = true;
         }
-        if line_len > MAX_TEXT_LINE_OCTETS as u64 {
+        // Transparency: a leading dot is removed (RFC 5321 §4.5.2), and does not count
+        // towards the 1000 octets of a text line (§4.5.3.1.6).
+        let stuffed = line.first() == Some(&b'.');
+        if line_len - u64::from(stuffed) > MAX_TEXT_LINE_OCTETS as u64 {
             self.line_too_long = true;
         }
         self.previous_crlf = crlf;
-        // Transparency: a leading dot is removed (RFC 5321 §4.5.2).
-        let stuffed = line.first() == Some(&b'.');
         self.size = self.size.saturating_add(line_len - u64::from(stuffed));
         if self.size <= self.max_size && !overflowed {
             self.message.extend_from_slice(&line[usize::from(stuffed)..]);
@@ -203,6 +217,8 @@ mod tests {
     fn bare_lf_is_normalised_by_the_encoder() {
         assert_eq!(dot_stuff(b"a\nb\n"), b"a\r\nb\r\n.\r\n");
         assert_eq!(dot_stuff(b""), b".\r\n");
+        assert_eq!(crlf_lines(b".a\nb"), b".a\r\nb\r\n");
+        assert_eq!(crlf_lines(b""), b"");
     }
 
     #[test]
