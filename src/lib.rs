@@ -3,9 +3,14 @@
 //! Layers, each depending only on the ones before it:
 //! - [`proto`]: parsers and serializers for the SMTP wire format (no I/O, no state).
 //! - [`engine`]: sans-IO client and server sessions (bytes in, bytes and events out).
+//! - [`message`]: RFC 5322 headers, trace fields and RFC 3464 delivery reports.
+//! - [`sim`]: the deterministic simulated world and the timeline it produces.
+//! - [`scenario`]: the scenario file format and the lesson library.
 //! - `ui` (wasm32 only): the Yew player that renders what the layers below produce.
 #![forbid(unsafe_code)]
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
 pub mod engine;
 pub mod message;
 pub mod proto;

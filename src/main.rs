@@ -8,7 +8,12 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    for line in smtp_playground::scenario::seed_telnet_session() {
-        println!("{line}");
-    }
+    use std::io::Write as _;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (output, code) = smtp_playground::cli::main(&args);
+    let mut stream: Box<dyn std::io::Write> =
+        if code == 0 { Box::new(std::io::stdout()) } else { Box::new(std::io::stderr()) };
+    // A closed pipe (e.g. `| head`) is not an error worth a panic.
+    let _ = stream.write_all(output.as_bytes());
+    std::process::exit(code);
 }

@@ -94,6 +94,10 @@ pub struct MailPolicy {
     /// Known mailboxes (`local@domain`, domain in A-labels, lowercase) and their state. A
     /// local domain with no mailboxes listed accepts any local part.
     pub mailboxes: BTreeMap<String, MailboxState>,
+    /// Domains this server accepts mail for and relays onward, e.g. as a backup MX
+    /// (Postfix `relay_domains`), ASCII lowercase.
+    #[serde(default)]
+    pub relay_domains: BTreeSet<String>,
     /// Networks whose clients may relay without AUTH (Postfix `mynetworks`), as IPs.
     pub relay_clients: BTreeSet<IpAddr>,
     /// Whether authenticated clients may relay (submission servers).
@@ -144,7 +148,11 @@ impl Policy for MailPolicy {
         _params: &RcptParameters,
     ) -> Verdict {
         let shown = path.to_string();
-        if !self.is_local(path) {
+        let relay_domain = path
+            .mailbox()
+            .and_then(|m| m.domain())
+            .is_some_and(|d| self.relay_domains.contains(d.to_ascii()));
+        if !self.is_local(path) && !relay_domain {
             let trusted = session.client_ip.is_some_and(|ip| self.relay_clients.contains(&ip));
             let authenticated = self.relay_authenticated && session.authenticated.is_some();
             if !trusted && !authenticated {

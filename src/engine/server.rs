@@ -26,7 +26,7 @@ pub const MAX_AUTH_LINE_OCTETS: usize = 12288;
 
 /// What the server offers and enforces. The defaults are Postfix's.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// The name the server gives in its greeting and replies.
     pub hostname: String,
@@ -295,6 +295,11 @@ impl ServerSession {
     /// response group (RFC 2920 §3.2).
     pub fn poll_reply(&mut self) -> Option<Reply> {
         self.replies.pop_front().map(|(reply, _)| reply)
+    }
+
+    /// Whether replies are waiting to be polled.
+    pub fn has_replies(&self) -> bool {
+        !self.replies.is_empty()
     }
 
     /// The next reply with the command it answers (`None` for the greeting or a line

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 /// A SASL mechanism name (`sasl-mech = 1*20mech-char`, RFC 4422 §3.1).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mechanism {
     Plain,
     Login,
@@ -38,6 +38,19 @@ impl Mechanism {
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     }
 }
+
+impl std::str::FromStr for Mechanism {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if Self::is_valid_name(&s.to_ascii_uppercase()) {
+            Ok(Self::from_name(s))
+        } else {
+            Err(format!("{s:?} is not a SASL mechanism name (1 to 20 of A-Z, 0-9, - and _)"))
+        }
+    }
+}
+
+super::serde_as_string!(Mechanism);
 
 impl fmt::Display for Mechanism {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -2,3 +2,11 @@
 //! that the player animates. Deterministic: no real clock, no real randomness.
 
 pub mod dns;
+pub mod explain;
+mod relay;
+pub mod rng;
+pub mod timeline;
+pub mod world;
+
+pub use timeline::{Step, StepKind, Timeline};
+pub use world::{Action, HostConfig, HostRole, RetrySchedule, World, WorldConfig};

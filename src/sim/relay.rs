@@ -1,0 +1,779 @@
+//! What a mail server does with a message after its 250: final delivery into a mailbox
+//! for its own domains, or the queue for everything else; MX lookup (RFC 5321 §5.1, null
+//! MX of RFC 7505), trying each MX in preference order, retries on a schedule, and
+//! delivery status notifications (RFC 3461, RFC 3464) when it gives up or when asked.
+
+use std::net::IpAddr;
+
+use super::dns::{DnsError, Record, RecordType, Resolver, canonical_name};
+use super::timeline::{Millis, QueuedMessage, StepKind};
+use super::world::{ClientEnd, Event, Stored, World, mailbox_key};
+use crate::engine::{
+    ClientConfig, ClientEvent, ClientSession, Envelope, ReceivedMessage, Recipient, RecipientStatus, TlsMode,
+};
+use crate::message::date::DateTime;
+use crate::message::dsn::{
+    Action, DeliveryReport, RecipientStatus as DsnRecipient, Return, TypedValue, build_dsn,
+};
+use crate::message::header::fold;
+use crate::message::trace::{Protocol, Received, TcpInfo, return_path_field};
+use crate::proto::{EnhancedStatusCode, ForwardPath, Host, Reply, ReplyCode, Ret, ReversePath};
+
+/// A message in a relay's queue, with the recipients still to deliver.
+#[derive(Debug, Clone)]
+pub(super) struct QueueEntry {
+    pub id: String,
+    pub envelope: Envelope,
+    pub data: Vec<u8>,
+    pub arrived: Millis,
+    pub attempts: u32,
+    pub next_attempt: Option<Millis>,
+    pub last_error: Option<String>,
+    /// Delivery jobs running now.
+    pub running: usize,
+    /// Recipients whose outcome this attempt decided.
+    pub done: Vec<(Recipient, RecipientStatus, Option<String>)>,
+    pub delay_warned: bool,
+}
+
+impl QueueEntry {
+    pub fn view(&self) -> QueuedMessage {
+        QueuedMessage {
+            id: self.id.clone(),
+            reverse_path: self.envelope.reverse_path.to_string(),
+            recipients: self.envelope.recipients.iter().map(|r| r.path.to_string()).collect(),
+            attempts: self.attempts,
+            next_attempt: self.next_attempt,
+            last_error: self.last_error.clone(),
+        }
+    }
+}
+
+/// One delivery attempt of some recipients of a queued message, to one domain.
+#[derive(Debug, Clone)]
+pub(super) struct Job {
+    pub host: usize,
+    pub entry: String,
+    pub recipients: Vec<Recipient>,
+    pub stage: JobStage,
+    /// MX hosts in the order to try.
+    pub targets: Vec<String>,
+    pub next_target: usize,
+    /// The last server that answered, for Remote-MTA.
+    pub remote: Option<String>,
+    /// The last reason this job could not deliver.
+    pub last_error: Reply,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum JobStage {
+    /// Look up the next target's address.
+    TryNext,
+    /// The address is known: connect to this host.
+    Connect {
+        server: usize,
+        target: String,
+    },
+    Finished,
+}
+
+fn local_reply(code: u16, status: EnhancedStatusCode, text: String) -> Reply {
+    Reply::with_enhanced(ReplyCode::new(code).unwrap_or(ReplyCode::SYNTAX_ERROR), status, text)
+}
+
+fn status_of(reply: &Reply) -> EnhancedStatusCode {
+    reply.enhanced.unwrap_or(if reply.code.is_permanent() {
+        EnhancedStatusCode::new(crate::proto::StatusClass::PermanentFailure, 0, 0)
+            .unwrap_or(EnhancedStatusCode::OK)
+    } else {
+        EnhancedStatusCode::new(crate::proto::StatusClass::PersistentTransientFailure, 0, 0)
+            .unwrap_or(EnhancedStatusCode::OK)
+    })
+}
+
+impl World {
+    /// The unix time of now, for Date: and Received:.
+    fn unix_now(&self) -> i64 {
+        self.start_unix + (self.now / 1000) as i64
+    }
+
+    /// A server took a message (its 250): add the trace field, then store or queue it.
+    pub(super) fn accept_message(&mut self, host: usize, client: usize, message: ReceivedMessage) {
+        let Some(h) = self.hosts.get(host) else { return };
+        let by = h.config.name.clone();
+        let client_ip = self.hosts.get(client).map(|c| c.config.ip);
+        let session = &message.session;
+        let received = Received {
+            from: session.helo.as_ref().map(Host::to_string).unwrap_or_else(|| "unknown".into()),
+            from_tcp_info: client_ip.map(|ip| TcpInfo { reverse_dns: Some(self.name(client)), ip }),
+            by: by.clone(),
+            via: None,
+            with: Some(Protocol::from_flags(
+                session.esmtp,
+                session.tls,
+                session.authenticated.is_some(),
+                message.envelope.mail_params.smtputf8,
+            )),
+            id: Some(message.queue_id.clone()),
+            for_path: (message.envelope.recipients.len() == 1)
+                .then(|| message.envelope.recipients[0].path.to_string().trim_matches(['<', '>']).to_owned()),
+            date: DateTime { unix_seconds: self.unix_now(), offset_minutes: 0 },
+        };
+        let mut data = received.to_field().into_bytes();
+        data.extend_from_slice(&message.data);
+        let summary =
+            format!("{by} adds a Received: header and takes responsibility (queue id {})", message.queue_id);
+        self.step(
+            host,
+            host,
+            StepKind::Note,
+            Some(received.to_field().as_bytes()),
+            false,
+            summary,
+            "Every server that handles a message prepends a Received: field, so the path can be traced; with \
+             its 250 it has taken responsibility for delivering or bouncing the message."
+                .into(),
+            Some("RFC 5321 §4.4".into()),
+            None,
+        );
+        self.intake(host, message.envelope, data, &message.queue_id);
+    }
+
+    /// Local recipients go to their mailboxes; the rest into the queue.
+    pub(super) fn intake(&mut self, host: usize, envelope: Envelope, data: Vec<u8>, id: &str) {
+        let Some(h) = self.hosts.get(host) else { return };
+        let relays = h.config.role.relays();
+        let (local, remote): (Vec<Recipient>, Vec<Recipient>) = envelope
+            .recipients
+            .iter()
+            .cloned()
+            .partition(|r| is_local(&h.config.policy.local_domains, &r.path));
+        for recipient in local {
+            self.deliver_locally(host, &envelope.reverse_path, &recipient, &data, id);
+            if recipient.params.notify.is_some_and(|n| n.success) {
+                let status = RecipientStatus::Delivered(local_reply(
+                    250,
+                    EnhancedStatusCode::OK,
+                    "delivered to mailbox".into(),
+                ));
+                self.send_dsn(host, &envelope, &data, &[(recipient, status, None)], Action::Delivered);
+            }
+        }
+        if remote.is_empty() {
+            return;
+        }
+        if !relays {
+            return;
+        }
+        let entry = QueueEntry {
+            id: id.to_owned(),
+            envelope: Envelope { recipients: remote, ..envelope },
+            data,
+            arrived: self.now,
+            attempts: 0,
+            next_attempt: Some(self.now),
+            last_error: None,
+            running: 0,
+            done: Vec::new(),
+            delay_warned: false,
+        };
+        let recipients: Vec<String> = entry.envelope.recipients.iter().map(|r| r.path.to_string()).collect();
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.queue.push(entry);
+        }
+        self.dirty = true;
+        let name = self.name(host);
+        self.step(
+            host,
+            host,
+            StepKind::Queue,
+            None,
+            false,
+            format!("{name} queues message {id} for {}", recipients.join(", ")),
+            "The recipients are not local: the server becomes an SMTP client and relays the message to their \
+             domain's mail exchanger."
+                .into(),
+            Some("RFC 5321 §3.6".into()),
+            None,
+        );
+        self.schedule(self.now, Event::Attempt { host, id: id.to_owned() });
+    }
+
+    fn deliver_locally(
+        &mut self,
+        host: usize,
+        reverse_path: &ReversePath,
+        recipient: &Recipient,
+        data: &[u8],
+        id: &str,
+    ) {
+        let mut stored = return_path_field(&reverse_path.to_string()).into_bytes();
+        stored.extend_from_slice(data);
+        let mailbox = mailbox_key(&recipient.path);
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.mailboxes.entry(mailbox.clone()).or_default().push(Stored {
+                id: id.to_owned(),
+                reverse_path: reverse_path.to_string(),
+                recipient: recipient.path.to_string(),
+                data: stored,
+            });
+        }
+        self.dirty = true;
+        self.step(
+            host,
+            host,
+            StepKind::Delivery,
+            None,
+            false,
+            format!("Delivered to the mailbox of {mailbox}"),
+            "Final delivery: the server adds Return-Path: with the envelope sender and stores the message, \
+             where the recipient's mail client will fetch it."
+                .into(),
+            Some("RFC 5321 §4.4".into()),
+            None,
+        );
+    }
+
+    /// A retry timer fired, or a message was just queued: start one job per domain.
+    pub(super) fn attempt(&mut self, host: usize, id: &str) {
+        let Some(entry) = self.hosts.get_mut(host).and_then(|h| h.queue.iter_mut().find(|e| e.id == id))
+        else {
+            return;
+        };
+        if entry.running > 0 {
+            return;
+        }
+        entry.attempts += 1;
+        entry.next_attempt = None;
+        let attempts = entry.attempts;
+        let mut by_domain: Vec<(String, Vec<Recipient>)> = Vec::new();
+        for recipient in &entry.envelope.recipients {
+            let domain = recipient
+                .path
+                .mailbox()
+                .and_then(|m| m.domain())
+                .map(|d| d.to_ascii().to_owned())
+                .unwrap_or_default();
+            match by_domain.iter_mut().find(|(d, _)| *d == domain) {
+                Some((_, list)) => list.push(recipient.clone()),
+                None => by_domain.push((domain, vec![recipient.clone()])),
+            }
+        }
+        entry.running = by_domain.len();
+        self.dirty = true;
+        if attempts > 1 {
+            let name = self.name(host);
+            self.step(
+                host,
+                host,
+                StepKind::Retry,
+                None,
+                false,
+                format!("{name} retries message {id} (attempt {attempts})"),
+                "The retry timer fired: the relay tries again, starting with a fresh MX lookup.".into(),
+                Some("RFC 5321 §4.5.4.1".into()),
+                None,
+            );
+        }
+        for (domain, recipients) in by_domain {
+            let job = super::relay::Job {
+                host,
+                entry: id.to_owned(),
+                recipients,
+                stage: JobStage::TryNext,
+                targets: Vec::new(),
+                next_target: 0,
+                remote: None,
+                last_error: local_reply(451, EnhancedStatusCode::NO_ANSWER, "no MX host answered".into()),
+            };
+            self.jobs.push(job);
+            let index = self.jobs.len() - 1;
+            self.resolve_mx(index, &domain);
+        }
+    }
+
+    /// MX lookup with the implicit-MX and null-MX rules (RFC 5321 §5.1, RFC 7505).
+    fn resolve_mx(&mut self, job: usize, domain: &str) {
+        let Some(host) = self.jobs.get(job).map(|j| j.host) else { return };
+        let answer = self.zone.resolve(domain, RecordType::Mx);
+        self.dns_step(
+            host,
+            true,
+            format!("DNS query: MX records of {domain}?"),
+            "To relay, the server asks DNS which hosts accept mail for the recipient's domain.".into(),
+            format!("{domain}. IN MX ?"),
+        );
+        let (targets, shown, failure) = match answer {
+            Ok(records) if records.is_empty() => {
+                // §5.1: no MX records: the domain itself is the implicit MX.
+                (
+                    vec![canonical_name(domain)],
+                    "no MX records: use the domain itself (implicit MX)".to_owned(),
+                    None,
+                )
+            }
+            Ok(mut records) => {
+                records.sort();
+                let mut mx: Vec<(u16, String)> = records
+                    .iter()
+                    .filter_map(|r| {
+                        if let Record::Mx { preference, exchange } = r {
+                            Some((*preference, canonical_name(exchange)))
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                let listing = mx.iter().map(|(p, e)| format!("MX {p} {e}")).collect::<Vec<_>>().join(", ");
+                let null_mx = mx.len() == 1 && mx[0].1.is_empty();
+                if null_mx {
+                    let reply = local_reply(
+                        556,
+                        EnhancedStatusCode::NULL_MX,
+                        format!("Domain {domain} does not accept mail (null MX)"),
+                    );
+                    (Vec::new(), "MX 0 . (null MX: this domain accepts no mail)".to_owned(), Some(reply))
+                } else {
+                    // Lower preference first; equal preferences in random order (§5.1).
+                    mx.sort_by_key(|(p, _)| *p);
+                    // §5.1: a relay that finds itself among the MX hosts uses only the
+                    // more preferred ones (a backup MX hands mail to the primary).
+                    let me = canonical_name(&self.name(host));
+                    if let Some(own) = mx.iter().find(|(_, e)| *e == me).map(|(p, _)| *p) {
+                        mx.retain(|(p, _)| *p < own);
+                    }
+                    let mut ordered = Vec::new();
+                    let mut i = 0;
+                    while i < mx.len() {
+                        let j = mx[i..].iter().position(|(p, _)| *p != mx[i].0).map_or(mx.len(), |k| i + k);
+                        let mut group: Vec<String> = mx[i..j].iter().map(|(_, e)| e.clone()).collect();
+                        self.rng.shuffle(&mut group);
+                        ordered.extend(group);
+                        i = j;
+                    }
+                    if ordered.is_empty() {
+                        let status =
+                            EnhancedStatusCode::new(crate::proto::StatusClass::PermanentFailure, 4, 6)
+                                .unwrap_or(EnhancedStatusCode::UNABLE_TO_ROUTE);
+                        let reply =
+                            local_reply(554, status, format!("mail for {domain} loops back to myself"));
+                        (ordered, listing, Some(reply))
+                    } else {
+                        (ordered, listing, None)
+                    }
+                }
+            }
+            Err(DnsError::NxDomain) => {
+                let reply = local_reply(
+                    550,
+                    EnhancedStatusCode::BAD_SYSTEM,
+                    format!("Host or domain name not found: {domain} (NXDOMAIN)"),
+                );
+                (Vec::new(), "NXDOMAIN: the domain does not exist".to_owned(), Some(reply))
+            }
+            Err(DnsError::Timeout) => {
+                let status =
+                    EnhancedStatusCode::new(crate::proto::StatusClass::PersistentTransientFailure, 4, 3)
+                        .unwrap_or(EnhancedStatusCode::NO_ANSWER);
+                let reply = local_reply(451, status, format!("DNS lookup of {domain} timed out"));
+                (Vec::new(), "timeout: no answer from DNS".to_owned(), Some(reply))
+            }
+        };
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.dns_cache.insert(format!("{domain} MX"), shown.clone());
+        }
+        self.dirty = true;
+        self.dns_step(
+            host,
+            false,
+            format!("DNS answer: {shown}"),
+            "Lower preference numbers are tried first; a backup MX has a higher number.".into(),
+            shown,
+        );
+        let Some(j) = self.jobs.get_mut(job) else { return };
+        j.targets = targets;
+        if let Some(reply) = failure {
+            j.last_error = reply;
+            j.next_target = usize::MAX;
+        }
+        let at = self.now + 2 * self.latency;
+        self.schedule(at, Event::Job(job));
+    }
+
+    /// Drives a job: look up the next MX host's address; when the answer is in, connect.
+    pub(super) fn continue_job(&mut self, job: usize) {
+        let Some(j) = self.jobs.get(job).cloned() else { return };
+        match j.stage {
+            JobStage::Finished => {}
+            JobStage::Connect { server, ref target } => self.connect_job(job, &j, server, target),
+            JobStage::TryNext => {
+                let Some(target) = j.targets.get(j.next_target).cloned() else {
+                    return self.finish_job(job, None);
+                };
+                let answer = self.zone.resolve(&target, RecordType::A);
+                self.dns_step(
+                    j.host,
+                    true,
+                    format!("DNS query: address of {target}?"),
+                    "The MX record names a host; its A record gives the IP address to connect to.".into(),
+                    format!("{target}. IN A ?"),
+                );
+                let ip = match &answer {
+                    Ok(records) => records
+                        .iter()
+                        .find_map(|r| if let Record::A(ip) = r { Some(IpAddr::V4(*ip)) } else { None }),
+                    Err(_) => None,
+                };
+                let shown = match (&answer, ip) {
+                    (_, Some(ip)) => format!("{target} A {ip}"),
+                    (Err(e), None) => format!("{target}: {e}"),
+                    (Ok(_), None) => format!("{target}: no address"),
+                };
+                if let Some(h) = self.hosts.get_mut(j.host) {
+                    h.dns_cache.insert(format!("{target} A"), shown.clone());
+                }
+                self.dirty = true;
+                self.dns_step(
+                    j.host,
+                    false,
+                    format!("DNS answer: {shown}"),
+                    "Now the relay knows where to connect.".into(),
+                    shown,
+                );
+                let server = ip.and_then(|ip| self.host_by_ip(ip));
+                let Some(jj) = self.jobs.get_mut(job) else { return };
+                jj.next_target += 1;
+                match server {
+                    Some(server) => jj.stage = JobStage::Connect { server, target },
+                    None => {
+                        jj.last_error = local_reply(
+                            451,
+                            EnhancedStatusCode::NO_ANSWER,
+                            format!("{target}: no address to connect to"),
+                        )
+                    }
+                }
+                let at = self.now + 2 * self.latency;
+                self.schedule(at, Event::Job(job));
+            }
+        }
+    }
+
+    fn connect_job(&mut self, job: usize, j: &Job, server: usize, target: &str) {
+        if let Some(jj) = self.jobs.get_mut(job) {
+            jj.stage = JobStage::TryNext;
+            jj.remote = Some(target.to_owned());
+        }
+        let Some(entry) = self.hosts.get(j.host).and_then(|h| h.queue.iter().find(|e| e.id == j.entry))
+        else {
+            return self.finish_job(job, None);
+        };
+        let envelope = Envelope { recipients: j.recipients.clone(), ..entry.envelope.clone() };
+        let data = entry.data.clone();
+        let fallback = Host::Literal(crate::proto::AddressLiteral::Ipv4(std::net::Ipv4Addr::LOCALHOST));
+        let helo: Host = self.name(j.host).parse().unwrap_or(fallback);
+        let config = ClientConfig { helo, tls: TlsMode::Opportunistic, ..ClientConfig::default() };
+        let end =
+            ClientEnd::Smtp { session: Box::new(ClientSession::new(config, envelope, data)), job: Some(job) };
+        if self.connect(j.host, server, end).is_none() {
+            if let Some(jj) = self.jobs.get_mut(job) {
+                jj.last_error = local_reply(
+                    451,
+                    EnhancedStatusCode::NO_ANSWER,
+                    format!("connect to {target}: no answer"),
+                );
+            }
+            let at = self.now + self.latency;
+            self.schedule(at, Event::Job(job));
+        }
+    }
+
+    /// A relay's SMTP session ended: record each recipient's outcome.
+    pub(super) fn session_finished(&mut self, job: usize, conn: usize) {
+        let events = self.client_events(conn);
+        let statuses: Vec<(Recipient, Option<RecipientStatus>)> =
+            match self.conns.get(conn).map(|c| &c.client_end) {
+                Some(ClientEnd::Smtp { session, .. }) => {
+                    session.outcomes().map(|(r, s)| (r.clone(), s.cloned())).collect()
+                }
+                _ => Vec::new(),
+            };
+        let session_failed =
+            events.iter().any(|e| matches!(e, ClientEvent::TransactionFailed(r) if r.code.get() == 421));
+        let all_deferred =
+            statuses.iter().all(|(_, s)| matches!(s, Some(RecipientStatus::Deferred(_)) | None));
+        if session_failed && all_deferred {
+            // The server went away before the transaction: try the next MX (§5.1).
+            if let Some((_, Some(status))) = statuses.first()
+                && let Some(j) = self.jobs.get_mut(job)
+            {
+                j.last_error = status.reply().clone();
+            }
+            let at = self.now;
+            return self.schedule(at, Event::Job(job));
+        }
+        self.finish_job(job, Some(statuses));
+    }
+
+    /// The job is over: either with outcomes from a session, or with its last error for
+    /// every recipient (no MX answered, DNS failed).
+    fn finish_job(&mut self, job: usize, statuses: Option<Vec<(Recipient, Option<RecipientStatus>)>>) {
+        let Some(j) = self.jobs.get_mut(job) else { return };
+        j.stage = JobStage::Finished;
+        let j = j.clone();
+        let outcomes: Vec<(Recipient, RecipientStatus, Option<String>)> = match statuses {
+            Some(list) => list
+                .into_iter()
+                .map(|(r, s)| {
+                    (
+                        r,
+                        s.unwrap_or_else(|| RecipientStatus::Deferred(j.last_error.clone())),
+                        j.remote.clone(),
+                    )
+                })
+                .collect(),
+            None => j
+                .recipients
+                .iter()
+                .map(|r| {
+                    let status = if j.last_error.code.is_permanent() {
+                        RecipientStatus::Failed(j.last_error.clone())
+                    } else {
+                        RecipientStatus::Deferred(j.last_error.clone())
+                    };
+                    (r.clone(), status, None)
+                })
+                .collect(),
+        };
+        let Some(entry) =
+            self.hosts.get_mut(j.host).and_then(|h| h.queue.iter_mut().find(|e| e.id == j.entry))
+        else {
+            return;
+        };
+        entry.done.extend(outcomes);
+        entry.running = entry.running.saturating_sub(1);
+        if entry.running == 0 {
+            self.attempt_finished(j.host, &j.entry);
+        }
+    }
+
+    /// Every job of an attempt is over: bounce the failures, keep the deferred, schedule
+    /// the next try or give up.
+    fn attempt_finished(&mut self, host: usize, id: &str) {
+        let Some(h) = self.hosts.get_mut(host) else { return };
+        let Some(index) = h.queue.iter().position(|e| e.id == id) else { return };
+        let mut entry = h.queue.remove(index);
+        let done = std::mem::take(&mut entry.done);
+        let failed: Vec<_> =
+            done.iter().filter(|(_, s, _)| matches!(s, RecipientStatus::Failed(_))).cloned().collect();
+        let mut deferred: Vec<_> =
+            done.iter().filter(|(_, s, _)| matches!(s, RecipientStatus::Deferred(_))).cloned().collect();
+        let delivered: Vec<_> =
+            done.iter().filter(|(_, s, _)| matches!(s, RecipientStatus::Delivered(_))).cloned().collect();
+        let name = self.name(host);
+        for (recipient, status, _) in &delivered {
+            self.step(
+                host,
+                host,
+                StepKind::Queue,
+                None,
+                false,
+                format!("{name}: {} delivered ({})", recipient.path, status.reply()),
+                "The next server took responsibility; this relay forgets the message for that recipient."
+                    .into(),
+                Some("RFC 5321 §6.1".into()),
+                None,
+            );
+        }
+        let age = self.now.saturating_sub(entry.arrived);
+        let expired = !deferred.is_empty() && age >= self.retry.max_age;
+        let mut bounces = failed;
+        if expired {
+            for (_, status, _) in &mut deferred {
+                let last = status.reply().text();
+                let reply = local_reply(
+                    550,
+                    EnhancedStatusCode::DELIVERY_EXPIRED,
+                    format!("delivery time expired; last error: {last}"),
+                );
+                *status = RecipientStatus::Failed(reply);
+            }
+            bounces.append(&mut deferred);
+        }
+        if !bounces.is_empty() {
+            self.send_dsn(host, &entry.envelope, &entry.data, &bounces, Action::Failed);
+        }
+        if deferred.is_empty() {
+            self.dirty = true;
+            self.step(
+                host,
+                host,
+                StepKind::Queue,
+                None,
+                false,
+                format!("{name}: message {id} leaves the queue"),
+                "Every recipient has a final outcome.".into(),
+                Some("RFC 5321 §4.5.4.1".into()),
+                None,
+            );
+            return;
+        }
+        // Keep the deferred recipients and schedule the next attempt.
+        let wait = self
+            .retry
+            .intervals
+            .get(entry.attempts.saturating_sub(1) as usize)
+            .or(self.retry.intervals.last())
+            .copied()
+            .unwrap_or(300_000);
+        let last_error = deferred.first().map(|(_, s, _)| s.reply().to_string());
+        entry.envelope.recipients = deferred.iter().map(|(r, _, _)| r.clone()).collect();
+        entry.next_attempt = Some(self.now + wait);
+        entry.last_error = last_error.clone();
+        let warn = self.retry.delay_warning.is_some_and(|w| age >= w) && !entry.delay_warned;
+        let wants_delay: Vec<_> =
+            deferred.iter().filter(|(r, _, _)| r.params.notify.is_some_and(|n| n.delay)).cloned().collect();
+        if warn && !wants_delay.is_empty() {
+            entry.delay_warned = true;
+            self.send_dsn(host, &entry.envelope, &entry.data, &wants_delay, Action::Delayed);
+        }
+        let next = entry.next_attempt.unwrap_or(self.now);
+        let attempts = entry.attempts;
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.queue.push(entry);
+        }
+        self.dirty = true;
+        self.step(
+            host,
+            host,
+            StepKind::Queue,
+            None,
+            false,
+            format!("{name}: message {id} deferred, next try in {}", super::timeline::format_time(wait)),
+            format!(
+                "A temporary failure ({}) is not the end: the message stays queued and the relay tries again \
+                 later, for up to {} before it gives up. Attempts so far: {attempts}.",
+                last_error.unwrap_or_default(),
+                super::timeline::format_time(self.retry.max_age)
+            ),
+            Some("RFC 5321 §4.5.4.1".into()),
+            None,
+        );
+        self.schedule(next, Event::Attempt { host, id: id.to_owned() });
+    }
+
+    /// Builds a DSN about `recipients` and sends it to the envelope sender. Null-sender
+    /// messages are never bounced (RFC 5321 §4.5.5); NOTIFY=NEVER suppresses the DSN.
+    fn send_dsn(
+        &mut self,
+        host: usize,
+        envelope: &Envelope,
+        data: &[u8],
+        recipients: &[(Recipient, RecipientStatus, Option<String>)],
+        action: Action,
+    ) {
+        let Some(sender) = envelope.reverse_path.mailbox().cloned() else {
+            let name = self.name(host);
+            self.step(host, host, StepKind::Dsn, None, false, format!("{name} drops the failure report: the sender is <>"), "A bounce is never bounced: messages with a null reverse-path get no DSN, which prevents loops.".into(), Some("RFC 5321 §4.5.5".into()), None);
+            return;
+        };
+        let wanted: Vec<_> = recipients
+            .iter()
+            .filter(|(r, _, _)| match (r.params.notify, action) {
+                (Some(n), Action::Failed) => n.failure,
+                (Some(n), Action::Delayed) => n.delay,
+                (Some(n), Action::Delivered) => n.success,
+                (None, Action::Failed) => true,
+                _ => false,
+            })
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let name = self.name(host);
+        let report = DeliveryReport {
+            reporting_mta: TypedValue::dns(&name),
+            received_from_mta: None,
+            arrival_date: Some(self.unix_now()),
+            original_envelope_id: envelope.mail_params.envid.clone(),
+            recipients: wanted
+                .iter()
+                .map(|(r, status, remote)| DsnRecipient {
+                    original_recipient: r
+                        .params
+                        .orcpt
+                        .as_ref()
+                        .and_then(|o| TypedValue::new(&o.addr_type, &o.address).ok()),
+                    final_recipient: TypedValue::rfc822(
+                        &r.path.mailbox().map(ToString::to_string).unwrap_or_else(|| "postmaster".into()),
+                    ),
+                    action,
+                    status: if action == Action::Delivered {
+                        EnhancedStatusCode::OK
+                    } else {
+                        status_of(status.reply())
+                    },
+                    remote_mta: remote.as_deref().map(TypedValue::dns),
+                    diagnostic_code: (action != Action::Delivered)
+                        .then(|| TypedValue::smtp(&status.reply().to_string())),
+                    last_attempt_date: Some(self.unix_now()),
+                    will_retry_until: (action == Action::Delayed)
+                        .then(|| self.start_unix + ((self.now + self.retry.max_age) / 1000) as i64),
+                })
+                .collect(),
+        };
+        let ret = match envelope.mail_params.ret {
+            Some(Ret::Hdrs) => Return::Headers,
+            Some(Ret::Full) => Return::Full,
+            None if action == Action::Failed => Return::Full,
+            None => Return::Headers,
+        };
+        let id = self.new_id();
+        let from = format!("MAILER-DAEMON@{name}");
+        let dsn = build_dsn(
+            &report,
+            data,
+            ret,
+            &from,
+            &sender.to_string(),
+            &format!("{id}.{name}"),
+            self.unix_now(),
+            &format!("<{id}@{name}>"),
+        );
+        let lines: Vec<String> = report
+            .recipients
+            .iter()
+            .map(|r| format!("{}: {} ({})", action.as_str(), r.final_recipient.value(), r.status))
+            .collect();
+        self.timeline.outcome.dsns.extend(lines.iter().cloned());
+        self.step(
+            host,
+            host,
+            StepKind::Dsn,
+            Some(&dsn),
+            false,
+            format!("{name} writes a delivery status notification: {}", lines.join("; ")),
+            "The DSN is an ordinary message from MAILER-DAEMON to the envelope sender, with a human-readable \
+             part, a machine-readable message/delivery-status part and the original message (or its headers)."
+                .into(),
+            Some("RFC 3464 §2; RFC 3461 §6".into()),
+            None,
+        );
+        let Ok(to) = format!("<{sender}>").parse::<ForwardPath>() else { return };
+        let dsn_envelope = Envelope::new(ReversePath::Null, [to]);
+        let mut message = fold(
+            "Received",
+            &format!("by {name} (DSN); {}", crate::message::date::format_date(self.unix_now(), 0)),
+        )
+        .into_bytes();
+        message.extend_from_slice(&dsn);
+        self.intake(host, dsn_envelope, message, &id);
+    }
+}
+
+fn is_local(local_domains: &std::collections::BTreeSet<String>, path: &ForwardPath) -> bool {
+    match path.mailbox().and_then(|m| m.domain()) {
+        Some(domain) => local_domains.contains(domain.to_ascii()),
+        None => true,
+    }
+}

@@ -1,0 +1,902 @@
+//! The discrete-event world: hosts joined by links with latency, a virtual clock that
+//! jumps to the next event, one seeded RNG, ordered maps only, and a hard cap on steps.
+//! The same configuration and seed always give the same [`Timeline`], byte for byte.
+//!
+//! Every connection pairs a sans-IO client (an SMTP [`ClientSession`], a learner's typed
+//! lines, or a POP3 client) with a sans-IO server on another host; bytes written at time
+//! `t` arrive at `t + latency`. Relays queue what they accept and deliver it onward
+//! ([`super::relay`]).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::IpAddr;
+
+use super::dns::Zone;
+use super::explain;
+use super::rng::Rng;
+use super::timeline::{Lane, Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
+use crate::engine::pop3::{Maildrop, Pop3Client, Pop3Server};
+use crate::engine::{
+    ClientConfig, ClientEvent, ClientSession, Envelope, MailPolicy, ServerConfig, ServerEvent, ServerSession,
+};
+use crate::proto::Verb;
+
+/// What a host is, as its lane shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostRole {
+    /// A mail client (MUA): sends, never listens.
+    Client,
+    /// The sender's submission server / outgoing relay (MSA/MTA): queues and relays.
+    Submission,
+    /// An intermediate relay.
+    Relay,
+    /// A recipient domain's mail exchanger: final delivery into mailboxes, POP3.
+    Mx,
+    /// The recipient's mail client, which retrieves over POP3.
+    Reader,
+}
+
+impl HostRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            HostRole::Client => "mail client (MUA)",
+            HostRole::Submission => "submission server (MSA/MTA)",
+            HostRole::Relay => "relay (MTA)",
+            HostRole::Mx => "mail exchanger (MX)",
+            HostRole::Reader => "recipient's mail client",
+        }
+    }
+
+    /// Whether the host keeps a queue and delivers onward what is not local.
+    pub fn relays(self) -> bool {
+        matches!(self, HostRole::Submission | HostRole::Relay | HostRole::Mx)
+    }
+}
+
+/// One host of the world.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HostConfig {
+    /// The host's name: its lane, its DNS name and its HELO name.
+    pub name: String,
+    pub role: HostRole,
+    pub ip: IpAddr,
+    /// The SMTP server it runs, if it listens.
+    pub smtp: Option<ServerConfig>,
+    /// Its local domains, mailboxes, relay rules and users.
+    pub policy: MailPolicy,
+    /// Intervals `[from, to)` in which the host does not answer.
+    pub down: Vec<(Millis, Millis)>,
+}
+
+/// When a relay retries, and when it gives up (Postfix: `minimal_backoff_time`,
+/// `maximal_queue_lifetime`; RFC 5321 §4.5.4.1 asks for at least 30 minutes between
+/// tries and 4–5 days before giving up).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RetrySchedule {
+    /// Waits before the 2nd, 3rd, … attempt; the last one repeats.
+    pub intervals: Vec<Millis>,
+    /// Age after which the message bounces (5.4.7).
+    pub max_age: Millis,
+    /// Age after which a "delayed" DSN is sent, when NOTIFY=DELAY asked for one.
+    pub delay_warning: Option<Millis>,
+}
+
+impl Default for RetrySchedule {
+    fn default() -> Self {
+        let minute = 60_000;
+        Self {
+            intervals: vec![5 * minute, 10 * minute, 20 * minute, 40 * minute, 80 * minute],
+            max_age: 5 * 24 * 60 * minute,
+            delay_warning: Some(4 * 60 * minute),
+        }
+    }
+}
+
+/// What the actors do.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Action {
+    /// A client session that delivers one message.
+    Send {
+        at: Millis,
+        client: String,
+        server: String,
+        config: Box<ClientConfig>,
+        envelope: Envelope,
+        message: Vec<u8>,
+    },
+    /// A learner types raw lines (telnet-style); each write is sent once the previous
+    /// one's replies have all arrived (or at once, if the server answered nothing).
+    Type { at: Millis, client: String, server: String, writes: Vec<Vec<u8>> },
+    /// The recipient's client fetches a maildrop over POP3.
+    Retrieve { at: Millis, client: String, server: String, user: String, password: String, delete: bool },
+}
+
+/// Limits that keep any scenario finite.
+pub const DEFAULT_MAX_STEPS: usize = 5_000;
+
+/// The whole world, ready to run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorldConfig {
+    pub seed: u64,
+    /// Unix time of virtual time 0, for Date: and Received: fields.
+    pub start_unix: i64,
+    /// One-way latency of every link.
+    pub latency: Millis,
+    pub hosts: Vec<HostConfig>,
+    pub zone: Zone,
+    pub retry: RetrySchedule,
+    pub actions: Vec<Action>,
+    pub max_steps: usize,
+    /// No event after this virtual time is run.
+    pub max_time: Millis,
+}
+
+/// A message stored in a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Stored {
+    pub id: String,
+    pub reverse_path: String,
+    pub recipient: String,
+    pub data: Vec<u8>,
+}
+
+/// A host as it runs.
+#[derive(Debug)]
+pub(super) struct HostState {
+    pub config: HostConfig,
+    pub queue: Vec<super::relay::QueueEntry>,
+    /// `user@domain` → messages.
+    pub mailboxes: BTreeMap<String, Vec<Stored>>,
+    /// DNS answers this host has seen, for the inspector.
+    pub dns_cache: BTreeMap<String, String>,
+}
+
+impl HostState {
+    pub fn is_down(&self, now: Millis) -> bool {
+        self.config.down.iter().any(|&(from, to)| (from..to).contains(&now))
+    }
+}
+
+/// The POP3 maildrop of one host: users log in with the policy's passwords and see the
+/// mailbox whose local part is their user name.
+struct HostMaildrop<'a> {
+    host: &'a mut HostState,
+}
+
+impl HostMaildrop<'_> {
+    fn mailbox_key(&self, user: &str) -> Option<String> {
+        self.host.mailboxes.keys().find(|k| k.split('@').next() == Some(user)).cloned()
+    }
+}
+
+impl Maildrop for HostMaildrop<'_> {
+    fn open(&mut self, user: &str, password: &str) -> Option<Vec<Vec<u8>>> {
+        if self.host.config.policy.users.get(user).is_none_or(|p| p != password) {
+            return None;
+        }
+        let key = self.mailbox_key(user);
+        Some(
+            key.and_then(|k| self.host.mailboxes.get(&k))
+                .map(|m| m.iter().map(|s| s.data.clone()).collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    fn delete(&mut self, user: &str, indices: &[usize]) {
+        if let Some(messages) = self.mailbox_key(user).and_then(|k| self.host.mailboxes.get_mut(&k)) {
+            let mut i = 0;
+            messages.retain(|_| {
+                i += 1;
+                !indices.contains(&(i - 1))
+            });
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(super) enum ClientEnd {
+    Smtp { session: Box<ClientSession>, job: Option<usize> },
+    Raw { writes: VecDeque<Vec<u8>> },
+    Pop3(Pop3Client),
+}
+
+#[derive(Debug)]
+pub(super) enum ServerEnd {
+    Smtp(Box<ServerSession>),
+    Pop3(Pop3Server),
+}
+
+#[derive(Debug)]
+pub(super) struct Conn {
+    pub client: usize,
+    pub server: usize,
+    pub client_end: ClientEnd,
+    pub server_end: ServerEnd,
+    pub tls: bool,
+    pub closed: bool,
+    /// Bytes in flight towards the client, to know when a typed session may write again.
+    pub in_flight_to_client: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Event {
+    Start(usize),
+    /// Bytes arrive at one end of a connection.
+    Arrive {
+        conn: usize,
+        to_server: bool,
+        bytes: Vec<u8>,
+    },
+    /// A relay attempts delivery of a queued message.
+    Attempt {
+        host: usize,
+        id: String,
+    },
+    /// A delivery job continues after a DNS answer or a failed connection.
+    Job(usize),
+}
+
+/// The running world.
+pub struct World {
+    pub(super) now: Millis,
+    seq: u64,
+    events: BTreeMap<(Millis, u64), Event>,
+    pub(super) rng: Rng,
+    pub(super) hosts: Vec<HostState>,
+    pub(super) zone: Zone,
+    pub(super) conns: Vec<Conn>,
+    pub(super) jobs: Vec<super::relay::Job>,
+    pub(super) latency: Millis,
+    pub(super) retry: RetrySchedule,
+    pub(super) start_unix: i64,
+    actions: Vec<Action>,
+    max_steps: usize,
+    max_time: Millis,
+    pub(super) timeline: Timeline,
+    pub(super) dirty: bool,
+    pub(super) next_id: u64,
+}
+
+impl World {
+    pub fn new(config: WorldConfig) -> Self {
+        let lanes = lanes(&config.hosts);
+        let hosts = config
+            .hosts
+            .into_iter()
+            .map(|config| HostState {
+                config,
+                queue: Vec::new(),
+                mailboxes: BTreeMap::new(),
+                dns_cache: BTreeMap::new(),
+            })
+            .collect();
+        let mut world = Self {
+            now: 0,
+            seq: 0,
+            events: BTreeMap::new(),
+            rng: Rng::new(config.seed),
+            hosts,
+            zone: config.zone,
+            conns: Vec::new(),
+            jobs: Vec::new(),
+            latency: config.latency,
+            retry: config.retry,
+            start_unix: config.start_unix,
+            actions: config.actions,
+            max_steps: config.max_steps.min(DEFAULT_MAX_STEPS * 4),
+            max_time: config.max_time,
+            timeline: Timeline { lanes, snapshots: vec![Snapshot::default()], ..Timeline::default() },
+            dirty: false,
+            next_id: 0,
+        };
+        for i in 0..world.actions.len() {
+            let at = match &world.actions[i] {
+                Action::Send { at, .. } | Action::Type { at, .. } | Action::Retrieve { at, .. } => *at,
+            };
+            world.schedule(at, Event::Start(i));
+        }
+        world
+    }
+
+    /// Runs to the end (or a cap) and returns the timeline.
+    pub fn run(mut self) -> Timeline {
+        while let Some((&(time, seq), _)) = self.events.iter().next() {
+            if time > self.max_time || self.timeline.steps.len() >= self.max_steps {
+                self.timeline.outcome.truncated = true;
+                break;
+            }
+            let Some(event) = self.events.remove(&(time, seq)) else { break };
+            self.now = time;
+            self.handle(event);
+        }
+        self.finish()
+    }
+
+    fn finish(mut self) -> Timeline {
+        // Steps are recorded when they are decided; a DNS answer is decided with its
+        // query but arrives later. The player wants them in time order (a stable sort
+        // keeps the causal order of steps at the same instant).
+        self.timeline.steps.sort_by_key(|s| s.time);
+        let outcome = &mut self.timeline.outcome;
+        for host in &self.hosts {
+            for (mailbox, messages) in &host.mailboxes {
+                *outcome.delivered.entry(mailbox.clone()).or_default() += messages.len();
+            }
+            outcome.queued += host.queue.len();
+        }
+        self.timeline
+    }
+
+    pub(super) fn schedule(&mut self, at: Millis, event: Event) {
+        self.seq += 1;
+        self.events.insert((at, self.seq), event);
+    }
+
+    pub(super) fn host_index(&self, name: &str) -> Option<usize> {
+        self.hosts.iter().position(|h| h.config.name.eq_ignore_ascii_case(name))
+    }
+
+    pub(super) fn host_by_ip(&self, ip: IpAddr) -> Option<usize> {
+        self.hosts.iter().position(|h| h.config.ip == ip)
+    }
+
+    pub(super) fn name(&self, host: usize) -> String {
+        self.hosts.get(host).map(|h| h.config.name.clone()).unwrap_or_default()
+    }
+
+    /// A fresh id for messages and queue entries, repeatable for a seed.
+    pub(super) fn new_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("{:05X}{:05X}", self.next_id, self.rng.below(0xFFFFF))
+    }
+
+    /// Appends a step; the snapshot is re-taken first if the state changed.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn step(
+        &mut self,
+        from: usize,
+        to: usize,
+        kind: StepKind,
+        wire: Option<&[u8]>,
+        tls: bool,
+        summary: String,
+        explanation: String,
+        rfc: Option<String>,
+        code: Option<u16>,
+    ) {
+        if self.dirty {
+            let snapshot = self.snapshot();
+            self.timeline.snapshots.push(snapshot);
+            self.dirty = false;
+        }
+        let travels = from != to;
+        let step = Step {
+            time: self.now,
+            duration: if travels { self.latency } else { 0 },
+            from: self.name(from),
+            to: self.name(to),
+            kind,
+            wire: wire.map(|w| String::from_utf8_lossy(w).into_owned()),
+            tls,
+            summary,
+            explanation,
+            rfc,
+            code,
+            snapshot: self.timeline.snapshots.len() - 1,
+        };
+        self.timeline.steps.push(step);
+    }
+
+    /// A step to or from the DNS lane (index `usize::MAX`).
+    pub(super) fn dns_step(
+        &mut self,
+        host: usize,
+        query: bool,
+        summary: String,
+        explanation: String,
+        wire: String,
+    ) {
+        if self.dirty {
+            let snapshot = self.snapshot();
+            self.timeline.snapshots.push(snapshot);
+            self.dirty = false;
+        }
+        let (from, to) = if query {
+            (self.name(host), DNS_LANE.to_owned())
+        } else {
+            (DNS_LANE.to_owned(), self.name(host))
+        };
+        self.timeline.steps.push(Step {
+            time: self.now + if query { 0 } else { self.latency },
+            duration: self.latency,
+            from,
+            to,
+            kind: if query { StepKind::DnsQuery } else { StepKind::DnsAnswer },
+            wire: Some(wire),
+            tls: false,
+            summary,
+            explanation,
+            rfc: Some("RFC 5321 §5.1".into()),
+            code: None,
+            snapshot: self.timeline.snapshots.len() - 1,
+        });
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for host in &self.hosts {
+            let name = host.config.name.clone();
+            if !host.queue.is_empty() {
+                snapshot.queues.insert(name.clone(), host.queue.iter().map(|e| e.view()).collect());
+            }
+            if !host.mailboxes.is_empty() {
+                let boxes = host
+                    .mailboxes
+                    .iter()
+                    .map(|(k, v)| {
+                        let stored = v
+                            .iter()
+                            .map(|s| StoredMessage {
+                                id: s.id.clone(),
+                                reverse_path: s.reverse_path.clone(),
+                                recipients: vec![s.recipient.clone()],
+                                data: String::from_utf8_lossy(&s.data).into_owned(),
+                            })
+                            .collect();
+                        (k.clone(), stored)
+                    })
+                    .collect();
+                snapshot.mailboxes.insert(name.clone(), boxes);
+            }
+            if !host.dns_cache.is_empty() {
+                snapshot.dns_cache.insert(name, host.dns_cache.clone());
+            }
+        }
+        snapshot
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Start(i) => {
+                if let Some(action) = self.actions.get(i).cloned() {
+                    self.start_action(action);
+                }
+            }
+            Event::Arrive { conn, to_server, bytes } => self.arrive(conn, to_server, bytes),
+            Event::Attempt { host, id } => self.attempt(host, &id),
+            Event::Job(job) => self.continue_job(job),
+        }
+    }
+
+    fn start_action(&mut self, action: Action) {
+        let (client, server) = match &action {
+            Action::Send { client, server, .. }
+            | Action::Type { client, server, .. }
+            | Action::Retrieve { client, server, .. } => (self.host_index(client), self.host_index(server)),
+        };
+        let (Some(client), Some(server)) = (client, server) else { return };
+        let end = match action {
+            Action::Send { config, envelope, message, .. } => ClientEnd::Smtp {
+                session: Box::new(ClientSession::new(*config, envelope, message)),
+                job: None,
+            },
+            Action::Type { writes, .. } => ClientEnd::Raw { writes: writes.into() },
+            Action::Retrieve { user, password, delete, .. } => {
+                ClientEnd::Pop3(Pop3Client::new(user, password, delete))
+            }
+        };
+        self.connect(client, server, end);
+    }
+
+    /// Opens a TCP connection (or fails to: the host is down) and lets the server greet.
+    /// Returns the connection's index, or `None` when nobody answered.
+    pub(super) fn connect(&mut self, client: usize, server: usize, end: ClientEnd) -> Option<usize> {
+        let pop3 = matches!(end, ClientEnd::Pop3(_));
+        let port = if pop3 { 110 } else { 25 };
+        let server_name = self.name(server);
+        let host = self.hosts.get(server)?;
+        let listens = if pop3 { host.config.role == HostRole::Mx } else { host.config.smtp.is_some() };
+        if host.is_down(self.now) || !listens {
+            let why = if listens { "the host is down" } else { "nothing listens on that port" };
+            self.step(
+                client,
+                server,
+                StepKind::TcpRefused,
+                None,
+                false,
+                format!("TCP connection to {server_name}:{port} fails: {why}"),
+                "No SMTP conversation can start. A relay keeps the message queued and tries again later, \
+                 or tries the next MX host."
+                    .into(),
+                Some("RFC 5321 §4.5.4.1".into()),
+                None,
+            );
+            return None;
+        }
+        let ip = self.hosts.get(client).map(|h| h.config.ip);
+        let server_end = if pop3 {
+            ServerEnd::Pop3(Pop3Server::new(&server_name))
+        } else {
+            let config = host.config.smtp.clone().unwrap_or_default();
+            let config = ServerConfig { queue_id_seed: self.rng.next_u64(), ..config };
+            ServerEnd::Smtp(Box::new(ServerSession::new(config, ip)))
+        };
+        let (summary, rfc) = if pop3 {
+            (format!("TCP connection to {server_name} port 110 (POP3)"), "RFC 1939 §3")
+        } else {
+            (format!("TCP connection to {server_name} port 25 (SMTP)"), "RFC 5321 §3.1")
+        };
+        self.step(
+            client,
+            server,
+            StepKind::TcpConnect,
+            None,
+            false,
+            summary,
+            "The client opens a TCP connection; the server speaks first, with its greeting.".into(),
+            Some(rfc.into()),
+            None,
+        );
+        self.conns.push(Conn {
+            client,
+            server,
+            client_end: end,
+            server_end,
+            tls: false,
+            closed: false,
+            in_flight_to_client: 0,
+        });
+        let conn = self.conns.len() - 1;
+        self.flush(conn);
+        Some(conn)
+    }
+
+    fn arrive(&mut self, conn: usize, to_server: bool, bytes: Vec<u8>) {
+        let Some(c) = self.conns.get_mut(conn) else { return };
+        if c.closed {
+            return;
+        }
+        if to_server {
+            let server = c.server;
+            let Some(host) = self.hosts.get_mut(server) else { return };
+            let Some(c) = self.conns.get_mut(conn) else { return };
+            let answered = match &mut c.server_end {
+                ServerEnd::Smtp(session) => {
+                    host.config.policy.now = self.now / 1000;
+                    session.handle_input(&bytes, &mut host.config.policy);
+                    session.has_replies() || session.is_closed()
+                }
+                ServerEnd::Pop3(session) => {
+                    session.handle_input(&bytes, &mut HostMaildrop { host });
+                    true
+                }
+            };
+            // A typed session whose write drew no reply (message text) goes on at once.
+            if !answered && matches!(c.client_end, ClientEnd::Raw { .. }) {
+                self.next_raw_write(conn);
+            }
+        } else {
+            c.in_flight_to_client = c.in_flight_to_client.saturating_sub(1);
+            let quiet = c.in_flight_to_client == 0;
+            match &mut c.client_end {
+                ClientEnd::Smtp { session, .. } => {
+                    session.handle_input(&bytes);
+                    if session.is_handshaking() {
+                        c.tls = true;
+                        session.tls_established();
+                        let (client, server) = (c.client, c.server);
+                        self.step(
+                            client,
+                            server,
+                            StepKind::TlsHandshake,
+                            None,
+                            true,
+                            "TLS handshake: from here on the connection is encrypted".into(),
+                            "Client and server agree on keys (simulated here); an eavesdropper now sees only \
+                             ciphertext. The client must start over with EHLO."
+                                .into(),
+                            Some("RFC 3207 §4.2".into()),
+                            None,
+                        );
+                    }
+                }
+                ClientEnd::Raw { .. } => {
+                    if quiet {
+                        self.next_raw_write(conn);
+                    }
+                }
+                ClientEnd::Pop3(client) => client.handle_input(&bytes),
+            }
+        }
+        self.flush(conn);
+    }
+
+    fn next_raw_write(&mut self, conn: usize) {
+        if let Some(Conn { client_end: ClientEnd::Raw { writes }, .. }) = self.conns.get_mut(conn)
+            && let Some(bytes) = writes.pop_front()
+        {
+            self.send_from_client(conn, bytes);
+        }
+    }
+
+    /// Sends everything both ends have to send, and closes the connection when done.
+    fn flush(&mut self, conn: usize) {
+        loop {
+            let Some(c) = self.conns.get_mut(conn) else { return };
+            // Server output first: replies travel to the client.
+            let mut out = Vec::new();
+            let mut events = Vec::new();
+            match &mut c.server_end {
+                ServerEnd::Smtp(session) => {
+                    while let Some((reply, verb)) = session.poll_answer() {
+                        out.push((reply.to_bytes(), verb));
+                    }
+                    while let Some(event) = session.poll_event() {
+                        events.push(event);
+                    }
+                }
+                ServerEnd::Pop3(session) => {
+                    while let Some(bytes) = session.poll_transmit() {
+                        out.push((bytes, None));
+                    }
+                }
+            }
+            let mut progressed = !out.is_empty();
+            for (bytes, verb) in out {
+                self.send_from_server(conn, bytes, verb);
+            }
+            for event in events {
+                self.server_event(conn, event);
+            }
+            let Some(c) = self.conns.get_mut(conn) else { return };
+            let mut writes = Vec::new();
+            match &mut c.client_end {
+                ClientEnd::Smtp { session, .. } => {
+                    while let Some(bytes) = session.poll_transmit() {
+                        writes.push(bytes);
+                    }
+                }
+                ClientEnd::Pop3(client) => {
+                    while let Some(bytes) = client.poll_transmit() {
+                        writes.push(bytes);
+                    }
+                }
+                ClientEnd::Raw { .. } => {}
+            }
+            progressed |= !writes.is_empty();
+            for bytes in writes {
+                self.send_from_client(conn, bytes);
+            }
+            if !progressed {
+                break;
+            }
+        }
+        self.maybe_close(conn);
+    }
+
+    fn send_from_server(&mut self, conn: usize, bytes: Vec<u8>, verb: Option<Verb>) {
+        let Some(c) = self.conns.get_mut(conn) else { return };
+        c.in_flight_to_client += 1;
+        let (client, server, tls) = (c.client, c.server, c.tls);
+        let pop3 = matches!(c.server_end, ServerEnd::Pop3(_));
+        if pop3 {
+            let first = String::from_utf8_lossy(&bytes).lines().next().unwrap_or_default().to_owned();
+            let ok = first.starts_with("+OK");
+            self.step(
+                server,
+                client,
+                StepKind::Retrieval,
+                Some(&bytes),
+                tls,
+                format!("POP3 {}", if ok { "+OK" } else { "-ERR" }),
+                "The POP3 server answers: +OK for success, -ERR for failure; a retrieved message ends with a \
+                 line holding a single dot."
+                    .into(),
+                Some("RFC 1939 §3".into()),
+                Some(if ok { 1 } else { 0 }),
+            );
+        } else {
+            let (summary, explanation, rfc) = explain::reply_text(&bytes, verb);
+            let code = explain::parse_reply(&bytes).map(|r| r.code.get());
+            self.step(
+                server,
+                client,
+                StepKind::Reply,
+                Some(&bytes),
+                tls,
+                summary,
+                explanation,
+                Some(rfc),
+                code,
+            );
+        }
+        let at = self.now + self.latency;
+        self.schedule(at, Event::Arrive { conn, to_server: false, bytes });
+    }
+
+    pub(super) fn send_from_client(&mut self, conn: usize, bytes: Vec<u8>) {
+        let Some(c) = self.conns.get(conn) else { return };
+        let (client, server, tls) = (c.client, c.server, c.tls);
+        let in_data = matches!(&c.server_end, ServerEnd::Smtp(s) if s.in_data());
+        let pop3 = matches!(c.server_end, ServerEnd::Pop3(_));
+        if pop3 {
+            let line = String::from_utf8_lossy(&bytes).trim_end().to_owned();
+            let shown = if line.to_ascii_uppercase().starts_with("PASS ") {
+                "PASS (the password, in clear text)".to_owned()
+            } else {
+                line
+            };
+            self.step(
+                client,
+                server,
+                StepKind::Retrieval,
+                Some(&bytes),
+                tls,
+                format!("POP3 {shown}"),
+                "The recipient's mail client logs in and downloads what the MX stored.".into(),
+                Some("RFC 1939 §5–§7".into()),
+                None,
+            );
+        } else if in_data || is_message_data(&bytes) {
+            self.step(
+                client,
+                server,
+                StepKind::Data,
+                Some(&bytes),
+                tls,
+                format!("The message itself ({} octets)", bytes.len()),
+                "Headers, a blank line, the body; lines starting with a dot get an extra dot, and a line \
+                 with a single dot ends the data."
+                    .into(),
+                Some("RFC 5321 §4.1.1.4, §4.5.2".into()),
+                None,
+            );
+        } else {
+            for line in split_lines(&bytes) {
+                let (summary, explanation, rfc) = explain::command_line(line);
+                self.step(
+                    client,
+                    server,
+                    StepKind::Command,
+                    Some(line),
+                    tls,
+                    summary,
+                    explanation,
+                    Some(rfc),
+                    None,
+                );
+            }
+        }
+        let at = self.now + self.latency;
+        self.schedule(at, Event::Arrive { conn, to_server: true, bytes });
+    }
+
+    fn server_event(&mut self, conn: usize, event: ServerEvent) {
+        let Some(c) = self.conns.get_mut(conn) else { return };
+        let (client, server) = (c.client, c.server);
+        match event {
+            ServerEvent::StartTlsAccepted => {}
+            ServerEvent::PipelinedInputDiscarded { octets } => self.step(
+                server,
+                server,
+                StepKind::Note,
+                None,
+                false,
+                format!("The server discards {octets} octets sent after STARTTLS"),
+                "Anything pipelined after STARTTLS arrived before encryption and could be injected by an \
+                 attacker; the server throws it away (CVE-2011-0411)."
+                    .into(),
+                Some("RFC 3207 §4.2".into()),
+                None,
+            ),
+            ServerEvent::MessageAccepted(message) => self.accept_message(server, client, *message),
+            ServerEvent::Authenticated { user, .. } => self.step(
+                server,
+                server,
+                StepKind::Note,
+                None,
+                false,
+                format!("{user} is authenticated"),
+                "The server now knows who is sending and lets them relay mail to other domains.".into(),
+                Some("RFC 4954 §6".into()),
+                None,
+            ),
+            _ => {}
+        }
+    }
+
+    fn maybe_close(&mut self, conn: usize) {
+        let Some(c) = self.conns.get_mut(conn) else { return };
+        if c.closed {
+            return;
+        }
+        let server_closed = match &c.server_end {
+            ServerEnd::Smtp(s) => s.is_closed(),
+            ServerEnd::Pop3(s) => s.is_closed(),
+        };
+        let client_done = match &c.client_end {
+            ClientEnd::Smtp { session, .. } => session.is_done(),
+            ClientEnd::Pop3(client) => client.is_done(),
+            ClientEnd::Raw { writes } => writes.is_empty() && server_closed,
+        };
+        if !(server_closed && client_done) {
+            return;
+        }
+        c.closed = true;
+        let (client, server) = (c.client, c.server);
+        let job = match &c.client_end {
+            ClientEnd::Smtp { job, .. } => *job,
+            _ => None,
+        };
+        self.step(
+            client,
+            server,
+            StepKind::TcpClose,
+            None,
+            false,
+            "The connection closes".into(),
+            "After QUIT and its reply, both sides close the TCP connection.".into(),
+            Some("RFC 5321 §4.1.1.10".into()),
+            None,
+        );
+        if let Some(job) = job {
+            self.session_finished(job, conn);
+        }
+    }
+
+    /// The client events of a relay's session, for its delivery job.
+    pub(super) fn client_events(&mut self, conn: usize) -> Vec<ClientEvent> {
+        match self.conns.get_mut(conn).map(|c| &mut c.client_end) {
+            Some(ClientEnd::Smtp { session, .. }) => std::iter::from_fn(|| session.poll_event()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The DNS resolver's lane name.
+pub const DNS_LANE: &str = "DNS";
+
+fn lanes(hosts: &[HostConfig]) -> Vec<Lane> {
+    let mut lanes: Vec<Lane> = hosts
+        .iter()
+        .map(|h| Lane { name: h.name.clone(), role: h.role.label().into(), ip: Some(h.ip.to_string()) })
+        .collect();
+    lanes.push(Lane { name: DNS_LANE.into(), role: "DNS resolver".into(), ip: None });
+    lanes
+}
+
+/// Whether client bytes are message data rather than command lines: dot-stuffed data
+/// ends in `.CRLF` and has more than one line, or a BDAT chunk follows its command.
+fn is_message_data(bytes: &[u8]) -> bool {
+    bytes.ends_with(b"\r\n.\r\n") || bytes == b".\r\n"
+}
+
+/// Splits a write into its CRLF-terminated lines (a pipelined group is several).
+fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' {
+            lines.push(&bytes[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < bytes.len() {
+        lines.push(&bytes[start..]);
+    }
+    lines
+}
+
+/// `user@domain` in lowercase with an A-label domain: the mailbox a message lands in.
+pub fn mailbox_key(path: &crate::proto::ForwardPath) -> String {
+    match path.mailbox() {
+        Some(mailbox) => {
+            let domain = mailbox
+                .domain()
+                .map(|d| d.to_ascii().to_owned())
+                .unwrap_or_else(|| mailbox.host().to_string());
+            format!("{}@{}", mailbox.local_part().as_str().to_lowercase(), domain)
+        }
+        None => "postmaster".into(),
+    }
+}
