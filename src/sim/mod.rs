@@ -2,3 +2,4 @@
 //! that the player animates. Deterministic: no real clock, no real randomness.
 
 pub mod dns;
+pub mod spf;
