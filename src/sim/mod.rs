@@ -5,6 +5,7 @@ pub mod dns;
 pub mod explain;
 mod relay;
 pub mod rng;
+pub mod spf;
 pub mod timeline;
 pub mod world;
 
