@@ -352,7 +352,13 @@ fn delivers_over_ehlo_with_pipelining() {
 #[test]
 fn the_seed_style_helo_session_sends_no_parameters() {
     let config = ClientConfig { ehlo: false, ..ClientConfig::default() };
-    let d = deliver(config, ServerConfig::default(), &mut AcceptAll, alice_to_bob(), "é\r\n".as_bytes());
+    let d = deliver(
+        config,
+        ServerConfig::default(),
+        &mut AcceptAll,
+        alice_to_bob(),
+        "Subject: x\r\n\r\né\r\n".as_bytes(),
+    );
     assert_eq!(
         d.sent(),
         [
@@ -360,6 +366,8 @@ fn the_seed_style_helo_session_sends_no_parameters() {
             "MAIL FROM:<alice@example.com>",
             "RCPT TO:<bob@example.net>",
             "DATA",
+            "Subject: x",
+            "",
             "é",
             ".",
             "QUIT"
@@ -416,7 +424,8 @@ fn a_message_over_the_servers_limit_fails_at_mail() {
 
 #[test]
 fn eight_bit_bodies_declare_8bitmime_when_offered() {
-    let message = "Subject: caf\u{e9}\r\n\r\nna\u{ef}ve\r\n".as_bytes();
+    // 8-bit in the body only: 8BITMIME, not SMTPUTF8 (that is for UTF-8 headers).
+    let message = "Subject: cafe\r\n\r\nna\u{ef}ve\r\n".as_bytes();
     let cases = [(true, message, " BODY=8BITMIME"), (false, message, ""), (true, MESSAGE.as_bytes(), "")];
     for (offered, message, want) in cases {
         let server = ServerConfig { eight_bit_mime: offered, ..ServerConfig::default() };
@@ -449,6 +458,42 @@ fn utf8_addresses_need_smtputf8() {
     let d = deliver(ClientConfig::default(), server, &mut AcceptAll, to, MESSAGE.as_bytes());
     assert_eq!(d.outcomes(), ["<用户@例え.jp> Failed 553 5.6.7"]);
     assert_eq!(d.sent(), ["EHLO client.example.com", "QUIT"]);
+}
+
+#[test]
+fn utf8_headers_need_smtputf8_too() {
+    // RFC 6531 §3.2: an ASCII envelope with UTF-8 in the header section still needs it.
+    let message = "Subject: caf\u{e9}\r\n\r\nbody\r\n".as_bytes();
+    let d =
+        deliver(ClientConfig::default(), ServerConfig::default(), &mut AcceptAll, alice_to_bob(), message);
+    assert!(
+        d.sent().iter().any(|l| l.starts_with("MAIL FROM:<alice@example.com>") && l.ends_with(" SMTPUTF8")),
+        "{:?}",
+        d.sent()
+    );
+    let server = ServerConfig { smtputf8: false, ..ServerConfig::default() };
+    let d = deliver(ClientConfig::default(), server, &mut AcceptAll, alice_to_bob(), message);
+    assert_eq!(d.outcomes(), ["<bob@example.net> Failed 553 5.6.7"]);
+}
+
+#[test]
+fn parameters_of_another_hop_are_not_copied() {
+    // A relay's envelope carries the incoming MAIL parameters; only what this server
+    // offers is sent on, and SIZE is recomputed.
+    let mut env = alice_to_bob();
+    env.mail_params.size = Some(999_999);
+    env.mail_params.body = Some(smtp_playground::proto::Body::EightBitMime);
+    env.mail_params
+        .other
+        .push(smtp_playground::proto::params::EsmtpParam { keyword: "X-HOP".into(), value: None });
+    let server = ServerConfig { eight_bit_mime: false, ..ServerConfig::default() };
+    let d = deliver(ClientConfig::default(), server, &mut AcceptAll, env, MESSAGE.as_bytes());
+    let size = MESSAGE.len();
+    assert!(
+        d.sent().contains(&format!("MAIL FROM:<alice@example.com> SIZE={size}").as_str()),
+        "{:?}",
+        d.sent()
+    );
 }
 
 #[test]

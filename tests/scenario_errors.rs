@@ -10,115 +10,115 @@ const SERVER: &str = "[[host]]\nname = \"mx\"\nrole = \"mx\"\nip = \"192.0.2.2\"
 
 /// (file, line, column, words the message must contain)
 fn cases() -> Vec<(String, usize, usize, &'static str)> {
+    let host =
+        |extra: &str| format!("{HEAD}[[host]]\nname = \"a\"\nrole = \"mx\"\nip = \"1.2.3.4\"\n{extra}\n");
+    let send = |body: &str| format!("{HEAD}{CLIENT}{SERVER}[[send]]\n{body}");
+    let good_send = "from = \"pc\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n";
     vec![
         // TOML syntax.
-        (format!("{HEAD}[[host]\nname = \"a\"\n"), 3, 8, "right bracket"),
+        (format!("{HEAD}[[host]\nname = \"a\"\n"), 3, 8, "expected `]]`"),
         (format!("{HEAD}title = \"again\"\n"), 3, 1, "duplicate key"),
-        (format!("{HEAD}seed = \"one\"\n"), 3, 8, "invalid type"),
-        ("title = \"t\"\n".to_owned(), 1, 1, "missing field `description`"),
-        (format!("{HEAD}colour = \"blue\"\n"), 1, 1, "unknown field `colour`"),
+        (format!("{HEAD}seed = \"one\"\n"), 3, 8, "must be an integer, not a string"),
+        (format!("{HEAD}seed = 1.5\n"), 3, 8, "floats are not supported"),
+        ("title = \"t\"\n".to_owned(), 1, 1, "needs `description`"),
+        (format!("{HEAD}colour = \"blue\"\n"), 3, 1, "unknown key `colour`"),
         // Hosts.
         (
             format!("{HEAD}[[host]]\nnam = \"a\"\nrole = \"client\"\nip = \"1.2.3.4\"\n"),
-            3,
+            4,
             1,
-            "unknown field `nam`",
+            "unknown key `nam` in [[host]] (is it `name`?)",
         ),
         (
             format!("{HEAD}[[host]]\nname = \"a\"\nrole = \"clinet\"\nip = \"1.2.3.4\"\n"),
             5,
-            9,
+            8,
             "expected client, submission, relay, mx or reader",
         ),
         (
             format!("{HEAD}[[host]]\nname = \"a\"\nrole = \"client\"\nip = \"192.0.2.300\"\n"),
             6,
-            7,
+            6,
             "not an IP address",
         ),
-        (format!("{HEAD}{CLIENT}{CLIENT}"), 8, 9, "defined twice"),
+        (format!("{HEAD}{CLIENT}{CLIENT}"), 8, 8, "defined twice"),
+        (host("domains = [\"bad_domain.example\"]"), 7, 12, "invalid domain"),
+        (host("down = [[\"0s\", \"soon\"]]"), 7, 16, "not a duration"),
+        (host("down = [\"0s\"]"), 7, 9, "each `down` entry is"),
+        (host("smtp = { banner = \"x\", max_sizes = 5 }"), 7, 24, "unknown key `max_sizes` in smtp"),
+        (host("smtp = { line_policy = \"lax\" }"), 7, 24, "expected strict or legacy"),
+        (host("smtp = { refuse_with = \"250 fine\" }"), 7, 24, "is not a 4xx/5xx reply"),
         (
-            format!(
-                "{HEAD}[[host]]\nname = \"a\"\nrole = \"mx\"\nip = \"1.2.3.4\"\ndomains = [\"bad_domain.example\"]\n"
-            ),
+            host("mailbox_states = { \"bob@example.net\" = \"overflowing\" }"),
             7,
-            13,
-            "invalid domain",
-        ),
-        (
-            format!(
-                "{HEAD}[[host]]\nname = \"a\"\nrole = \"mx\"\nip = \"1.2.3.4\"\ndown = [[\"0s\", \"soon\"]]\n"
-            ),
-            7,
-            17,
-            "not a duration",
-        ),
-        (
-            format!(
-                "{HEAD}[[host]]\nname = \"a\"\nrole = \"mx\"\nip = \"1.2.3.4\"\nsmtp = {{ banner = \"x\", max_sizes = 5 }}\n"
-            ),
-            7,
-            8,
-            "unknown field `max_sizes`",
+            40,
+            "expected active, full-temporarily",
         ),
         // Actions.
         (
-            format!(
-                "{HEAD}{CLIENT}{SERVER}[[send]]\nfrom = \"laptop\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n"
+            send(
+                "from = \"laptop\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n",
             ),
             13,
-            9,
+            8,
             "no host is named \"laptop\"",
         ),
         (
-            format!(
-                "{HEAD}{CLIENT}{SERVER}[[send]]\nfrom = \"pc\"\nto = \"mx\"\nmail_from = \"not an address\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n"
+            send(
+                "from = \"pc\"\nto = \"mx\"\nmail_from = \"not an address\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n",
             ),
             15,
-            14,
+            13,
             "is not an address",
         ),
         (
-            format!(
-                "{HEAD}{CLIENT}{SERVER}[[send]]\nfrom = \"pc\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = []\nmessage = \"x\"\n"
-            ),
-            16,
+            send("from = \"pc\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = []\nmessage = \"x\"\n"),
+            12,
             1,
             "at least one recipient",
         ),
+        (send(&format!("at = \"tomorrow\"\n{good_send}")), 13, 6, "not a duration"),
+        (send(&format!("notify = \"SOMETIMES\"\n{good_send}")), 13, 10, "NOTIFY expects"),
+        (send(&format!("tls = \"maybe\"\n{good_send}")), 13, 7, "expected never, opportunistic or required"),
+        (send(&format!("user = \"alice\"\n{good_send}")), 13, 8, "go together"),
         (
-            format!(
-                "{HEAD}{CLIENT}{SERVER}[[send]]\nat = \"tomorrow\"\nfrom = \"pc\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n"
-            ),
-            13,
-            7,
-            "not a duration",
-        ),
-        (
-            format!(
-                "{HEAD}{CLIENT}{SERVER}[[send]]\nfrom = \"pc\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\"]\nnotify = \"SOMETIMES\"\nmessage = \"x\"\n"
-            ),
-            17,
-            11,
-            "NOTIFY expects",
+            send("from = \"pc\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\"]\n"),
+            12,
+            1,
+            "needs `message`",
         ),
         (
             format!("{HEAD}{CLIENT}{SERVER}[[type]]\nfrom = \"pc\"\nto = \"nowhere\"\nlines = [\"QUIT\"]\n"),
             14,
-            7,
+            6,
             "no host is named \"nowhere\"",
+        ),
+        (
+            format!("{HEAD}{CLIENT}{SERVER}[[type]]\nfrom = \"pc\"\nto = \"mx\"\nlines = [\"QUIT\", 7]\n"),
+            15,
+            18,
+            "holds strings, not a integer",
         ),
         (
             format!(
                 "{HEAD}{CLIENT}{SERVER}[[retrieve]]\nfrom = \"pc\"\nto = \"mx2\"\nuser = \"u\"\npassword = \"p\"\n"
             ),
             14,
-            7,
+            6,
             "no host is named \"mx2\"",
         ),
         // DNS.
-        (format!("{HEAD}[dns]\n\"example.net\" = {{ a = [\"999.1.1.1\"] }}\n"), 4, 25, "not an IPv4 address"),
-        (format!("{HEAD}[dns]\n\"example.net\" = {{ mx = [[\"ten\", \"mx\"]] }}\n"), 4, 26, "invalid type"),
+        (format!("{HEAD}[dns]\n\"example.net\" = {{ a = [\"999.1.1.1\"] }}\n"), 4, 24, "not an IPv4 address"),
+        (
+            format!("{HEAD}[dns]\n\"example.net\" = {{ mx = [[\"ten\", \"mx\"]] }}\n"),
+            4,
+            25,
+            "each MX is [preference",
+        ),
+        (format!("{HEAD}[dns]\n\"example.net\" = {{ mx = [[70000, \"mx\"]] }}\n"), 4, 26, "not 0 to 65535"),
+        (format!("{HEAD}[dns]\n\"example.net\" = \"1.2.3.4\"\n"), 4, 17, "is a table"),
+        // Expectations.
+        (format!("{HEAD}[expect]\ncodes = [250, 999]\n"), 4, 15, "not a reply code"),
     ]
 }
 

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use super::envelope::{Envelope, Recipient};
 use crate::proto::{
-    Body, Command, EhloReply, ForwardPath, Host, Mechanism, Reply, SaslResponse,
+    Body, Command, EhloReply, ForwardPath, Host, MailParameters, Mechanism, Reply, SaslResponse,
     data::{crlf_lines, dot_stuff},
     reply::reply,
     sasl::{self, PlainCredentials},
@@ -467,39 +467,40 @@ impl ClientSession {
             // A transaction needs at least one RCPT (RFC 5321 §3.3): nothing to send.
             return self.quit();
         }
-        let esmtp = self.capabilities.is_some();
-        let mut params = self.envelope.mail_params.clone();
-        if !esmtp {
-            params = Default::default();
-        }
+        // Every parameter is decided afresh from what this server offers (RFC 5321
+        // §4.1.1.11): nothing is copied blindly from the envelope, which may come from
+        // another hop (a relay's incoming MAIL had its own SIZE and BODY).
+        let wanted = &self.envelope.mail_params;
+        let mut params = MailParameters::default();
         if self.config.declare_size && self.offered("SIZE") {
             // RFC 1870 §5: CRLF line ends counted, the terminating dot and the doubled
             // quoting dots not.
             params.size = Some(crlf_lines(&self.message).len() as u64);
         }
         let eight_bit = self.message.iter().any(|&b| b >= 0x80);
-        if eight_bit && self.offered("8BITMIME") && params.body.is_none() {
+        if eight_bit && self.offered("8BITMIME") {
             params.body = Some(Body::EightBitMime);
         }
-        if self.envelope.needs_smtputf8() {
+        // RFC 6531 §3.2: UTF-8 in the envelope or in the header section needs SMTPUTF8
+        // (a UTF-8 body alone only needs 8BITMIME).
+        if self.envelope.needs_smtputf8() || !header_section(&self.message).is_ascii() {
             if !self.offered("SMTPUTF8") {
-                // RFC 6531 §3.2: without SMTPUTF8 the message cannot go this way.
                 let reply = local_reply(
                     553,
                     "5.6.7",
-                    "The server does not support SMTPUTF8, needed for these addresses",
+                    "The server does not support SMTPUTF8, needed for these addresses or headers",
                 );
                 self.fail_transaction(reply);
                 return self.quit();
             }
             params.smtputf8 = true;
         }
-        if !self.offered("DSN") {
-            params.ret = None;
-            params.envid = None;
+        if self.offered("DSN") {
+            params.ret = wanted.ret;
+            params.envid = wanted.envid.clone();
         }
-        if !self.offered("AUTH") {
-            params.auth = None;
+        if self.offered("AUTH") {
+            params.auth = wanted.auth.clone();
         }
         let reverse_path = self.envelope.reverse_path.clone();
         self.send(Command::Mail { reverse_path, params });
@@ -614,6 +615,15 @@ impl ClientSession {
             }
         }
     }
+}
+
+/// The header section of a message: everything before the first empty line.
+fn header_section(message: &[u8]) -> &[u8] {
+    let end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .or_else(|| message.windows(2).position(|w| w == b"\n\n"));
+    end.map_or(message, |i| &message[..i])
 }
 
 /// A reply the client makes up for its own failures (no server said it), so the relay

@@ -166,6 +166,12 @@ impl Policy for MailPolicy {
             }
             return Verdict::Accept;
         }
+        // RFC 5321 §4.5.1: postmaster at every served domain must be accepted.
+        let postmaster =
+            path.mailbox().is_some_and(|m| m.local_part().as_str().eq_ignore_ascii_case("postmaster"));
+        if postmaster {
+            return Verdict::Accept;
+        }
         if let Some(key) = Self::mailbox_key(path) {
             let domain_has_list =
                 self.mailboxes.keys().any(|k| k.ends_with(&key[key.rfind('@').unwrap_or(0)..]));
@@ -258,6 +264,7 @@ mod tests {
         let authed = SessionInfo { authenticated: Some("alice".into()), ..SessionInfo::default() };
         assert_eq!(ask(&mut policy, &authed, "<x@elsewhere.example>"), 250);
         assert_eq!(ask(&mut policy, &anon, "<Postmaster>"), 250);
+        assert_eq!(ask(&mut policy, &anon, "<postmaster@example.net>"), 250);
 
         policy.greylist_delay = Some(300);
         policy.now = 1000;

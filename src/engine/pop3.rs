@@ -143,6 +143,16 @@ impl Pop3Server {
                 out.push_str(".\r\n");
                 self.output.push_back(out.into_bytes());
             }
+            (ServerState::Transaction { messages, deleted, .. }, "LIST") => {
+                // §5: LIST msg answers for one message, on one line.
+                match message_number(argument, messages.len()).filter(|&i| !deleted[i]) {
+                    Some(i) => {
+                        let text = format!("{} {}", i + 1, messages[i].len());
+                        self.ok(&text);
+                    }
+                    None => self.err("no such message"),
+                }
+            }
             (ServerState::Transaction { messages, deleted, .. }, "RETR") => {
                 match message_number(argument, messages.len()).filter(|&i| !deleted[i]) {
                     Some(i) => {

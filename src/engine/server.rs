@@ -18,6 +18,8 @@ use crate::proto::{
     command::{MAX_COMMAND_LINE_OCTETS, parse_command_line},
     data::{DataOutcome, DataReader, LinePolicy},
     enhanced::StatusClass,
+    params::AuthParam,
+    reply::MAX_REPLY_LINE_OCTETS,
     sasl::{LOGIN_PASSWORD_CHALLENGE, LOGIN_USERNAME_CHALLENGE, PlainCredentials},
 };
 
@@ -683,6 +685,12 @@ impl ServerSession {
             let text = "Message size exceeds fixed limit";
             return self.error_reply(552, EnhancedStatusCode::MESSAGE_TOO_BIG, text);
         }
+        // RFC 4954 §5: an AUTH= identity from a client that has not authenticated is
+        // not trusted: it is treated as AUTH=<>.
+        let mut params = params;
+        if self.info.authenticated.is_none() && matches!(params.auth, Some(AuthParam::Identity(_))) {
+            params.auth = Some(AuthParam::Unknown);
+        }
         // 6. The policy's word on the sender.
         match policy.sender(&self.info, &path, &params) {
             Verdict::Accept => {
@@ -1024,6 +1032,22 @@ impl ServerSession {
     fn push(&mut self, mut reply: Reply) {
         if !self.config.enhanced_status_codes {
             reply.enhanced = None;
+        }
+        // RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets. Texts that quote the
+        // client (an unknown parameter, a path) are cut, whoever wrote them.
+        let room = MAX_REPLY_LINE_OCTETS
+            - "250-".len()
+            - "\r\n".len()
+            - reply.enhanced.map_or(0, |e| e.to_string().len() + 1);
+        for line in &mut reply.lines {
+            if line.len() > room {
+                let mut end = room - "...".len();
+                while !line.is_char_boundary(end) {
+                    end -= 1;
+                }
+                line.truncate(end);
+                line.push_str("...");
+            }
         }
         self.replies.push_back((reply, self.answering));
     }

@@ -1,238 +1,257 @@
-//! The scenario file format, as serde reads it from TOML. Every field is documented here;
-//! `docs/scenario-format.md` shows complete examples. Unknown fields are errors, so a typo
-//! is reported instead of silently ignored.
+//! The scenario file format: which tables and keys a file may have, what each means,
+//! and how each is checked. Reading is one pass over the parsed TOML tree
+//! ([`super::toml`]), so every error points at the key or value that caused it.
+//!
+//! ```toml
+//! title = "Relaying through an MX lookup"     # required
+//! description = "What the learner will see."  # required
+//! topic = "Routing"                           # group in the lesson picker
+//! seed = 1                                    # the world's random seed
+//! start = 1795597200                          # unix time of virtual time 0
+//! latency = "20ms"                            # one-way latency of every link
+//! max_time = "7d"                             # stop the simulation after this
+//!
+//! [expect]                  # what the lesson promises; its test checks it
+//! delivered = ["bob@example.net"]            # mailboxes that end with mail
+//! dsns = ["failed: carol@example.net (5.1.1)"]
+//! codes = [220, 250, 354, 250, 221]          # reply codes that appear, in order
+//! queued = 0                                 # messages still queued at the end
+//!
+//! [[try_next]]              # experiments offered at the end
+//! label = "…"
+//! lesson = "other-lesson"   # or hint = "change X and run again"
+//!
+//! [retry]                   # relays' retry schedule
+//! intervals = ["5m", "10m"] # waits between attempts; the last repeats
+//! max_age = "5d"            # then bounce (5.4.7)
+//! delay_warning = "4h"      # "delayed" DSN to NOTIFY=DELAY recipients
+//!
+//! [[host]]
+//! name = "smtp.example.com" # lane, DNS and HELO name
+//! role = "submission"       # client | submission | relay | mx | reader
+//! ip = "192.0.2.25"
+//! domains = ["example.com"]            # final destination for these
+//! mailboxes = ["alice@example.com"]    # known mailboxes (none listed: any)
+//! mailbox_states = { "bob@example.net" = "full-temporarily" }
+//! users = { alice = "s3cret" }         # AUTH and POP3 passwords
+//! relay_domains = ["example.net"]      # accepted and relayed (backup MX)
+//! relay_clients = ["192.0.2.10"]       # may relay without AUTH
+//! relay_authenticated = true           # authenticated users may relay
+//! greylist = "5m"                      # greylisting delay
+//! down = [["0s", "2h"]]                # when the host does not answer
+//! smtp = { starttls = true, auth_mechanisms = ["PLAIN"], require_auth = true }
+//!
+//! [dns]
+//! "example.net" = { mx = [[10, "mx.example.net"]], a = ["198.51.100.25"], txt = ["v=spf1 -all"] }
+//! "slow.example" = { timeout = true }    # also aaaa = […], cname = "…"
+//!
+//! [[send]]                  # a mail client sends one message
+//! at = "0s"
+//! from = "laptop.example.com"   # client host
+//! to = "smtp.example.com"       # server host
+//! port = 587                    # 25 (default) or 587 for submission
+//! helo = "laptop.example.com"   # default: the client's name
+//! use_helo = false              # HELO instead of EHLO
+//! tls = "opportunistic"         # never | opportunistic | required
+//! user = "alice"                # AUTH, with password
+//! password = "s3cret"
+//! chunking = false              # BDAT when offered
+//! pipelining = true             # when offered
+//! mail_from = "alice@example.com"   # "" for the null reverse-path <>
+//! rcpt_to = ["bob@example.net"]
+//! notify = "SUCCESS,FAILURE"    # RFC 3461 NOTIFY for every recipient
+//! ret = "HDRS"                  # FULL | HDRS
+//! envid = "QQ314159"
+//! message = """
+//! From: …
+//! """
+//!
+//! [[type]]                  # a learner types lines, telnet-style
+//! from = "pc"
+//! to = "mx"
+//! lines = ["EHLO pc", "QUIT"]   # CRLF added unless a line ends in \n or \r
+//!
+//! [[retrieve]]              # the recipient's client fetches mail over POP3
+//! at = "1m"
+//! from = "phone"
+//! to = "mx.example.net"
+//! user = "bob"
+//! password = "hunter2"
+//! delete = false
+//! ```
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
-
-use crate::engine::{ServerConfig, TlsMode};
-
-/// A whole scenario file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScenarioFile {
-    /// Shown in the lesson picker.
-    pub title: String,
-    /// What the learner will see happen, in a sentence or two.
-    pub description: String,
-    /// The group in the lesson picker, e.g. "Basics", "Routing", "Security".
-    #[serde(default)]
-    pub topic: Option<String>,
-    /// What the lesson shows, as checked by its test: e.g. `delivered = ["bob@example.net"]`.
-    #[serde(default)]
-    pub expect: Option<Expect>,
-    /// Experiments the player offers at the end: a label and a change to try.
-    #[serde(default)]
-    pub try_next: Vec<TryNext>,
-    #[serde(default = "default_seed")]
-    pub seed: u64,
-    /// Unix time of the start, for Date: and Received: fields.
-    #[serde(default = "default_start")]
-    pub start: i64,
-    /// One-way latency of every link, e.g. "20ms".
-    #[serde(default)]
-    pub latency: Option<String>,
-    /// Retry schedule of the relays.
-    #[serde(default)]
-    pub retry: Option<RetryFile>,
-    /// Stop the simulation after this much virtual time (default 7 days).
-    #[serde(default)]
-    pub max_time: Option<String>,
-    #[serde(default, rename = "host")]
-    pub hosts: Vec<HostFile>,
-    /// DNS zone data, by owner name.
-    #[serde(default)]
-    pub dns: BTreeMap<String, DnsFile>,
-    #[serde(default, rename = "send")]
-    pub sends: Vec<SendFile>,
-    #[serde(default, rename = "type")]
-    pub types: Vec<TypeFile>,
-    #[serde(default, rename = "retrieve")]
-    pub retrieves: Vec<RetrieveFile>,
-}
-
-fn default_seed() -> u64 {
-    1
-}
-
-/// 2026-11-25 09:00:00 UTC.
-fn default_start() -> i64 {
-    1_795_597_200
-}
+use super::toml::{Entry, Item, Pos, Table, TomlError, Value};
 
 /// The outcome a lesson promises; its test checks it.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Expect {
-    /// Mailboxes that end with at least one message.
-    #[serde(default)]
     pub delivered: Vec<String>,
-    /// DSN lines, e.g. `"failed: bob@example.net (5.1.1)"`.
-    #[serde(default)]
     pub dsns: Vec<String>,
-    /// Reply codes that must appear somewhere, in order.
-    #[serde(default)]
     pub codes: Vec<u16>,
-    /// Messages still queued at the end.
-    #[serde(default)]
     pub queued: usize,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+/// An experiment the player offers when a lesson ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TryNext {
     pub label: String,
-    /// The lesson to open, or this one with a change described in `hint`.
-    #[serde(default)]
     pub lesson: Option<String>,
-    #[serde(default)]
     pub hint: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RetryFile {
-    /// Waits between attempts, e.g. ["5m", "10m", "20m"]; the last repeats.
-    #[serde(default)]
-    pub intervals: Vec<String>,
-    /// Give up (bounce) after this long in the queue, e.g. "5d".
-    #[serde(default)]
-    pub max_age: Option<String>,
-    /// Send a "delayed" DSN after this long, to recipients that asked (NOTIFY=DELAY).
-    #[serde(default)]
-    pub delay_warning: Option<String>,
+/// An error at `pos`.
+pub fn error(pos: Pos, message: impl Into<String>) -> TomlError {
+    TomlError { pos, message: message.into() }
 }
 
-/// One host.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HostFile {
-    pub name: String,
-    /// client, submission, relay, mx or reader.
-    pub role: String,
-    pub ip: String,
-    /// Domains this host is the final destination for.
-    #[serde(default)]
-    pub domains: Vec<String>,
-    /// Known mailboxes; a local domain with none listed accepts every local part.
-    #[serde(default)]
-    pub mailboxes: Vec<String>,
-    /// Mailboxes in another state: `"bob@example.net" = "full-temporarily"`.
-    #[serde(default)]
-    pub mailbox_states: BTreeMap<String, String>,
-    /// user → password, for AUTH and POP3.
-    #[serde(default)]
-    pub users: BTreeMap<String, String>,
-    /// Domains accepted and relayed onward (a backup MX).
-    #[serde(default)]
-    pub relay_domains: Vec<String>,
-    /// Client IPs that may relay without AUTH.
-    #[serde(default)]
-    pub relay_clients: Vec<String>,
-    /// Whether authenticated users may relay (submission servers).
-    #[serde(default)]
-    pub relay_authenticated: bool,
-    /// Greylisting delay, e.g. "5m".
-    #[serde(default)]
-    pub greylist: Option<String>,
-    /// Times the host is down: [["0s", "2h"], …].
-    #[serde(default)]
-    pub down: Vec<[String; 2]>,
-    /// The SMTP server's settings (any field of ServerConfig); absent: the host does not
-    /// listen for SMTP. `hostname` defaults to the host's name.
-    #[serde(default)]
-    pub smtp: Option<ServerConfig>,
+/// Reads one table's keys with their types, and rejects keys nobody asked for, so a
+/// typo is an error ("unknown key `nam` in [[host]]; expected one of …").
+pub struct Fields<'a> {
+    table: &'a Table,
+    /// How the table is named in messages, e.g. `[[host]]`.
+    pub what: &'static str,
+    allowed: &'static [&'static str],
+    used: Vec<&'a str>,
 }
 
-/// DNS records of one name.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DnsFile {
-    #[serde(default)]
-    pub a: Vec<String>,
-    #[serde(default)]
-    pub aaaa: Vec<String>,
-    /// [[preference, exchange], …]; `[[0, "."]]` is a null MX.
-    #[serde(default)]
-    pub mx: Vec<(u16, String)>,
-    #[serde(default)]
-    pub txt: Vec<String>,
-    #[serde(default)]
-    pub cname: Option<String>,
-    /// Queries for this name time out.
-    #[serde(default)]
-    pub timeout: bool,
-}
+impl<'a> Fields<'a> {
+    pub fn new(table: &'a Table, what: &'static str, allowed: &'static [&'static str]) -> Self {
+        Self { table, what, allowed, used: Vec::new() }
+    }
 
-/// A mail client sends one message.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SendFile {
-    #[serde(default)]
-    pub at: Option<String>,
-    pub from: String,
-    pub to: String,
-    /// The EHLO/HELO name (default: the client's host name).
-    #[serde(default)]
-    pub helo: Option<String>,
-    /// Say HELO instead of EHLO.
-    #[serde(default)]
-    pub use_helo: bool,
-    #[serde(default)]
-    pub tls: Option<TlsMode>,
-    #[serde(default)]
-    pub user: Option<String>,
-    #[serde(default)]
-    pub password: Option<String>,
-    /// Use BDAT when the server offers CHUNKING.
-    #[serde(default)]
-    pub chunking: bool,
-    /// Pipeline when the server offers PIPELINING (default true).
-    #[serde(default = "yes")]
-    pub pipelining: bool,
-    pub mail_from: String,
-    pub rcpt_to: Vec<String>,
-    /// NOTIFY for every recipient, e.g. "SUCCESS,FAILURE" (RFC 3461).
-    #[serde(default)]
-    pub notify: Option<String>,
-    /// RET=FULL or HDRS.
-    #[serde(default)]
-    pub ret: Option<String>,
-    #[serde(default)]
-    pub envid: Option<String>,
-    /// The message (RFC 5322); line ends become CRLF.
-    pub message: String,
-}
+    /// Where the table starts.
+    pub fn pos(&self) -> Pos {
+        self.table.pos
+    }
 
-fn yes() -> bool {
-    true
-}
+    fn entry(&mut self, key: &'static str) -> Option<&'a Entry> {
+        let entry = self.table.get(key)?;
+        self.used.push(key);
+        Some(entry)
+    }
 
-/// A learner types lines at a server, telnet-style.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TypeFile {
-    #[serde(default)]
-    pub at: Option<String>,
-    pub from: String,
-    pub to: String,
-    /// Each entry is one write; CRLF is added unless the entry ends in a line break
-    /// already (write `\n` or `\r` escapes to send bare line ends on purpose).
-    pub lines: Vec<String>,
-}
+    fn wrong_type(&self, key: &str, item: &Item, expected: &str) -> TomlError {
+        error(
+            item.pos,
+            format!("`{key}` in {} must be {expected}, not a {}", self.what, item.value.type_name()),
+        )
+    }
 
-/// The recipient's client fetches mail over POP3.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RetrieveFile {
-    #[serde(default)]
-    pub at: Option<String>,
-    pub from: String,
-    pub to: String,
-    pub user: String,
-    pub password: String,
-    /// Delete the messages after retrieving them (DELE).
-    #[serde(default)]
-    pub delete: bool,
+    /// `key` is required but absent. A key nobody knows is the likelier culprit (a typo),
+    /// so that one is reported first.
+    pub fn missing(&self, key: &str) -> TomlError {
+        match self.table.entries.iter().find(|e| !self.allowed.contains(&e.key.as_str())) {
+            Some(unknown) => error(
+                unknown.key_pos,
+                format!(
+                    "unknown key `{}` in {} (is it `{key}`?); expected one of: {}",
+                    unknown.key,
+                    self.what,
+                    self.allowed.join(", ")
+                ),
+            ),
+            None => error(self.table.pos, format!("{} needs `{key}`", self.what)),
+        }
+    }
+
+    pub fn string(&mut self, key: &'static str) -> Result<Option<(&'a str, Pos)>, TomlError> {
+        match self.entry(key) {
+            None => Ok(None),
+            Some(Entry { item: Item { value: Value::String(s), pos }, .. }) => Ok(Some((s.as_str(), *pos))),
+            Some(e) => Err(self.wrong_type(key, &e.item, "a string")),
+        }
+    }
+
+    pub fn required_string(&mut self, key: &'static str) -> Result<(&'a str, Pos), TomlError> {
+        self.string(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    pub fn integer(&mut self, key: &'static str) -> Result<Option<(i64, Pos)>, TomlError> {
+        match self.entry(key) {
+            None => Ok(None),
+            Some(Entry { item: Item { value: Value::Integer(n), pos }, .. }) => Ok(Some((*n, *pos))),
+            Some(e) => Err(self.wrong_type(key, &e.item, "an integer")),
+        }
+    }
+
+    /// A non-negative integer that fits `T`.
+    pub fn number<T: TryFrom<i64>>(&mut self, key: &'static str) -> Result<Option<T>, TomlError> {
+        match self.integer(key)? {
+            None => Ok(None),
+            Some((n, pos)) => {
+                T::try_from(n).map(Some).map_err(|_| error(pos, format!("`{key}` is out of range: {n}")))
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, key: &'static str) -> Result<Option<bool>, TomlError> {
+        match self.entry(key) {
+            None => Ok(None),
+            Some(Entry { item: Item { value: Value::Boolean(b), .. }, .. }) => Ok(Some(*b)),
+            Some(e) => Err(self.wrong_type(key, &e.item, "true or false")),
+        }
+    }
+
+    /// An array, each element with its position.
+    pub fn array(&mut self, key: &'static str) -> Result<&'a [Item], TomlError> {
+        match self.entry(key) {
+            None => Ok(&[]),
+            Some(Entry { item: Item { value: Value::Array(items), .. }, .. }) => Ok(items),
+            Some(e) => Err(self.wrong_type(key, &e.item, "an array")),
+        }
+    }
+
+    /// An array of strings.
+    pub fn strings(&mut self, key: &'static str) -> Result<Vec<(&'a str, Pos)>, TomlError> {
+        let what = self.what;
+        self.array(key)?
+            .iter()
+            .map(|item| match &item.value {
+                Value::String(s) => Ok((s.as_str(), item.pos)),
+                other => Err(error(
+                    item.pos,
+                    format!("`{key}` in {what} holds strings, not a {}", other.type_name()),
+                )),
+            })
+            .collect()
+    }
+
+    pub fn table(&mut self, key: &'static str) -> Result<Option<&'a Table>, TomlError> {
+        match self.entry(key) {
+            None => Ok(None),
+            Some(Entry { item: Item { value: Value::Table(t), .. }, .. }) => Ok(Some(t)),
+            Some(e) => Err(self.wrong_type(key, &e.item, "a table")),
+        }
+    }
+
+    /// An array of tables (`[[key]]`).
+    pub fn tables(&mut self, key: &'static str) -> Result<Vec<&'a Table>, TomlError> {
+        let what = self.what;
+        self.array(key)?
+            .iter()
+            .map(|item| match &item.value {
+                Value::Table(t) => Ok(t),
+                other => Err(error(
+                    item.pos,
+                    format!("`{key}` in {what} holds tables ([[{key}]]), not a {}", other.type_name()),
+                )),
+            })
+            .collect()
+    }
+
+    /// Fails on the first key that was not read.
+    pub fn finish(self) -> Result<(), TomlError> {
+        match self.table.entries.iter().find(|e| !self.used.contains(&e.key.as_str())) {
+            None => Ok(()),
+            Some(e) => Err(error(
+                e.key_pos,
+                format!(
+                    "unknown key `{}` in {}; expected one of: {}",
+                    e.key,
+                    self.what,
+                    self.allowed.join(", ")
+                ),
+            )),
+        }
+    }
 }

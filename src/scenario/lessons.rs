@@ -18,7 +18,28 @@ macro_rules! lessons {
     };
 }
 
-lessons!["telnet-session", "mx-relay", "backup-mx", "retry-later", "retries-exhausted", "unknown-recipient"];
+lessons![
+    "telnet-session",
+    "ehlo-extensions",
+    "pop3-retrieval",
+    "unknown-recipient",
+    "pipelining",
+    "size-limit",
+    "smtputf8",
+    "mx-relay",
+    "backup-mx",
+    "null-mx",
+    "nxdomain",
+    "retry-later",
+    "greylisting",
+    "retries-exhausted",
+    "mailbox-full",
+    "dsn-notify",
+    "submission-auth",
+    "relay-denied",
+    "smtp-smuggling",
+    "starttls-injection",
+];
 
 /// The lesson with this id.
 pub fn get(id: &str) -> Option<&'static Lesson> {

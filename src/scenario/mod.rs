@@ -1,10 +1,12 @@
-//! Scenarios: a documented TOML format for a world (hosts, DNS, policies, faults) and
-//! what its actors do, turned into a [`WorldConfig`] the simulation runs. Bad files get a
-//! [`ScenarioError`] with a line and column and what was expected, never a panic; size
-//! and step limits keep any file — pasted, linked or typed — from hanging the page.
+//! Scenarios: a documented TOML format ([`format`]) for a world (hosts, DNS, policies,
+//! faults) and what its actors do, turned into a [`WorldConfig`] the simulation runs.
+//! Bad files get a [`ScenarioError`] with the line and column of the offending key or
+//! value and what was expected, never a panic; size and step limits keep any file —
+//! pasted, linked or typed — from hanging the page.
 
 pub mod format;
 pub mod lessons;
+pub mod toml;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -13,11 +15,15 @@ use crate::engine::{
     ClientConfig, Credentials, Envelope, MailPolicy, MailboxState, Recipient, ServerConfig, TlsMode,
     TranscriptLine,
 };
-use crate::proto::{ForwardPath, Host, MailParameters, Notify, RcptParameters, Ret, ReversePath};
+use crate::proto::data::LinePolicy;
+use crate::proto::{
+    ForwardPath, Host, MailParameters, Mechanism, Notify, RcptParameters, Reply, ReplyCode, Ret, ReversePath,
+};
 use crate::sim::dns::{Record, Zone};
 use crate::sim::timeline::Millis;
 use crate::sim::{Action, HostConfig, HostRole, RetrySchedule, Timeline, World, WorldConfig};
-use format::ScenarioFile;
+use format::{Fields, error};
+use toml::{Pos, Table, TomlError, Value};
 
 /// The largest scenario file accepted, in octets.
 pub const MAX_SCENARIO_OCTETS: usize = 256 * 1024;
@@ -45,6 +51,12 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
+impl From<TomlError> for ScenarioError {
+    fn from(e: TomlError) -> Self {
+        Self { line: e.pos.line, column: e.pos.column, message: e.message }
+    }
+}
+
 /// A loaded scenario: its description and the world to run.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -66,35 +78,11 @@ impl Scenario {
 /// Parses a scenario file.
 pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     if text.len() > MAX_SCENARIO_OCTETS {
-        return Err(ScenarioError {
-            line: 1,
-            column: 1,
-            message: format!("the file is {} octets; the limit is {MAX_SCENARIO_OCTETS}", text.len()),
-        });
+        let message = format!("the file is {} octets; the limit is {MAX_SCENARIO_OCTETS}", text.len());
+        return Err(ScenarioError { line: 1, column: 1, message });
     }
-    let file: ScenarioFile = basic_toml::from_str(text).map_err(|e| toml_error(text, &e))?;
-    Builder { text, file: &file }.build()
-}
-
-/// Turns a TOML error into a located one (basic-toml gives 0-based positions; errors
-/// from serde without a position are located by the key they name, if any).
-fn toml_error(text: &str, error: &basic_toml::Error) -> ScenarioError {
-    let message = error.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-    if let Some((line, column)) = error.line_col() {
-        return ScenarioError { line: line + 1, column: column + 1, message };
-    }
-    let key = message.split('`').nth(1).unwrap_or_default();
-    let (line, column) = if key.is_empty() { (1, 1) } else { find(text, 0, key).unwrap_or((1, 1)) };
-    ScenarioError { line, column, message }
-}
-
-/// The 1-based position of `needle` at or after line `from_line` (0-based).
-fn find(text: &str, from_line: usize, needle: &str) -> Option<(usize, usize)> {
-    text.lines()
-        .enumerate()
-        .skip(from_line)
-        .find_map(|(i, line)| line.find(needle).map(|c| (i + 1, line[..c].chars().count() + 1)))
+    let root = toml::parse(text)?;
+    Ok(read(&root)?)
 }
 
 /// `5m`, `2h30m`, `250ms`, `1d`, `0s`, or a bare number of milliseconds.
@@ -130,367 +118,568 @@ pub fn parse_duration(text: &str) -> Option<Millis> {
     Some(total)
 }
 
-struct Builder<'a> {
-    text: &'a str,
-    file: &'a ScenarioFile,
+fn duration((text, pos): (&str, Pos)) -> Result<Millis, TomlError> {
+    parse_duration(text).ok_or_else(|| {
+        error(
+            pos,
+            format!("{text:?} is not a duration: expected e.g. \"250ms\", \"30s\", \"5m\", \"2h\" or \"1d\""),
+        )
+    })
 }
 
-impl Builder<'_> {
-    /// An error at the first occurrence of `needle` inside the `index`-th `[[section]]`
-    /// (or the whole file when `section` is empty).
-    fn error(&self, section: &str, index: usize, needle: &str, message: String) -> ScenarioError {
-        let start = if section.is_empty() {
-            Some(0)
-        } else {
-            let header = format!("[[{section}]]");
-            self.text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| l.trim_start().starts_with(&header))
-                .nth(index)
-                .map(|(i, _)| i)
-        };
-        let (line, column) =
-            start.and_then(|s| find(self.text, s, needle).or(Some((s + 1, 1)))).unwrap_or((1, 1));
-        ScenarioError { line, column, message }
-    }
+fn optional_duration(value: Option<(&str, Pos)>) -> Result<Option<Millis>, TomlError> {
+    value.map(duration).transpose()
+}
 
-    fn duration(&self, section: &str, index: usize, text: &str) -> Result<Millis, ScenarioError> {
-        parse_duration(text).ok_or_else(|| {
-            self.error(
-                section,
-                index,
-                text,
-                format!(
-                    "{text:?} is not a duration: expected e.g. \"250ms\", \"30s\", \"5m\", \"2h\" or \"1d\""
-                ),
-            )
+fn ip((text, pos): (&str, Pos)) -> Result<IpAddr, TomlError> {
+    text.parse().map_err(|_| error(pos, format!("{text:?} is not an IP address")))
+}
+
+fn domain_ascii((text, pos): (&str, Pos)) -> Result<String, TomlError> {
+    crate::proto::Domain::new(text).map(|d| d.to_ascii().to_owned()).map_err(|e| error(pos, e.to_string()))
+}
+
+fn forward_path((text, pos): (&str, Pos), key: &str) -> Result<ForwardPath, TomlError> {
+    format!("<{text}>")
+        .parse()
+        .map_err(|_| error(pos, format!("{key} {text:?} is not an address (local-part@domain)")))
+}
+
+const ROOT_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "topic",
+    "seed",
+    "start",
+    "latency",
+    "max_time",
+    "expect",
+    "try_next",
+    "retry",
+    "host",
+    "dns",
+    "send",
+    "type",
+    "retrieve",
+];
+
+fn read(root: &Table) -> Result<Scenario, TomlError> {
+    let mut f = Fields::new(root, "the scenario", ROOT_KEYS);
+    let title = f.required_string("title")?.0.to_owned();
+    let description = f.required_string("description")?.0.to_owned();
+    let topic = f.string("topic")?.map(|(t, _)| t.to_owned());
+    let seed = f.number::<u64>("seed")?.unwrap_or(1);
+    // 2026-11-25 09:00:00 UTC.
+    let start = f.integer("start")?.map(|(n, _)| n).unwrap_or(1_795_597_200);
+    let latency = optional_duration(f.string("latency")?)?.unwrap_or(20);
+    let max_time = optional_duration(f.string("max_time")?)?.unwrap_or(7 * 86_400_000);
+    let expect = f.table("expect")?.map(read_expect).transpose()?;
+    let try_next = f.tables("try_next")?.into_iter().map(read_try_next).collect::<Result<_, _>>()?;
+    let retry = match f.table("retry")? {
+        Some(table) => read_retry(table)?,
+        None => RetrySchedule::default(),
+    };
+    let host_tables = f.tables("host")?;
+    if let Some(extra) = host_tables.get(MAX_HOSTS) {
+        return Err(error(
+            extra.pos,
+            format!("too many hosts: {} (the limit is {MAX_HOSTS})", host_tables.len()),
+        ));
+    }
+    let mut hosts: Vec<HostConfig> = Vec::new();
+    for table in host_tables {
+        let (host, name_pos) = read_host(table)?;
+        if hosts.iter().any(|h| h.name.eq_ignore_ascii_case(&host.name)) {
+            return Err(error(name_pos, format!("host {:?} is defined twice", host.name)));
+        }
+        hosts.push(host);
+    }
+    let zone = match f.table("dns")? {
+        Some(table) => read_zone(table)?,
+        None => Zone::new(),
+    };
+    let sends = f.tables("send")?;
+    let types = f.tables("type")?;
+    let retrieves = f.tables("retrieve")?;
+    let total = sends.len() + types.len() + retrieves.len();
+    if total > MAX_ACTIONS {
+        return Err(error(root.pos, format!("too many actions: {total} (the limit is {MAX_ACTIONS})")));
+    }
+    let mut actions = Vec::new();
+    for table in sends {
+        actions.push(read_send(table, &hosts)?);
+    }
+    for table in types {
+        actions.push(read_type(table, &hosts)?);
+    }
+    for table in retrieves {
+        actions.push(read_retrieve(table, &hosts)?);
+    }
+    f.finish()?;
+    Ok(Scenario {
+        title,
+        description,
+        topic,
+        expect,
+        try_next,
+        world: WorldConfig {
+            seed,
+            start_unix: start,
+            latency,
+            hosts,
+            zone,
+            retry,
+            actions,
+            max_steps: MAX_STEPS,
+            max_time,
+        },
+    })
+}
+
+fn read_expect(table: &Table) -> Result<format::Expect, TomlError> {
+    let mut f = Fields::new(table, "[expect]", &["delivered", "dsns", "codes", "queued"]);
+    let strings = |v: Vec<(&str, Pos)>| v.into_iter().map(|(s, _)| s.to_owned()).collect();
+    let delivered = strings(f.strings("delivered")?);
+    let dsns = strings(f.strings("dsns")?);
+    let codes = f
+        .array("codes")?
+        .iter()
+        .map(|item| match item.value {
+            Value::Integer(n) => u16::try_from(n)
+                .ok()
+                .filter(|c| ReplyCode::new(*c).is_some())
+                .ok_or_else(|| error(item.pos, format!("{n} is not a reply code"))),
+            _ => Err(error(item.pos, "`codes` holds reply codes like 250")),
         })
-    }
+        .collect::<Result<_, _>>()?;
+    let queued = f.number::<usize>("queued")?.unwrap_or(0);
+    f.finish()?;
+    Ok(format::Expect { delivered, dsns, codes, queued })
+}
 
-    fn build(&self) -> Result<Scenario, ScenarioError> {
-        let f = self.file;
-        if f.hosts.len() > MAX_HOSTS {
-            return Err(self.error(
-                "host",
-                MAX_HOSTS,
-                "name",
-                format!("too many hosts: {} (the limit is {MAX_HOSTS})", f.hosts.len()),
+fn read_try_next(table: &Table) -> Result<format::TryNext, TomlError> {
+    let mut f = Fields::new(table, "[[try_next]]", &["label", "lesson", "hint"]);
+    let label = f.required_string("label")?.0.to_owned();
+    let lesson = f.string("lesson")?.map(|(l, _)| l.to_owned());
+    let hint = f.string("hint")?.map(|(h, _)| h.to_owned());
+    f.finish()?;
+    Ok(format::TryNext { label, lesson, hint })
+}
+
+fn read_retry(table: &Table) -> Result<RetrySchedule, TomlError> {
+    let mut f = Fields::new(table, "[retry]", &["intervals", "max_age", "delay_warning"]);
+    let mut retry = RetrySchedule::default();
+    let intervals = f.strings("intervals")?;
+    if !intervals.is_empty() {
+        retry.intervals = Vec::new();
+        for value in intervals {
+            let ms = duration(value)?;
+            if ms == 0 {
+                return Err(error(value.1, "retry intervals must be longer than 0"));
+            }
+            retry.intervals.push(ms);
+        }
+    }
+    if let Some(age) = optional_duration(f.string("max_age")?)? {
+        retry.max_age = age;
+    }
+    retry.delay_warning = optional_duration(f.string("delay_warning")?)?;
+    f.finish()?;
+    Ok(retry)
+}
+
+const HOST_KEYS: &[&str] = &[
+    "name",
+    "role",
+    "ip",
+    "domains",
+    "mailboxes",
+    "mailbox_states",
+    "users",
+    "relay_domains",
+    "relay_clients",
+    "relay_authenticated",
+    "greylist",
+    "down",
+    "smtp",
+];
+
+fn read_host(table: &Table) -> Result<(HostConfig, Pos), TomlError> {
+    let mut f = Fields::new(table, "[[host]]", HOST_KEYS);
+    let (name, name_pos) = f.required_string("name")?;
+    let (role_text, role_pos) = f.required_string("role")?;
+    let role = match role_text {
+        "client" => HostRole::Client,
+        "submission" => HostRole::Submission,
+        "relay" => HostRole::Relay,
+        "mx" => HostRole::Mx,
+        "reader" => HostRole::Reader,
+        other => {
+            return Err(error(
+                role_pos,
+                format!("role {other:?}: expected client, submission, relay, mx or reader"),
             ));
         }
-        let actions = f.sends.len() + f.types.len() + f.retrieves.len();
-        if actions > MAX_ACTIONS {
-            return Err(self.error(
-                "",
-                0,
-                "[[",
-                format!("too many actions: {actions} (the limit is {MAX_ACTIONS})"),
-            ));
-        }
-        let mut hosts = Vec::new();
-        for (i, h) in f.hosts.iter().enumerate() {
-            hosts.push(self.host(i, h)?);
-        }
-        for (i, h) in hosts.iter().enumerate() {
-            if hosts[..i].iter().any(|o: &HostConfig| o.name.eq_ignore_ascii_case(&h.name)) {
-                return Err(self.error("host", i, &h.name, format!("host {:?} is defined twice", h.name)));
-            }
-        }
-        let zone = self.zone()?;
-        let mut world_actions = Vec::new();
-        for (i, s) in f.sends.iter().enumerate() {
-            world_actions.push(self.send(i, s, &hosts)?);
-        }
-        for (i, t) in f.types.iter().enumerate() {
-            world_actions.push(self.typed(i, t, &hosts)?);
-        }
-        for (i, r) in f.retrieves.iter().enumerate() {
-            let at = r.at.as_deref().map(|a| self.duration("retrieve", i, a)).transpose()?.unwrap_or(0);
-            self.known_host("retrieve", i, &r.from, &hosts)?;
-            self.known_host("retrieve", i, &r.to, &hosts)?;
-            world_actions.push(Action::Retrieve {
-                at,
-                client: r.from.clone(),
-                server: r.to.clone(),
-                user: r.user.clone(),
-                password: r.password.clone(),
-                delete: r.delete,
-            });
-        }
-        let mut retry = RetrySchedule::default();
-        if let Some(r) = &f.retry {
-            if !r.intervals.is_empty() {
-                retry.intervals =
-                    r.intervals.iter().map(|t| self.duration("", 0, t)).collect::<Result<_, _>>()?;
-                if retry.intervals.contains(&0) {
-                    return Err(self.error(
-                        "",
-                        0,
-                        "intervals",
-                        "retry intervals must be longer than 0".into(),
-                    ));
-                }
-            }
-            if let Some(age) = &r.max_age {
-                retry.max_age = self.duration("", 0, age)?;
-            }
-            retry.delay_warning = r.delay_warning.as_deref().map(|d| self.duration("", 0, d)).transpose()?;
-        }
-        let latency = f.latency.as_deref().map(|l| self.duration("", 0, l)).transpose()?.unwrap_or(20);
-        let max_time =
-            f.max_time.as_deref().map(|m| self.duration("", 0, m)).transpose()?.unwrap_or(7 * 86_400_000);
-        Ok(Scenario {
-            title: f.title.clone(),
-            description: f.description.clone(),
-            topic: f.topic.clone(),
-            expect: f.expect.clone(),
-            try_next: f.try_next.clone(),
-            world: WorldConfig {
-                seed: f.seed,
-                start_unix: f.start,
-                latency,
-                hosts,
-                zone,
-                retry,
-                actions: world_actions,
-                max_steps: MAX_STEPS,
-                max_time,
-            },
-        })
+    };
+    let address = ip(f.required_string("ip")?)?;
+    let mut policy = MailPolicy {
+        relay_authenticated: f.boolean("relay_authenticated")?.unwrap_or(false),
+        ..MailPolicy::default()
+    };
+    for domain in f.strings("domains")? {
+        policy.local_domains.insert(domain_ascii(domain)?);
     }
-
-    fn host(&self, i: usize, h: &format::HostFile) -> Result<HostConfig, ScenarioError> {
-        let role = match h.role.as_str() {
-            "client" => HostRole::Client,
-            "submission" => HostRole::Submission,
-            "relay" => HostRole::Relay,
-            "mx" => HostRole::Mx,
-            "reader" => HostRole::Reader,
-            other => {
-                return Err(self.error(
-                    "host",
-                    i,
-                    other,
-                    format!("role {other:?}: expected client, submission, relay, mx or reader"),
-                ));
-            }
-        };
-        let ip: IpAddr =
-            h.ip.parse()
-                .map_err(|_| self.error("host", i, &h.ip, format!("{:?} is not an IP address", h.ip)))?;
-        let mut policy = MailPolicy {
-            relay_authenticated: h.relay_authenticated,
-            users: h.users.clone(),
-            ..MailPolicy::default()
-        };
-        for domain in &h.domains {
-            let parsed = crate::proto::Domain::new(domain)
-                .map_err(|e| self.error("host", i, domain, e.to_string()))?;
-            policy.local_domains.insert(parsed.to_ascii().to_owned());
-        }
-        for domain in &h.relay_domains {
-            let parsed = crate::proto::Domain::new(domain)
-                .map_err(|e| self.error("host", i, domain, e.to_string()))?;
-            policy.relay_domains.insert(parsed.to_ascii().to_owned());
-        }
-        for mailbox in &h.mailboxes {
-            policy.mailboxes.insert(self.mailbox_key("host", i, mailbox)?, MailboxState::Active);
-        }
-        for (mailbox, state) in &h.mailbox_states {
+    for domain in f.strings("relay_domains")? {
+        policy.relay_domains.insert(domain_ascii(domain)?);
+    }
+    for mailbox in f.strings("mailboxes")? {
+        policy
+            .mailboxes
+            .insert(crate::sim::world::mailbox_key(&forward_path(mailbox, "mailbox")?), MailboxState::Active);
+    }
+    if let Some(states) = f.table("mailbox_states")? {
+        for entry in &states.entries {
+            let Value::String(state) = &entry.item.value else {
+                return Err(error(entry.item.pos, "a mailbox state is a string"));
+            };
             let state = match state.as_str() {
                 "active" => MailboxState::Active,
                 "full-temporarily" => MailboxState::FullTemporarily,
                 "full-permanently" => MailboxState::FullPermanently,
                 "disabled" => MailboxState::Disabled,
                 other => {
-                    return Err(self.error("host", i, other, format!("mailbox state {other:?}: expected active, full-temporarily, full-permanently or disabled")));
+                    let message = format!(
+                        "mailbox state {other:?}: expected active, full-temporarily, full-permanently or disabled"
+                    );
+                    return Err(error(entry.item.pos, message));
                 }
             };
-            policy.mailboxes.insert(self.mailbox_key("host", i, mailbox)?, state);
+            let key = crate::sim::world::mailbox_key(&forward_path((&entry.key, entry.key_pos), "mailbox")?);
+            policy.mailboxes.insert(key, state);
         }
-        for client in &h.relay_clients {
-            let ip = client
-                .parse()
-                .map_err(|_| self.error("host", i, client, format!("{client:?} is not an IP address")))?;
-            policy.relay_clients.insert(ip);
-        }
-        policy.greylist_delay =
-            h.greylist.as_deref().map(|g| self.duration("host", i, g).map(|ms| ms / 1000)).transpose()?;
-        let down = h
-            .down
-            .iter()
-            .map(|[from, to]| Ok((self.duration("host", i, from)?, self.duration("host", i, to)?)))
-            .collect::<Result<Vec<_>, ScenarioError>>()?;
-        let smtp = h.smtp.clone().map(|mut config: ServerConfig| {
-            if config.hostname == ServerConfig::default().hostname {
-                config.hostname = h.name.clone();
-            }
-            config
-        });
-        Ok(HostConfig { name: h.name.clone(), role, ip, smtp, policy, down })
     }
-
-    fn mailbox_key(&self, section: &str, i: usize, text: &str) -> Result<String, ScenarioError> {
-        let path: ForwardPath = format!("<{text}>").parse().map_err(|_| {
-            self.error(section, i, text, format!("{text:?} is not a mailbox (local-part@domain)"))
-        })?;
-        Ok(crate::sim::world::mailbox_key(&path))
+    if let Some(users) = f.table("users")? {
+        for entry in &users.entries {
+            let Value::String(password) = &entry.item.value else {
+                return Err(error(entry.item.pos, "a password is a string"));
+            };
+            policy.users.insert(entry.key.clone(), password.clone());
+        }
     }
-
-    fn zone(&self) -> Result<Zone, ScenarioError> {
-        let mut zone = Zone::new();
-        for (name, records) in &self.file.dns {
-            let at = |needle: &str, message: String| self.error("", 0, needle, message);
-            for a in &records.a {
-                zone.add(
-                    name,
-                    Record::A(a.parse().map_err(|_| at(a, format!("{a:?} is not an IPv4 address")))?),
-                );
-            }
-            for a in &records.aaaa {
-                zone.add(
-                    name,
-                    Record::Aaaa(a.parse().map_err(|_| at(a, format!("{a:?} is not an IPv6 address")))?),
-                );
-            }
-            for (preference, exchange) in &records.mx {
-                zone.add(name, Record::Mx { preference: *preference, exchange: exchange.clone() });
-            }
-            for txt in &records.txt {
-                // Split into the 255-octet character-strings of RFC 1035 §3.3.14.
-                let chunks =
-                    txt.as_bytes().chunks(255).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
-                zone.add(name, Record::Txt(chunks));
-            }
-            if let Some(target) = &records.cname {
-                zone.add(name, Record::Cname(target.clone()));
-            }
-            if records.timeout {
-                zone.add_timeout(name, None);
-            }
-        }
-        Ok(zone)
+    for client in f.strings("relay_clients")? {
+        policy.relay_clients.insert(ip(client)?);
     }
-
-    fn known_host(
-        &self,
-        section: &str,
-        i: usize,
-        name: &str,
-        hosts: &[HostConfig],
-    ) -> Result<(), ScenarioError> {
-        if hosts.iter().any(|h| h.name.eq_ignore_ascii_case(name)) {
-            return Ok(());
-        }
-        let known: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
-        Err(self.error(
-            section,
-            i,
-            name,
-            format!("no host is named {name:?}; the hosts are: {}", known.join(", ")),
-        ))
-    }
-
-    fn send(&self, i: usize, s: &format::SendFile, hosts: &[HostConfig]) -> Result<Action, ScenarioError> {
-        self.known_host("send", i, &s.from, hosts)?;
-        self.known_host("send", i, &s.to, hosts)?;
-        let at = s.at.as_deref().map(|a| self.duration("send", i, a)).transpose()?.unwrap_or(0);
-        let helo_text = s.helo.clone().unwrap_or_else(|| s.from.clone());
-        let helo: Host = helo_text.parse().map_err(|_| {
-            self.error("send", i, &helo_text, format!("{helo_text:?} is not a domain or [address literal]"))
-        })?;
-        let reverse_path: ReversePath = if s.mail_from.is_empty() {
-            ReversePath::Null
-        } else {
-            format!("<{}>", s.mail_from).parse().map_err(|_| {
-                self.error(
-                    "send",
-                    i,
-                    &s.mail_from,
-                    format!("mail_from {:?} is not an address (local-part@domain)", s.mail_from),
-                )
-            })?
-        };
-        let notify = match &s.notify {
-            Some(text) => Some(
-                RcptParameters::from_pairs(&[("NOTIFY", Some(text))])
-                    .map_err(|e| self.error("send", i, text, e.to_string()))?
-                    .notify
-                    .unwrap_or(Notify::NEVER),
-            ),
-            None => None,
-        };
-        let mut recipients = Vec::new();
-        for rcpt in &s.rcpt_to {
-            let path: ForwardPath = format!("<{rcpt}>").parse().map_err(|_| {
-                self.error("send", i, rcpt, format!("rcpt_to {rcpt:?} is not an address (local-part@domain)"))
-            })?;
-            recipients
-                .push(Recipient { path, params: RcptParameters { notify, ..RcptParameters::default() } });
-        }
-        if recipients.is_empty() {
-            return Err(self.error("send", i, "rcpt_to", "rcpt_to needs at least one recipient".into()));
-        }
-        let ret = match s.ret.as_deref().map(str::to_ascii_uppercase).as_deref() {
-            None => None,
-            Some("FULL") => Some(Ret::Full),
-            Some("HDRS") => Some(Ret::Hdrs),
-            Some(other) => {
-                return Err(self.error("send", i, other, format!("ret {other:?}: expected FULL or HDRS")));
-            }
-        };
-        let mail_params = MailParameters { ret, envid: s.envid.clone(), ..MailParameters::default() };
-        let credentials = match (&s.user, &s.password) {
-            (Some(user), Some(password)) => {
-                Some(Credentials { user: user.clone(), password: password.clone() })
-            }
-            (None, None) => None,
-            _ => return Err(self.error("send", i, "user", "user and password go together".into())),
-        };
-        let config = ClientConfig {
-            helo,
-            ehlo: !s.use_helo,
-            tls: s.tls.unwrap_or(TlsMode::Opportunistic),
-            credentials,
-            pipelining: s.pipelining,
-            chunking: s.chunking,
-            declare_size: true,
-        };
-        Ok(Action::Send {
-            at,
-            client: s.from.clone(),
-            server: s.to.clone(),
-            config: Box::new(config),
-            envelope: Envelope { reverse_path, mail_params, recipients },
-            message: crlf(&s.message),
-        })
-    }
-
-    fn typed(&self, i: usize, t: &format::TypeFile, hosts: &[HostConfig]) -> Result<Action, ScenarioError> {
-        self.known_host("type", i, &t.from, hosts)?;
-        self.known_host("type", i, &t.to, hosts)?;
-        if t.lines.len() > MAX_WRITES {
-            return Err(self.error(
-                "type",
-                i,
-                "lines",
-                format!("too many lines: {} (the limit is {MAX_WRITES})", t.lines.len()),
-            ));
-        }
-        let at = t.at.as_deref().map(|a| self.duration("type", i, a)).transpose()?.unwrap_or(0);
-        let writes = t
-            .lines
-            .iter()
-            .map(|line| {
-                if line.ends_with('\n') || line.ends_with('\r') {
-                    line.clone().into_bytes()
-                } else {
-                    format!("{line}\r\n").into_bytes()
+    policy.greylist_delay = optional_duration(f.string("greylist")?)?.map(|ms| ms / 1000);
+    let mut down = Vec::new();
+    for item in f.array("down")? {
+        match &item.value {
+            Value::Array(pair) => match pair.as_slice() {
+                [
+                    from @ toml::Item { value: Value::String(a), .. },
+                    to @ toml::Item { value: Value::String(b), .. },
+                ] => {
+                    down.push((duration((a, from.pos))?, duration((b, to.pos))?));
                 }
-            })
-            .collect();
-        Ok(Action::Type { at, client: t.from.clone(), server: t.to.clone(), writes })
+                _ => {
+                    return Err(error(
+                        item.pos,
+                        "each `down` entry is [\"from\", \"to\"], e.g. [\"0s\", \"2h\"]",
+                    ));
+                }
+            },
+            _ => {
+                return Err(error(
+                    item.pos,
+                    "each `down` entry is [\"from\", \"to\"], e.g. [\"0s\", \"2h\"]",
+                ));
+            }
+        }
     }
+    let smtp = f.table("smtp")?.map(|t| read_smtp(t, name)).transpose()?;
+    f.finish()?;
+    Ok((HostConfig { name: name.to_owned(), role, ip: address, smtp, policy, down }, name_pos))
+}
+
+const SMTP_KEYS: &[&str] = &[
+    "hostname",
+    "banner",
+    "max_message_size",
+    "max_recipients",
+    "max_errors",
+    "line_policy",
+    "pipelining",
+    "eight_bit_mime",
+    "smtputf8",
+    "dsn",
+    "enhanced_status_codes",
+    "chunking",
+    "starttls",
+    "auth_mechanisms",
+    "auth_requires_tls",
+    "require_auth",
+    "require_tls",
+    "refuse_with",
+];
+
+/// The SMTP server of a host: any field of [`ServerConfig`], defaults as Postfix.
+fn read_smtp(table: &Table, host_name: &str) -> Result<ServerConfig, TomlError> {
+    let mut f = Fields::new(table, "smtp", SMTP_KEYS);
+    let d = ServerConfig::default();
+    let flag =
+        |f: &mut Fields, key: &'static str, default: bool| f.boolean(key).map(|b| b.unwrap_or(default));
+    let mut config = ServerConfig {
+        hostname: f.string("hostname")?.map_or_else(|| host_name.to_owned(), |(h, _)| h.to_owned()),
+        banner: f.string("banner")?.map_or(d.banner.clone(), |(b, _)| b.to_owned()),
+        max_message_size: f.number("max_message_size")?.unwrap_or(d.max_message_size),
+        max_recipients: f.number("max_recipients")?.unwrap_or(d.max_recipients),
+        max_errors: f.number("max_errors")?.unwrap_or(d.max_errors),
+        pipelining: flag(&mut f, "pipelining", d.pipelining)?,
+        eight_bit_mime: flag(&mut f, "eight_bit_mime", d.eight_bit_mime)?,
+        smtputf8: flag(&mut f, "smtputf8", d.smtputf8)?,
+        dsn: flag(&mut f, "dsn", d.dsn)?,
+        enhanced_status_codes: flag(&mut f, "enhanced_status_codes", d.enhanced_status_codes)?,
+        chunking: flag(&mut f, "chunking", d.chunking)?,
+        starttls: flag(&mut f, "starttls", d.starttls)?,
+        auth_requires_tls: flag(&mut f, "auth_requires_tls", d.auth_requires_tls)?,
+        require_auth: flag(&mut f, "require_auth", d.require_auth)?,
+        require_tls: flag(&mut f, "require_tls", d.require_tls)?,
+        ..d
+    };
+    if let Some((policy, pos)) = f.string("line_policy")? {
+        config.line_policy = match policy {
+            "strict" => LinePolicy::Strict,
+            "legacy" => LinePolicy::Legacy,
+            other => return Err(error(pos, format!("line_policy {other:?}: expected strict or legacy"))),
+        };
+    }
+    for (name, pos) in f.strings("auth_mechanisms")? {
+        config.auth_mechanisms.push(name.parse::<Mechanism>().map_err(|e| error(pos, e))?);
+    }
+    if let Some((text, pos)) = f.string("refuse_with")? {
+        // e.g. "554 5.7.1 No SMTP service here"
+        let parsed = crate::sim::explain::parse_reply(format!("{text}\r\n").as_bytes());
+        let refusal = parsed.filter(|r: &Reply| !r.code.is_positive() && !r.code.is_intermediate());
+        config.refuse_with = Some(refusal.ok_or_else(|| {
+            error(pos, format!("{text:?} is not a 4xx/5xx reply, e.g. \"554 5.7.1 No SMTP service here\""))
+        })?);
+    }
+    f.finish()?;
+    Ok(config)
+}
+
+fn read_zone(table: &Table) -> Result<Zone, TomlError> {
+    let mut zone = Zone::new();
+    for entry in &table.entries {
+        let name = entry.key.as_str();
+        let Value::Table(records) = &entry.item.value else {
+            return Err(error(
+                entry.item.pos,
+                format!("DNS data of {name:?} is a table, e.g. {{ a = [\"192.0.2.1\"] }}"),
+            ));
+        };
+        let mut f = Fields::new(records, "a DNS name", &["a", "aaaa", "mx", "txt", "cname", "timeout"]);
+        for (text, pos) in f.strings("a")? {
+            zone.add(
+                name,
+                Record::A(text.parse().map_err(|_| error(pos, format!("{text:?} is not an IPv4 address")))?),
+            );
+        }
+        for (text, pos) in f.strings("aaaa")? {
+            zone.add(
+                name,
+                Record::Aaaa(
+                    text.parse().map_err(|_| error(pos, format!("{text:?} is not an IPv6 address")))?,
+                ),
+            );
+        }
+        for item in f.array("mx")? {
+            let bad =
+                || error(item.pos, "each MX is [preference, \"exchange\"], e.g. [10, \"mx.example.net\"]");
+            let Value::Array(pair) = &item.value else { return Err(bad()) };
+            let [
+                toml::Item { value: Value::Integer(preference), pos },
+                toml::Item { value: Value::String(exchange), .. },
+            ] = pair.as_slice()
+            else {
+                return Err(bad());
+            };
+            let preference = u16::try_from(*preference)
+                .map_err(|_| error(*pos, format!("MX preference {preference} is not 0 to 65535")))?;
+            zone.add(name, Record::Mx { preference, exchange: exchange.clone() });
+        }
+        for (text, _) in f.strings("txt")? {
+            // Split into the 255-octet character-strings of RFC 1035 §3.3.14.
+            let chunks =
+                text.as_bytes().chunks(255).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+            zone.add(name, Record::Txt(chunks));
+        }
+        if let Some((target, _)) = f.string("cname")? {
+            zone.add(name, Record::Cname(target.to_owned()));
+        }
+        if f.boolean("timeout")?.unwrap_or(false) {
+            zone.add_timeout(name, None);
+        }
+        f.finish()?;
+    }
+    Ok(zone)
+}
+
+fn known_host(hosts: &[HostConfig], (name, pos): (&str, Pos)) -> Result<String, TomlError> {
+    if hosts.iter().any(|h| h.name.eq_ignore_ascii_case(name)) {
+        return Ok(name.to_owned());
+    }
+    let known: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+    Err(error(pos, format!("no host is named {name:?}; the hosts are: {}", known.join(", "))))
+}
+
+const SEND_KEYS: &[&str] = &[
+    "at",
+    "from",
+    "to",
+    "port",
+    "helo",
+    "use_helo",
+    "tls",
+    "user",
+    "password",
+    "chunking",
+    "pipelining",
+    "mail_from",
+    "rcpt_to",
+    "notify",
+    "ret",
+    "envid",
+    "message",
+];
+
+fn read_send(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
+    let mut f = Fields::new(table, "[[send]]", SEND_KEYS);
+    let at = optional_duration(f.string("at")?)?.unwrap_or(0);
+    let client = known_host(hosts, f.required_string("from")?)?;
+    let server = known_host(hosts, f.required_string("to")?)?;
+    let port = f.number::<u16>("port")?.unwrap_or(25);
+    let helo: Host = match f.string("helo")? {
+        Some((text, pos)) => {
+            text.parse().map_err(|_| error(pos, format!("{text:?} is not a domain or [address literal]")))?
+        }
+        None => client.parse().map_err(|_| {
+            error(f.pos(), format!("the client's name {client:?} is not a domain: set `helo`"))
+        })?,
+    };
+    let (mail_from, mail_pos) = f.required_string("mail_from")?;
+    let reverse_path = if mail_from.is_empty() {
+        ReversePath::Null
+    } else {
+        format!("<{mail_from}>").parse().map_err(|_| {
+            error(mail_pos, format!("mail_from {mail_from:?} is not an address (local-part@domain)"))
+        })?
+    };
+    let notify = match f.string("notify")? {
+        Some((text, pos)) => Some(
+            RcptParameters::from_pairs(&[("NOTIFY", Some(text))])
+                .map_err(|e| error(pos, e.to_string()))?
+                .notify
+                .unwrap_or(Notify::NEVER),
+        ),
+        None => None,
+    };
+    let rcpt_to = f.strings("rcpt_to")?;
+    if rcpt_to.is_empty() {
+        return Err(error(f.pos(), "[[send]] needs `rcpt_to` with at least one recipient"));
+    }
+    let recipients = rcpt_to
+        .into_iter()
+        .map(|r| {
+            Ok(Recipient {
+                path: forward_path(r, "rcpt_to")?,
+                params: RcptParameters { notify, ..RcptParameters::default() },
+            })
+        })
+        .collect::<Result<Vec<_>, TomlError>>()?;
+    let ret = match f.string("ret")? {
+        None => None,
+        Some((text, pos)) => match text.to_ascii_uppercase().as_str() {
+            "FULL" => Some(Ret::Full),
+            "HDRS" => Some(Ret::Hdrs),
+            _ => return Err(error(pos, format!("ret {text:?}: expected FULL or HDRS"))),
+        },
+    };
+    let envid = f.string("envid")?.map(|(e, _)| e.to_owned());
+    let tls = match f.string("tls")? {
+        None => TlsMode::Opportunistic,
+        Some(("never", _)) => TlsMode::Never,
+        Some(("opportunistic", _)) => TlsMode::Opportunistic,
+        Some(("required", _)) => TlsMode::Required,
+        Some((other, pos)) => {
+            return Err(error(pos, format!("tls {other:?}: expected never, opportunistic or required")));
+        }
+    };
+    let credentials = match (f.string("user")?, f.string("password")?) {
+        (Some((user, _)), Some((password, _))) => {
+            Some(Credentials { user: user.to_owned(), password: password.to_owned() })
+        }
+        (None, None) => None,
+        (Some((_, pos)), None) | (None, Some((_, pos))) => {
+            return Err(error(pos, "`user` and `password` go together"));
+        }
+    };
+    let config = ClientConfig {
+        helo,
+        ehlo: !f.boolean("use_helo")?.unwrap_or(false),
+        tls,
+        credentials,
+        pipelining: f.boolean("pipelining")?.unwrap_or(true),
+        chunking: f.boolean("chunking")?.unwrap_or(false),
+        declare_size: true,
+    };
+    let message = crlf(f.required_string("message")?.0);
+    f.finish()?;
+    let mail_params = MailParameters { ret, envid, ..MailParameters::default() };
+    Ok(Action::Send {
+        at,
+        client,
+        server,
+        port,
+        config: Box::new(config),
+        envelope: Envelope { reverse_path, mail_params, recipients },
+        message,
+    })
+}
+
+fn read_type(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
+    let mut f = Fields::new(table, "[[type]]", &["at", "from", "to", "port", "lines"]);
+    let at = optional_duration(f.string("at")?)?.unwrap_or(0);
+    let client = known_host(hosts, f.required_string("from")?)?;
+    let server = known_host(hosts, f.required_string("to")?)?;
+    let port = f.number::<u16>("port")?.unwrap_or(25);
+    let lines = f.strings("lines")?;
+    if let Some((_, pos)) = lines.get(MAX_WRITES) {
+        return Err(error(*pos, format!("too many lines: {} (the limit is {MAX_WRITES})", lines.len())));
+    }
+    let writes = lines
+        .iter()
+        .map(|(line, _)| {
+            if line.ends_with('\n') || line.ends_with('\r') {
+                line.as_bytes().to_vec()
+            } else {
+                format!("{line}\r\n").into_bytes()
+            }
+        })
+        .collect();
+    f.finish()?;
+    Ok(Action::Type { at, client, server, port, writes })
+}
+
+fn read_retrieve(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
+    let mut f = Fields::new(table, "[[retrieve]]", &["at", "from", "to", "user", "password", "delete"]);
+    let at = optional_duration(f.string("at")?)?.unwrap_or(0);
+    let client = known_host(hosts, f.required_string("from")?)?;
+    let server = known_host(hosts, f.required_string("to")?)?;
+    let user = f.required_string("user")?.0.to_owned();
+    let password = f.required_string("password")?.0.to_owned();
+    let delete = f.boolean("delete")?.unwrap_or(false);
+    f.finish()?;
+    Ok(Action::Retrieve { at, client, server, user, password, delete })
 }
 
 /// Line ends as CRLF, and a final line end.

@@ -156,7 +156,14 @@ impl World {
                     EnhancedStatusCode::OK,
                     "delivered to mailbox".into(),
                 ));
-                self.send_dsn(host, &envelope, &data, &[(recipient, status, None)], Action::Delivered);
+                self.send_dsn(
+                    host,
+                    &envelope,
+                    &data,
+                    self.now,
+                    &[(recipient, status, None)],
+                    Action::Delivered,
+                );
             }
         }
         if remote.is_empty() {
@@ -475,7 +482,7 @@ impl World {
         let config = ClientConfig { helo, tls: TlsMode::Opportunistic, ..ClientConfig::default() };
         let end =
             ClientEnd::Smtp { session: Box::new(ClientSession::new(config, envelope, data)), job: Some(job) };
-        if self.connect(j.host, server, end).is_none() {
+        if self.connect(j.host, server, end, 25).is_none() {
             if let Some(jj) = self.jobs.get_mut(job) {
                 jj.last_error = local_reply(
                     451,
@@ -601,7 +608,7 @@ impl World {
             bounces.append(&mut deferred);
         }
         if !bounces.is_empty() {
-            self.send_dsn(host, &entry.envelope, &entry.data, &bounces, Action::Failed);
+            self.send_dsn(host, &entry.envelope, &entry.data, entry.arrived, &bounces, Action::Failed);
         }
         if deferred.is_empty() {
             self.dirty = true;
@@ -635,7 +642,7 @@ impl World {
             deferred.iter().filter(|(r, _, _)| r.params.notify.is_some_and(|n| n.delay)).cloned().collect();
         if warn && !wants_delay.is_empty() {
             entry.delay_warned = true;
-            self.send_dsn(host, &entry.envelope, &entry.data, &wants_delay, Action::Delayed);
+            self.send_dsn(host, &entry.envelope, &entry.data, entry.arrived, &wants_delay, Action::Delayed);
         }
         let next = entry.next_attempt.unwrap_or(self.now);
         let attempts = entry.attempts;
@@ -669,6 +676,7 @@ impl World {
         host: usize,
         envelope: &Envelope,
         data: &[u8],
+        arrived: Millis,
         recipients: &[(Recipient, RecipientStatus, Option<String>)],
         action: Action,
     ) {
@@ -694,7 +702,7 @@ impl World {
         let report = DeliveryReport {
             reporting_mta: TypedValue::dns(&name),
             received_from_mta: None,
-            arrival_date: Some(self.unix_now()),
+            arrival_date: Some(self.start_unix + (arrived / 1000) as i64),
             original_envelope_id: envelope.mail_params.envid.clone(),
             recipients: wanted
                 .iter()
@@ -722,11 +730,11 @@ impl World {
                 })
                 .collect(),
         };
-        let ret = match envelope.mail_params.ret {
-            Some(Ret::Hdrs) => Return::Headers,
-            Some(Ret::Full) => Return::Full,
-            None if action == Action::Failed => Return::Full,
-            None => Return::Headers,
+        // RFC 3461 §6.2: RET applies to failure DSNs; the others return the headers only.
+        let ret = match (action, envelope.mail_params.ret) {
+            (Action::Failed, Some(Ret::Hdrs)) => Return::Headers,
+            (Action::Failed, _) => Return::Full,
+            _ => Return::Headers,
         };
         let id = self.new_id();
         let from = format!("MAILER-DAEMON@{name}");

@@ -100,13 +100,15 @@ pub enum Action {
         at: Millis,
         client: String,
         server: String,
+        /// 25 for relaying, 587 for submission (RFC 6409).
+        port: u16,
         config: Box<ClientConfig>,
         envelope: Envelope,
         message: Vec<u8>,
     },
     /// A learner types raw lines (telnet-style); each write is sent once the previous
     /// one's replies have all arrived (or at once, if the server answered nothing).
-    Type { at: Millis, client: String, server: String, writes: Vec<Vec<u8>> },
+    Type { at: Millis, client: String, server: String, port: u16, writes: Vec<Vec<u8>> },
     /// The recipient's client fetches a maildrop over POP3.
     Retrieve { at: Millis, client: String, server: String, user: String, password: String, delete: bool },
 }
@@ -475,6 +477,11 @@ impl World {
             | Action::Retrieve { client, server, .. } => (self.host_index(client), self.host_index(server)),
         };
         let (Some(client), Some(server)) = (client, server) else { return };
+        let port = match &action {
+            Action::Send { port, .. } => *port,
+            Action::Type { port, .. } => *port,
+            Action::Retrieve { .. } => 110,
+        };
         let end = match action {
             Action::Send { config, envelope, message, .. } => ClientEnd::Smtp {
                 session: Box::new(ClientSession::new(*config, envelope, message)),
@@ -485,14 +492,19 @@ impl World {
                 ClientEnd::Pop3(Pop3Client::new(user, password, delete))
             }
         };
-        self.connect(client, server, end);
+        self.connect(client, server, end, port);
     }
 
     /// Opens a TCP connection (or fails to: the host is down) and lets the server greet.
     /// Returns the connection's index, or `None` when nobody answered.
-    pub(super) fn connect(&mut self, client: usize, server: usize, end: ClientEnd) -> Option<usize> {
+    pub(super) fn connect(
+        &mut self,
+        client: usize,
+        server: usize,
+        end: ClientEnd,
+        port: u16,
+    ) -> Option<usize> {
         let pop3 = matches!(end, ClientEnd::Pop3(_));
-        let port = if pop3 { 110 } else { 25 };
         let server_name = self.name(server);
         let host = self.hosts.get(server)?;
         let listens = if pop3 { host.config.role == HostRole::Mx } else { host.config.smtp.is_some() };
@@ -522,9 +534,11 @@ impl World {
             ServerEnd::Smtp(Box::new(ServerSession::new(config, ip)))
         };
         let (summary, rfc) = if pop3 {
-            (format!("TCP connection to {server_name} port 110 (POP3)"), "RFC 1939 §3")
+            (format!("TCP connection to {server_name} port {port} (POP3)"), "RFC 1939 §3")
+        } else if port == 587 {
+            (format!("TCP connection to {server_name} port 587 (message submission)"), "RFC 6409 §3.1")
         } else {
-            (format!("TCP connection to {server_name} port 25 (SMTP)"), "RFC 5321 §3.1")
+            (format!("TCP connection to {server_name} port {port} (SMTP)"), "RFC 5321 §3.1")
         };
         self.step(
             client,
@@ -775,7 +789,26 @@ impl World {
         let Some(c) = self.conns.get_mut(conn) else { return };
         let (client, server) = (c.client, c.server);
         match event {
-            ServerEvent::StartTlsAccepted => {}
+            ServerEvent::StartTlsAccepted => {
+                // A typed session cannot run a handshake itself: the world does it, so the
+                // learner sees what follows marked as encrypted (an SMTP client session
+                // starts its own handshake when it reads the 220).
+                if matches!(c.client_end, ClientEnd::Raw { .. }) {
+                    c.tls = true;
+                    self.step(
+                        client,
+                        server,
+                        StepKind::TlsHandshake,
+                        None,
+                        true,
+                        "TLS handshake: from here on the connection is encrypted".into(),
+                        "Client and server agree on keys (simulated here); the server has forgotten                          everything said before, so the client must say EHLO again."
+                            .into(),
+                        Some("RFC 3207 §4.2".into()),
+                        None,
+                    );
+                }
+            }
             ServerEvent::PipelinedInputDiscarded { octets } => self.step(
                 server,
                 server,
