@@ -120,7 +120,7 @@ if [ "$PROFILE" = "test" ]; then
   apt_install chromium chromium-driver
   note "$(chromium --version 2>/dev/null | head -n 1); $(chromedriver --version 2>/dev/null | head -n 1)"
 
-  step "Python peers (aiosmtpd, dkimpy, pyspf) in .venv"
+  step "Python peers (aiosmtpd, dkimpy with PyNaCl, pyspf) in .venv"
   command -v python3 >/dev/null || die "python3 not found"
   REQ="$ROOT/tests/interop/requirements.txt"
   REQ_SUM=$(sha256sum "$REQ" | cut -d' ' -f1)
