@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the benchmarks in bench/ (criterion, its own crate and target dir bench/target) and
+# prints throughput in MB/s: our command and reply parsers against Stalwart's smtp-proto on
+# the same corpus, with the ratio ours / smtp-proto, and a pipelined server session.
+#
+#   scripts/bench.sh [criterion filter]     # e.g. scripts/bench.sh replies
+#
+# Figures are criterion's point estimate of the time per iteration (the regression slope,
+# as its `time:` line prints; the mean where there is no slope), read from
+# bench/target/criterion/*/*/new/, in 10^6 bytes per second (criterion prints MiB/s).
+# On a shared machine, run it when the cores are quiet.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT/bench"
+export CARGO_TARGET_DIR="$ROOT/bench/target"
+
+echo "[bench] cargo bench (first build takes a few minutes)"
+# Criterion's own lines, without progress, outlier counts and the change since last run.
+cargo bench --bench parse -- "$@" 2>&1 | awk '
+  /^ *change:/ { skip = 2; next }
+  skip > 0 { skip--; next }
+  /^ *$|^Benchmarking|^Found|^  [0-9]+ \(|Performance has|No change in performance|Change within noise/ { next }
+  { print }'
+
+echo
+echo "[bench] summary (MB/s = 10^6 bytes/s)"
+python3 - "$CARGO_TARGET_DIR/criterion" <<'PY'
+import json, pathlib, sys
+
+root = pathlib.Path(sys.argv[1])
+
+def mbps(group, name):
+    """Throughput of one benchmark from criterion's files, or None if it did not run."""
+    new = root / group / name / "new"
+    try:
+        estimates = json.loads((new / "estimates.json").read_text())
+        ns = (estimates.get("slope") or estimates["mean"])["point_estimate"]
+        throughput = json.loads((new / "benchmark.json").read_text())["throughput"]
+    except (OSError, KeyError, TypeError):
+        return None
+    return throughput["Bytes"] / (ns * 1e-9) / 1e6, ns
+
+print(f"  {'':<26}{'ours':>14}{'smtp-proto':>14}{'ours/smtp-proto':>18}")
+for group in ("commands", "replies"):
+    ours, theirs = mbps(group, "ours"), mbps(group, "smtp-proto")
+    cell = lambda r: f"{r[0]:.1f} MB/s" if r else "-"
+    ratio = f"{ours[0] / theirs[0]:17.2f}x" if ours and theirs else f"{'-':>18}"
+    print(f"  {group:<26}{cell(ours):>14}{cell(theirs):>14}{ratio}")
+session = mbps("server_session", "pipelined_10_recipients")
+if session:
+    print(f"  {'server session (10 rcpt)':<26}{session[0]:9.1f} MB/s"
+          f"  = {session[1] / 1000:.1f} µs per transaction, {1e9 / session[1]:,.0f} transactions/s")
+PY
