@@ -577,11 +577,19 @@ fn the_101st_recipient_gets_452_and_the_first_100_get_the_message() {
 
 #[test]
 fn command_lines_are_limited_to_512_octets() {
-    // "NOOP " + text + CRLF: 512 octets is allowed, 513 is not (RFC 5321 §4.5.3.1.4).
-    let at_limit = format!("NOOP {}\r\n", "x".repeat(512 - 7));
-    let over = format!("NOOP {}\r\n", "x".repeat(512 - 6));
-    assert_eq!(at_limit.len(), 512);
-    let mut server = greeted(config());
+    // 512 octets (RFC 5321 §4.5.3.1.4), plus 26 for SIZE, which is always offered.
+    let bare = ServerConfig { dsn: false, smtputf8: false, ..config() };
+    assert_eq!(ServerSession::new(bare.clone(), None).command_line_limit(), 538);
+    // With DSN a line of 1036 octets must fit (RFC 3461 §5.4), and AUTH= adds 500.
+    assert_eq!(ServerSession::new(config(), None).command_line_limit(), 1072);
+    let auth = ServerConfig { auth_mechanisms: vec![Mechanism::Plain], ..config() };
+    assert_eq!(ServerSession::new(auth, None).command_line_limit(), 1572);
+
+    // "NOOP " + text + CRLF: the limit is allowed, one more octet is not.
+    let at_limit = format!("NOOP {}\r\n", "x".repeat(538 - 7));
+    let over = format!("NOOP {}\r\n", "x".repeat(538 - 6));
+    assert_eq!(at_limit.len(), 538);
+    let mut server = greeted(bare.clone());
     assert_eq!(codes(&mut server, &mut AcceptAll, at_limit.as_bytes()), ["250 2.0.0"]);
     let input = format!("{over}MAIL FROM:<a@example.com>\r\n");
     assert_eq!(codes(&mut server, &mut AcceptAll, input.as_bytes()), ["500 5.5.0", "250 2.1.0"]);
@@ -589,7 +597,7 @@ fn command_lines_are_limited_to_512_octets() {
     // The same over-long line in many small pieces, then the next command: one 500, and
     // the session goes on where the line ends.
     for piece in [1, 7, 100, 511, 512, 513] {
-        let mut server = greeted(config());
+        let mut server = greeted(bare.clone());
         let long = format!("MAIL FROM:<{}@example.com>\r\nRCPT TO:<b@example.net>\r\n", "y".repeat(5000));
         let mut replies = Vec::new();
         for chunk in long.as_bytes().chunks(piece) {

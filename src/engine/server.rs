@@ -377,7 +377,7 @@ impl ServerSession {
                 let limit = if matches!(self.state, State::Auth(_)) {
                     MAX_AUTH_LINE_OCTETS
                 } else {
-                    MAX_COMMAND_LINE_OCTETS
+                    self.command_line_limit()
                 };
                 let Some(lf) = self.input.iter().position(|&b| b == b'\n') else {
                     if self.input.len() > limit {
@@ -573,6 +573,18 @@ impl ServerSession {
         self.push(reply);
     }
 
+    /// The longest command line accepted: 512 octets (RFC 5321 §4.5.3.1.4) plus what the
+    /// offered extensions add to it: SIZE 26 (RFC 1870 §3), SMTPUTF8 10 (RFC 6531 §3.1),
+    /// DSN 524 for 1036 in all (RFC 3461 §5.4), and AUTH= 500 (RFC 4954 §3).
+    pub fn command_line_limit(&self) -> usize {
+        let c = &self.config;
+        MAX_COMMAND_LINE_OCTETS
+            + 26
+            + if c.smtputf8 { 10 } else { 0 }
+            + if c.dsn { 524 } else { 0 }
+            + if c.auth_mechanisms.is_empty() { 0 } else { 500 }
+    }
+
     /// The extensions on offer now: STARTTLS disappears once TLS is active, and AUTH
     /// only appears under TLS when `auth_requires_tls` (RFC 3207 §4.2, RFC 4954 §4).
     pub fn capabilities(&self) -> Vec<Capability> {
@@ -597,7 +609,8 @@ impl ServerSession {
         if c.dsn {
             caps.push(Capability::Dsn);
         }
-        if c.smtputf8 {
+        // RFC 6531 §3.1 (8): SMTPUTF8 is only offered together with 8BITMIME.
+        if c.smtputf8 && c.eight_bit_mime {
             caps.push(Capability::SmtpUtf8);
         }
         if c.chunking {

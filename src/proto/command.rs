@@ -372,9 +372,14 @@ impl Command {
     /// PIPELINING is in effect: only the last of EHLO, DATA, VRFY, EXPN, TURN, QUIT,
     /// NOOP, AUTH and STARTTLS may end a group (RFC 2920 §3.1; RFC 3207 §4.2, RFC 4954 §4).
     pub fn may_be_pipelined(&self) -> bool {
+        // RFC 4954 §4 lets AUTH with an initial response be followed by MAIL in a group.
         matches!(
             self,
-            Command::Mail { .. } | Command::Rcpt { .. } | Command::Rset | Command::Bdat { last: false, .. }
+            Command::Mail { .. }
+                | Command::Rcpt { .. }
+                | Command::Rset
+                | Command::Bdat { last: false, .. }
+                | Command::Auth { initial_response: Some(_), .. }
         )
     }
 }

@@ -27,16 +27,24 @@ pub fn crlf_lines(message: &[u8]) -> Vec<u8> {
 }
 
 /// The lines of `message`, each ending in CRLF, with a transparency dot when `stuff`.
+/// Bare LF and bare CR both end a line: a client must send CR and LF only together
+/// (RFC 5321 §2.3.8).
 fn canonical_lines(message: &[u8], stuff: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + message.len() / 40 + 5);
     let body = message.strip_suffix(b"\n").unwrap_or(message);
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
     if !message.is_empty() {
         for line in body.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if stuff && line.first() == Some(&b'.') {
-                out.push(b'.');
+            for (i, part) in line.split(|&b| b == b'\r').enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b"\r\n");
+                }
+                if stuff && part.first() == Some(&b'.') {
+                    out.push(b'.');
+                }
+                out.extend_from_slice(part);
             }
-            out.extend_from_slice(line);
             out.extend_from_slice(b"\r\n");
         }
     }
@@ -216,6 +224,7 @@ mod tests {
     #[test]
     fn bare_lf_is_normalised_by_the_encoder() {
         assert_eq!(dot_stuff(b"a\nb\n"), b"a\r\nb\r\n.\r\n");
+        assert_eq!(dot_stuff(b"a\rb\r\n.c\r"), b"a\r\nb\r\n..c\r\n.\r\n");
         assert_eq!(dot_stuff(b""), b".\r\n");
         assert_eq!(crlf_lines(b".a\nb"), b".a\r\nb\r\n");
         assert_eq!(crlf_lines(b""), b"");
