@@ -1619,3 +1619,42 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn smtputf8_is_offered_only_with_8bitmime() {
+    // RFC 6531 §3.1 (8).
+    let server = ServerSession::new(ServerConfig { eight_bit_mime: false, ..config() }, None);
+    let keywords: Vec<String> = server.capabilities().iter().map(|c| c.keyword().to_owned()).collect();
+    assert!(!keywords.iter().any(|k| k == "SMTPUTF8" || k == "8BITMIME"), "{keywords:?}");
+}
+
+#[test]
+fn an_unauthenticated_auth_identity_is_treated_as_unknown() {
+    // RFC 4954 §5: AUTH=<mailbox> from a client that has not authenticated is AUTH=<>.
+    let config = ServerConfig { auth_mechanisms: vec![Mechanism::Plain], ..config() };
+    let mut server = greeted(config);
+    let script =
+        b"MAIL FROM:<a@example.com> AUTH=a@example.com\r\nRCPT TO:<b@example.net>\r\nDATA\r\nx\r\n.\r\n";
+    server.handle_input(script, &mut AcceptAll);
+    let accepted: Vec<_> = poll_events(&mut server)
+        .into_iter()
+        .filter_map(|e| if let ServerEvent::MessageAccepted(m) = e { Some(m) } else { None })
+        .collect();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].envelope.mail_params.auth, Some(AuthParam::Unknown));
+}
+
+#[test]
+fn auth_with_an_initial_response_may_be_pipelined_with_mail() {
+    // RFC 4954 §4: no ImproperPipelining event after AUTH PLAIN <initial-response>.
+    let config = ServerConfig { auth_mechanisms: vec![Mechanism::Plain], ..config() };
+    let mut policy = users();
+    let mut server = greeted(config);
+    let response = b64(b"\0alice\0s3cret");
+    server.handle_input(
+        format!("AUTH PLAIN {response}\r\nMAIL FROM:<alice@example.com>\r\n").as_bytes(),
+        &mut policy,
+    );
+    let events = poll_events(&mut server);
+    assert!(!events.iter().any(|e| matches!(e, ServerEvent::ImproperPipelining { .. })), "{events:?}");
+}

@@ -389,6 +389,20 @@ mod tests {
     }
 
     #[test]
+    fn list_with_and_without_an_argument() {
+        // RFC 1939 §5: LIST msg is one line, LIST alone a multi-line listing.
+        let mut drop = Drop1(vec![b"a\r\n".to_vec(), b"bcd\r\n".to_vec()], vec![]);
+        let mut server = Pop3Server::new("mx");
+        server.handle_input(b"USER bob\r\nPASS pw\r\nLIST 2\r\nLIST 3\r\nLIST\r\n", &mut drop);
+        let replies: Vec<String> = std::iter::from_fn(|| server.poll_transmit())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .collect();
+        assert_eq!(replies[3], "+OK 2 5\r\n");
+        assert!(replies[4].starts_with("-ERR"));
+        assert_eq!(replies[5], "+OK 2 messages\r\n1 3\r\n2 5\r\n.\r\n");
+    }
+
+    #[test]
     fn wrong_password_and_out_of_state_commands() {
         let mut drop = Drop1(vec![], vec![]);
         let mut server = Pop3Server::new("mx");
