@@ -104,3 +104,28 @@ fn transcripts_match_golden_files() {
     }
     assert!(stale.is_empty(), "{}", stale.join("\n"));
 }
+
+/// The SHA-256 of every lesson's timeline as JSON, one `hex  id` line per lesson: the
+/// browser test (tests/wasm.rs) checks that the wasm build produces the same timelines.
+#[test]
+fn timeline_digests_match_golden_file() {
+    use sha2::Digest as _;
+    let path = format!("{}/tests/golden/lessons/timelines.sha256", env!("CARGO_MANIFEST_DIR"));
+    let mut got = String::new();
+    for lesson in lessons::ALL {
+        let scenario = scenario::parse(lesson.source).expect("parses");
+        let json = serde_json::to_string(&scenario.run()).expect("json");
+        let digest = sha2::Sha256::digest(json.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        got.push_str(&format!("{hex}  {}\n", lesson.id));
+    }
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &got).expect("write digests");
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        got, want,
+        "timelines changed: check tests/golden/lessons/*.txt, then re-bless with UPDATE_GOLDEN=1"
+    );
+}
