@@ -16,6 +16,12 @@ pub struct EsmtpParam {
     pub value: Option<String>,
 }
 
+impl EsmtpParam {
+    fn from_pair(keyword: &str, value: Option<&str>) -> Self {
+        Self { keyword: keyword.to_owned(), value: value.map(str::to_owned) }
+    }
+}
+
 /// Why a known parameter is malformed; the server answers 501 (RFC 3461 §4.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamError {
@@ -266,9 +272,7 @@ impl MailParameters {
                     };
                     set_once(&mut params.auth, keyword, auth)?;
                 }
-                _ => params
-                    .other
-                    .push(EsmtpParam { keyword: keyword.to_owned(), value: value.map(str::to_owned) }),
+                _ => params.other.push(EsmtpParam::from_pair(keyword, value)),
             }
         }
         Ok(params)
@@ -348,9 +352,7 @@ impl RcptParameters {
                         .ok_or(ParamError::BadValue { keyword: "ORCPT", expected: EXPECTED })?;
                     set_once(&mut params.orcpt, keyword, orcpt)?;
                 }
-                _ => params
-                    .other
-                    .push(EsmtpParam { keyword: keyword.to_owned(), value: value.map(str::to_owned) }),
+                _ => params.other.push(EsmtpParam::from_pair(keyword, value)),
             }
         }
         Ok(params)
