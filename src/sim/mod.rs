@@ -2,6 +2,7 @@
 //! that the player animates. Deterministic: no real clock, no real randomness.
 
 pub mod dkim;
+pub mod dmarc;
 pub mod dns;
 pub mod explain;
 mod relay;

@@ -29,7 +29,7 @@ mod canon;
 mod key;
 mod sign;
 mod signature;
-mod tag_list;
+pub(crate) mod tag_list;
 mod verify;
 
 #[cfg(test)]
