@@ -44,8 +44,8 @@ pub const JUNK_FOLDER: &str = "/Junk";
 pub enum SigningKeySource {
     /// An Ed25519 private key's 32-octet seed (RFC 8463), what every lesson uses.
     Ed25519Seed([u8; 32]),
-    /// An RSA private key in PEM, for native use: RSA roughly doubles DKIM's share of the
-    /// browser page, so lessons stay with Ed25519.
+    /// An RSA private key in PEM, for native use: the browser page leaves RSA out
+    /// ([`dkim::RSA_IN_THIS_BUILD`]), so lessons stay with Ed25519.
     RsaPem(String),
 }
 
