@@ -167,14 +167,15 @@ impl Policy for Recorder<'_> {
         self.inner.authenticate(s, user, password)
     }
 
-    fn message(&mut self, s: &SessionInfo, data: &[u8]) -> Verdict {
-        let verdict = self.inner.message(s, data);
+    fn message(&mut self, s: &SessionInfo, envelope: &Envelope, data: &[u8]) -> Verdict {
+        let verdict = self.inner.message(s, envelope, data);
         if verdict == Verdict::Accept
             && let Some((reverse_path, mail_params)) = self.sender.take()
         {
             let recipients = std::mem::take(&mut self.recipients);
-            let envelope = Envelope { reverse_path, mail_params, recipients };
-            self.seen.push(Seen { session: s.clone(), data: data.to_vec(), envelope });
+            let rebuilt = Envelope { reverse_path, mail_params, recipients };
+            assert_eq!(&rebuilt, envelope, "the policy sees the envelope the session collected");
+            self.seen.push(Seen { session: s.clone(), data: data.to_vec(), envelope: rebuilt });
         }
         verdict
     }

@@ -6,6 +6,8 @@ use smtp_playground::scenario::{self, MAX_SCENARIO_OCTETS};
 
 const HEAD: &str = "title = \"t\"\ndescription = \"d\"\n";
 const CLIENT: &str = "[[host]]\nname = \"pc\"\nrole = \"client\"\nip = \"192.0.2.1\"\n";
+/// An Ed25519 seed (32 octets, base64).
+const SEED: &str = "Y6ARp5dmuwq289Xf8qVXofyyBeWAj5EvDgeWGVmiBsQ=";
 const SERVER: &str = "[[host]]\nname = \"mx\"\nrole = \"mx\"\nip = \"192.0.2.2\"\nsmtp = {}\n";
 
 /// (file, line, column, words the message must contain)
@@ -53,6 +55,73 @@ fn cases() -> Vec<(String, usize, usize, &'static str)> {
             7,
             40,
             "expected active, full-temporarily",
+        ),
+        // Email authentication.
+        (
+            host("dkim_sign = { domain = \"example.com\", selector = \"s1\", seed = \"not base64!\" }"),
+            7,
+            63,
+            "is not base64",
+        ),
+        (
+            host("dkim_sign = { domain = \"example.com\", selector = \"s1\", seed = \"AAAA\" }"),
+            7,
+            63,
+            "an Ed25519 seed is 32 octets",
+        ),
+        (
+            host("dkim_sign = { domain = \"example.com\", selector = \"s1\" }"),
+            7,
+            13,
+            "dkim_sign needs `seed`",
+        ),
+        (
+            host(&format!(
+                "dkim_sign = {{ domain = \"example.com\", selector = \"s 1\", seed = \"{SEED}\" }}"
+            )),
+            7,
+            50,
+            "is not a selector",
+        ),
+        (
+            host(&format!("dkim_sign = {{ domain = \"example.com\", selectr = \"s1\", seed = \"{SEED}\" }}")),
+            7,
+            39,
+            "unknown key `selectr` in dkim_sign (is it `selector`?)",
+        ),
+        (
+            host(&format!(
+                "dkim_sign = {{ domain = \"example.com\", selector = \"s1\", algorithm = \"rsa-sha1\", seed = \"{SEED}\" }}"
+            )),
+            7,
+            68,
+            "expected ed25519-sha256 or rsa-sha256",
+        ),
+        (
+            host(
+                "dkim_sign = { domain = \"example.com\", selector = \"s1\", algorithm = \"rsa-sha256\", pem = \"-----BEGIN PRIVATE KEY-----\" }",
+            ),
+            7,
+            88,
+            "PKCS#8 PEM",
+        ),
+        (host("tamper_body = \"two\\nlines\""), 7, 15, "one line of text"),
+        (host("authenticate = \"yes\""), 7, 16, "must be true or false"),
+        (
+            host(
+                "domains = [\"lists.example.org\"]\nlists = { \"friends@example.org\" = [\"bob@example.net\"] }",
+            ),
+            8,
+            11,
+            "is not at one of this host's `domains`",
+        ),
+        (
+            host(
+                "domains = [\"lists.example.org\"]\nlists = { \"friends@lists.example.org\" = \"bob@example.net\" }",
+            ),
+            8,
+            41,
+            "an array of addresses",
         ),
         // Actions.
         (

@@ -11,8 +11,8 @@
 
 use proptest::prelude::*;
 use smtp_playground::engine::{
-    AcceptAll, MailPolicy, MailboxState, Policy, ServerConfig, ServerEvent, ServerSession, SessionInfo,
-    Verdict,
+    AcceptAll, Envelope, MailPolicy, MailboxState, Policy, ServerConfig, ServerEvent, ServerSession,
+    SessionInfo, Verdict,
 };
 use smtp_playground::proto::{
     Body, ForwardPath, Mechanism, Notify, RcptParameters, Reply, ReplyCode, ReversePath,
@@ -1194,7 +1194,7 @@ fn greylisting_defers_then_accepts_after_the_delay() {
 struct RefuseMessages;
 
 impl Policy for RefuseMessages {
-    fn message(&mut self, _: &SessionInfo, _: &[u8]) -> Verdict {
+    fn message(&mut self, _: &SessionInfo, _: &Envelope, _: &[u8]) -> Verdict {
         let code = ReplyCode::new(554).expect("valid code");
         Verdict::Reject(Reply::with_enhanced(code, "5.7.1".parse().expect("valid"), "Spam"))
     }

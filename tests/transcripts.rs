@@ -244,9 +244,9 @@ impl Policy for Recording {
         self.inner.authenticate(session, user, password)
     }
 
-    fn message(&mut self, session: &SessionInfo, data: &[u8]) -> Verdict {
+    fn message(&mut self, session: &SessionInfo, envelope: &Envelope, data: &[u8]) -> Verdict {
         self.messages.push(data.to_vec());
-        self.inner.message(session, data)
+        self.inner.message(session, envelope, data)
     }
 }
 

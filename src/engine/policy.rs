@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+use super::envelope::Envelope;
 use crate::proto::{
     EnhancedStatusCode, ForwardPath, Host, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath,
     enhanced::StatusClass,
@@ -58,8 +59,10 @@ pub trait Policy {
         false
     }
 
-    /// The complete message, before the server takes responsibility for it (§6.1).
-    fn message(&mut self, _session: &SessionInfo, _data: &[u8]) -> Verdict {
+    /// The complete message with its envelope, before the server takes responsibility for it
+    /// (§6.1): the last moment to refuse it with a reply rather than a bounce (content
+    /// filters, DMARC's reject at the end of DATA, RFC 7489 §10.3).
+    fn message(&mut self, _session: &SessionInfo, _envelope: &Envelope, _data: &[u8]) -> Verdict {
         Verdict::Accept
     }
 }

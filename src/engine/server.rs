@@ -867,7 +867,13 @@ impl ServerSession {
 
     /// The end of the data: ask the policy, then take responsibility (250) or refuse.
     fn deliver(&mut self, data: Vec<u8>, policy: &mut dyn Policy) {
-        if let Verdict::Reject(reply) = policy.message(&self.info, &data) {
+        let transaction = std::mem::take(&mut self.transaction);
+        let envelope = Envelope {
+            reverse_path: transaction.reverse_path.unwrap_or(ReversePath::Null),
+            mail_params: transaction.mail_params,
+            recipients: transaction.recipients,
+        };
+        if let Verdict::Reject(reply) = policy.message(&self.info, &envelope, &data) {
             self.events.push_back(ServerEvent::MessageRejected { reply: reply.clone() });
             self.push_error(reply);
             self.reset_transaction_quietly();
@@ -875,12 +881,6 @@ impl ServerSession {
         }
         self.messages += 1;
         let queue_id = queue_id(self.config.queue_id_seed, self.messages);
-        let transaction = std::mem::take(&mut self.transaction);
-        let envelope = Envelope {
-            reverse_path: transaction.reverse_path.unwrap_or(ReversePath::Null),
-            mail_params: transaction.mail_params,
-            recipients: transaction.recipients,
-        };
         self.reply_enhanced(250, EnhancedStatusCode::OK, format!("Ok: queued as {queue_id}"));
         self.events.push_back(ServerEvent::MessageAccepted(Box::new(ReceivedMessage {
             queue_id,

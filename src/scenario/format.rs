@@ -40,9 +40,22 @@
 //! greylist = "5m"                      # greylisting delay
 //! down = [["0s", "2h"]]                # when the host does not answer
 //! smtp = { starttls = true, auth_mechanisms = ["PLAIN"], require_auth = true }
+//! # Email authentication (SMTP itself checks no sender: AUTH, SPF, DKIM and DMARC do).
+//! # Signs what it queues for elsewhere when From: or MAIL FROM is at `domain` (or below):
+//! # ed25519-sha256, relaxed/relaxed, h=from:to:subject:date:message-id:from, t= from the
+//! # virtual clock. Publish the public key at s1._domainkey.example.com. For native use only:
+//! # algorithm = "rsa-sha256" with pem = "-----BEGIN PRIVATE KEY-----…" instead of seed.
+//! dkim_sign = { domain = "example.com", selector = "s1", seed = "<base64 32-octet Ed25519 seed>" }
+//! authenticate = true       # at end of DATA: SPF (MAIL FROM), DKIM, DMARC; adds
+//!                           # Authentication-Results: and Received-SPF:; DMARC p=reject → 550 5.7.1,
+//!                           # p=quarantine → the mailbox folder "bob@example.net/Junk"
+//! tamper_body = "-- sent via lists.example.org"   # footer line appended to what it queues
+//! lists = { "friends@lists.example.org" = ["bob@example.net"] }  # list → members; the copies
+//!                           # go out with MAIL FROM friends-bounces@lists.example.org
 //!
 //! [dns]
 //! "example.net" = { mx = [[10, "mx.example.net"]], a = ["198.51.100.25"], txt = ["v=spf1 -all"] }
+//! "_dmarc.example.com" = { txt = ["v=DMARC1; p=reject"] }     # DMARC policy (RFC 7489)
 //! "slow.example" = { timeout = true }    # also aaaa = […], cname = "…"
 //!
 //! [[send]]                  # a mail client sends one message

@@ -39,6 +39,10 @@ lessons![
     "relay-denied",
     "smtp-smuggling",
     "starttls-injection",
+    "spf-spoofed",
+    "dmarc-reject",
+    "dkim-pass",
+    "dkim-body-changed",
 ];
 
 /// The lesson with this id.

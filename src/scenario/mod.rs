@@ -8,6 +8,7 @@ pub mod format;
 pub mod lessons;
 pub mod toml;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -19,9 +20,11 @@ use crate::proto::data::LinePolicy;
 use crate::proto::{
     ForwardPath, Host, MailParameters, Mechanism, Notify, RcptParameters, Reply, ReplyCode, Ret, ReversePath,
 };
+use crate::sim::dkim::{DkimError, SignParams};
 use crate::sim::dns::{Record, Zone};
 use crate::sim::timeline::Millis;
 use crate::sim::{Action, HostConfig, HostRole, RetrySchedule, Timeline, World, WorldConfig};
+use crate::sim::{DkimSigning, HostAuth, SigningKeySource};
 use format::{Fields, error};
 use toml::{Pos, Table, TomlError, Value};
 
@@ -302,6 +305,10 @@ const HOST_KEYS: &[&str] = &[
     "greylist",
     "down",
     "smtp",
+    "dkim_sign",
+    "authenticate",
+    "tamper_body",
+    "lists",
 ];
 
 fn read_host(table: &Table) -> Result<(HostConfig, Pos), TomlError> {
@@ -396,8 +403,103 @@ fn read_host(table: &Table) -> Result<(HostConfig, Pos), TomlError> {
         }
     }
     let smtp = f.table("smtp")?.map(|t| read_smtp(t, name)).transpose()?;
+    let auth = HostAuth {
+        dkim_sign: f.table("dkim_sign")?.map(read_dkim_sign).transpose()?,
+        authenticate: f.boolean("authenticate")?.unwrap_or(false),
+        tamper_body: match f.string("tamper_body")? {
+            None => None,
+            Some((text, pos)) if text.is_empty() || text.contains(['\r', '\n']) || text.len() > 900 => {
+                return Err(error(
+                    pos,
+                    "tamper_body is one line of text (at most 900 characters), appended to the body",
+                ));
+            }
+            Some((text, _)) => Some(text.to_owned()),
+        },
+    };
+    let mut lists = BTreeMap::new();
+    if let Some(table) = f.table("lists")? {
+        for entry in &table.entries {
+            let address = forward_path((&entry.key, entry.key_pos), "list")?;
+            let local = address
+                .mailbox()
+                .and_then(|m| m.domain())
+                .is_some_and(|d| policy.local_domains.contains(d.to_ascii()));
+            if !local {
+                return Err(error(
+                    entry.key_pos,
+                    format!("list {:?} is not at one of this host's `domains`", entry.key),
+                ));
+            }
+            let Value::Array(items) = &entry.item.value else {
+                return Err(error(
+                    entry.item.pos,
+                    "a list's members are an array of addresses, e.g. [\"bob@example.net\"]",
+                ));
+            };
+            let members = items
+                .iter()
+                .map(|item| match &item.value {
+                    Value::String(member) => forward_path((member, item.pos), "list member"),
+                    _ => Err(error(item.pos, "a list member is an address string")),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if members.is_empty() {
+                return Err(error(entry.item.pos, "a list needs at least one member"));
+            }
+            lists.insert(crate::sim::world::mailbox_key(&address), members);
+        }
+    }
     f.finish()?;
-    Ok((HostConfig { name: name.to_owned(), role, ip: address, smtp, policy, down }, name_pos))
+    Ok((HostConfig { name: name.to_owned(), role, ip: address, smtp, policy, down, auth, lists }, name_pos))
+}
+
+/// `dkim_sign = { domain = "example.com", selector = "s1", seed = "<base64>" }`, or
+/// `algorithm = "rsa-sha256"` with `pem = "…"` for native use. The key and the names are
+/// tried by signing a tiny message once, so every problem is reported here, at its key.
+fn read_dkim_sign(table: &Table) -> Result<DkimSigning, TomlError> {
+    let mut f = Fields::new(table, "dkim_sign", &["domain", "selector", "algorithm", "seed", "pem"]);
+    let domain = domain_ascii(f.required_string("domain")?)?;
+    let (selector, selector_pos) = f.required_string("selector")?;
+    let algorithm = f.string("algorithm")?;
+    let seed = f.string("seed")?;
+    let pem = f.string("pem")?;
+    let (key, key_pos) = match (algorithm, seed, pem) {
+        (None | Some(("ed25519-sha256", _)), Some((seed, pos)), None) => {
+            let compact: String = seed.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+            let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, compact)
+                .map_err(|e| error(pos, format!("seed {seed:?} is not base64: {e}")))?;
+            let seed = <[u8; 32]>::try_from(bytes).map_err(|b| {
+                error(pos, format!("an Ed25519 seed is 32 octets (44 base64 characters), not {}", b.len()))
+            })?;
+            (SigningKeySource::Ed25519Seed(seed), pos)
+        }
+        (Some(("rsa-sha256", _)), None, Some((pem, pos))) => (SigningKeySource::RsaPem(pem.to_owned()), pos),
+        (Some((other, pos)), _, _) if other != "ed25519-sha256" && other != "rsa-sha256" => {
+            return Err(error(pos, format!("algorithm {other:?}: expected ed25519-sha256 or rsa-sha256")));
+        }
+        (Some(("rsa-sha256", pos)), _, _) => {
+            return Err(error(pos, "rsa-sha256 takes the private key as `pem` (and no `seed`)"));
+        }
+        _ => {
+            return Err(error(
+                f.pos(),
+                "dkim_sign needs `seed` (a base64 Ed25519 seed of 32 octets), or algorithm = \"rsa-sha256\" with `pem`",
+            ));
+        }
+    };
+    let signing = DkimSigning { domain, selector: selector.to_owned(), key };
+    let trial = signing.key.key().and_then(|key| {
+        let params = SignParams::new(key, &signing.domain, &signing.selector, 0);
+        crate::sim::dkim::sign(b"From: a@example.com\r\n\r\n", &params)
+    });
+    match trial {
+        Ok(_) => {}
+        Err(DkimError::InvalidParams(why)) if why.starts_with("s=") => return Err(error(selector_pos, why)),
+        Err(e) => return Err(error(key_pos, e.to_string())),
+    }
+    f.finish()?;
+    Ok(signing)
 }
 
 const SMTP_KEYS: &[&str] = &[

@@ -1,7 +1,9 @@
 //! The simulated mail world: hosts, DNS, relay queues and the timeline of steps
 //! that the player animates. Deterministic: no real clock, no real randomness.
 
+pub mod auth;
 pub mod dkim;
+pub mod dmarc;
 pub mod dns;
 pub mod explain;
 mod relay;
@@ -10,5 +12,6 @@ pub mod spf;
 pub mod timeline;
 pub mod world;
 
+pub use auth::{DkimSigning, HostAuth, SigningKeySource};
 pub use timeline::{Step, StepKind, Timeline};
 pub use world::{Action, HostConfig, HostRole, RetrySchedule, World, WorldConfig};

@@ -5,6 +5,7 @@
 
 use std::net::IpAddr;
 
+use super::auth::{AuthReport, JUNK_FOLDER};
 use super::dns::{DnsError, Record, RecordType, Resolver, canonical_name};
 use super::timeline::{Millis, QueuedMessage, StepKind};
 use super::world::{ClientEnd, Event, Stored, World, mailbox_key};
@@ -97,8 +98,15 @@ impl World {
         self.start_unix + (self.now / 1000) as i64
     }
 
-    /// A server took a message (its 250): add the trace field, then store or queue it.
-    pub(super) fn accept_message(&mut self, host: usize, client: usize, message: ReceivedMessage) {
+    /// A server took a message (its 250): add the trace field (and, after authentication
+    /// checks, their results above it), then store or queue it.
+    pub(super) fn accept_message(
+        &mut self,
+        host: usize,
+        client: usize,
+        message: ReceivedMessage,
+        auth: Option<AuthReport>,
+    ) {
         let Some(h) = self.hosts.get(host) else { return };
         let by = h.config.name.clone();
         let client_ip = self.hosts.get(client).map(|c| c.config.ip);
@@ -121,6 +129,13 @@ impl World {
         };
         let mut data = received.to_field().into_bytes();
         data.extend_from_slice(&message.data);
+        // RFC 7208 §9.1: Received-SPF above this receiver's Received:; RFC 8601 §5:
+        // Authentication-Results above every other trace field it adds.
+        if let Some(report) = &auth {
+            let mut fields = report.fields.clone().into_bytes();
+            fields.extend_from_slice(&data);
+            data = fields;
+        }
         let summary =
             format!("{by} adds a Received: header and takes responsibility (queue id {})", message.queue_id);
         self.step(
@@ -136,20 +151,47 @@ impl World {
             Some("RFC 5321 §4.4".into()),
             None,
         );
-        self.intake(host, message.envelope, data, &message.queue_id);
+        let junk = auth.as_ref().is_some_and(AuthReport::quarantined);
+        if let Some(report) = &auth {
+            self.note(
+                host,
+                format!("{by} records the authentication results in the message"),
+                "Authentication-Results (RFC 8601) tells the reader's mail program what the MX checked and                  found, so it need not (and could not) check again; Received-SPF (RFC 7208 §9.1) records                  the SPF check in detail. Both go on top, above the Received: field."
+                    .into(),
+                "RFC 8601 §2.2; RFC 7208 §9.1",
+                Some(report.fields.as_bytes()),
+            );
+        }
+        self.intake_with(
+            host,
+            message.envelope,
+            data,
+            &message.queue_id,
+            Intake { junk, expand_lists: true },
+        );
     }
 
     /// Local recipients go to their mailboxes; the rest into the queue.
     pub(super) fn intake(&mut self, host: usize, envelope: Envelope, data: Vec<u8>, id: &str) {
+        self.intake_with(host, envelope, data, id, Intake { junk: false, expand_lists: false });
+    }
+
+    /// [`Self::intake`], into the Junk folder (DMARC quarantine) or expanding mailing lists.
+    fn intake_with(&mut self, host: usize, envelope: Envelope, data: Vec<u8>, id: &str, how: Intake) {
         let Some(h) = self.hosts.get(host) else { return };
         let relays = h.config.role.relays();
+        let lists = if how.expand_lists { h.config.lists.clone() } else { Default::default() };
         let (local, remote): (Vec<Recipient>, Vec<Recipient>) = envelope
             .recipients
             .iter()
             .cloned()
             .partition(|r| is_local(&h.config.policy.local_domains, &r.path));
         for recipient in local {
-            self.deliver_locally(host, &envelope.reverse_path, &recipient, &data, id);
+            if let Some(members) = lists.get(&mailbox_key(&recipient.path)).cloned() {
+                self.expand_list(host, &recipient.path, members, &data);
+                continue;
+            }
+            self.deliver_locally(host, &envelope.reverse_path, &recipient, &data, id, how.junk);
             if recipient.params.notify.is_some_and(|n| n.success) {
                 let status = RecipientStatus::Delivered(local_reply(
                     250,
@@ -172,6 +214,9 @@ impl World {
         if !relays {
             return;
         }
+        // What this host does to messages it passes on: a list's footer, then its signature.
+        let data = self.tamper_outgoing(host, &envelope, data);
+        let data = self.sign_outgoing(host, &envelope, data);
         let entry = QueueEntry {
             id: id.to_owned(),
             envelope: Envelope { recipients: remote, ..envelope },
@@ -213,10 +258,14 @@ impl World {
         recipient: &Recipient,
         data: &[u8],
         id: &str,
+        junk: bool,
     ) {
         let mut stored = return_path_field(&reverse_path.to_string()).into_bytes();
         stored.extend_from_slice(data);
-        let mailbox = mailbox_key(&recipient.path);
+        let mut mailbox = mailbox_key(&recipient.path);
+        if junk {
+            mailbox.push_str(JUNK_FOLDER);
+        }
         if let Some(h) = self.hosts.get_mut(host) {
             h.mailboxes.entry(mailbox.clone()).or_default().push(Stored {
                 id: id.to_owned(),
@@ -232,13 +281,50 @@ impl World {
             StepKind::Delivery,
             None,
             false,
-            format!("Delivered to the mailbox of {mailbox}"),
-            "Final delivery: the server adds Return-Path: with the envelope sender and stores the message, \
-             where the recipient's mail client will fetch it."
-                .into(),
+            if junk {
+                format!("Delivered to the Junk folder: {mailbox}")
+            } else {
+                format!("Delivered to the mailbox of {mailbox}")
+            },
+            if junk {
+                "The domain's DMARC policy is quarantine: the message is stored, but in the Junk folder, \
+                 where the reader sees it flagged as suspicious (RFC 7489 §6.3)."
+            } else {
+                "Final delivery: the server adds Return-Path: with the envelope sender and stores the message, \
+                 where the recipient's mail client will fetch it."
+            }
+            .into(),
             Some("RFC 5321 §4.4".into()),
             None,
         );
+    }
+
+    /// A mailing list: the message goes to every member under a new envelope whose sender is
+    /// the list's bounce address, so that failures reach the list, not the author (RFC 5321
+    /// §3.9.2). The message itself keeps its From:.
+    fn expand_list(&mut self, host: usize, list: &ForwardPath, members: Vec<ForwardPath>, data: &[u8]) {
+        let id = self.new_id();
+        let bounces = list
+            .mailbox()
+            .and_then(|m| format!("<{}-bounces@{}>", m.local_part(), m.host()).parse::<ReversePath>().ok())
+            .unwrap_or(ReversePath::Null);
+        let shown: Vec<String> = members.iter().map(ToString::to_string).collect();
+        let name = self.name(host);
+        self.note(
+            host,
+            format!(
+                "{name} expands the list {list} to {}; the envelope sender becomes {bounces}",
+                shown.join(", ")
+            ),
+            "A mailing list is a mailbox whose messages are sent on to its members. It starts a new mail \
+             transaction, with the list's own bounce address as MAIL FROM, so delivery failures come back to \
+             the list; the From: field still names the author."
+                .into(),
+            "RFC 5321 §3.9.2",
+            None,
+        );
+        let envelope = Envelope::new(bounces, members);
+        self.intake_with(host, envelope, data.to_vec(), &id, Intake { junk: false, expand_lists: false });
     }
 
     /// A retry timer fired, or a message was just queued: start one job per domain.
@@ -777,6 +863,15 @@ impl World {
         message.extend_from_slice(&dsn);
         self.intake(host, dsn_envelope, message, &id);
     }
+}
+
+/// Where [`World::intake_with`] puts what it takes.
+#[derive(Debug, Clone, Copy)]
+struct Intake {
+    /// Local deliveries go to the Junk folder (DMARC quarantine).
+    junk: bool,
+    /// Local list addresses are expanded (not for a list's own copies: no loops).
+    expand_lists: bool,
 }
 
 fn is_local(local_domains: &std::collections::BTreeSet<String>, path: &ForwardPath) -> bool {

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 
+use super::auth::{AuthPolicy, AuthReport, HostAuth};
 use super::dns::Zone;
 use super::explain;
 use super::rng::Rng;
@@ -18,7 +19,7 @@ use crate::engine::pop3::{Maildrop, Pop3Client, Pop3Server};
 use crate::engine::{
     ClientConfig, ClientEvent, ClientSession, Envelope, MailPolicy, ServerConfig, ServerEvent, ServerSession,
 };
-use crate::proto::Verb;
+use crate::proto::{ForwardPath, Verb};
 
 /// What a host is, as its lane shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -66,6 +67,12 @@ pub struct HostConfig {
     pub policy: MailPolicy,
     /// Intervals `[from, to)` in which the host does not answer.
     pub down: Vec<(Millis, Millis)>,
+    /// DKIM signing, checking SPF/DKIM/DMARC, changing bodies in transit.
+    #[serde(default)]
+    pub auth: HostAuth,
+    /// Mailing lists this host expands: the list's mailbox key → its members.
+    #[serde(default)]
+    pub lists: BTreeMap<String, Vec<ForwardPath>>,
 }
 
 /// When a relay retries, and when it gives up (Postfix: `minimal_backoff_time`,
@@ -166,8 +173,13 @@ struct HostMaildrop<'a> {
 }
 
 impl HostMaildrop<'_> {
+    /// The inbox of `user`; folders (`…/Junk`) are not served over POP3.
     fn mailbox_key(&self, user: &str) -> Option<String> {
-        self.host.mailboxes.keys().find(|k| k.split('@').next() == Some(user)).cloned()
+        self.host
+            .mailboxes
+            .keys()
+            .find(|k| !k.ends_with(super::auth::JUNK_FOLDER) && k.split('@').next() == Some(user))
+            .cloned()
     }
 }
 
@@ -218,6 +230,10 @@ pub(super) struct Conn {
     pub closed: bool,
     /// Bytes in flight towards the client, to know when a typed session may write again.
     pub in_flight_to_client: usize,
+    /// The server's output waits until then: an authenticating MX is still asking DNS.
+    pub hold_until: Millis,
+    /// Authentication results of accepted messages, for their header fields, oldest first.
+    pub pending_auth: VecDeque<AuthReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,6 +252,8 @@ pub(super) enum Event {
     },
     /// A delivery job continues after a DNS answer or a failed connection.
     Job(usize),
+    /// A held server (see [`Conn::hold_until`]) sends what it has.
+    Release(usize),
 }
 
 /// The running world.
@@ -467,6 +485,7 @@ impl World {
             Event::Arrive { conn, to_server, bytes } => self.arrive(conn, to_server, bytes),
             Event::Attempt { host, id } => self.attempt(host, &id),
             Event::Job(job) => self.continue_job(job),
+            Event::Release(conn) => self.flush(conn),
         }
     }
 
@@ -559,6 +578,8 @@ impl World {
             tls: false,
             closed: false,
             in_flight_to_client: 0,
+            hold_until: 0,
+            pending_auth: VecDeque::new(),
         });
         let conn = self.conns.len() - 1;
         self.flush(conn);
@@ -574,10 +595,23 @@ impl World {
             let server = c.server;
             let Some(host) = self.hosts.get_mut(server) else { return };
             let Some(c) = self.conns.get_mut(conn) else { return };
+            let mut reports = Vec::new();
             let answered = match &mut c.server_end {
                 ServerEnd::Smtp(session) => {
                     host.config.policy.now = self.now / 1000;
-                    session.handle_input(&bytes, &mut host.config.policy);
+                    if host.config.auth.authenticate {
+                        let mut policy = AuthPolicy {
+                            inner: &mut host.config.policy,
+                            zone: &mut self.zone,
+                            rng: &mut self.rng,
+                            receiver: &host.config.name,
+                            now: u64::try_from(self.start_unix).unwrap_or(0).saturating_add(self.now / 1000),
+                            reports: &mut reports,
+                        };
+                        session.handle_input(&bytes, &mut policy);
+                    } else {
+                        session.handle_input(&bytes, &mut host.config.policy);
+                    }
                     session.has_replies() || session.is_closed()
                 }
                 ServerEnd::Pop3(session) => {
@@ -588,6 +622,9 @@ impl World {
             // A typed session whose write drew no reply (message text) goes on at once.
             if !answered && matches!(c.client_end, ClientEnd::Raw { .. }) {
                 self.next_raw_write(conn);
+            }
+            if !reports.is_empty() {
+                self.report_auth(conn, server, reports);
             }
         } else {
             c.in_flight_to_client = c.in_flight_to_client.saturating_sub(1);
@@ -637,10 +674,12 @@ impl World {
     fn flush(&mut self, conn: usize) {
         loop {
             let Some(c) = self.conns.get_mut(conn) else { return };
+            let held = c.hold_until > self.now;
             // Server output first: replies travel to the client.
             let mut out = Vec::new();
             let mut events = Vec::new();
             match &mut c.server_end {
+                _ if held => {}
                 ServerEnd::Smtp(session) => {
                     while let Some((reply, verb)) = session.poll_answer() {
                         out.push((reply.to_bytes(), verb));
@@ -685,7 +724,9 @@ impl World {
                 break;
             }
         }
-        self.maybe_close(conn);
+        if self.conns.get(conn).is_some_and(|c| c.hold_until <= self.now) {
+            self.maybe_close(conn);
+        }
     }
 
     fn send_from_server(&mut self, conn: usize, bytes: Vec<u8>, verb: Option<Verb>) {
@@ -822,7 +863,10 @@ impl World {
                 Some("RFC 3207 §4.2".into()),
                 None,
             ),
-            ServerEvent::MessageAccepted(message) => self.accept_message(server, client, *message),
+            ServerEvent::MessageAccepted(message) => {
+                let auth = self.take_auth_report(conn);
+                self.accept_message(server, client, *message, auth);
+            }
             ServerEvent::Authenticated { user, .. } => self.step(
                 server,
                 server,

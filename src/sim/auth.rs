@@ -1,0 +1,610 @@
+//! Email authentication in the simulated world: the sender's server signs with DKIM, a
+//! mailing list changes the body, and the recipient's MX checks SPF, DKIM and DMARC at the
+//! end of DATA and writes what it found into `Authentication-Results:` and `Received-SPF:`.
+//!
+//! SMTP itself never verifies who the sender is: MAIL FROM and From: are whatever the client
+//! writes. AUTH proves a user to their own provider; SPF (RFC 7208), DKIM (RFC 6376) and
+//! DMARC (RFC 7489) let a receiver check a message from elsewhere.
+//!
+//! Where the checks run: [`AuthPolicy`] wraps a host's [`MailPolicy`] and answers the
+//! server session's end-of-data question ([`Policy::message`]), before the 250. So a DMARC
+//! `p=reject` is a real `550 5.7.1` in the transcript, as OpenDMARC gives it at end of DATA
+//! (RFC 7489 §10.3), and the sending client, not the MX, is left with the failure. The DNS
+//! lookups the checks made are shown one after another on the DNS lane while the client waits;
+//! the session's reply is held back until the last answer is in ([`World::report_auth`]).
+//!
+//! `p=quarantine` delivers into the recipient's `Junk` folder: the mailbox key
+//! `bob@example.net/Junk`, which the inspector shows beside the inbox and POP3 leaves alone.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::dkim::{self, DkimFailure, DkimResult, DkimVerdict, SignParams, SigningKey};
+use super::dmarc::{self, DmarcOutcome, DmarcResult, RequestedPolicy};
+use super::dns::{Answer, DnsError, RecordType, Resolver, Zone};
+use super::rng::Rng;
+use super::spf::{SpfOutcome, SpfResult, Verifier};
+use super::timeline::StepKind;
+use super::world::World;
+use crate::engine::{Envelope, MailPolicy, Policy, SessionInfo, Verdict};
+use crate::message::{HeaderField, Message, fold};
+use crate::proto::{
+    EnhancedStatusCode, ForwardPath, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath,
+};
+
+/// The header fields a signing host lists in `h=`: what the reader sees and what identifies
+/// the message (RFC 6376 §5.4.1). `from` twice, so that a second From: added later breaks the
+/// signature instead of slipping in unsigned (§8.15).
+pub const SIGNED_HEADERS: &[&str] = &["from", "to", "subject", "date", "message-id", "from"];
+
+/// The mailbox folder that `p=quarantine` delivers into, after the mailbox key.
+pub const JUNK_FOLDER: &str = "/Junk";
+
+/// A signing key as a scenario gives it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SigningKeySource {
+    /// An Ed25519 private key's 32-octet seed (RFC 8463), what every lesson uses.
+    Ed25519Seed([u8; 32]),
+    /// An RSA private key in PEM, for native use: the browser page leaves RSA out
+    /// ([`dkim::RSA_IN_THIS_BUILD`]), so lessons stay with Ed25519.
+    RsaPem(String),
+}
+
+impl SigningKeySource {
+    /// The key itself. A scenario's key was read once already, so this fails only for
+    /// a configuration built by hand.
+    pub fn key(&self) -> Result<SigningKey, dkim::DkimError> {
+        match self {
+            Self::Ed25519Seed(seed) => Ok(SigningKey::ed25519_from_seed(*seed)),
+            Self::RsaPem(pem) => SigningKey::rsa_from_pem(pem),
+        }
+    }
+}
+
+/// `dkim_sign = { domain, selector, seed }`: sign what this host relays for `domain`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DkimSigning {
+    /// `d=`: messages whose From: or envelope sender is at this domain (or below it) are signed.
+    pub domain: String,
+    /// `s=`: the key record is at `selector._domainkey.domain`.
+    pub selector: String,
+    pub key: SigningKeySource,
+}
+
+/// A host's part in email authentication (scenario keys `dkim_sign`, `authenticate`,
+/// `tamper_body`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HostAuth {
+    /// Signs the messages it queues for delivery elsewhere.
+    pub dkim_sign: Option<DkimSigning>,
+    /// Checks SPF, DKIM and DMARC on every message it receives, before the 250.
+    pub authenticate: bool,
+    /// A line appended to the body of every message it queues (a mailing list's footer).
+    pub tamper_body: Option<String>,
+}
+
+/// Which check asked a DNS question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Check {
+    Spf,
+    Dkim,
+    Dmarc,
+}
+
+/// One DNS question an authentication check asked, and the answer as shown.
+#[derive(Debug, Clone)]
+pub(super) struct Lookup {
+    pub check: Check,
+    pub name: String,
+    pub record_type: RecordType,
+    pub answer: String,
+}
+
+/// How many lookups of one check are drawn on the DNS lane; the rest are summed up. A
+/// hostile SPF record may cause dozens (RFC 7208 §4.6.4 limits, not this).
+const MAX_SHOWN_LOOKUPS: usize = 12;
+
+/// Characters of a DNS answer shown in one step.
+const MAX_SHOWN_ANSWER: usize = 160;
+
+/// A [`Resolver`] that asks the zone and writes down every question and answer.
+struct Recording<'a> {
+    zone: &'a mut Zone,
+    check: Check,
+    lookups: &'a mut Vec<Lookup>,
+}
+
+impl Resolver for Recording<'_> {
+    fn resolve(&mut self, name: &str, record_type: RecordType) -> Answer {
+        let answer = self.zone.resolve(name, record_type);
+        let name = super::dns::canonical_name(name);
+        let shown = match &answer {
+            Ok(records) if records.is_empty() => format!("{name}: no {record_type} record"),
+            Ok(records) => {
+                let all: Vec<String> = records.iter().map(|r| format!("{name} {r}")).collect();
+                cut(&all.join(", "), MAX_SHOWN_ANSWER)
+            }
+            Err(DnsError::NxDomain) => format!("{name}: NXDOMAIN (no such name)"),
+            Err(DnsError::Timeout) => format!("{name}: timeout"),
+        };
+        self.lookups.push(Lookup { check: self.check, name, record_type, answer: shown });
+        answer
+    }
+}
+
+/// What an authenticating MX found out about one message.
+#[derive(Debug, Clone)]
+pub(super) struct AuthReport {
+    pub spf: SpfOutcome,
+    pub dkim: Vec<DkimVerdict>,
+    pub dmarc: DmarcOutcome,
+    pub lookups: Vec<Lookup>,
+    /// The `Authentication-Results:` and `Received-SPF:` fields, folded, CRLF-terminated.
+    pub fields: String,
+    /// The 550 the MX answered instead of 250, for DMARC `p=reject`.
+    pub rejected: Option<Reply>,
+}
+
+impl AuthReport {
+    /// Whether the message goes into the Junk folder (DMARC `p=quarantine`).
+    pub fn quarantined(&self) -> bool {
+        self.dmarc.result == DmarcResult::Fail && self.dmarc.disposition == RequestedPolicy::Quarantine
+    }
+}
+
+/// A host's [`MailPolicy`] with the authentication checks added at the end of DATA.
+pub(super) struct AuthPolicy<'a> {
+    pub inner: &'a mut MailPolicy,
+    pub zone: &'a mut Zone,
+    pub rng: &'a mut Rng,
+    /// The MX's name: `%{r}` for SPF, the authserv-id of Authentication-Results.
+    pub receiver: &'a str,
+    /// Unix seconds, for SPF's `%{t}` and DKIM's `x=`.
+    pub now: u64,
+    /// What each message's checks found, in the order of the session's messages.
+    pub reports: &'a mut Vec<AuthReport>,
+}
+
+impl Policy for AuthPolicy<'_> {
+    fn sender(&mut self, session: &SessionInfo, path: &ReversePath, params: &MailParameters) -> Verdict {
+        self.inner.sender(session, path, params)
+    }
+
+    fn recipient(
+        &mut self,
+        session: &SessionInfo,
+        sender: &ReversePath,
+        path: &ForwardPath,
+        params: &RcptParameters,
+    ) -> Verdict {
+        self.inner.recipient(session, sender, path, params)
+    }
+
+    fn authenticate(&mut self, session: &SessionInfo, user: &str, password: &str) -> bool {
+        self.inner.authenticate(session, user, password)
+    }
+
+    /// RFC 7489 §6.6.2 at the end of DATA: SPF and DKIM first, then DMARC over their results.
+    fn message(&mut self, session: &SessionInfo, envelope: &Envelope, data: &[u8]) -> Verdict {
+        if let Verdict::Reject(reply) = self.inner.message(session, envelope, data) {
+            return Verdict::Reject(reply);
+        }
+        let report = self.check(session, envelope, data);
+        let verdict = match &report.rejected {
+            Some(reply) => Verdict::Reject(reply.clone()),
+            None => Verdict::Accept,
+        };
+        self.reports.push(report);
+        verdict
+    }
+}
+
+impl AuthPolicy<'_> {
+    fn check(&mut self, session: &SessionInfo, envelope: &Envelope, data: &[u8]) -> AuthReport {
+        let mut lookups = Vec::new();
+        let ip = session.client_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let helo = session.helo.as_ref().map(ToString::to_string).unwrap_or_default();
+        let mail_from = envelope.reverse_path.mailbox().map(ToString::to_string).unwrap_or_default();
+
+        // SPF for the MAIL FROM identity (RFC 7208 §2.4), which is what DMARC aligns.
+        let verifier = Verifier { receiver: self.receiver, now: self.now };
+        let spf = verifier.check_mail_from(
+            &mut Recording { zone: self.zone, check: Check::Spf, lookups: &mut lookups },
+            ip,
+            &mail_from,
+            &helo,
+        );
+        // DKIM: every signature (RFC 6376 §6), with x= checked against the virtual clock.
+        let dkim = dkim::verify_at(
+            data,
+            &mut Recording { zone: self.zone, check: Check::Dkim, lookups: &mut lookups },
+            self.now,
+        );
+        // DMARC over both (RFC 7489 §6.6.2); pct= sampling draws from the world's RNG.
+        let rng = &mut *self.rng;
+        let dmarc = dmarc::evaluate(
+            &mut Recording { zone: self.zone, check: Check::Dmarc, lookups: &mut lookups },
+            dmarc::author_domain(data),
+            &spf,
+            &dkim,
+            &mut || u8::try_from(rng.below(100)).unwrap_or(0),
+        );
+
+        let mut results = vec![spf.authentication_results()];
+        if dkim.is_empty() {
+            results.push("dkim=none (no signature)".into());
+        }
+        results.extend(dkim.iter().map(DkimVerdict::auth_results_entry));
+        results.push(dmarc.auth_results_entry());
+        // One result a line, as RFC 8601 §2.2's examples are laid out; should a line grow too
+        // long for that, plain folding.
+        let laid_out =
+            format!("Authentication-Results: {};\r\n {}\r\n", self.receiver, results.join(";\r\n "));
+        let authentication_results = match HeaderField::parse(&laid_out) {
+            Ok(field) => field.as_str().to_owned(),
+            Err(_) => fold("Authentication-Results", &format!("{}; {}", self.receiver, results.join("; "))),
+        };
+        let fields = format!("{authentication_results}{}", fold("Received-SPF", &spf.received_spf()));
+        let rejected = (dmarc.result == DmarcResult::Fail && dmarc.disposition == RequestedPolicy::Reject)
+            .then(|| {
+                let domain = dmarc.author_domain.clone().unwrap_or_default();
+                Reply::with_enhanced(
+                    ReplyCode::new(550).unwrap_or(ReplyCode::SYNTAX_ERROR),
+                    EnhancedStatusCode::NOT_AUTHORIZED,
+                    format!("Email rejected per DMARC policy for {domain}"),
+                )
+            });
+        AuthReport { spf, dkim, dmarc, lookups, fields, rejected }
+    }
+}
+
+impl World {
+    /// Shows what an authenticating MX's checks did, as the client waits for its reply: for
+    /// each check, its DNS questions and answers one after another, then the verdict. The
+    /// session's replies are held until the last answer is in ([`Event::Release`]).
+    ///
+    /// [`Event::Release`]: super::world::Event::Release
+    pub(super) fn report_auth(&mut self, conn: usize, server: usize, reports: Vec<AuthReport>) {
+        let Some(c) = self.conns.get(conn) else { return };
+        let now = self.now;
+        let mut t = c.hold_until.max(now);
+        for report in reports {
+            for check in [Check::Spf, Check::Dkim, Check::Dmarc] {
+                let lookups: Vec<&Lookup> = report.lookups.iter().filter(|l| l.check == check).collect();
+                for (i, lookup) in lookups.iter().take(MAX_SHOWN_LOOKUPS).enumerate() {
+                    self.now = t;
+                    self.auth_lookup_steps(server, lookup, i == 0);
+                    t += 2 * self.latency;
+                }
+                self.now = t;
+                if let Some(extra) = lookups.len().checked_sub(MAX_SHOWN_LOOKUPS).filter(|&n| n > 0) {
+                    self.note(
+                        server,
+                        format!("… and {extra} more DNS lookups for the same check"),
+                        "Each include:, a, mx and ptr term may cost a lookup; RFC 7208 §4.6.4 caps them at 10."
+                            .into(),
+                        "RFC 7208 §4.6.4",
+                        None,
+                    );
+                }
+                match check {
+                    Check::Spf => self.spf_note(server, &report.spf),
+                    Check::Dkim => self.dkim_notes(server, &report.dkim),
+                    Check::Dmarc => self.dmarc_note(server, &report),
+                }
+            }
+            if report.rejected.is_none()
+                && let Some(c) = self.conns.get_mut(conn)
+            {
+                c.pending_auth.push_back(report);
+            }
+        }
+        self.now = now;
+        if let Some(c) = self.conns.get_mut(conn) {
+            c.hold_until = t;
+        }
+        if t > now {
+            self.schedule(t, super::world::Event::Release(conn));
+        }
+    }
+
+    /// One lookup as a query and an answer on the DNS lane, at `self.now`; `first` is the
+    /// check's first question.
+    fn auth_lookup_steps(&mut self, host: usize, lookup: &Lookup, first: bool) {
+        let (query, explanation) = match lookup.check {
+            Check::Spf if lookup.record_type != RecordType::Txt => (
+                format!("DNS query (SPF): {} {}?", lookup.record_type, lookup.name),
+                "A mechanism of the SPF record (a, mx, ptr or exists) needs this answer to decide whether the \
+                 client's address matches."
+                    .to_owned(),
+            ),
+            Check::Spf if !first => (
+                format!("DNS query (SPF): TXT {}?", lookup.name),
+                "An include: or redirect= sends the check on to another domain's SPF record.".to_owned(),
+            ),
+            Check::Spf => (
+                format!("DNS query (SPF): TXT {}?", lookup.name),
+                "SPF: the MX asks for the SPF record (v=spf1 …) of the envelope sender's domain: the list of \
+                 addresses allowed to send mail for it."
+                    .to_owned(),
+            ),
+            Check::Dkim => (
+                format!("DNS query (DKIM): TXT {}?", lookup.name),
+                "DKIM: the signature names its domain (d=) and selector (s=); the public key is published at \
+                 selector._domainkey.domain."
+                    .to_owned(),
+            ),
+            Check::Dmarc => (
+                format!("DNS query (DMARC): TXT {}?", lookup.name),
+                "DMARC: the policy of the From: domain is published at _dmarc.<domain> (or at the \
+                 organizational domain, if the From: domain has none)."
+                    .to_owned(),
+            ),
+        };
+        self.dns_step(
+            host,
+            true,
+            query,
+            explanation,
+            format!("{}. IN {} ?", lookup.name, lookup.record_type),
+        );
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.dns_cache.insert(format!("{} {}", lookup.name, lookup.record_type), lookup.answer.clone());
+        }
+        self.dirty = true;
+        self.dns_step(
+            host,
+            false,
+            format!("DNS answer: {}", lookup.answer),
+            "The check goes on with this answer.".into(),
+            lookup.answer.clone(),
+        );
+    }
+
+    /// A local Note step at `self.now`.
+    pub(super) fn note(
+        &mut self,
+        host: usize,
+        summary: String,
+        explanation: String,
+        rfc: &str,
+        wire: Option<&[u8]>,
+    ) {
+        self.step(host, host, StepKind::Note, wire, false, summary, explanation, Some(rfc.into()), None);
+    }
+
+    fn spf_note(&mut self, host: usize, spf: &SpfOutcome) {
+        let (ip, domain) = (spf.client_ip, &spf.domain);
+        let mechanism = spf.mechanism.as_deref().unwrap_or("no mechanism matched");
+        let (summary, rfc) = match spf.result {
+            SpfResult::Pass => {
+                (format!("SPF: {ip} is allowed to send for {domain} ({mechanism}) → pass"), "§2.6.3")
+            }
+            SpfResult::Fail => {
+                (format!("SPF: {ip} is not allowed to send for {domain} ({mechanism}) → fail"), "§2.6.4")
+            }
+            SpfResult::SoftFail => (
+                format!("SPF: {ip} is probably not allowed to send for {domain} ({mechanism}) → softfail"),
+                "§2.6.5",
+            ),
+            SpfResult::Neutral => (format!("SPF: {domain} says nothing about {ip} → neutral"), "§2.6.2"),
+            SpfResult::None => (format!("SPF: {domain} publishes no SPF record → none"), "§2.6.1"),
+            SpfResult::TempError => {
+                (format!("SPF: a DNS error while checking {domain} → temperror"), "§2.6.6")
+            }
+            SpfResult::PermError => (
+                format!(
+                    "SPF: the SPF record of {domain} cannot be used ({}) → permerror",
+                    spf.problem.as_deref().unwrap_or("error")
+                ),
+                "§2.6.7",
+            ),
+        };
+        let mut explanation = format!(
+            "SPF checks the envelope sender (MAIL FROM {}) against the client's address, {ip}: may this \
+             address send mail for {domain}? SMTP itself never checks.",
+            if spf.sender.is_empty() { "<>".to_owned() } else { format!("<{}>", spf.sender) }
+        );
+        for step in &spf.trace {
+            explanation.push('\n');
+            explanation.push_str(&"  ".repeat(usize::from(step.depth)));
+            explanation.push_str(&step.description);
+        }
+        self.note(host, summary, explanation, &format!("RFC 7208 {rfc}"), None);
+    }
+
+    fn dkim_notes(&mut self, host: usize, verdicts: &[DkimVerdict]) {
+        if verdicts.is_empty() {
+            self.note(
+                host,
+                "DKIM: the message carries no DKIM-Signature → none".into(),
+                "Nobody signed this message, so nothing vouches for its domain or its content.".into(),
+                "RFC 8601 §2.7.1",
+                None,
+            );
+        }
+        for verdict in verdicts {
+            let d = verdict.domain.as_deref().unwrap_or("?");
+            let s = verdict.selector.as_deref().unwrap_or("?");
+            let summary = match verdict.failure() {
+                None => format!("DKIM: the signature of {d} (s={s}) verifies → pass"),
+                Some(DkimFailure::BodyHashMismatch { .. }) => {
+                    "DKIM: body hash mismatch: the body changed after signing → fail".to_owned()
+                }
+                Some(DkimFailure::SignatureMismatch) => {
+                    "DKIM: signature mismatch: a signed header field changed, or the key is not the signer's → fail"
+                        .to_owned()
+                }
+                Some(failure) => format!("DKIM: {failure} → {}", failure.result()),
+            };
+            let mut explanation = if verdict.result() == DkimResult::Pass {
+                format!(
+                    "The signature of {d} verifies with the public key in DNS: {d} vouches for this message, and \
+                     neither the body nor the signed header fields changed since it was signed."
+                )
+            } else {
+                format!("The signature of {d} does not verify, so it vouches for nothing.")
+            };
+            for line in &verdict.trace {
+                explanation.push('\n');
+                explanation.push_str(line);
+            }
+            self.note(host, summary, explanation, "RFC 6376 §6.1", None);
+        }
+    }
+
+    fn dmarc_note(&mut self, host: usize, report: &AuthReport) {
+        let (dmarc, rejected) = (&report.dmarc, report.rejected.as_ref());
+        let domain = dmarc.author_domain.as_deref().unwrap_or("the From: domain");
+        let policy = dmarc.policy.map(|p| p.as_str()).unwrap_or("none");
+        let summary = match dmarc.result {
+            DmarcResult::Pass => format!(
+                "DMARC: {} authenticates {domain} → pass",
+                dmarc.aligned.as_deref().unwrap_or("an aligned identifier")
+            ),
+            DmarcResult::Fail => {
+                let action = match (dmarc.disposition, rejected) {
+                    (RequestedPolicy::Reject, Some(reply)) => format!("the MX refuses it ({})", reply.code),
+                    (RequestedPolicy::Quarantine, _) => "delivered to the Junk folder".to_owned(),
+                    _ => "delivered, the result recorded".to_owned(),
+                };
+                format!(
+                    "DMARC: neither SPF nor DKIM passed for a domain aligned with {domain}, policy {policy} → fail: \
+                     {action}"
+                )
+            }
+            DmarcResult::None => format!("DMARC: {} → none", dmarc.problem.as_deref().unwrap_or("no policy")),
+            result => format!("DMARC: {} → {result}", dmarc.problem.as_deref().unwrap_or("error")),
+        };
+        let mut explanation =
+            "DMARC ties the checks to the From: address the reader sees: it passes only if SPF or \
+             DKIM passed for a domain aligned with From:, and the domain's policy says what to do otherwise."
+                .to_owned();
+        for line in &dmarc.trace {
+            explanation.push('\n');
+            explanation.push_str(line);
+        }
+        let rfc = match dmarc.result {
+            DmarcResult::Fail if rejected.is_some() => "RFC 7489 §6.6.2, §10.3",
+            DmarcResult::None => "RFC 7489 §6.6.3",
+            _ => "RFC 7489 §6.6.2",
+        };
+        // A refused message is never stored: the results it would have carried are shown
+        // here, as the MX would log them.
+        let wire = rejected.map(|_| {
+            explanation.push_str("\nThe message is refused, so it is never stored; the results it would have carried are shown.");
+            report.fields.as_bytes()
+        });
+        self.note(host, summary, explanation, rfc, wire);
+    }
+
+    /// Signs a message this host is about to queue, if it signs for the message's domain.
+    pub(super) fn sign_outgoing(&mut self, host: usize, envelope: &Envelope, data: Vec<u8>) -> Vec<u8> {
+        let Some(signing) = self.hosts.get(host).and_then(|h| h.config.auth.dkim_sign.clone()) else {
+            return data;
+        };
+        // Never sign a bounce: it is the reporting MTA's, not the author domain's.
+        let Some(sender) = envelope.reverse_path.mailbox() else { return data };
+        let within = |domain: &str| {
+            let (domain, d) = (domain.to_ascii_lowercase(), signing.domain.to_ascii_lowercase());
+            domain == d || domain.ends_with(&format!(".{d}"))
+        };
+        let envelope_domain = sender.domain().map(|d| d.to_ascii().to_owned()).unwrap_or_default();
+        let from_domain = dmarc::author_domain(&data).unwrap_or_default();
+        if !within(&from_domain) && !within(&envelope_domain) {
+            return data;
+        }
+        let name = self.name(host);
+        let signed = signing.key.key().and_then(|key| {
+            let mut params = SignParams::new(key, &signing.domain, &signing.selector, self.unix_now_u64());
+            params.headers = SIGNED_HEADERS.iter().map(|&h| h.to_owned()).collect();
+            dkim::sign(&data, &params)
+        });
+        match signed {
+            Ok(field) => {
+                let explanation = format!(
+                    "{name} signs for {d} before the message leaves: bh= is the hash of the body, h= lists the \
+                     header fields the signature covers, and b= is the signature over both, made with a private \
+                     key whose public half anyone can fetch at {s}._domainkey.{d}. A receiver that checks it \
+                     knows {d} sent this content; a change on the way breaks it.",
+                    d = signing.domain,
+                    s = signing.selector,
+                );
+                self.note(
+                    host,
+                    format!(
+                        "{name} signs the message with DKIM (d={}, s={})",
+                        signing.domain, signing.selector
+                    ),
+                    explanation,
+                    "RFC 6376 §5; RFC 8463",
+                    Some(field.as_bytes()),
+                );
+                let mut out = field.as_bytes().to_vec();
+                out.extend_from_slice(&data);
+                out
+            }
+            Err(error) => {
+                self.note(
+                    host,
+                    format!("{name} cannot sign the message: {error}"),
+                    "The message goes out unsigned.".into(),
+                    "RFC 6376 §5",
+                    None,
+                );
+                data
+            }
+        }
+    }
+
+    /// Appends this host's footer line to the body, as a mailing list does.
+    pub(super) fn tamper_outgoing(&mut self, host: usize, envelope: &Envelope, data: Vec<u8>) -> Vec<u8> {
+        let Some(footer) = self.hosts.get(host).and_then(|h| h.config.auth.tamper_body.clone()) else {
+            return data;
+        };
+        // A bounce (null reverse-path) is the host's own report: no footer.
+        if envelope.reverse_path.mailbox().is_none() {
+            return data;
+        }
+        let mut out = data;
+        // A message without a body gets the empty line that starts one (RFC 5322 §2.1).
+        let has_body = Message::parse(&out).is_ok_and(|m| !m.body().is_empty() || out.ends_with(b"\r\n\r\n"));
+        if !out.is_empty() && !out.ends_with(b"\r\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+        if !has_body {
+            out.extend_from_slice(b"\r\n");
+        }
+        let line = format!("{footer}\r\n");
+        out.extend_from_slice(line.as_bytes());
+        let name = self.name(host);
+        self.note(
+            host,
+            format!("{name} appends a footer to the body: {footer:?}"),
+            "Mailing lists and some gateways add a footer (how to unsubscribe, a disclaimer) as they pass a \
+             message on. A DKIM signature made before this covers the old body: its body hash (bh=) no longer \
+             matches, and the signature fails."
+                .into(),
+            "RFC 6376 §3.7; Appendix B.2.3",
+            Some(line.as_bytes()),
+        );
+        out
+    }
+
+    fn unix_now_u64(&self) -> u64 {
+        u64::try_from(self.start_unix.saturating_add(i64::try_from(self.now / 1000).unwrap_or(i64::MAX)))
+            .unwrap_or(0)
+    }
+
+    /// The session's checks for the message just accepted, if its MX authenticates.
+    pub(super) fn take_auth_report(&mut self, conn: usize) -> Option<AuthReport> {
+        self.conns.get_mut(conn).and_then(|c| c.pending_auth.pop_front())
+    }
+}
+
+/// `text` cut to `max` characters, with an ellipsis.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", text.get(..i).unwrap_or_default()),
+        None => text.to_owned(),
+    }
+}
