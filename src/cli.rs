@@ -70,7 +70,7 @@ fn list_lessons() -> String {
     for lesson in lessons::ALL {
         match scenario::parse(lesson.source) {
             Ok(s) => {
-                let _ = writeln!(out, "{:<22} {:<10} {}", lesson.id, s.topic.unwrap_or_default(), s.title);
+                let _ = writeln!(out, "{:<22} {:<17} {}", lesson.id, s.topic.unwrap_or_default(), s.title);
             }
             Err(e) => {
                 let _ = writeln!(out, "{:<22} (broken: {e})", lesson.id);

@@ -277,14 +277,8 @@ impl World {
                 }
                 self.now = t;
                 if let Some(extra) = lookups.len().checked_sub(MAX_SHOWN_LOOKUPS).filter(|&n| n > 0) {
-                    self.note(
-                        server,
-                        format!("… and {extra} more DNS lookups for the same check"),
-                        "Each include:, a, mx and ptr term may cost a lookup; RFC 7208 §4.6.4 caps them at 10."
-                            .into(),
-                        "RFC 7208 §4.6.4",
-                        None,
-                    );
+                    self.note(server, StepKind::Note, None, format!("… and {extra} more DNS lookups for the same check"), "Each include:, a, mx and ptr term may cost a lookup; RFC 7208 §4.6.4 caps them at 10."
+                            .into(), Some("RFC 7208 §4.6.4".into()));
                 }
                 match check {
                     Check::Spf => self.spf_note(server, &report.spf),
@@ -360,18 +354,6 @@ impl World {
         );
     }
 
-    /// A local Note step at `self.now`.
-    pub(super) fn note(
-        &mut self,
-        host: usize,
-        summary: String,
-        explanation: String,
-        rfc: &str,
-        wire: Option<&[u8]>,
-    ) {
-        self.step(host, host, StepKind::Note, wire, false, summary, explanation, Some(rfc.into()), None);
-    }
-
     fn spf_note(&mut self, host: usize, spf: &SpfOutcome) {
         let (ip, domain) = (spf.client_ip, &spf.domain);
         let mechanism = spf.mechanism.as_deref().unwrap_or("no mechanism matched");
@@ -409,17 +391,18 @@ impl World {
             explanation.push_str(&"  ".repeat(usize::from(step.depth)));
             explanation.push_str(&step.description);
         }
-        self.note(host, summary, explanation, &format!("RFC 7208 {rfc}"), None);
+        self.note(host, StepKind::Note, None, summary, explanation, Some(format!("RFC 7208 {rfc}")));
     }
 
     fn dkim_notes(&mut self, host: usize, verdicts: &[DkimVerdict]) {
         if verdicts.is_empty() {
             self.note(
                 host,
+                StepKind::Note,
+                None,
                 "DKIM: the message carries no DKIM-Signature → none".into(),
                 "Nobody signed this message, so nothing vouches for its domain or its content.".into(),
-                "RFC 8601 §2.7.1",
-                None,
+                Some("RFC 8601 §2.7.1".into()),
             );
         }
         for verdict in verdicts {
@@ -448,7 +431,7 @@ impl World {
                 explanation.push('\n');
                 explanation.push_str(line);
             }
-            self.note(host, summary, explanation, "RFC 6376 §6.1", None);
+            self.note(host, StepKind::Note, None, summary, explanation, Some("RFC 6376 §6.1".into()));
         }
     }
 
@@ -494,7 +477,7 @@ impl World {
             explanation.push_str("\nThe message is refused, so it is never stored; the results it would have carried are shown.");
             report.fields.as_bytes()
         });
-        self.note(host, summary, explanation, rfc, wire);
+        self.note(host, StepKind::Note, wire, summary, explanation, Some(rfc.into()));
     }
 
     /// Signs a message this host is about to queue, if it signs for the message's domain.
@@ -531,13 +514,14 @@ impl World {
                 );
                 self.note(
                     host,
+                    StepKind::Note,
+                    Some(field.as_bytes()),
                     format!(
                         "{name} signs the message with DKIM (d={}, s={})",
                         signing.domain, signing.selector
                     ),
                     explanation,
-                    "RFC 6376 §5; RFC 8463",
-                    Some(field.as_bytes()),
+                    Some("RFC 6376 §5; RFC 8463".into()),
                 );
                 let mut out = field.as_bytes().to_vec();
                 out.extend_from_slice(&data);
@@ -546,10 +530,11 @@ impl World {
             Err(error) => {
                 self.note(
                     host,
+                    StepKind::Note,
+                    None,
                     format!("{name} cannot sign the message: {error}"),
                     "The message goes out unsigned.".into(),
-                    "RFC 6376 §5",
-                    None,
+                    Some("RFC 6376 §5".into()),
                 );
                 data
             }
@@ -577,16 +562,10 @@ impl World {
         let line = format!("{footer}\r\n");
         out.extend_from_slice(line.as_bytes());
         let name = self.name(host);
-        self.note(
-            host,
-            format!("{name} appends a footer to the body: {footer:?}"),
-            "Mailing lists and some gateways add a footer (how to unsubscribe, a disclaimer) as they pass a \
+        self.note(host, StepKind::Note, Some(line.as_bytes()), format!("{name} appends a footer to the body: {footer:?}"), "Mailing lists and some gateways add a footer (how to unsubscribe, a disclaimer) as they pass a \
              message on. A DKIM signature made before this covers the old body: its body hash (bh=) no longer \
              matches, and the signature fails."
-                .into(),
-            "RFC 6376 §3.7; Appendix B.2.3",
-            Some(line.as_bytes()),
-        );
+                .into(), Some("RFC 6376 §3.7; Appendix B.2.3".into()));
         out
     }
 

@@ -153,14 +153,8 @@ impl World {
         );
         let junk = auth.as_ref().is_some_and(AuthReport::quarantined);
         if let Some(report) = &auth {
-            self.note(
-                host,
-                format!("{by} records the authentication results in the message"),
-                "Authentication-Results (RFC 8601) tells the reader's mail program what the MX checked and                  found, so it need not (and could not) check again; Received-SPF (RFC 7208 §9.1) records                  the SPF check in detail. Both go on top, above the Received: field."
-                    .into(),
-                "RFC 8601 §2.2; RFC 7208 §9.1",
-                Some(report.fields.as_bytes()),
-            );
+            self.note(host, StepKind::Note, Some(report.fields.as_bytes()), format!("{by} records the authentication results in the message"), "Authentication-Results (RFC 8601) tells the reader's mail program what the MX checked and                  found, so it need not (and could not) check again; Received-SPF (RFC 7208 §9.1) records                  the SPF check in detail. Both go on top, above the Received: field."
+                    .into(), Some("RFC 8601 §2.2; RFC 7208 §9.1".into()));
         }
         self.intake_with(
             host,
@@ -235,19 +229,9 @@ impl World {
         }
         self.dirty = true;
         let name = self.name(host);
-        self.step(
-            host,
-            host,
-            StepKind::Queue,
-            None,
-            false,
-            format!("{name} queues message {id} for {}", recipients.join(", ")),
-            "The recipients are not local: the server becomes an SMTP client and relays the message to their \
+        self.note(host, StepKind::Queue, None, format!("{name} queues message {id} for {}", recipients.join(", ")), "The recipients are not local: the server becomes an SMTP client and relays the message to their \
              domain's mail exchanger."
-                .into(),
-            Some("RFC 5321 §3.6".into()),
-            None,
-        );
+                .into(), Some("RFC 5321 §3.6".into()));
         self.schedule(self.now, Event::Attempt { host, id: id.to_owned() });
     }
 
@@ -275,28 +259,18 @@ impl World {
             });
         }
         self.dirty = true;
-        self.step(
-            host,
-            host,
-            StepKind::Delivery,
-            None,
-            false,
-            if junk {
+        self.note(host, StepKind::Delivery, None, if junk {
                 format!("Delivered to the Junk folder: {mailbox}")
             } else {
                 format!("Delivered to the mailbox of {mailbox}")
-            },
-            if junk {
+            }, if junk {
                 "The domain's DMARC policy is quarantine: the message is stored, but in the Junk folder, \
                  where the reader sees it flagged as suspicious (RFC 7489 §6.3)."
             } else {
                 "Final delivery: the server adds Return-Path: with the envelope sender and stores the message, \
                  where the recipient's mail client will fetch it."
             }
-            .into(),
-            Some("RFC 5321 §4.4".into()),
-            None,
-        );
+            .into(), Some("RFC 5321 §4.4".into()));
     }
 
     /// A mailing list: the message goes to every member under a new envelope whose sender is
@@ -312,6 +286,8 @@ impl World {
         let name = self.name(host);
         self.note(
             host,
+            StepKind::Note,
+            None,
             format!(
                 "{name} expands the list {list} to {}; the envelope sender becomes {bounces}",
                 shown.join(", ")
@@ -320,8 +296,7 @@ impl World {
              transaction, with the list's own bounce address as MAIL FROM, so delivery failures come back to \
              the list; the From: field still names the author."
                 .into(),
-            "RFC 5321 §3.9.2",
-            None,
+            Some("RFC 5321 §3.9.2".into()),
         );
         let envelope = Envelope::new(bounces, members);
         self.intake_with(host, envelope, data.to_vec(), &id, Intake { junk: false, expand_lists: false });
@@ -356,16 +331,13 @@ impl World {
         self.dirty = true;
         if attempts > 1 {
             let name = self.name(host);
-            self.step(
-                host,
+            self.note(
                 host,
                 StepKind::Retry,
                 None,
-                false,
                 format!("{name} retries message {id} (attempt {attempts})"),
                 "The retry timer fired: the relay tries again, starting with a fresh MX lookup.".into(),
                 Some("RFC 5321 §4.5.4.1".into()),
-                None,
             );
         }
         for (domain, recipients) in by_domain {
@@ -665,17 +637,14 @@ impl World {
             done.iter().filter(|(_, s, _)| matches!(s, RecipientStatus::Delivered(_))).cloned().collect();
         let name = self.name(host);
         for (recipient, status, _) in &delivered {
-            self.step(
-                host,
+            self.note(
                 host,
                 StepKind::Queue,
                 None,
-                false,
                 format!("{name}: {} delivered ({})", recipient.path, status.reply()),
                 "The next server took responsibility; this relay forgets the message for that recipient."
                     .into(),
                 Some("RFC 5321 §6.1".into()),
-                None,
             );
         }
         let age = self.now.saturating_sub(entry.arrived);
@@ -698,16 +667,13 @@ impl World {
         }
         if deferred.is_empty() {
             self.dirty = true;
-            self.step(
-                host,
+            self.note(
                 host,
                 StepKind::Queue,
                 None,
-                false,
                 format!("{name}: message {id} leaves the queue"),
                 "Every recipient has a final outcome.".into(),
                 Some("RFC 5321 §4.5.4.1".into()),
-                None,
             );
             return;
         }
@@ -736,12 +702,10 @@ impl World {
             h.queue.push(entry);
         }
         self.dirty = true;
-        self.step(
-            host,
+        self.note(
             host,
             StepKind::Queue,
             None,
-            false,
             format!("{name}: message {id} deferred, next try in {}", super::timeline::format_time(wait)),
             format!(
                 "A temporary failure ({}) is not the end: the message stays queued and the relay tries again \
@@ -750,7 +714,6 @@ impl World {
                 super::timeline::format_time(self.retry.max_age)
             ),
             Some("RFC 5321 §4.5.4.1".into()),
-            None,
         );
         self.schedule(next, Event::Attempt { host, id: id.to_owned() });
     }
@@ -768,7 +731,7 @@ impl World {
     ) {
         let Some(sender) = envelope.reverse_path.mailbox().cloned() else {
             let name = self.name(host);
-            self.step(host, host, StepKind::Dsn, None, false, format!("{name} drops the failure report: the sender is <>"), "A bounce is never bounced: messages with a null reverse-path get no DSN, which prevents loops.".into(), Some("RFC 5321 §4.5.5".into()), None);
+            self.note(host, StepKind::Dsn, None, format!("{name} drops the failure report: the sender is <>"), "A bounce is never bounced: messages with a null reverse-path get no DSN, which prevents loops.".into(), Some("RFC 5321 §4.5.5".into()));
             return;
         };
         let wanted: Vec<_> = recipients

@@ -407,6 +407,19 @@ impl World {
         self.timeline.steps.push(step);
     }
 
+    /// A step that happens at one host: a queue event, a delivery, a decision.
+    pub(super) fn note(
+        &mut self,
+        host: usize,
+        kind: StepKind,
+        wire: Option<&[u8]>,
+        summary: String,
+        explanation: String,
+        rfc: Option<String>,
+    ) {
+        self.step(host, host, kind, wire, false, summary, explanation, rfc, None);
+    }
+
     /// A step to or from the DNS lane (index `usize::MAX`).
     pub(super) fn dns_step(
         &mut self,
@@ -850,33 +863,27 @@ impl World {
                     );
                 }
             }
-            ServerEvent::PipelinedInputDiscarded { octets } => self.step(
-                server,
+            ServerEvent::PipelinedInputDiscarded { octets } => self.note(
                 server,
                 StepKind::Note,
                 None,
-                false,
                 format!("The server discards {octets} octets sent after STARTTLS"),
                 "Anything pipelined after STARTTLS arrived before encryption and could be injected by an \
                  attacker; the server throws it away (CVE-2011-0411)."
                     .into(),
                 Some("RFC 3207 §4.2".into()),
-                None,
             ),
             ServerEvent::MessageAccepted(message) => {
                 let auth = self.take_auth_report(conn);
                 self.accept_message(server, client, *message, auth);
             }
-            ServerEvent::Authenticated { user, .. } => self.step(
-                server,
+            ServerEvent::Authenticated { user, .. } => self.note(
                 server,
                 StepKind::Note,
                 None,
-                false,
                 format!("{user} is authenticated"),
                 "The server now knows who is sending and lets them relay mail to other domains.".into(),
                 Some("RFC 4954 §6".into()),
-                None,
             ),
             _ => {}
         }
