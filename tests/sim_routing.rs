@@ -63,7 +63,7 @@ fn equal_preference_mx_hosts_are_tried_in_seeded_random_order() {
             timeline
                 .steps
                 .iter()
-                .filter(|s| s.summary.starts_with("DNS query: address of"))
+                .filter(|s| s.summary.starts_with("DNS query: A address of"))
                 .map(|s| s.summary.clone())
                 .collect::<Vec<_>>()
                 .join(",")
@@ -81,4 +81,16 @@ fn send_text(dns: &str) -> String {
     format!(
         "{WORLD}{dns}\n[[send]]\nfrom = \"pc.example.com\"\nto = \"smtp.example.com\"\nmail_from = \"a@example.com\"\nrcpt_to = [\"b@example.net\"]\nmessage = \"Subject: x\\n\\nhi\\n\"\n"
     )
+}
+
+#[test]
+fn an_mx_host_with_only_an_ipv6_address_is_reached_over_aaaa() {
+    // RFC 5321 §5.1: the MX name must have an address record, A or AAAA.
+    let text = WORLD.replace("ip = \"198.51.100.25\"", "ip = \"2001:db8::25\"");
+    let text = format!(
+        "{text}[dns]\n\"example.net\" = {{ mx = [[10, \"mx6.example.net\"]] }}\n\"mx6.example.net\" = {{ aaaa = [\"2001:db8::25\"] }}\n[[send]]\nfrom = \"pc.example.com\"\nto = \"smtp.example.com\"\nmail_from = \"a@example.com\"\nrcpt_to = [\"b@example.net\"]\nmessage = \"Subject: x\\n\\nhi\\n\"\n"
+    );
+    let timeline = scenario::parse(&text).expect("valid").run();
+    assert!(timeline.steps.iter().any(|s| s.summary == "DNS answer: mx6.example.net AAAA 2001:db8::25"));
+    assert_eq!(timeline.outcome.delivered.get("b@example.net"), Some(&1));
 }

@@ -475,36 +475,49 @@ impl World {
                 let Some(target) = j.targets.get(j.next_target).cloned() else {
                     return self.finish_job(job, None);
                 };
-                let answer = self.zone.resolve(&target, RecordType::A);
-                self.dns_step(
-                    j.host,
-                    true,
-                    format!("DNS query: address of {target}?"),
-                    "The MX record names a host; its A record gives the IP address to connect to.".into(),
-                    format!("{target}. IN A ?"),
-                );
-                let ip = match &answer {
-                    Ok(records) => records
-                        .iter()
-                        .find_map(|r| if let Record::A(ip) = r { Some(IpAddr::V4(*ip)) } else { None }),
-                    Err(_) => None,
-                };
-                let shown = match (&answer, ip) {
-                    (_, Some(ip)) => format!("{target} A {ip}"),
-                    (Err(e), None) => format!("{target}: {e}"),
-                    (Ok(_), None) => format!("{target}: no address"),
-                };
-                if let Some(h) = self.hosts.get_mut(j.host) {
-                    h.dns_cache.insert(format!("{target} A"), shown.clone());
+                // The address: A first, then AAAA (RFC 5321 §5.1: "at least one address
+                // record (e.g., A or AAAA RR)").
+                let mut ip = None;
+                for record_type in [RecordType::A, RecordType::Aaaa] {
+                    let answer = self.zone.resolve(&target, record_type);
+                    self.dns_step(
+                        j.host,
+                        true,
+                        format!("DNS query: {record_type} address of {target}?"),
+                        "The MX record names a host; its A (IPv4) or AAAA (IPv6) record gives the \
+                         address to connect to."
+                            .into(),
+                        format!("{target}. IN {record_type} ?"),
+                    );
+                    ip = match &answer {
+                        Ok(records) => records.iter().find_map(|r| match r {
+                            Record::A(ip) => Some(IpAddr::V4(*ip)),
+                            Record::Aaaa(ip) => Some(IpAddr::V6(*ip)),
+                            _ => None,
+                        }),
+                        Err(_) => None,
+                    };
+                    let shown = match (&answer, ip) {
+                        (_, Some(ip)) => format!("{target} {record_type} {ip}"),
+                        (Err(e), None) => format!("{target}: {e}"),
+                        (Ok(_), None) => format!("{target}: no {record_type} record"),
+                    };
+                    if let Some(h) = self.hosts.get_mut(j.host) {
+                        h.dns_cache.insert(format!("{target} {record_type}"), shown.clone());
+                    }
+                    self.dirty = true;
+                    self.dns_step(
+                        j.host,
+                        false,
+                        format!("DNS answer: {shown}"),
+                        "Now the relay knows where to connect.".into(),
+                        shown,
+                    );
+                    // NXDOMAIN or a timeout needs no second question.
+                    if ip.is_some() || answer.is_err() {
+                        break;
+                    }
                 }
-                self.dirty = true;
-                self.dns_step(
-                    j.host,
-                    false,
-                    format!("DNS answer: {shown}"),
-                    "Now the relay knows where to connect.".into(),
-                    shown,
-                );
                 let server = ip.and_then(|ip| self.host_by_ip(ip));
                 let Some(jj) = self.jobs.get_mut(job) else { return };
                 jj.next_target += 1;
