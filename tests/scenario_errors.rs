@@ -253,3 +253,43 @@ fn garbage_never_panics() {
         let _ = scenario::parse(sample);
     }
 }
+
+mod mutations {
+    use proptest::prelude::*;
+    use smtp_playground::scenario::{self, lessons};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// A lesson with one line replaced, dropped or doubled, or one character changed,
+        /// either fails with a position inside the text or runs to the end: never a
+        /// panic, never a runaway (the step and time caps hold).
+        #[test]
+        fn mutated_lessons_fail_cleanly_or_run(lesson in 0..lessons::ALL.len(), line in 0usize..200, op in 0u8..4, byte in any::<u8>()) {
+            let source = lessons::ALL[lesson].source;
+            let mut lines: Vec<String> = source.lines().map(str::to_owned).collect();
+            let at = line % lines.len();
+            match op {
+                0 => lines[at] = String::from_utf8_lossy(&[byte; 3]).into_owned(),
+                1 => { lines.remove(at); }
+                2 => { let copy = lines[at].clone(); lines.insert(at, copy); }
+                _ => {
+                    let text = &mut lines[at];
+                    let cut = text.char_indices().map(|(i, _)| i).nth(usize::from(byte) % text.chars().count().max(1)).unwrap_or(0);
+                    text.insert(cut, char::from(byte % 128));
+                }
+            }
+            let text = lines.join("\n");
+            match scenario::parse(&text) {
+                Ok(scenario) => {
+                    let timeline = scenario.run();
+                    prop_assert!(timeline.steps.len() <= scenario::MAX_STEPS + 2);
+                }
+                Err(e) => {
+                    prop_assert!(e.line >= 1 && e.line <= text.lines().count().max(1) + 1, "{e}");
+                    prop_assert!(e.column >= 1, "{e}");
+                }
+            }
+        }
+    }
+}
