@@ -507,7 +507,7 @@ const PARAMETERS: &[ParamCase] = &[
         "UTF-8 sender without SMTPUTF8",
         |_| {},
         "MAIL FROM:<用户@例え.jp>",
-        "553 5.6.7 <用户@例え.jp>: Sender address needs SMTPUTF8",
+        "553 5.6.7 Sender address has non-ASCII characters: MAIL needs the SMTPUTF8 parameter",
     ),
     ("UTF-8 recipient without SMTPUTF8", |_| {}, "RCPT TO:<用户@例え.jp>", "553 5.6.7"),
     (
@@ -1657,4 +1657,44 @@ fn auth_with_an_initial_response_may_be_pipelined_with_mail() {
     );
     let events = poll_events(&mut server);
     assert!(!events.iter().any(|e| matches!(e, ServerEvent::ImproperPipelining { .. })), "{events:?}");
+}
+
+#[test]
+fn utf8_reply_text_only_for_transactions_that_declared_smtputf8() {
+    // RFC 6531 §3.7.4: a policy that quotes a UTF-8 address answers a client that did not
+    // declare SMTPUTF8 in ASCII; one that did may see the address as it is.
+    let mut policy = MailPolicy {
+        local_domains: ["xn--r8jz45g.jp".to_owned()].into(),
+        mailboxes: [("bob@xn--r8jz45g.jp".to_owned(), MailboxState::Active)].into(),
+        ..MailPolicy::default()
+    };
+    let mut server = greeted(config());
+    let lines = |server: &mut ServerSession, policy: &mut MailPolicy, bytes: &str| {
+        server.handle_input(bytes.as_bytes(), policy);
+        poll_replies(server).iter().map(|r| r.to_string()).collect::<Vec<_>>()
+    };
+    let ascii =
+        lines(&mut server, &mut policy, "MAIL FROM:<a@example.com>\r\nRCPT TO:<ü@例え.jp>\r\nRSET\r\n");
+    assert!(
+        ascii[1].starts_with("553 5.6.7 Recipient address has non-ASCII") && ascii[1].is_ascii(),
+        "{ascii:?}"
+    );
+    let utf8 =
+        lines(&mut server, &mut policy, "MAIL FROM:<a@example.com> SMTPUTF8\r\nRCPT TO:<ü@例え.jp>\r\n");
+    assert!(utf8[1].starts_with("550 5.1.1 <ü@例え.jp>:"), "{utf8:?}");
+    // Whatever a policy writes, an ASCII transaction gets ASCII.
+    struct Greeter;
+    impl Policy for Greeter {
+        fn sender(
+            &mut self,
+            _: &SessionInfo,
+            _: &ReversePath,
+            _: &smtp_playground::proto::MailParameters,
+        ) -> Verdict {
+            Verdict::Reject(Reply::new(ReplyCode::new(550).expect("code"), "Grüße, not today"))
+        }
+    }
+    let mut server = greeted(config());
+    server.handle_input(b"MAIL FROM:<a@example.com>\r\n", &mut Greeter);
+    assert_eq!(poll_replies(&mut server)[0].to_string(), "550 Gr??e, not today");
 }

@@ -688,7 +688,8 @@ impl ServerSession {
         }
         // 4. A UTF-8 address needs the SMTPUTF8 parameter (RFC 6531 §3.4).
         if !path.is_ascii() && !params.smtputf8 {
-            let text = format!("{path}: Sender address needs SMTPUTF8");
+            // The address itself cannot be quoted back: this client did not ask for UTF-8.
+            let text = "Sender address has non-ASCII characters: MAIL needs the SMTPUTF8 parameter";
             return self.error_reply(553, EnhancedStatusCode::NON_ASCII_NOT_PERMITTED, text);
         }
         // 5. The declared size against the limit (RFC 1870 §6).
@@ -742,7 +743,7 @@ impl ServerSession {
         }
         // 3. A UTF-8 address needs SMTPUTF8 on MAIL (RFC 6531 §3.4).
         if !path.is_ascii() && !self.transaction.mail_params.smtputf8 {
-            let text = format!("{path}: Recipient address needs SMTPUTF8");
+            let text = "Recipient address has non-ASCII characters: MAIL needs the SMTPUTF8 parameter";
             return self.error_reply(553, EnhancedStatusCode::NON_ASCII_NOT_PERMITTED, text);
         }
         // 4. The recipient limit (RFC 5321 §4.5.3.1.10: 452, and the client tries the
@@ -1045,6 +1046,16 @@ impl ServerSession {
     fn push(&mut self, mut reply: Reply) {
         if !self.config.enhanced_status_codes {
             reply.enhanced = None;
+        }
+        // RFC 6531 §3.7.4: UTF-8 in reply text only for a transaction that declared
+        // SMTPUTF8; otherwise a quoted address shows '?' for each non-ASCII character
+        // (RFC 5321 §4.2: textstring is ASCII).
+        if !self.transaction.mail_params.smtputf8 {
+            for line in &mut reply.lines {
+                if !line.is_ascii() {
+                    *line = line.chars().map(|c| if c.is_ascii() { c } else { '?' }).collect();
+                }
+            }
         }
         // RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets. Texts that quote the
         // client (an unknown parameter, a path) are cut, whoever wrote them.
