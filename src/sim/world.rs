@@ -384,11 +384,7 @@ impl World {
         rfc: Option<String>,
         code: Option<u16>,
     ) {
-        if self.dirty {
-            let snapshot = self.snapshot();
-            self.timeline.snapshots.push(snapshot);
-            self.dirty = false;
-        }
+        let snapshot = self.current_snapshot();
         let travels = from != to;
         let step = Step {
             time: self.now,
@@ -402,7 +398,7 @@ impl World {
             explanation,
             rfc,
             code,
-            snapshot: self.timeline.snapshots.len() - 1,
+            snapshot,
         };
         self.timeline.steps.push(step);
     }
@@ -420,7 +416,18 @@ impl World {
         self.step(host, host, kind, wire, false, summary, explanation, rfc, None);
     }
 
-    /// A step to or from the DNS lane (index `usize::MAX`).
+    /// The index of the snapshot of the world as it is now, taken first if the state
+    /// changed since the last one.
+    fn current_snapshot(&mut self) -> usize {
+        if self.dirty {
+            let snapshot = self.snapshot();
+            self.timeline.snapshots.push(snapshot);
+            self.dirty = false;
+        }
+        self.timeline.snapshots.len() - 1
+    }
+
+    /// A step to or from the DNS lane.
     pub(super) fn dns_step(
         &mut self,
         host: usize,
@@ -429,11 +436,7 @@ impl World {
         explanation: String,
         wire: String,
     ) {
-        if self.dirty {
-            let snapshot = self.snapshot();
-            self.timeline.snapshots.push(snapshot);
-            self.dirty = false;
-        }
+        let snapshot = self.current_snapshot();
         let (from, to) = if query {
             (self.name(host), DNS_LANE.to_owned())
         } else {
@@ -451,7 +454,7 @@ impl World {
             explanation,
             rfc: Some("RFC 5321 §5.1".into()),
             code: None,
-            snapshot: self.timeline.snapshots.len() - 1,
+            snapshot,
         });
     }
 
