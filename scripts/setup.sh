@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh build   # what `make play` needs: wasm32 std, wasm-bindgen, trunk, wasm-opt
 #   scripts/setup.sh test    # all of the above, plus Chromium, ChromeDriver and the interop peers
+#                            # (swaks from Debian; aiosmtpd, dkimpy, pyspf from PyPI into .venv)
 #
 # How the wasm32 standard library is obtained (see ../shared/TOOLCHAIN.md):
 #   1. `rustup target add wasm32-unknown-unknown`, under a timeout (it can hang offline);
@@ -119,6 +120,10 @@ if [ "$PROFILE" = "test" ]; then
   step "Chromium and ChromeDriver for the browser tests"
   apt_install chromium chromium-driver
   note "$(chromium --version 2>/dev/null | head -n 1); $(chromedriver --version 2>/dev/null | head -n 1)"
+
+  step "swaks, a real SMTP client, with TLS (Net::SSLeay, IO::Socket::SSL)"
+  apt_install swaks libnet-ssleay-perl libio-socket-ssl-perl
+  note "$(swaks --version 2>/dev/null | head -n 1)"
 
   step "Python peers (aiosmtpd, dkimpy with PyNaCl, pyspf) in .venv"
   command -v python3 >/dev/null || die "python3 not found"
