@@ -4,12 +4,30 @@
 //! smtp-playground lessons                 list the lessons
 //! smtp-playground run <lesson|file> [--json] [--no-color]
 //! smtp-playground check <file>            validate a scenario file
+//! smtp-playground serve [--listen ADDR] [--lesson ID | --scenario FILE] [--host NAME]
+//!                       [--maildir DIR] [--idle-timeout SECS] [--max-connections N]
+//!                       [--allow-remote] [--no-color]
+//! smtp-playground send --server HOST:PORT [--starttls] [--tls-ca FILE | --insecure]
+//!                      [--auth USER:PASS] [--helo NAME] [--chunking] [--no-pipelining]
+//!                      --from ADDR --to ADDR [--to ADDR …] [FILE | -]
 //! ```
+//!
+//! `serve` runs one host of a scenario as a real SMTP server (by default the lesson
+//! `telnet-session`'s `smtp.example.com`; `--host` picks another, else the first MX with an
+//! SMTP server): its `ServerConfig` and `MailPolicy`, real STARTTLS with a certificate made at
+//! start-up, messages written to `DIR/<mailbox>/NNNNNN.eml`. The host's SPF/DKIM/DMARC
+//! checks (`authenticate = true`) are not run: against a real client on loopback they would
+//! judge 127.0.0.1 against the lesson's invented DNS. `send` delivers one message with the
+//! simulated world's client; without `--starttls` it never tries TLS, with it TLS is required.
+//! Both stream their transcript in `run`'s format; see [`stream`].
 
 use std::fmt::Write as _;
 
 use crate::scenario::{self, Scenario, lessons};
-use crate::sim::{StepKind, Timeline, timeline::format_time};
+use crate::sim::{
+    StepKind, Timeline,
+    timeline::{Millis, format_time},
+};
 
 /// Runs the CLI with `args` (without the program name); returns the text to print and
 /// the exit code.
@@ -54,7 +72,24 @@ pub fn main(args: &[String]) -> (String, i32) {
 const USAGE: &str = "smtp-playground: see email work\n\n\
 usage:\n  smtp-playground lessons                  list the lessons\n  \
 smtp-playground run <lesson|file.toml>   print a lesson's timeline (--json for JSON, --no-color)\n  \
-smtp-playground check <file.toml>        validate a scenario file\n";
+smtp-playground check <file.toml>        validate a scenario file\n  \
+smtp-playground serve [options]          a lesson's server on a real port (Ctrl-C stops it)\n    \
+--listen ADDR          where to listen (default 127.0.0.1:2525; port 0 picks one)\n    \
+--lesson ID | --scenario FILE   whose server (default: the lesson telnet-session)\n    \
+--host NAME            which host of the scenario (default: the first MX with smtp)\n    \
+--maildir DIR          where messages and server-cert.pem go (default ./smtp-playground-mail)\n    \
+--idle-timeout SECS    421 after this long without input (default 300)\n    \
+--max-connections N    421 to connections over this (default 32)\n    \
+--allow-remote         listen on a non-loopback address too\n  \
+smtp-playground send --server HOST:PORT --from ADDR --to ADDR [--to ADDR ...] [FILE | -]\n    \
+--starttls             require TLS (without it, TLS is never tried), with one of:\n    \
+--tls-ca FILE          trust the certificate(s) in this PEM file (e.g. serve's server-cert.pem)\n    \
+--insecure             accept any certificate (encrypted, not authenticated)\n    \
+--auth USER:PASS       AUTH PLAIN or LOGIN, as the server offers\n    \
+--helo NAME            the EHLO name (default: the local address as [a.b.c.d])\n    \
+--chunking             send with BDAT when offered; --no-pipelining: one command at a time\n    \
+--from \"\"             the null reverse-path <>; the message is read from FILE or stdin\n    \
+exit: 0 accepted for every recipient, 1 refused for some, 2 usage, 3 connection or TLS error\n";
 
 fn load(target: &str) -> Result<Scenario, String> {
     if let Some(lesson) = lessons::get(target) {
@@ -82,8 +117,7 @@ fn list_lessons() -> String {
 
 /// A readable transcript with lanes named: `time  from → to  C:/S: line`.
 pub fn render(scenario: &Scenario, timeline: &Timeline, color: bool) -> String {
-    let paint =
-        |code: &str, text: &str| if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() };
+    let paint = |code: &str, text: &str| paint(color, code, text);
     let mut out = String::new();
     let _ = writeln!(out, "{}", paint("1", &scenario.title));
     for lane in &timeline.lanes {
@@ -97,36 +131,20 @@ pub fn render(scenario: &Scenario, timeline: &Timeline, color: bool) -> String {
     }
     out.push('\n');
     for step in &timeline.steps {
-        let when = format!("{:>12}", format_time(step.time));
         let route =
             if step.from == step.to { step.from.clone() } else { format!("{} → {}", step.from, step.to) };
-        let tls = if step.tls { "~" } else { " " };
         match (&step.wire, step.kind) {
             (Some(wire), StepKind::Command | StepKind::Data | StepKind::Reply | StepKind::Retrieval) => {
-                let (prefix, code) = match step.kind {
-                    StepKind::Reply => ("S:", reply_color(step.code)),
-                    StepKind::Retrieval if step.code.is_some() => ("S:", "36"),
-                    _ => ("C:", "34"),
+                let line = match step.kind {
+                    StepKind::Reply => WireLine::Reply(step.code),
+                    StepKind::Retrieval if step.code.is_some() => WireLine::Retrieval,
+                    _ => WireLine::Client,
                 };
-                for line in wire.split_terminator("\r\n") {
-                    let _ = writeln!(
-                        out,
-                        "{} {:<40} {tls}{}",
-                        paint("2", &when),
-                        route,
-                        paint(code, &format!("{prefix} {line}"))
-                    );
+                for text in wire.split_terminator("\r\n") {
+                    out.push_str(&wire_line(color, step.time, &route, step.tls, line, text));
                 }
             }
-            _ => {
-                let _ = writeln!(
-                    out,
-                    "{} {:<40} {}",
-                    paint("2", &when),
-                    route,
-                    paint("33", &format!("-- {}", step.summary))
-                );
-            }
+            _ => out.push_str(&note_line(color, step.time, &route, &step.summary)),
         }
     }
     let outcome = &timeline.outcome;
@@ -146,6 +164,46 @@ pub fn render(scenario: &Scenario, timeline: &Timeline, color: bool) -> String {
     out
 }
 
+/// Who wrote a transcript line, which picks its prefix and colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireLine {
+    /// `C:`: a command or message data from the client.
+    Client,
+    /// `S:`: a reply line, coloured by its code's class.
+    Reply(Option<u16>),
+    /// `S:`: a POP3 server line.
+    Retrieval,
+}
+
+/// One transcript line as `run` prints it, with its newline: the time, the route, `~` when
+/// the line travelled inside TLS, then `C:`/`S:` and the text. `serve` and `send` print
+/// real sessions through this too, so every transcript reads the same.
+pub fn wire_line(color: bool, time: Millis, route: &str, tls: bool, line: WireLine, text: &str) -> String {
+    let (prefix, code) = match line {
+        WireLine::Reply(code) => ("S:", reply_color(code)),
+        WireLine::Retrieval => ("S:", "36"),
+        WireLine::Client => ("C:", "34"),
+    };
+    let when = format!("{:>12}", format_time(time));
+    let tls = if tls { "~" } else { " " };
+    format!(
+        "{} {:<40} {tls}{}\n",
+        paint(color, "2", &when),
+        route,
+        paint(color, code, &format!("{prefix} {text}"))
+    )
+}
+
+/// A note between transcript lines (`-- summary`), as `run` prints a step without wire text.
+pub fn note_line(color: bool, time: Millis, route: &str, summary: &str) -> String {
+    let when = format!("{:>12}", format_time(time));
+    format!("{} {:<40} {}\n", paint(color, "2", &when), route, paint(color, "33", &format!("-- {summary}")))
+}
+
+fn paint(color: bool, code: &str, text: &str) -> String {
+    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+}
+
 fn reply_color(code: Option<u16>) -> &'static str {
     match code.map(|c| c / 100) {
         Some(2) => "32",
@@ -153,4 +211,240 @@ fn reply_color(code: Option<u16>) -> &'static str {
         Some(4) => "33",
         _ => "31",
     }
+}
+
+/// Runs `serve` or `send`, which print as they go instead of returning their text; `None`
+/// for any other command (then [`main`] answers).
+pub fn stream(args: &[String]) -> Option<i32> {
+    let (command, rest) = args.split_first()?;
+    let result = match command.as_str() {
+        "serve" => serve_options(rest).map(|options| options.map(crate::net::serve)),
+        "send" => send_options(rest)
+            .map(|options| options.map(|options| crate::net::send(options, &mut std::io::stderr()))),
+        _ => return None,
+    };
+    Some(match result {
+        Ok(Some(code)) => code,
+        Ok(None) => {
+            print!("{USAGE}");
+            0
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n(see `smtp-playground --help`)");
+            2
+        }
+    })
+}
+
+/// Options as given: `--name value`, `--name=value`, switches, and the rest.
+#[derive(Debug, Default)]
+struct Options {
+    values: Vec<(&'static str, String)>,
+    switches: Vec<&'static str>,
+    positional: Vec<String>,
+    help: bool,
+}
+
+impl Options {
+    fn parse(args: &[String], valued: &[&'static str], switches: &[&'static str]) -> Result<Self, String> {
+        let mut options = Options::default();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            if arg == "--help" || arg == "-h" {
+                options.help = true;
+                continue;
+            }
+            if !arg.starts_with("--") {
+                options.positional.push(arg.clone());
+                continue;
+            }
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (arg.as_str(), None),
+            };
+            if let Some(&known) = valued.iter().find(|v| **v == name) {
+                let value = match inline {
+                    Some(value) => value,
+                    None => args.next().cloned().ok_or_else(|| format!("{name} needs a value"))?,
+                };
+                options.values.push((known, value));
+            } else if let Some(&known) = switches.iter().find(|v| **v == name) {
+                if inline.is_some() {
+                    return Err(format!("{name} takes no value"));
+                }
+                options.switches.push(known);
+            } else {
+                return Err(format!("unknown option {name}"));
+            }
+        }
+        Ok(options)
+    }
+
+    /// The value of an option given at most once.
+    fn value(&self, name: &str) -> Result<Option<&str>, String> {
+        let mut found = self.values.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+        let first = found.next();
+        if found.next().is_some() {
+            return Err(format!("{name} is given twice"));
+        }
+        Ok(first)
+    }
+
+    fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.values.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    fn switch(&self, name: &str) -> bool {
+        self.switches.contains(&name)
+    }
+
+    fn number<T>(&self, name: &str, default: T, min: T) -> Result<T, String>
+    where
+        T: std::str::FromStr + PartialOrd + std::fmt::Display,
+    {
+        let Some(text) = self.value(name)? else { return Ok(default) };
+        match text.parse::<T>() {
+            Ok(n) if n >= min => Ok(n),
+            _ => Err(format!("{name} {text:?}: expected a whole number of at least {min}")),
+        }
+    }
+}
+
+/// `serve`'s options; `None` for `--help`.
+fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, String> {
+    let options = Options::parse(
+        args,
+        &["--listen", "--lesson", "--scenario", "--host", "--maildir", "--idle-timeout", "--max-connections"],
+        &["--no-color", "--allow-remote"],
+    )?;
+    if options.help {
+        return Ok(None);
+    }
+    if let Some(extra) = options.positional.first() {
+        return Err(format!("serve takes no argument {extra:?}: use --lesson ID or --scenario FILE"));
+    }
+    let listen_text = options.value("--listen")?.unwrap_or("127.0.0.1:2525");
+    let listen = match listen_text.parse::<std::net::SocketAddr>() {
+        Ok(address) => address,
+        Err(_) => std::net::ToSocketAddrs::to_socket_addrs(listen_text)
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| format!("--listen {listen_text:?}: expected IP:PORT, e.g. 127.0.0.1:2525"))?,
+    };
+    let (source, scenario) = match (options.value("--lesson")?, options.value("--scenario")?) {
+        (Some(_), Some(_)) => return Err("give --lesson or --scenario, not both".into()),
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+            let scenario = scenario::parse(&text)
+                .map_err(|e| format!("{file}:{}:{}: {}", e.line, e.column, e.message))?;
+            (format!("scenario {file}"), scenario)
+        }
+        (lesson, None) => {
+            let id = lesson.unwrap_or("telnet-session");
+            let lesson = lessons::get(id)
+                .ok_or_else(|| format!("no lesson {id:?}; `smtp-playground lessons` lists them"))?;
+            let scenario = scenario::parse(lesson.source).map_err(|e| format!("lesson {id}: {e}"))?;
+            (format!("lesson {id}"), scenario)
+        }
+    };
+    let host = crate::net::pick_host(&scenario.world, options.value("--host")?)?;
+    let config = host.smtp.clone().ok_or_else(|| format!("host {} runs no SMTP server", host.name))?;
+    if host.auth.authenticate {
+        eprintln!(
+            "note: {} checks SPF, DKIM and DMARC in the simulation; serve skips those checks \
+             (the lesson's DNS does not describe real clients on loopback)",
+            host.name
+        );
+    }
+    let idle: u64 = options.number("--idle-timeout", 300, 1)?;
+    Ok(Some(crate::net::ServeOptions {
+        listen,
+        allow_remote: options.switch("--allow-remote"),
+        source,
+        config,
+        policy: host.policy.clone(),
+        maildir: options.value("--maildir")?.unwrap_or("smtp-playground-mail").into(),
+        idle_timeout: std::time::Duration::from_secs(idle),
+        max_connections: options.number("--max-connections", 32, 1)?,
+        color: !options.switch("--no-color"),
+    }))
+}
+
+/// `send`'s options and message; `None` for `--help`.
+fn send_options(args: &[String]) -> Result<Option<crate::net::SendOptions>, String> {
+    use crate::net::tls::Trust;
+    use crate::proto::{ForwardPath, Host, ReversePath};
+    let options = Options::parse(
+        args,
+        &["--server", "--tls-ca", "--auth", "--helo", "--from", "--to"],
+        &["--starttls", "--insecure", "--chunking", "--no-pipelining", "--no-color"],
+    )?;
+    if options.help {
+        return Ok(None);
+    }
+    let server = options.value("--server")?.ok_or("--server HOST:PORT is required")?;
+    if server.rsplit_once(':').is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err()) {
+        return Err(format!("--server {server:?}: expected HOST:PORT, e.g. 127.0.0.1:2525"));
+    }
+    let tls = match (options.switch("--starttls"), options.value("--tls-ca")?, options.switch("--insecure")) {
+        (false, None, false) => None,
+        (false, _, _) => return Err("--tls-ca and --insecure go with --starttls".into()),
+        (true, Some(_), true) => return Err("give --tls-ca FILE or --insecure, not both".into()),
+        (true, Some(file), false) => Some(Trust::CaFile(file.into())),
+        (true, None, true) => Some(Trust::Insecure),
+        (true, None, false) => {
+            return Err("--starttls needs --tls-ca FILE (the server's certificate or CA, in PEM) or \
+                        --insecure: no public CA roots are used here"
+                .into());
+        }
+    };
+    let credentials = match options.value("--auth")? {
+        Some(text) => {
+            let (user, password) = text.split_once(':').ok_or("--auth: expected USER:PASS")?;
+            Some(crate::engine::Credentials { user: user.to_owned(), password: password.to_owned() })
+        }
+        None => None,
+    };
+    let helo = match options.value("--helo")? {
+        Some(name) => Some(name.parse::<Host>().map_err(|e| format!("--helo: {e}"))?),
+        None => None,
+    };
+    let bracket = |a: &str| if a.starts_with('<') { a.to_owned() } else { format!("<{a}>") };
+    let from_text = options.value("--from")?.ok_or("--from ADDR is required (--from \"\" for <>)")?;
+    let from = if from_text.is_empty() {
+        ReversePath::Null
+    } else {
+        bracket(from_text).parse::<ReversePath>().map_err(|e| format!("--from: {e}"))?
+    };
+    let to: Vec<ForwardPath> = options
+        .all("--to")
+        .map(|a| bracket(a).parse::<ForwardPath>().map_err(|e| format!("--to: {e}")))
+        .collect::<Result<_, _>>()?;
+    if to.is_empty() {
+        return Err("at least one --to ADDR is required".into());
+    }
+    let message = match options.positional.as_slice() {
+        [] => read_stdin()?,
+        [file] if file == "-" => read_stdin()?,
+        [file] => std::fs::read(file).map_err(|e| format!("{file}: {e}"))?,
+        [_, extra, ..] => return Err(format!("one message file only (also got {extra:?})")),
+    };
+    Ok(Some(crate::net::SendOptions {
+        server: server.to_owned(),
+        tls,
+        credentials,
+        helo,
+        chunking: options.switch("--chunking"),
+        pipelining: !options.switch("--no-pipelining"),
+        from,
+        to,
+        message,
+        color: !options.switch("--no-color"),
+    }))
+}
+
+fn read_stdin() -> Result<Vec<u8>, String> {
+    let mut message = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut message).map_err(|e| format!("stdin: {e}"))?;
+    Ok(message)
 }

@@ -6,6 +6,7 @@
 //! - [`message`]: RFC 5322 headers, trace fields and RFC 3464 delivery reports.
 //! - [`sim`]: the deterministic simulated world and the timeline it produces.
 //! - [`scenario`]: the scenario file format and the lesson library.
+//! - `net` (native only): `serve` and `send`, the same sessions over real TCP and TLS.
 //! - `ui` (wasm32 only): the Yew player that renders what the layers below produce.
 #![forbid(unsafe_code)]
 
@@ -13,6 +14,8 @@
 pub mod cli;
 pub mod engine;
 pub mod message;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod net;
 pub mod proto;
 pub mod scenario;
 pub mod sim;

@@ -10,6 +10,10 @@ fn main() {
 fn main() {
     use std::io::Write as _;
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `serve` and `send` print as they go.
+    if let Some(code) = smtp_playground::cli::stream(&args) {
+        std::process::exit(code);
+    }
     let (output, code) = smtp_playground::cli::main(&args);
     let mut stream: Box<dyn std::io::Write> =
         if code == 0 { Box::new(std::io::stdout()) } else { Box::new(std::io::stderr()) };

@@ -335,6 +335,18 @@ impl ServerSession {
         self.close(CloseReason::Timeout);
     }
 
+    /// The owner is shutting down: `421 4.3.2 <host> Service shutting down` and close. RFC
+    /// 5321 §3.8: a server that must stop "SHOULD send a 421 response" to every open session,
+    /// rather than just close the connection, so the client knows to try again later.
+    pub fn handle_shutdown(&mut self) {
+        if self.is_closed() {
+            return;
+        }
+        let text = format!("{} Service shutting down", self.config.hostname);
+        self.reply_enhanced(421, enhanced(StatusClass::PersistentTransientFailure, 3, 2), text);
+        self.close(CloseReason::ServiceUnavailable);
+    }
+
     fn close(&mut self, reason: CloseReason) {
         self.state = State::Closed;
         self.input.clear();
@@ -1123,4 +1135,32 @@ fn queue_id(seed: u64, n: u64) -> String {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{:010X}", hash >> 24)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::AcceptAll;
+
+    fn drain(session: &mut ServerSession) -> Vec<String> {
+        std::iter::from_fn(|| session.poll_reply())
+            .map(|r| String::from_utf8_lossy(&r.to_bytes()).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn shutdown_answers_421_once_and_closes() {
+        let mut session = ServerSession::new(ServerConfig::default(), None);
+        session.handle_input(b"EHLO client.example.com\r\nMAIL FROM:<a@example.com>\r\n", &mut AcceptAll);
+        drain(&mut session);
+        session.handle_shutdown();
+        assert_eq!(drain(&mut session), ["421 4.3.2 mx.example.net Service shutting down\r\n"]);
+        assert!(session.is_closed());
+        let events: Vec<ServerEvent> = std::iter::from_fn(|| session.poll_event()).collect();
+        assert_eq!(events.last(), Some(&ServerEvent::Closed(CloseReason::ServiceUnavailable)));
+        // Closed: nothing more is read or answered, and a second shutdown says nothing.
+        session.handle_shutdown();
+        session.handle_input(b"RSET\r\n", &mut AcceptAll);
+        assert!(drain(&mut session).is_empty());
+    }
 }

@@ -1,0 +1,202 @@
+//! A real session's transcript, in the lines `smtp-playground run` prints
+//! ([`crate::cli::wire_line`]): bytes as they crossed the socket, split into lines.
+
+use std::time::Instant;
+
+use crate::cli::{WireLine, note_line, wire_line};
+use crate::sim::timeline::Millis;
+
+/// Lines kept per session; a 10 MB message is not worth printing line by line.
+const MAX_LINES: usize = 400;
+/// Characters shown of one line.
+const MAX_SHOWN_CHARS: usize = 200;
+
+/// The transcript of one connection, rendered as it goes.
+#[derive(Debug)]
+pub struct Transcript {
+    color: bool,
+    start: Instant,
+    /// `client → server` and `server → client`, as `run` names lanes.
+    to_server: String,
+    to_client: String,
+    /// Where notes are shown (the server, or the client for `send`).
+    local: String,
+    /// Client bytes not yet ended by a line feed.
+    partial: Vec<u8>,
+    /// Whether the partial line arrived inside TLS.
+    partial_tls: bool,
+    lines: usize,
+    omitted: usize,
+    out: String,
+    /// Print each line as soon as it is made (`send`), instead of keeping the block.
+    streaming: bool,
+}
+
+impl Transcript {
+    /// A transcript between `client` and `server`; notes go on `local`'s lane.
+    pub fn new(client: &str, server: &str, local: &str, color: bool, streaming: bool) -> Self {
+        Self {
+            color,
+            start: Instant::now(),
+            to_server: format!("{client} → {server}"),
+            to_client: format!("{server} → {client}"),
+            local: local.to_owned(),
+            partial: Vec::new(),
+            partial_tls: false,
+            lines: 0,
+            omitted: 0,
+            out: String::new(),
+            streaming,
+        }
+    }
+
+    fn now(&self) -> Millis {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn push(&mut self, line: String) {
+        if self.lines >= MAX_LINES {
+            self.omitted += 1;
+            return;
+        }
+        self.lines += 1;
+        if self.streaming {
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(line.as_bytes());
+            let _ = stdout.flush();
+        } else {
+            self.out.push_str(&line);
+        }
+    }
+
+    /// Bytes from the client, shown line by line as they complete.
+    pub fn client_bytes(&mut self, bytes: &[u8], tls: bool) {
+        if self.partial.is_empty() {
+            self.partial_tls = tls;
+        }
+        for &b in bytes {
+            self.partial.push(b);
+            if b == b'\n' {
+                let line = std::mem::take(&mut self.partial);
+                let shown = shown(&line);
+                let tls = std::mem::replace(&mut self.partial_tls, tls);
+                let time = self.now();
+                let text = wire_line(self.color, time, &self.to_server, tls, WireLine::Client, &shown);
+                self.push(text);
+            } else if self.partial.len() > MAX_SHOWN_CHARS * 4 {
+                // A line without end: keep what is shown, count the rest.
+                self.partial.truncate(MAX_SHOWN_CHARS * 4);
+            }
+        }
+    }
+
+    /// Bytes a client wrote that did not end in a line feed (the connection ended first).
+    pub fn finish_client_line(&mut self) {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            let shown = format!("{} (no line end)", shown(&line));
+            let time = self.now();
+            let text =
+                wire_line(self.color, time, &self.to_server, self.partial_tls, WireLine::Client, &shown);
+            self.push(text);
+        }
+    }
+
+    /// Lines the server sent: a reply, or a pipelined group of replies.
+    pub fn server_bytes(&mut self, bytes: &[u8], code: Option<u16>, tls: bool) {
+        let text = String::from_utf8_lossy(bytes);
+        let lines: Vec<&str> = text.split_terminator("\r\n").collect();
+        for (i, line) in lines.iter().enumerate() {
+            let code = match code {
+                Some(code) if i + 1 == lines.len() => Some(code),
+                _ => line.get(..3).and_then(|c| c.parse().ok()),
+            };
+            let time = self.now();
+            let text = wire_line(
+                self.color,
+                time,
+                &self.to_client,
+                tls,
+                WireLine::Reply(code),
+                &shown(line.as_bytes()),
+            );
+            self.push(text);
+        }
+    }
+
+    /// Something that happened that is not a line on the wire.
+    pub fn note(&mut self, summary: &str) {
+        let time = self.now();
+        let text = note_line(self.color, time, &self.local, summary);
+        // Notes are never cut: they say what happened to the session.
+        self.lines = self.lines.saturating_sub(1);
+        self.push(text);
+    }
+
+    /// The whole block (for `serve`), with a count of the lines left out.
+    pub fn finish(mut self) -> String {
+        self.finish_client_line();
+        if self.omitted > 0 {
+            let omitted = self.omitted;
+            self.omitted = 0;
+            self.lines = 0;
+            self.note(&format!("{omitted} more lines not shown"));
+        }
+        self.out
+    }
+}
+
+/// A line as shown: without its line end, control characters escaped (a client must not
+/// drive the operator's terminal), cut to [`MAX_SHOWN_CHARS`].
+pub fn shown(line: &[u8]) -> String {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let text = String::from_utf8_lossy(line);
+    let mut out = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count >= MAX_SHOWN_CHARS {
+            out.push_str(&format!("… ({} octets)", line.len()));
+            break;
+        }
+        if c.is_control() {
+            out.push_str(&c.escape_default().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_escaped_and_cut() {
+        assert_eq!(shown(b"EHLO x\r\n"), "EHLO x");
+        assert_eq!(shown(b"\x1b[31mred\r\n"), "\\u{1b}[31mred");
+        assert_eq!(shown(b"bare\n"), "bare");
+        let long = shown(&[b'a'; 1000]);
+        assert!(long.ends_with("… (1000 octets)") && long.chars().count() < 220, "{long}");
+    }
+
+    #[test]
+    fn a_session_block_keeps_order_and_marks_tls() {
+        let mut t = Transcript::new("127.0.0.1:5000", "mx.example.net", "mx.example.net", false, false);
+        t.server_bytes(b"220 mx.example.net ESMTP\r\n", Some(220), false);
+        t.client_bytes(b"EHLO a", false);
+        t.client_bytes(b"\r\nQUIT\r\n", true);
+        t.client_bytes(b"junk", true);
+        let block = t.finish();
+        let lines: Vec<&str> = block.lines().collect();
+        assert_eq!(lines.len(), 4, "{block}");
+        assert!(
+            lines[0].contains("mx.example.net → 127.0.0.1:5000")
+                && lines[0].ends_with(" S: 220 mx.example.net ESMTP")
+        );
+        assert!(lines[1].ends_with(" C: EHLO a") && !lines[1].contains('~'), "{block}");
+        assert!(lines[2].ends_with("~C: QUIT"), "{block}");
+        assert!(lines[3].ends_with("~C: junk (no line end)"), "{block}");
+    }
+}

@@ -1,0 +1,19 @@
+//! The bridge to real sockets (native only): `serve` puts a lesson's recipient server on a
+//! TCP port, `send` delivers a message to a real server. Both drive the same sans-IO sessions
+//! as the simulated world ([`crate::engine`]) over blocking sockets, one thread per
+//! connection, with real STARTTLS (RFC 3207) through rustls.
+//!
+//! Nothing here decides SMTP: the sessions do. This layer moves bytes, keeps time (idle
+//! timeouts, the greylisting clock), runs TLS handshakes when a session asks for one, and
+//! stores what was accepted.
+
+pub mod log;
+pub mod maildir;
+pub mod send;
+pub mod serve;
+mod session;
+pub mod tls;
+mod transport;
+
+pub use send::{SendOptions, send};
+pub use serve::{ServeOptions, pick_host, serve};

@@ -1,0 +1,144 @@
+//! One connection to `serve`: a [`ServerSession`] between a blocking socket and the
+//! shared policy. The session decides everything SMTP; this loop only moves bytes, runs the
+//! TLS handshake when the session asks for it, stores accepted messages and keeps time.
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::log::Transcript;
+use super::serve::{Shared, TICK, print_block};
+use super::transport::{Transport, is_timeout};
+use crate::engine::{ServerConfig, ServerEvent, ServerSession};
+
+/// Bytes read from the socket at a time.
+const READ_CHUNK: usize = 16 * 1024;
+/// A client that stops reading our replies is given up after this long.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a STARTTLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serves one connection to its end and prints its transcript as one block.
+pub(super) fn run(shared: &Shared, number: u64, tcp: TcpStream, peer: SocketAddr) {
+    let hostname = shared.config.hostname.clone();
+    let mut transcript = Transcript::new(&peer.to_string(), &hostname, &hostname, shared.color, false);
+    let ending = match serve_connection(shared, number, tcp, peer, &mut transcript) {
+        Ok(ending) | Err(ending) => ending,
+    };
+    transcript.note(&ending);
+    print_block(&format!("-- session {number} from {peer} --\n{}", transcript.finish()));
+}
+
+/// The session loop; returns how the connection ended.
+fn serve_connection(
+    shared: &Shared,
+    number: u64,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    transcript: &mut Transcript,
+) -> Result<String, String> {
+    let setup = |e: std::io::Error| format!("socket set-up failed: {e}");
+    tcp.set_read_timeout(Some(TICK)).map_err(setup)?;
+    tcp.set_write_timeout(Some(WRITE_TIMEOUT)).map_err(setup)?;
+    tcp.set_nodelay(true).map_err(setup)?;
+    // Queue ids differ between sessions and between runs.
+    let seed = (shared.started_unix as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ number;
+    let config = ServerConfig { queue_id_seed: seed, ..shared.config.clone() };
+    let mut session = ServerSession::new(config, Some(peer.ip()));
+    let mut io = Transport::Plain(tcp);
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut last_input = Instant::now();
+    let result = loop {
+        // 1. What the last input caused. Messages are stored before their 250 is sent:
+        //    the 250 says the server has taken responsibility (RFC 5321 §6.1).
+        let mut start_tls = false;
+        while let Some(event) = session.poll_event() {
+            match event {
+                ServerEvent::MessageAccepted(message) => {
+                    let unix = shared.unix_now();
+                    for stored in shared.maildir.deliver(&message, peer.ip(), &shared.config.hostname, unix) {
+                        match stored {
+                            Ok(stored) => transcript.note(&format!(
+                                "delivered: {} → {} (queue id {})",
+                                stored.mailbox,
+                                stored.path.display(),
+                                message.queue_id
+                            )),
+                            Err(e) => transcript.note(&format!("could not store message {}: {e}", message.queue_id)),
+                        }
+                    }
+                    shared.messages.fetch_add(1, Ordering::SeqCst);
+                }
+                ServerEvent::StartTlsAccepted => start_tls = true,
+                ServerEvent::PipelinedInputDiscarded { octets } => transcript.note(&format!(
+                    "{octets} octets sent after STARTTLS in plaintext were discarded, not executed (RFC 3207 §4.2)"
+                )),
+                ServerEvent::Authenticated { mechanism, user } => {
+                    transcript.note(&format!("authenticated as {user} with {mechanism}"));
+                }
+                _ => {}
+            }
+        }
+        // 2. Replies, each pipelined group in one write (RFC 2920 §3.2).
+        let tls = !matches!(io, Transport::Plain(_));
+        let mut out = Vec::new();
+        while let Some(reply) = session.poll_reply() {
+            let bytes = reply.to_bytes();
+            transcript.server_bytes(&bytes, Some(reply.code.get()), tls);
+            out.extend_from_slice(&bytes);
+        }
+        if !out.is_empty()
+            && let Err(e) = io.write_all(&out).and_then(|()| io.flush())
+        {
+            break Err(format!("write failed: {e}"));
+        }
+        if session.is_closed() {
+            break Ok("session closed by the server".to_owned());
+        }
+        // 3. STARTTLS: the 220 is out; the handshake runs on the same socket. What the
+        //    client sent after STARTTLS was given to the session, which discarded it.
+        if start_tls {
+            let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+            match io.accept_tls(shared.tls.clone(), deadline, &|| shared.stopping()) {
+                Ok(upgraded) => {
+                    io = upgraded;
+                    let description = io.tls_description().unwrap_or_default();
+                    transcript.note(&format!("TLS established ({description})"));
+                    last_input = Instant::now();
+                    continue;
+                }
+                // The socket went into the handshake; nothing is left to close but it.
+                Err(e) => return Err(format!("TLS handshake failed: {e}")),
+            }
+        }
+        // 4. Wait for input, a shutdown, or the idle timeout (RFC 5321 §4.5.3.2).
+        if shared.stopping() {
+            session.handle_shutdown();
+            continue;
+        }
+        match io.read(&mut buf) {
+            Ok(0) => break Ok("connection closed by the client".to_owned()),
+            Ok(n) => {
+                last_input = Instant::now();
+                let bytes = buf.get(..n).unwrap_or_default();
+                transcript.client_bytes(bytes, tls);
+                let mut policy = shared.policy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                policy.now = shared.uptime_seconds();
+                session.handle_input(bytes, &mut *policy);
+            }
+            Err(e) if is_timeout(&e) => {
+                if last_input.elapsed() >= shared.idle_timeout {
+                    session.handle_timeout();
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                break Ok("connection closed by the client (without TLS close_notify)".to_owned());
+            }
+            Err(e) => break Err(format!("read failed: {e}")),
+        }
+    };
+    io.close();
+    result
+}
