@@ -407,6 +407,14 @@ fn starttls_upgrades_to_the_printed_certificate_and_then_auth_is_offered() {
     let (code, out) = send(server.addr, &args, b"Subject: relayed\r\n\r\nhi\r\n");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("-- TLS established") && out.contains("~C: AUTH PLAIN"), "{out}");
+    // --insecure takes any certificate, and says so.
+    let args = ["--starttls", "--insecure", "--from", "alice@example.com", "--to", "bob@example.net"];
+    let (code, out) = send(server.addr, &args, b"Subject: unchecked\r\n\r\nhi\r\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning: --insecure") && out.contains("~C: MAIL FROM:<alice@example.com>"),
+        "{out}"
+    );
     // A CA that did not sign the server's certificate: a TLS error, exit 3.
     let other_dir = temp_dir("other-ca");
     let other = other_dir.join("other.pem");
@@ -612,4 +620,36 @@ fn junk_huge_lines_half_closes_and_tls_garbage_never_stop_the_server() {
     assert!(after.reply().starts_with("220 mx.example.net"));
     assert_eq!(after.command("QUIT"), "221 2.0.0 Bye");
     assert!(server.terminate().success());
+}
+
+#[test]
+fn greylisting_runs_on_the_real_clock_and_host_picks_the_server() {
+    let mut server = Server::start("greylist", &["--lesson", "greylisting"]);
+    assert!(server.first_line.ends_with(" as mx.example.net (lesson greylisting)"), "{}", server.first_line);
+    let mut smtp = server.connect();
+    smtp.reply();
+    smtp.command("EHLO client.example.com");
+    smtp.command("MAIL FROM:<alice@example.com>");
+    let first = smtp.command("RCPT TO:<bob@example.net>");
+    assert!(
+        first.starts_with("451 4.7.1 <bob@example.net>: Recipient address rejected: Greylisted"),
+        "{first}"
+    );
+    // The lesson's delay is 4 minutes; the server has been up for seconds.
+    let wait: u64 =
+        first.split("try again in ").nth(1).and_then(|w| w.split(' ').next()?.parse().ok()).expect("a wait");
+    assert!((200..=240).contains(&wait), "{first}");
+    assert_eq!(smtp.command("QUIT"), "221 2.0.0 Bye");
+    assert!(server.terminate().success());
+
+    let server = Server::start("relay", &["--lesson", "greylisting", "--host", "smtp.example.com"]);
+    let mut smtp = server.connect();
+    assert!(smtp.reply().starts_with("220 smtp.example.com"));
+    smtp.command("EHLO client.example.com");
+    smtp.command("MAIL FROM:<alice@example.com>");
+    // 127.0.0.1 is not among the lesson's relay clients.
+    assert!(
+        smtp.command("RCPT TO:<bob@example.net>")
+            .starts_with("554 5.7.1 <bob@example.net>: Relay access denied")
+    );
 }
