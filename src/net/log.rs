@@ -25,6 +25,8 @@ pub struct Transcript {
     partial: Vec<u8>,
     /// Whether the partial line arrived inside TLS.
     partial_tls: bool,
+    /// The partial line's real length (only its start is kept).
+    partial_octets: usize,
     lines: usize,
     omitted: usize,
     out: String,
@@ -43,6 +45,7 @@ impl Transcript {
             local: local.to_owned(),
             partial: Vec::new(),
             partial_tls: false,
+            partial_octets: 0,
             lines: 0,
             omitted: 0,
             out: String::new(),
@@ -71,31 +74,44 @@ impl Transcript {
     }
 
     /// Bytes from the client, shown line by line as they complete.
-    pub fn client_bytes(&mut self, bytes: &[u8], tls: bool) {
+    pub fn client_bytes(&mut self, mut bytes: &[u8], tls: bool) {
         if self.partial.is_empty() {
             self.partial_tls = tls;
         }
-        for &b in bytes {
-            self.partial.push(b);
-            if b == b'\n' {
-                let line = std::mem::take(&mut self.partial);
-                let shown = shown(&line);
-                let tls = std::mem::replace(&mut self.partial_tls, tls);
-                let time = self.now();
-                let text = wire_line(self.color, time, &self.to_server, tls, WireLine::Client, &shown);
-                self.push(text);
-            } else if self.partial.len() > MAX_SHOWN_CHARS * 4 {
-                // A line without end: keep what is shown, count the rest.
-                self.partial.truncate(MAX_SHOWN_CHARS * 4);
+        while let Some(lf) = bytes.iter().position(|&b| b == b'\n') {
+            let (line, rest) = bytes.split_at(lf + 1);
+            bytes = rest;
+            let line_tls = std::mem::replace(&mut self.partial_tls, tls);
+            if self.lines >= MAX_LINES {
+                // Past the cap only count: a large message costs no formatting.
+                self.partial.clear();
+                self.partial_octets = 0;
+                self.omitted += 1;
+                continue;
             }
+            self.keep_partial(line);
+            let octets = std::mem::take(&mut self.partial_octets);
+            let shown = shown_with_length(&std::mem::take(&mut self.partial), octets);
+            let time = self.now();
+            let text = wire_line(self.color, time, &self.to_server, line_tls, WireLine::Client, &shown);
+            self.push(text);
         }
+        self.keep_partial(bytes);
+    }
+
+    /// Keeps the start of a line that has not ended yet, as much as can be shown.
+    fn keep_partial(&mut self, bytes: &[u8]) {
+        self.partial_octets += bytes.len();
+        let room = (MAX_SHOWN_CHARS * 4).saturating_sub(self.partial.len());
+        self.partial.extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
     }
 
     /// Bytes a client wrote that did not end in a line feed (the connection ended first).
     pub fn finish_client_line(&mut self) {
         if !self.partial.is_empty() {
             let line = std::mem::take(&mut self.partial);
-            let shown = format!("{} (no line end)", shown(&line));
+            let octets = std::mem::take(&mut self.partial_octets);
+            let shown = format!("{} (no line end)", shown_with_length(&line, octets));
             let time = self.now();
             let text =
                 wire_line(self.color, time, &self.to_server, self.partial_tls, WireLine::Client, &shown);
@@ -150,20 +166,29 @@ impl Transcript {
 /// A line as shown: without its line end, control characters escaped (a client must not
 /// drive the operator's terminal), cut to [`MAX_SHOWN_CHARS`].
 pub fn shown(line: &[u8]) -> String {
+    shown_with_length(line, line.len())
+}
+
+/// [`shown`] for the kept start of a line that was `octets` long.
+fn shown_with_length(line: &[u8], octets: usize) -> String {
+    let cut = octets > line.len();
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let text = String::from_utf8_lossy(line);
     let mut out = String::new();
     for (count, c) in text.chars().enumerate() {
         if count >= MAX_SHOWN_CHARS {
-            out.push_str(&format!("… ({} octets)", line.len()));
-            break;
+            out.push_str(&format!("… ({octets} octets)"));
+            return out;
         }
         if c.is_control() {
             out.push_str(&c.escape_default().to_string());
         } else {
             out.push(c);
         }
+    }
+    if cut {
+        out.push_str(&format!("… ({octets} octets)"));
     }
     out
 }
@@ -191,6 +216,11 @@ mod tests {
         let block = t.finish();
         let lines: Vec<&str> = block.lines().collect();
         assert_eq!(lines.len(), 4, "{block}");
+        let mut long = Transcript::new("c", "s", "s", false, false);
+        long.client_bytes(&[b'a'; 5000], false);
+        long.client_bytes(&[b'a'; 5000], false);
+        long.client_bytes(b"\r\n", false);
+        assert!(long.finish().trim_end().ends_with("… (10002 octets)"));
         assert!(
             lines[0].contains("mx.example.net → 127.0.0.1:5000")
                 && lines[0].ends_with(" S: 220 mx.example.net ESMTP")

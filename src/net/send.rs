@@ -177,7 +177,10 @@ fn run(options: SendOptions) -> Result<i32, Failure> {
             }
         }
         while let Some(event) = client.poll_event() {
-            if let ClientEvent::CapabilitiesReceived(caps) = event {
+            // Only the plaintext EHLO reply tells: under TLS, STARTTLS is never offered.
+            if let ClientEvent::CapabilitiesReceived(caps) = event
+                && !client.is_tls()
+            {
                 starttls_offered = Some(caps.has("STARTTLS"));
             }
         }

@@ -119,7 +119,11 @@ fn run(options: ServeOptions) -> Result<(), String> {
     }
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| format!("signal handler: {e}"))?;
+        // The first signal asks for a clean stop; a second one, while sessions are still
+        // winding down, ends the process at once (exit 1).
+        signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)))
+            .map_err(|e| format!("signal handler: {e}"))?;
     }
     // 2. Storage and the certificate, before anyone can connect.
     let hostname = options.config.hostname.clone();

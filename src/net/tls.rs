@@ -44,8 +44,13 @@ pub fn self_signed(hostname: &str) -> Result<ServerIdentity, String> {
             names.push(extra.to_owned());
         }
     }
-    let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(names)
-        .map_err(|e| format!("cannot make a certificate for {hostname}: {e}"))?;
+    let failed = |e: rcgen::Error| format!("cannot make a certificate for {hostname}: {e}");
+    let mut params = rcgen::CertificateParams::new(names).map_err(failed)?;
+    // The subject names the host too, so `openssl s_client` and swaks show whom they reached.
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(rcgen::DnType::CommonName, hostname);
+    let signing_key = rcgen::KeyPair::generate().map_err(failed)?;
+    let cert = params.self_signed(&signing_key).map_err(failed)?;
     let der = cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing_key.serialize_der()));
     let config = rustls::ServerConfig::builder_with_provider(provider())
