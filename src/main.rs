@@ -8,8 +8,13 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    use std::io::Write as _;
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    use std::io::{IsTerminal as _, Write as _};
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // Colour only for a terminal, and never with NO_COLOR set (https://no-color.org), so a
+    // transcript piped to a file or another program is plain text.
+    if !std::io::stdout().is_terminal() || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        args.push("--no-color".to_owned());
+    }
     // `serve` and `send` print as they go.
     if let Some(code) = smtp_playground::cli::stream(&args) {
         std::process::exit(code);
