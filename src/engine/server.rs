@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 
 use super::envelope::{Envelope, Recipient};
-use super::policy::{Policy, SessionInfo, Verdict};
+use super::policy::{Intervention, Policy, SessionInfo, Verdict};
 use crate::proto::{
     Body, Capability, Command, CommandError, EhloReply, EnhancedStatusCode, ForwardPath, Host,
     MailParameters, Mechanism, RcptParameters, Reply, ReplyCode, ReversePath, SaslResponse, Verb,
@@ -112,6 +112,9 @@ pub enum CloseReason {
     TooManyErrors,
     /// The owner reported an idle timeout (421 4.4.2).
     Timeout,
+    /// The owner's fault injection dropped the connection without a reply
+    /// ([`Intervention::Drop`]); the owner closes the transport at once.
+    Dropped,
 }
 
 /// Something the server session did, for its owner to show or act on.
@@ -237,6 +240,8 @@ pub struct ServerSession {
     events: VecDeque<ServerEvent>,
     errors: usize,
     messages: u64,
+    /// An intervention for DATA or BDAT, applied at the end of the data or chunk.
+    armed: Option<Intervention>,
 }
 
 impl ServerSession {
@@ -254,6 +259,7 @@ impl ServerSession {
             events: VecDeque::new(),
             errors: 0,
             messages: 0,
+            armed: None,
             config,
         };
         match session.config.refuse_with.clone() {
@@ -475,6 +481,36 @@ impl ServerSession {
         }
         let pipelinable = command.may_be_pipelined() && self.config.pipelining && self.info.esmtp;
         let verb = command.verb();
+        // Only refusals can be injected: a 2yz or 3yz would claim an effect that the command
+        // did not have.
+        let intervention = match policy.intervene(&self.info, verb) {
+            Intervention::Reply(reply) if reply.code.is_positive() || reply.code.is_intermediate() => {
+                Intervention::None
+            }
+            other => other,
+        };
+        match intervention {
+            Intervention::None => {}
+            intervention => {
+                // DATA's verdict is at the end of the data; BDAT's chunk follows its
+                // command whatever happens (RFC 3030 §2), so its verdict waits for it too.
+                let data_follows = match verb {
+                    Verb::Data => self.transaction.chunks.is_none() && self.data_refusal().is_none(),
+                    Verb::Bdat => true,
+                    _ => false,
+                };
+                if data_follows {
+                    self.armed = Some(intervention);
+                } else {
+                    self.answering = Some(verb);
+                    if verb == Verb::Rcpt && self.transaction.reverse_path.is_some() {
+                        self.transaction.rcpt_attempts += 1;
+                    }
+                    self.intervene(intervention);
+                    return;
+                }
+            }
+        }
         self.handle_command(command, policy);
         // RFC 2920 §3.1: only MAIL, RCPT and RSET (and BDAT) may be followed by more
         // commands in the same group; DATA may be followed by its data only after 354.
@@ -796,6 +832,10 @@ impl ServerSession {
     }
 
     fn finish_data(&mut self, outcome: DataOutcome, policy: &mut dyn Policy) {
+        if let Some(intervention) = self.armed.take() {
+            self.reset_transaction_quietly();
+            return self.intervene(intervention);
+        }
         match outcome {
             DataOutcome::Complete(data) => self.deliver(data, policy),
             DataOutcome::TooBig { .. } => {
@@ -846,6 +886,11 @@ impl ServerSession {
     }
 
     fn finish_chunk(&mut self, last: bool, refusal: Option<Refusal>, policy: &mut dyn Policy) {
+        if let Some(intervention) = self.armed.take() {
+            // A refused chunk ends the transaction: its message can no longer be whole.
+            self.reset_transaction_quietly();
+            return self.intervene(intervention);
+        }
         if let Some((code, text)) = refusal {
             return self.error_reply(code, seq(), text);
         }
@@ -889,6 +934,28 @@ impl ServerSession {
             data,
             session: self.info.clone(),
         })));
+    }
+
+    /// Applies an owner's [`Intervention`] in place of the server's own answer. An injected
+    /// reply is not the client's error: it does not count towards `max_errors`.
+    fn intervene(&mut self, intervention: Intervention) {
+        match intervention {
+            Intervention::None => {}
+            Intervention::Reply(reply) => {
+                if self.answering == Some(Verb::Data) || self.answering == Some(Verb::Bdat) {
+                    self.events.push_back(ServerEvent::MessageRejected { reply: reply.clone() });
+                }
+                self.push(reply);
+            }
+            Intervention::CloseWith(reply) => {
+                self.push(reply);
+                self.close(CloseReason::ServiceUnavailable);
+            }
+            Intervention::Drop => {
+                // Replies already written (earlier pipelined commands) stay sent.
+                self.close(CloseReason::Dropped);
+            }
+        }
     }
 
     fn reject_message(&mut self, code: u16, status: EnhancedStatusCode, text: &str) {
@@ -1123,4 +1190,156 @@ fn queue_id(seed: u64, n: u64) -> String {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{:010X}", hash >> 24)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::AcceptAll;
+
+    /// Intervenes on the `n`-th command with `verb` (1-based), and accepts the rest.
+    struct Inject {
+        verb: Verb,
+        nth: usize,
+        seen: usize,
+        what: Intervention,
+    }
+
+    impl Policy for Inject {
+        fn intervene(&mut self, _session: &SessionInfo, verb: Verb) -> Intervention {
+            if verb != self.verb {
+                return Intervention::None;
+            }
+            self.seen += 1;
+            if self.seen == self.nth { self.what.clone() } else { Intervention::None }
+        }
+    }
+
+    fn reply(text: &str) -> Reply {
+        let wire = format!("{text}\r\n");
+        crate::proto::reply::reply(wire.as_bytes())
+            .map(|(_, r)| r)
+            .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+    }
+
+    /// Feeds `lines` one at a time and returns every reply code, and the session.
+    fn run(policy: &mut dyn Policy, lines: &[&str]) -> (Vec<u16>, ServerSession) {
+        let mut session = ServerSession::new(ServerConfig::default(), None);
+        let mut codes = Vec::new();
+        for line in lines {
+            session.handle_input(format!("{line}\r\n").as_bytes(), policy);
+            codes.extend(std::iter::from_fn(|| session.poll_reply()).map(|r| r.code.get()));
+        }
+        codes.extend(std::iter::from_fn(|| session.poll_reply()).map(|r| r.code.get()));
+        (codes, session)
+    }
+
+    const SESSION: &[&str] = &[
+        "EHLO c.example",
+        "MAIL FROM:<a@example.com>",
+        "RCPT TO:<b@example.net>",
+        "RCPT TO:<c@example.net>",
+        "DATA",
+        "Subject: t\r\n\r\nhi\r\n.",
+        "QUIT",
+    ];
+
+    fn accepted(session: &mut ServerSession) -> Vec<usize> {
+        std::iter::from_fn(|| session.poll_event())
+            .filter_map(|e| match e {
+                ServerEvent::MessageAccepted(m) => Some(m.envelope.recipients.len()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn without_intervention_the_session_is_unchanged() {
+        let (codes, mut session) = run(&mut AcceptAll, SESSION);
+        assert_eq!(codes, [220, 250, 250, 250, 250, 354, 250, 221]);
+        assert_eq!(accepted(&mut session), [2]);
+    }
+
+    #[test]
+    fn a_refused_rcpt_adds_no_recipient() {
+        let what = Intervention::Reply(reply("451 4.7.1 Try again later"));
+        let mut policy = Inject { verb: Verb::Rcpt, nth: 2, seen: 0, what };
+        let (codes, mut session) = run(&mut policy, SESSION);
+        assert_eq!(codes, [220, 250, 250, 250, 451, 354, 250, 221]);
+        assert_eq!(accepted(&mut session), [1], "only the first recipient is in the envelope");
+    }
+
+    #[test]
+    fn a_refused_mail_opens_no_transaction() {
+        let what = Intervention::Reply(reply("550 5.7.1 No"));
+        let mut policy = Inject { verb: Verb::Mail, nth: 1, seen: 0, what };
+        let (codes, mut session) = run(&mut policy, SESSION);
+        // RCPT without MAIL: 503; DATA then 503 too; the message lines are unknown commands.
+        assert_eq!(&codes[..5], [220, 250, 550, 503, 503]);
+        assert!(accepted(&mut session).is_empty());
+    }
+
+    #[test]
+    fn refused_data_is_not_accepted_and_the_next_transaction_works() {
+        let what = Intervention::Reply(reply("452 4.3.1 Insufficient system storage"));
+        let mut policy = Inject { verb: Verb::Data, nth: 1, seen: 0, what };
+        let mut lines = SESSION[..6].to_vec();
+        lines.extend_from_slice(&SESSION[1..]);
+        let (codes, mut session) = run(&mut policy, &lines);
+        assert_eq!(codes, [220, 250, 250, 250, 250, 354, 452, 250, 250, 250, 354, 250, 221]);
+        assert_eq!(accepted(&mut session), [2]);
+    }
+
+    #[test]
+    fn refused_bdat_chunk_ends_the_transaction() {
+        let what = Intervention::Reply(reply("451 4.3.0 Local error"));
+        let mut policy = Inject { verb: Verb::Bdat, nth: 1, seen: 0, what };
+        let mut session =
+            ServerSession::new(ServerConfig { chunking: true, ..ServerConfig::default() }, None);
+        let input = b"EHLO c.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.net>\r\nBDAT 4 LAST\r\nhi\r\nQUIT\r\n";
+        session.handle_input(input, &mut policy);
+        let codes: Vec<u16> = std::iter::from_fn(|| session.poll_reply()).map(|r| r.code.get()).collect();
+        assert_eq!(codes, [220, 250, 250, 250, 451, 221]);
+        assert!(accepted(&mut session).is_empty());
+    }
+
+    #[test]
+    fn close_with_421_and_drop() {
+        let what = Intervention::CloseWith(reply("421 4.3.2 mx Service not available"));
+        let mut policy = Inject { verb: Verb::Mail, nth: 1, seen: 0, what };
+        let (codes, mut session) = run(&mut policy, SESSION);
+        assert_eq!(codes, [220, 250, 421]);
+        assert!(session.is_closed());
+        let events: Vec<ServerEvent> = std::iter::from_fn(|| session.poll_event()).collect();
+        assert!(events.contains(&ServerEvent::Closed(CloseReason::ServiceUnavailable)));
+
+        let mut policy = Inject { verb: Verb::Data, nth: 1, seen: 0, what: Intervention::Drop };
+        let (codes, mut session) = run(&mut policy, SESSION);
+        assert_eq!(codes, [220, 250, 250, 250, 250, 354], "no reply after the data");
+        assert!(session.is_closed());
+        let events: Vec<ServerEvent> = std::iter::from_fn(|| session.poll_event()).collect();
+        assert!(events.contains(&ServerEvent::Closed(CloseReason::Dropped)));
+        assert!(!events.iter().any(|e| matches!(e, ServerEvent::MessageAccepted(_))));
+    }
+
+    #[test]
+    fn positive_replies_cannot_be_injected() {
+        let what = Intervention::Reply(reply("250 2.0.0 sure"));
+        let mut policy = Inject { verb: Verb::Rcpt, nth: 1, seen: 0, what };
+        let (codes, mut session) = run(&mut policy, SESSION);
+        assert_eq!(codes, [220, 250, 250, 250, 250, 354, 250, 221]);
+        assert_eq!(accepted(&mut session), [2]);
+    }
+
+    #[test]
+    fn injected_refusals_do_not_count_as_client_errors() {
+        let what = Intervention::Reply(reply("451 4.3.0 busy"));
+        let mut policy = Inject { verb: Verb::Noop, nth: 1, seen: 0, what };
+        let config = ServerConfig { max_errors: 1, ..ServerConfig::default() };
+        let mut session = ServerSession::new(config, None);
+        session.handle_input(b"NOOP\r\nNOOP\r\n", &mut policy);
+        let codes: Vec<u16> = std::iter::from_fn(|| session.poll_reply()).map(|r| r.code.get()).collect();
+        assert_eq!(codes, [220, 451, 250]);
+        assert!(!session.is_closed());
+    }
 }
