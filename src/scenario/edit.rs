@@ -166,3 +166,4 @@ pub fn duration_text(ms: Millis) -> String {
     }
     out
 }
+

@@ -7,6 +7,7 @@
 pub mod edit;
 pub mod format;
 pub mod lessons;
+pub mod permalink;
 pub mod toml;
 pub mod toml_write;
 
