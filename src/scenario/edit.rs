@@ -167,3 +167,195 @@ pub fn duration_text(ms: Millis) -> String {
     out
 }
 
+/// `source` with one more `[[send]]`: the learner's own message (`eml`, RFC 5322 text) sent
+/// by `client` to `server` — by default the world's first client host and its first
+/// submission server (or else MX) — the way a mail client (MUA) would send it:
+///
+/// - MAIL FROM is the `Sender:` address if there is one, else the first `From:` address
+///   (RFC 5322 §3.6.2: Sender: names who actually sent it);
+/// - RCPT TO is every address of `To:`, `Cc:` and `Bcc:`, once each (RFC 5321 §3.3);
+/// - `Bcc:` fields are removed from the data, so the other recipients do not see the
+///   blind copies (RFC 5322 §3.6.3, the first of its ways);
+/// - port, TLS and AUTH are taken from a `[[send]]` the world already has between the same
+///   two hosts, so a submission server that wants AUTH gets it.
+///
+/// The message goes into the file as a TOML multi-line string that reads back exactly
+/// ([`super::toml_write`]); its line ends, LF or CRLF, become SMTP's CRLF when sent. The
+/// result is parsed before it is returned, so every error (a header that is not RFC 5322,
+/// no sender, no recipient, an address SMTP cannot carry, a file over the size limit)
+/// comes back as a [`ScenarioError`]; errors about the message say "the message, line N".
+pub fn with_eml(
+    source: &str,
+    eml: &str,
+    client: Option<&str>,
+    server: Option<&str>,
+) -> Result<String, ScenarioError> {
+    use crate::sim::{Action, HostRole};
+    let scenario = super::parse(source)?;
+    let hosts = &scenario.world.hosts;
+    let problem = |message: String| ScenarioError { line: 1, column: 1, message };
+    let named = |name: &str| {
+        hosts.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.name.clone()).ok_or_else(|| {
+            let known: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+            problem(format!("no host is named {name:?}; the hosts are: {}", known.join(", ")))
+        })
+    };
+    let client = match client {
+        Some(name) => named(name)?,
+        None => hosts
+            .iter()
+            .find(|h| h.role == HostRole::Client)
+            .map(|h| h.name.clone())
+            .ok_or_else(|| problem("the world has no client host to send from: name one".into()))?,
+    };
+    let server = match server {
+        Some(name) => named(name)?,
+        None => [HostRole::Submission, HostRole::Mx]
+            .iter()
+            .find_map(|role| hosts.iter().find(|h| h.role == *role && h.smtp.is_some()))
+            .map(|h| h.name.clone())
+            .ok_or_else(|| problem("the world has no submission server or MX to send to: name one".into()))?,
+    };
+    let at_line = |e: crate::message::header::HeaderError| ScenarioError {
+        line: 1,
+        column: 1,
+        message: format!("the message, line {}: {e}", e.line()),
+    };
+    let message = crate::message::header::Message::parse(eml.as_bytes()).map_err(at_line)?;
+    let sender = message
+        .get("sender")
+        .or_else(|| message.get("from"))
+        .and_then(|f| address_list(&f.unfolded_value()).into_iter().next())
+        .ok_or_else(|| problem("the message has no From: (or Sender:) address for MAIL FROM".into()))?;
+    let mut recipients: Vec<String> = Vec::new();
+    for field in message.fields().iter().filter(|f| f.is("to") || f.is("cc") || f.is("bcc")) {
+        for address in address_list(&field.unfolded_value()) {
+            if !recipients.iter().any(|r| r.eq_ignore_ascii_case(&address)) {
+                recipients.push(address);
+            }
+        }
+    }
+    if recipients.is_empty() {
+        return Err(problem("the message has no To:, Cc: or Bcc: address for RCPT TO".into()));
+    }
+    // The data: every field but Bcc:, then the body as it was.
+    let mut data = String::with_capacity(eml.len());
+    for field in message.fields().iter().filter(|f| !f.is("bcc")) {
+        data.push_str(field.as_str());
+    }
+    data.push_str("\r\n");
+    data.push_str(&String::from_utf8_lossy(message.body()));
+
+    // Port, TLS and AUTH of a send the lesson already makes between these hosts.
+    let like = scenario.world.actions.iter().find_map(|a| match a {
+        Action::Send { client: c, server: s, port, config, .. }
+            if c.eq_ignore_ascii_case(&client) && s.eq_ignore_ascii_case(&server) =>
+        {
+            Some((*port, config.clone()))
+        }
+        _ => None,
+    });
+    let mut table = String::from(
+        "[[send]]\n# Your own message. The envelope comes from its header: MAIL FROM from Sender: or From:,\n\
+         # RCPT TO from To:, Cc: and Bcc:; Bcc: is removed from the data, as a mail client does.\n",
+    );
+    table.push_str(&format!("from = {}\nto = {}\n", basic_string(&client), basic_string(&server)));
+    if let Some((port, config)) = like {
+        if port != 25 {
+            table.push_str(&format!("port = {port}\n"));
+        }
+        let tls = match config.tls {
+            crate::engine::TlsMode::Never => "never",
+            crate::engine::TlsMode::Opportunistic => "opportunistic",
+            crate::engine::TlsMode::Required => "required",
+        };
+        table.push_str(&format!("tls = \"{tls}\"\n"));
+        if let Some(credentials) = &config.credentials {
+            table.push_str(&format!(
+                "user = {}\npassword = {}\n",
+                basic_string(&credentials.user),
+                basic_string(&credentials.password)
+            ));
+        }
+    }
+    table.push_str(&format!("mail_from = {}\n", basic_string(&sender)));
+    let quoted: Vec<String> = recipients.iter().map(|r| basic_string(r)).collect();
+    table.push_str(&format!("rcpt_to = [{}]\n", quoted.join(", ")));
+    table.push_str(&format!("message = {}\n", super::toml_write::multiline_basic_string(&data)));
+
+    let mut out = String::with_capacity(source.len() + table.len() + 2);
+    out.push_str(source);
+    if !out.is_empty() {
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out.push_str(&table);
+    super::parse(&out)?;
+    Ok(out)
+}
+
+/// The addr-specs of an address-list header value (RFC 5322 §3.4): each mailbox's address
+/// inside `<…>`, or the bare address; display names, comments and group names are dropped,
+/// and commas inside quoted strings, comments and `<…>` do not split. Entries without `@`
+/// (an empty group such as `undisclosed-recipients:;`) give nothing.
+pub fn address_list(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut bare, mut angle) = (String::new(), None::<String>);
+    let (mut quoted, mut escaped, mut comment, mut in_angle) = (false, false, 0usize, false);
+    let mut finish = |bare: &mut String, angle: &mut Option<String>| {
+        // Inside <…> a quoted local part may hold spaces; a bare address may not.
+        let (address, bracketed) = match angle.take() {
+            Some(inner) => (inner, true),
+            None => (std::mem::take(bare), false),
+        };
+        bare.clear();
+        let address = address.trim();
+        if address.contains('@') && (bracketed || !address.contains(char::is_whitespace)) {
+            out.push(address.to_owned());
+        }
+    };
+    for c in value.chars() {
+        if escaped {
+            escaped = false;
+            if quoted
+                && in_angle
+                && let Some(a) = angle.as_mut()
+            {
+                a.push('\\');
+                a.push(c);
+            }
+            continue;
+        }
+        match c {
+            '\\' if quoted || comment > 0 => escaped = true,
+            '"' if comment == 0 => {
+                quoted = !quoted;
+                if in_angle && let Some(a) = angle.as_mut() {
+                    a.push(c);
+                }
+            }
+            '(' if !quoted => comment += 1,
+            ')' if !quoted && comment > 0 => comment -= 1,
+            _ if comment > 0 => {}
+            _ if quoted && !in_angle => {}
+            // A group's display name ends at ':'; its list ends at ';'.
+            ':' if !in_angle && !quoted => bare.clear(),
+            ',' | ';' if !in_angle && !quoted => finish(&mut bare, &mut angle),
+            '<' if !in_angle => {
+                in_angle = true;
+                angle = Some(String::new());
+            }
+            '>' if in_angle => in_angle = false,
+            _ if in_angle => {
+                if let Some(a) = angle.as_mut() {
+                    a.push(c);
+                }
+            }
+            _ => bare.push(c),
+        }
+    }
+    finish(&mut bare, &mut angle);
+    out
+}

@@ -4,7 +4,9 @@
 //! value and what was expected, never a panic; size and step limits keep any file —
 //! pasted, linked or typed — from hanging the page.
 
+pub mod console;
 pub mod edit;
+pub mod export;
 pub mod format;
 pub mod lessons;
 pub mod permalink;

@@ -732,9 +732,33 @@ impl World {
     }
 
     fn next_raw_write(&mut self, conn: usize) {
-        if let Some(Conn { client_end: ClientEnd::Raw { writes }, .. }) = self.conns.get_mut(conn)
-            && let Some(bytes) = writes.pop_front()
-        {
+        let Some(c) = self.conns.get_mut(conn) else { return };
+        let server_closed = match &c.server_end {
+            ServerEnd::Smtp(s) => s.is_closed(),
+            ServerEnd::Pop3(s) => s.is_closed(),
+        };
+        let (client, server) = (c.client, c.server);
+        let ClientEnd::Raw { writes } = &mut c.client_end else { return };
+        if server_closed {
+            // The server has closed (after QUIT's 221, or a 421): what is left is not sent.
+            let unsent = std::mem::take(writes);
+            if !unsent.is_empty() {
+                let n = unsent.len();
+                let lines = if n == 1 { "line" } else { "lines" };
+                self.note(
+                    client,
+                    StepKind::Note,
+                    None,
+                    format!("{n} typed {lines} not sent: {} has closed the connection", self.name(server)),
+                    "After its last reply (221 to QUIT, or a 421) the server closes the connection, so \
+                     nothing more can be sent on it; a new session needs a new connection."
+                        .into(),
+                    Some("RFC 5321 §4.1.1.10, §3.8".into()),
+                );
+            }
+            return;
+        }
+        if let Some(bytes) = writes.pop_front() {
             self.send_from_client(conn, bytes);
         }
     }
