@@ -284,3 +284,50 @@ fn faults_keep_runs_deterministic() {
     let b = serde_json::to_string(&run(&edited)).unwrap();
     assert!(a == b);
 }
+
+/// The session may rewrite an injected reply (no ENHANCEDSTATUSCODES: no enhanced code; no
+/// SMTPUTF8: `?` for non-ASCII); the step still says it was injected.
+#[test]
+fn rewritten_injected_replies_are_still_marked() {
+    let source = lesson("mx-relay").replace(
+        "users = { bob = \"hunter2\" }\nsmtp = {}",
+        "users = { bob = \"hunter2\" }\nsmtp = { enhanced_status_codes = false }",
+    );
+    assert!(source.contains("enhanced_status_codes = false"));
+    let fault = Fault {
+        host: "mx.example.net".into(),
+        trigger: Some(FaultTrigger { verb: smtp_playground::proto::Verb::Rcpt, occurrence: 1 }),
+        action: FaultAction::Reply(reply("450 4.2.0 Boîte pleine, réessayez")),
+    };
+    let after = run(&edit::add_fault(&source, &fault));
+    let step = after.steps.iter().find(|s| s.code == Some(450)).expect("450");
+    assert_eq!(step.wire.as_deref(), Some("450 Bo?te pleine, r?essayez\r\n"));
+    assert!(step.explanation.starts_with("What if: this reply was injected"), "{}", step.explanation);
+    assert_eq!(what_if_steps(&after), 2, "the note and the reply");
+}
+
+#[test]
+fn removing_the_last_table_of_a_file_without_a_final_newline() {
+    let source = "title = \"é\"\n\n[[fault]]\nhost = \"mx\"\naction = \"drop\"\ncommand = \"QUIT\"\n# dernière ligne: é";
+    let removed = edit::remove_fault(source, 0).expect("removes");
+    // The blank line before the table goes with it; the comment after it stays.
+    assert_eq!(removed, "title = \"é\"\n# dernière ligne: é");
+}
+
+mod hostile {
+    use proptest::prelude::*;
+    use smtp_playground::scenario::edit;
+
+    proptest! {
+        #[test]
+        fn removing_from_any_text_never_panics(
+            text in "([\\[\\]a-z=\"#\n ]|é|\\[\\[fault\\]\\]\n){0,60}",
+            index in 0usize..3,
+        ) {
+            let _ = edit::fault_count(&text);
+            if let Ok(removed) = edit::remove_fault(&text, index) {
+                prop_assert!(removed.len() < text.len());
+            }
+        }
+    }
+}

@@ -84,8 +84,8 @@ pub fn remove_fault(source: &str, index: usize) -> Result<String, ScenarioError>
     // Give back trailing blank and comment lines to what follows.
     while end > start {
         let before = &source[start..end];
-        let line_begin =
-            before[..before.len().saturating_sub(1)].rfind('\n').map_or(start, |i| start + i + 1);
+        let without_end = before.strip_suffix('\n').unwrap_or(before);
+        let line_begin = without_end.rfind('\n').map_or(start, |i| start + i + 1);
         let line = source[line_begin..end].trim();
         if line_begin > start && (line.is_empty() || line.starts_with('#')) {
             end = line_begin;

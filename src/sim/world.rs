@@ -850,7 +850,7 @@ impl World {
         } else {
             let (summary, mut explanation, rfc) = explain::reply_text(&bytes, verb);
             if let Some(c) = self.conns.get_mut(conn)
-                && c.injected.front() == Some(&bytes)
+                && c.injected.front().is_some_and(|injected| same_reply(injected, &bytes))
             {
                 c.injected.pop_front();
                 explanation = format!(
@@ -1094,6 +1094,22 @@ impl World {
             _ => Vec::new(),
         }
     }
+}
+
+/// Whether `sent` is the reply a fault injected as `injected`: the session may have dropped
+/// its enhanced code (no ENHANCEDSTATUSCODES), replaced non-ASCII text with `?` (no
+/// SMTPUTF8) or cut a long line, so the code and the text's start are compared.
+fn same_reply(injected: &[u8], sent: &[u8]) -> bool {
+    let (Some(a), Some(b)) = (explain::parse_reply(injected), explain::parse_reply(sent)) else {
+        return false;
+    };
+    let ascii = |line: &str| -> String { line.chars().map(|c| if c.is_ascii() { c } else { '?' }).collect() };
+    a.code == b.code
+        && a.lines.len() == b.lines.len()
+        && a.lines.iter().zip(&b.lines).all(|(a, b)| {
+            let (a, b) = (ascii(a), ascii(b));
+            a == b || b.strip_suffix("...").is_some_and(|cut| a.starts_with(cut))
+        })
 }
 
 /// The DNS resolver's lane name.
