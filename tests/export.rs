@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use smtp_playground::scenario::export::{
-    python_str, shell_quote, smtplib_script, swaks_command, transcript_text,
+    delivered_eml, python_str, shell_quote, smtplib_script, swaks_command, transcript_text,
 };
 use smtp_playground::scenario::{self, lessons};
 
@@ -50,6 +50,23 @@ fn golden_exports_of_lessons() {
 fn the_transcript_text_is_the_lesson_transcript() {
     let golden = std::fs::read_to_string(root().join("tests/golden/lessons/mx-relay.txt")).expect("golden");
     assert_eq!(transcript_text(&lesson("mx-relay").run()), golden);
+}
+
+#[test]
+fn a_delivered_message_as_an_eml_file() {
+    let timeline = lesson("mx-relay").run();
+    let eml = delivered_eml(&timeline, "Bob@example.net", 0).expect("Bob's message");
+    assert!(eml.starts_with("Return-Path: <alice@example.com>\r\nReceived: from smtp.example.com"), "{eml}");
+    assert_eq!(
+        eml.matches("\r\nReceived: ").count() + usize::from(eml.starts_with("Received: ")),
+        2,
+        "{eml}"
+    );
+    assert!(eml.ends_with("Hi Bob, are you free for lunch on Friday?\r\nAlice\r\n"), "{eml}");
+    assert!(!eml.replace("\r\n", "").contains('\n'), "CRLF line ends only");
+    assert_eq!(delivered_eml(&timeline, "bob@example.net", 1), None);
+    assert_eq!(delivered_eml(&timeline, "nobody@example.net", 0), None);
+    assert_eq!(delivered_eml(&Default::default(), "bob@example.net", 0), None);
 }
 
 /// A scenario whose message and addresses hold everything a shell or Python could trip on.

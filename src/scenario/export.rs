@@ -8,7 +8,8 @@
 //! address or message can break out into code.
 //!
 //! For the UI: offer "Copy as swaks" / "Copy as Python" on a `[[send]]` (its index among
-//! the scenario's `[[send]]` tables, from 0) and "Copy transcript" on the timeline.
+//! the scenario's `[[send]]` tables, from 0), "Copy transcript" on the timeline and
+//! "Save as .eml" on a delivered message ([`delivered_eml`]).
 
 use super::Scenario;
 use crate::engine::{ClientConfig, Envelope, TlsMode};
@@ -301,6 +302,20 @@ pub fn transcript_text(timeline: &Timeline) -> String {
     let mut out = timeline.transcript().join("\n");
     out.push('\n');
     out
+}
+
+/// The `index`-th message (0-based) in `mailbox` (`user@domain`, or a folder such as
+/// `user@domain/Junk`) at the end of the run, as an `.eml` file: the message as it was
+/// stored, with the Return-Path: and the Received: chain it gained, CRLF line ends (RFC
+/// 5322 §2.1). `None` when there is no such message.
+pub fn delivered_eml(timeline: &Timeline, mailbox: &str, index: usize) -> Option<String> {
+    let snapshot = timeline.snapshots.last()?;
+    snapshot
+        .mailboxes
+        .values()
+        .find_map(|boxes| boxes.iter().find(|(name, _)| name.eq_ignore_ascii_case(mailbox)))
+        .and_then(|(_, messages)| messages.get(index))
+        .map(|message| message.data.clone())
 }
 
 /// A title on one line, for a comment.
