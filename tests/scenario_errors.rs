@@ -15,6 +15,7 @@ fn cases() -> Vec<(String, usize, usize, &'static str)> {
     let host =
         |extra: &str| format!("{HEAD}[[host]]\nname = \"a\"\nrole = \"mx\"\nip = \"1.2.3.4\"\n{extra}\n");
     let send = |body: &str| format!("{HEAD}{CLIENT}{SERVER}[[send]]\n{body}");
+    let fault = |body: &str| format!("{HEAD}{CLIENT}{SERVER}[[fault]]\n{body}");
     let good_send = "from = \"pc\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n";
     vec![
         // TOML syntax.
@@ -188,6 +189,72 @@ fn cases() -> Vec<(String, usize, usize, &'static str)> {
         (format!("{HEAD}[dns]\n\"example.net\" = \"1.2.3.4\"\n"), 4, 17, "is a table"),
         // Expectations.
         (format!("{HEAD}[expect]\ncodes = [250, 999]\n"), 4, 15, "not a reply code"),
+        // Faults ("what if…"): the table starts on line 12, its first key on line 13.
+        (fault("host = \"pc\"\ncommand = \"RCPT\"\naction = \"drop\"\n"), 13, 8, "runs no SMTP server"),
+        (fault("host = \"mx9\"\ncommand = \"RCPT\"\naction = \"drop\"\n"), 13, 8, "no host is named \"mx9\""),
+        (
+            fault("host = \"mx\"\ncommand = \"RCTP\"\naction = \"drop\"\n"),
+            14,
+            11,
+            "expected one of HELO, EHLO",
+        ),
+        (
+            fault("host = \"mx\"\ncommand = \"RCPT\"\noccurrence = 0\naction = \"drop\"\n"),
+            15,
+            14,
+            "occurrence 0: expected 1",
+        ),
+        (
+            fault("host = \"mx\"\ncommand = \"RCPT\"\naction = \"explode\"\n"),
+            15,
+            10,
+            "expected reply, close-421, drop, greylist or down",
+        ),
+        (fault("host = \"mx\"\ncommand = \"RCPT\"\naction = \"reply\"\n"), 12, 1, "[[fault]] needs `reply`"),
+        (
+            fault("host = \"mx\"\ncommand = \"RCPT\"\naction = \"reply\"\nreply = \"250 fine\"\n"),
+            16,
+            9,
+            "is not a 4xx/5xx reply",
+        ),
+        (
+            fault("host = \"mx\"\ncommand = \"RCPT\"\naction = \"drop\"\nreply = \"451 later\"\n"),
+            16,
+            9,
+            "`reply` goes with action = \"reply\"",
+        ),
+        (
+            fault("host = \"mx\"\ncommand = \"MAIL\"\naction = \"greylist\"\n"),
+            14,
+            11,
+            "greylisting answers RCPT",
+        ),
+        (fault("host = \"mx\"\naction = \"down\"\nfor = \"1h\"\n"), 12, 1, "[[fault]] needs `at`"),
+        (
+            fault("host = \"mx\"\naction = \"down\"\nat = \"0s\"\nfor = \"1h\"\ncommand = \"RCPT\"\n"),
+            17,
+            1,
+            "takes `at` and `for`, not `command`",
+        ),
+        (fault("host = \"mx\"\naction = \"down\"\nat = \"soon\"\nfor = \"1h\"\n"), 15, 6, "not a duration"),
+        (
+            fault("host = \"mx\"\ncommand = \"RCPT\"\naction = \"drop\"\nat = \"1m\"\n"),
+            16,
+            1,
+            "`at` goes with action = \"down\"",
+        ),
+        (
+            fault("host = \"mx\"\ncommand = \"RCPT\"\naction = \"drop\"\nocurrence = 2\n"),
+            16,
+            1,
+            "unknown key `ocurrence` in [[fault]]",
+        ),
+        (
+            fault("hots = \"mx\"\ncommand = \"RCPT\"\naction = \"drop\"\n"),
+            13,
+            1,
+            "unknown key `hots` in [[fault]] (is it `host`?)",
+        ),
     ]
 }
 

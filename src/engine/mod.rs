@@ -12,5 +12,5 @@ pub mod server;
 pub use client::{ClientConfig, ClientEvent, ClientSession, Credentials, RecipientStatus, TlsMode};
 pub use envelope::{Envelope, Recipient};
 pub use exchange::{Side, TranscriptLine, exchange};
-pub use policy::{AcceptAll, MailPolicy, MailboxState, Policy, SessionInfo, Verdict};
+pub use policy::{AcceptAll, Intervention, MailPolicy, MailboxState, Policy, SessionInfo, Verdict};
 pub use server::{CloseReason, ReceivedMessage, ServerConfig, ServerEvent, ServerSession};

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use super::envelope::Envelope;
 use crate::proto::{
     EnhancedStatusCode, ForwardPath, Host, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath,
-    enhanced::StatusClass,
+    Verb, enhanced::StatusClass,
 };
 
 /// What the server knows about the connection when it asks its policy.
@@ -33,6 +33,26 @@ pub enum Verdict {
     Accept,
     /// Refuse with this reply (4yz: try later; 5yz: never).
     Reject(Reply),
+}
+
+/// What an owner's fault injection makes of one command: the "what if…" of a lab, where a
+/// scenario says "the 2nd RCPT at this host gets 451". Not SMTP: real servers get there by
+/// their own troubles (a full disk, a restart, a lost link).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Intervention {
+    /// The command is handled as usual.
+    #[default]
+    None,
+    /// The server answers with this reply instead (4yz/5yz) and the command has no effect:
+    /// a refused MAIL opens no transaction, a refused RCPT adds no recipient, refused data
+    /// is not accepted (RFC 5321 §4.2.5: the server takes responsibility only with its 250).
+    Reply(Reply),
+    /// The server answers with this reply (a 421) and closes the channel (RFC 5321 §3.8).
+    CloseWith(Reply),
+    /// The connection is lost without a reply; the client treats it as a temporary failure
+    /// (RFC 5321 §4.5.4.1), and a message whose data was not acknowledged is not delivered
+    /// by this server (§6.1).
+    Drop,
 }
 
 /// Decisions a server makes about content, not syntax. Every method has a permissive
@@ -64,6 +84,15 @@ pub trait Policy {
     /// filters, DMARC's reject at the end of DATA, RFC 7489 §10.3).
     fn message(&mut self, _session: &SessionInfo, _envelope: &Envelope, _data: &[u8]) -> Verdict {
         Verdict::Accept
+    }
+
+    /// Asked once for every command line that parsed, with its verb, before the server acts
+    /// on it; the owner injects faults here ([`Intervention`]). For DATA and BDAT the answer
+    /// is kept and applied at the end of the data (the reply after the final dot, or to the
+    /// chunk), which is where a server accepts or refuses a message; when the server refuses
+    /// DATA itself (503/554), the intervention answers the DATA command instead.
+    fn intervene(&mut self, _session: &SessionInfo, _verb: Verb) -> Intervention {
+        Intervention::None
     }
 }
 

@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 
 use super::envelope::{Envelope, Recipient};
-use super::policy::{Policy, SessionInfo, Verdict};
+use super::policy::{Intervention, Policy, SessionInfo, Verdict};
 use crate::proto::{
     Body, Capability, Command, CommandError, EhloReply, EnhancedStatusCode, ForwardPath, Host,
     MailParameters, Mechanism, RcptParameters, Reply, ReplyCode, ReversePath, SaslResponse, Verb,
@@ -22,6 +22,9 @@ use crate::proto::{
     reply::MAX_REPLY_LINE_OCTETS,
     sasl::{LOGIN_PASSWORD_CHALLENGE, LOGIN_USERNAME_CHALLENGE, PlainCredentials},
 };
+
+#[cfg(test)]
+mod intervention_tests;
 
 /// The longest SASL response line a server must accept (RFC 4954 §4).
 pub const MAX_AUTH_LINE_OCTETS: usize = 12288;
@@ -112,6 +115,9 @@ pub enum CloseReason {
     TooManyErrors,
     /// The owner reported an idle timeout (421 4.4.2).
     Timeout,
+    /// The owner's fault injection dropped the connection without a reply
+    /// ([`Intervention::Drop`]); the owner closes the transport at once.
+    Dropped,
 }
 
 /// Something the server session did, for its owner to show or act on.
@@ -237,6 +243,8 @@ pub struct ServerSession {
     events: VecDeque<ServerEvent>,
     errors: usize,
     messages: u64,
+    /// An intervention for DATA or BDAT, applied at the end of the data or chunk.
+    armed: Option<Intervention>,
 }
 
 impl ServerSession {
@@ -254,6 +262,7 @@ impl ServerSession {
             events: VecDeque::new(),
             errors: 0,
             messages: 0,
+            armed: None,
             config,
         };
         match session.config.refuse_with.clone() {
@@ -487,6 +496,36 @@ impl ServerSession {
         }
         let pipelinable = command.may_be_pipelined() && self.config.pipelining && self.info.esmtp;
         let verb = command.verb();
+        // Only refusals can be injected: a 2yz or 3yz would claim an effect that the command
+        // did not have.
+        let intervention = match policy.intervene(&self.info, verb) {
+            Intervention::Reply(reply) if reply.code.is_positive() || reply.code.is_intermediate() => {
+                Intervention::None
+            }
+            other => other,
+        };
+        match intervention {
+            Intervention::None => {}
+            intervention => {
+                // DATA's verdict is at the end of the data; BDAT's chunk follows its
+                // command whatever happens (RFC 3030 §2), so its verdict waits for it too.
+                let data_follows = match verb {
+                    Verb::Data => self.transaction.chunks.is_none() && self.data_refusal().is_none(),
+                    Verb::Bdat => true,
+                    _ => false,
+                };
+                if data_follows {
+                    self.armed = Some(intervention);
+                } else {
+                    self.answering = Some(verb);
+                    if verb == Verb::Rcpt && self.transaction.reverse_path.is_some() {
+                        self.transaction.rcpt_attempts += 1;
+                    }
+                    self.intervene(intervention);
+                    return;
+                }
+            }
+        }
         self.handle_command(command, policy);
         // RFC 2920 §3.1: only MAIL, RCPT and RSET (and BDAT) may be followed by more
         // commands in the same group; DATA may be followed by its data only after 354.
@@ -808,6 +847,10 @@ impl ServerSession {
     }
 
     fn finish_data(&mut self, outcome: DataOutcome, policy: &mut dyn Policy) {
+        if let Some(intervention) = self.armed.take() {
+            self.reset_transaction_quietly();
+            return self.intervene(intervention);
+        }
         match outcome {
             DataOutcome::Complete(data) => self.deliver(data, policy),
             DataOutcome::TooBig { .. } => {
@@ -858,6 +901,11 @@ impl ServerSession {
     }
 
     fn finish_chunk(&mut self, last: bool, refusal: Option<Refusal>, policy: &mut dyn Policy) {
+        if let Some(intervention) = self.armed.take() {
+            // A refused chunk ends the transaction: its message can no longer be whole.
+            self.reset_transaction_quietly();
+            return self.intervene(intervention);
+        }
         if let Some((code, text)) = refusal {
             return self.error_reply(code, seq(), text);
         }
@@ -901,6 +949,28 @@ impl ServerSession {
             data,
             session: self.info.clone(),
         })));
+    }
+
+    /// Applies an owner's [`Intervention`] in place of the server's own answer. An injected
+    /// reply is not the client's error: it does not count towards `max_errors`.
+    fn intervene(&mut self, intervention: Intervention) {
+        match intervention {
+            Intervention::None => {}
+            Intervention::Reply(reply) => {
+                if self.answering == Some(Verb::Data) || self.answering == Some(Verb::Bdat) {
+                    self.events.push_back(ServerEvent::MessageRejected { reply: reply.clone() });
+                }
+                self.push(reply);
+            }
+            Intervention::CloseWith(reply) => {
+                self.push(reply);
+                self.close(CloseReason::ServiceUnavailable);
+            }
+            Intervention::Drop => {
+                // Replies already written (earlier pipelined commands) stay sent.
+                self.close(CloseReason::Dropped);
+            }
+        }
     }
 
     fn reject_message(&mut self, code: u16, status: EnhancedStatusCode, text: &str) {

@@ -84,6 +84,22 @@
 //! to = "mx"
 //! lines = ["EHLO pc", "QUIT"]   # CRLF added unless a line ends in \n or \r
 //!
+//! [[fault]]                 # "what if…": something goes wrong at a server (src/sim/fault.rs)
+//! host = "mx.example.net"   # a host with an `smtp` table
+//! command = "RCPT"          # the verb it strikes: MAIL, RCPT, DATA (= at the end of the data),
+//!                           # EHLO, HELO, STARTTLS, AUTH, RSET, NOOP, QUIT, BDAT, …
+//! occurrence = 1            # the n-th time that host receives that verb in the run (default 1),
+//!                           # counting every command line that parsed, on every connection
+//! action = "reply"          # reply | close-421 | drop | greylist | down
+//! reply = "451 4.7.1 Try again later"   # action = "reply" only: a 4xx/5xx reply, enhanced code
+//!                           # optional; it replaces the server's own answer and the command has
+//!                           # no effect (a refused RCPT adds no recipient, refused data is not taken)
+//! # close-421: "421 4.3.2 <host> Service not available, closing transmission channel", then the
+//! #            server closes (RFC 5321 §3.8)
+//! # drop:      the TCP connection is lost with no reply; clients requeue (RFC 5321 §4.5.4.1, §6.1)
+//! # greylist:  RCPT only: "450 4.7.1 Greylisted, try again later", once
+//! # down:      no command; instead `at = "10m"` and `for = "2h"`: the host does not answer then
+//!
 //! [[retrieve]]              # the recipient's client fetches mail over POP3
 //! at = "1m"
 //! from = "phone"

@@ -4,9 +4,14 @@
 //! value and what was expected, never a panic; size and step limits keep any file —
 //! pasted, linked or typed — from hanging the page.
 
+pub mod console;
+pub mod edit;
+pub mod export;
 pub mod format;
 pub mod lessons;
+pub mod permalink;
 pub mod toml;
+pub mod toml_write;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,12 +24,14 @@ use crate::engine::{
 use crate::proto::data::LinePolicy;
 use crate::proto::{
     ForwardPath, Host, MailParameters, Mechanism, Notify, RcptParameters, Reply, ReplyCode, Ret, ReversePath,
+    Verb,
 };
 use crate::sim::dkim::{DkimError, SignParams};
 use crate::sim::dns::{Record, Zone};
 use crate::sim::timeline::Millis;
 use crate::sim::{Action, HostConfig, HostRole, RetrySchedule, Timeline, World, WorldConfig};
 use crate::sim::{DkimSigning, HostAuth, SigningKeySource};
+use crate::sim::{Fault, FaultAction, FaultTrigger};
 use format::{Fields, error};
 use toml::{Pos, Table, TomlError, Value};
 
@@ -34,6 +41,8 @@ pub const MAX_SCENARIO_OCTETS: usize = 256 * 1024;
 pub const MAX_HOSTS: usize = 24;
 pub const MAX_ACTIONS: usize = 64;
 pub const MAX_WRITES: usize = 400;
+/// The most `[[fault]]` tables a scenario may have.
+pub const MAX_FAULTS: usize = 32;
 /// The most steps a run may produce.
 pub const MAX_STEPS: usize = 5_000;
 
@@ -164,6 +173,7 @@ const ROOT_KEYS: &[&str] = &[
     "send",
     "type",
     "retrieve",
+    "fault",
 ];
 
 fn read(root: &Table) -> Result<Scenario, TomlError> {
@@ -218,6 +228,14 @@ fn read(root: &Table) -> Result<Scenario, TomlError> {
     for table in retrieves {
         actions.push(read_retrieve(table, &hosts)?);
     }
+    let fault_tables = f.tables("fault")?;
+    if let Some(extra) = fault_tables.get(MAX_FAULTS) {
+        return Err(error(
+            extra.pos,
+            format!("too many faults: {} (the limit is {MAX_FAULTS})", fault_tables.len()),
+        ));
+    }
+    let faults = fault_tables.into_iter().map(|t| read_fault(t, &hosts)).collect::<Result<Vec<_>, _>>()?;
     f.finish()?;
     Ok(Scenario {
         title,
@@ -235,6 +253,7 @@ fn read(root: &Table) -> Result<Scenario, TomlError> {
             actions,
             max_steps: MAX_STEPS,
             max_time,
+            faults,
         },
     })
 }
@@ -782,6 +801,80 @@ fn read_retrieve(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlErro
     let delete = f.boolean("delete")?.unwrap_or(false);
     f.finish()?;
     Ok(Action::Retrieve { at, client, server, user, password, delete })
+}
+
+const FAULT_KEYS: &[&str] = &["host", "command", "occurrence", "action", "reply", "at", "for"];
+
+/// `[[fault]]`: what goes wrong where ("what if…"); see [`format`] and [`crate::sim::fault`].
+fn read_fault(table: &Table, hosts: &[HostConfig]) -> Result<Fault, TomlError> {
+    let mut f = Fields::new(table, "[[fault]]", FAULT_KEYS);
+    let (host_name, host_pos) = f.required_string("host")?;
+    let host = known_host(hosts, (host_name, host_pos))?;
+    let (action_text, action_pos) = f.required_string("action")?;
+    let listens = hosts.iter().any(|h| h.name.eq_ignore_ascii_case(&host) && h.smtp.is_some());
+    if !listens {
+        return Err(error(
+            host_pos,
+            format!("{host:?} runs no SMTP server (it has no `smtp` table): no fault can happen there"),
+        ));
+    }
+    if action_text == "down" {
+        let at = duration(f.required_string("at")?)?;
+        let duration = duration(f.required_string("for")?)?;
+        for key in ["command", "occurrence", "reply"] {
+            if let Some(entry) = table.get(key) {
+                return Err(error(
+                    entry.key_pos,
+                    format!("action = \"down\" takes `at` and `for`, not `{key}`"),
+                ));
+            }
+        }
+        f.finish()?;
+        return Ok(Fault { host, trigger: None, action: FaultAction::Down { at, duration } });
+    }
+    let (command, command_pos) = f.required_string("command")?;
+    let verb = Verb::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(command)).ok_or_else(|| {
+        let verbs: Vec<&str> = Verb::ALL.iter().map(|v| v.as_str()).collect();
+        error(command_pos, format!("command {command:?}: expected one of {}", verbs.join(", ")))
+    })?;
+    let occurrence = match f.integer("occurrence")? {
+        None => 1,
+        Some((n, pos)) => u32::try_from(n).ok().filter(|&n| n >= 1).ok_or_else(|| {
+            error(pos, format!("occurrence {n}: expected 1 for the first time, 2 for the second, …"))
+        })?,
+    };
+    let reply = f.string("reply")?;
+    let action = match (action_text, reply) {
+        ("reply", Some((text, pos))) => {
+            let parsed = crate::sim::explain::parse_reply(format!("{text}\r\n").as_bytes());
+            FaultAction::Reply(parsed.filter(|r: &Reply| r.code.get() >= 400).ok_or_else(|| {
+                error(pos, format!("{text:?} is not a 4xx/5xx reply, e.g. \"451 4.7.1 Try again later\""))
+            })?)
+        }
+        ("reply", None) => return Err(f.missing("reply")),
+        ("close-421" | "drop" | "greylist", Some((_, pos))) => {
+            return Err(error(pos, format!("`reply` goes with action = \"reply\", not {action_text:?}")));
+        }
+        ("close-421", None) => FaultAction::Close421,
+        ("drop", None) => FaultAction::Drop,
+        ("greylist", None) if verb == Verb::Rcpt => FaultAction::Greylist,
+        ("greylist", None) => {
+            return Err(error(command_pos, "greylisting answers RCPT: set command = \"RCPT\""));
+        }
+        (other, _) => {
+            return Err(error(
+                action_pos,
+                format!("action {other:?}: expected reply, close-421, drop, greylist or down"),
+            ));
+        }
+    };
+    for key in ["at", "for"] {
+        if let Some(entry) = table.get(key) {
+            return Err(error(entry.key_pos, format!("`{key}` goes with action = \"down\"")));
+        }
+    }
+    f.finish()?;
+    Ok(Fault { host, trigger: Some(FaultTrigger { verb, occurrence }), action })
 }
 
 /// Line ends as CRLF, and a final line end.

@@ -6,12 +6,15 @@ pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod explain;
+pub mod fault;
 mod relay;
 pub mod rng;
 pub mod spf;
 pub mod timeline;
+pub mod whatif;
 pub mod world;
 
 pub use auth::{DkimSigning, HostAuth, SigningKeySource};
+pub use fault::{Fault, FaultAction, FaultTrigger};
 pub use timeline::{Step, StepKind, Timeline};
 pub use world::{Action, HostConfig, HostRole, RetrySchedule, World, WorldConfig};

@@ -13,11 +13,13 @@ use std::net::IpAddr;
 use super::auth::{AuthPolicy, AuthReport, HostAuth};
 use super::dns::Zone;
 use super::explain;
+use super::fault::{Fault, FaultAction, FaultCounts, FaultPolicy, Struck};
 use super::rng::Rng;
 use super::timeline::{Lane, Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
 use crate::engine::pop3::{Maildrop, Pop3Client, Pop3Server};
 use crate::engine::{
-    ClientConfig, ClientEvent, ClientSession, Envelope, MailPolicy, ServerConfig, ServerEvent, ServerSession,
+    ClientConfig, ClientEvent, ClientSession, CloseReason, Envelope, MailPolicy, Policy, ServerConfig,
+    ServerEvent, ServerSession,
 };
 use crate::proto::{ForwardPath, Verb};
 
@@ -138,6 +140,9 @@ pub struct WorldConfig {
     pub max_steps: usize,
     /// No event after this virtual time is run.
     pub max_time: Millis,
+    /// Injected faults ("what if…"), in the order of the scenario's `[[fault]]` tables.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
 }
 
 /// A message stored in a mailbox.
@@ -234,6 +239,8 @@ pub(super) struct Conn {
     pub hold_until: Millis,
     /// Authentication results of accepted messages, for their header fields, oldest first.
     pub pending_auth: VecDeque<AuthReport>,
+    /// Replies that faults injected, not yet sent, so their steps can say so.
+    pub injected: VecDeque<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,11 +282,28 @@ pub struct World {
     pub(super) timeline: Timeline,
     pub(super) dirty: bool,
     pub(super) next_id: u64,
+    /// The faults that strike commands, and how often each host received each verb.
+    faults: Vec<Fault>,
+    fault_counts: FaultCounts,
+    /// Down intervals that faults added, by host index, for the steps to say so.
+    fault_down: Vec<(usize, Millis, Millis)>,
 }
 
 impl World {
-    pub fn new(config: WorldConfig) -> Self {
+    pub fn new(mut config: WorldConfig) -> Self {
         let lanes = lanes(&config.hosts);
+        let mut fault_down = Vec::new();
+        for fault in &config.faults {
+            if let FaultAction::Down { at, duration } = fault.action
+                && let Some(index) =
+                    config.hosts.iter().position(|h| h.name.eq_ignore_ascii_case(&fault.host))
+                && let Some(host) = config.hosts.get_mut(index)
+            {
+                let until = at.saturating_add(duration);
+                host.down.push((at, until));
+                fault_down.push((index, at, until));
+            }
+        }
         let hosts = config
             .hosts
             .into_iter()
@@ -308,6 +332,9 @@ impl World {
             timeline: Timeline { lanes, snapshots: vec![Snapshot::default()], ..Timeline::default() },
             dirty: false,
             next_id: 0,
+            faults: config.faults,
+            fault_counts: FaultCounts::new(),
+            fault_down,
         };
         for i in 0..world.actions.len() {
             let at = match &world.actions[i] {
@@ -545,6 +572,16 @@ impl World {
         let listens = if pop3 { host.config.role == HostRole::Mx } else { host.config.smtp.is_some() };
         if host.is_down(self.now) || !listens {
             let why = if listens { "the host is down" } else { "nothing listens on that port" };
+            let now = self.now;
+            let by_fault =
+                self.fault_down.iter().any(|&(h, from, to)| h == server && (from..to).contains(&now));
+            let what_if = if by_fault && listens {
+                format!(
+                    "What if: a [[fault]] of the scenario takes {server_name} down at this time (action = \"down\"). "
+                )
+            } else {
+                String::new()
+            };
             self.step(
                 client,
                 server,
@@ -552,9 +589,10 @@ impl World {
                 None,
                 false,
                 format!("TCP connection to {server_name}:{port} fails: {why}"),
-                "No SMTP conversation can start. A relay keeps the message queued and tries again later, \
-                 or tries the next MX host."
-                    .into(),
+                format!(
+                    "{what_if}No SMTP conversation can start. A relay keeps the message queued and tries again \
+                     later, or tries the next MX host."
+                ),
                 Some("RFC 5321 §4.5.4.1".into()),
                 None,
             );
@@ -596,6 +634,7 @@ impl World {
             in_flight_to_client: 0,
             hold_until: 0,
             pending_auth: VecDeque::new(),
+            injected: VecDeque::new(),
         });
         let conn = self.conns.len() - 1;
         self.flush(conn);
@@ -612,11 +651,13 @@ impl World {
             let Some(host) = self.hosts.get_mut(server) else { return };
             let Some(c) = self.conns.get_mut(conn) else { return };
             let mut reports = Vec::new();
+            let mut struck = Vec::new();
             let answered = match &mut c.server_end {
                 ServerEnd::Smtp(session) => {
                     host.config.policy.now = self.now / 1000;
-                    if host.config.auth.authenticate {
-                        let mut policy = AuthPolicy {
+                    let mut auth_policy;
+                    let inner: &mut dyn Policy = if host.config.auth.authenticate {
+                        auth_policy = AuthPolicy {
                             inner: &mut host.config.policy,
                             zone: &mut self.zone,
                             rng: &mut self.rng,
@@ -624,10 +665,19 @@ impl World {
                             now: u64::try_from(self.start_unix).unwrap_or(0).saturating_add(self.now / 1000),
                             reports: &mut reports,
                         };
-                        session.handle_input(&bytes, &mut policy);
+                        &mut auth_policy
                     } else {
-                        session.handle_input(&bytes, &mut host.config.policy);
-                    }
+                        &mut host.config.policy
+                    };
+                    let mut policy = FaultPolicy {
+                        inner,
+                        faults: &self.faults,
+                        host: server,
+                        host_name: &host.config.name,
+                        counts: &mut self.fault_counts,
+                        struck: &mut struck,
+                    };
+                    session.handle_input(&bytes, &mut policy);
                     session.has_replies() || session.is_closed()
                 }
                 ServerEnd::Pop3(session) => {
@@ -641,6 +691,9 @@ impl World {
             }
             if !reports.is_empty() {
                 self.report_auth(conn, server, reports);
+            }
+            if !struck.is_empty() {
+                self.faults_struck(conn, server, struck);
             }
         } else {
             c.in_flight_to_client = c.in_flight_to_client.saturating_sub(1);
@@ -679,9 +732,33 @@ impl World {
     }
 
     fn next_raw_write(&mut self, conn: usize) {
-        if let Some(Conn { client_end: ClientEnd::Raw { writes }, .. }) = self.conns.get_mut(conn)
-            && let Some(bytes) = writes.pop_front()
-        {
+        let Some(c) = self.conns.get_mut(conn) else { return };
+        let server_closed = match &c.server_end {
+            ServerEnd::Smtp(s) => s.is_closed(),
+            ServerEnd::Pop3(s) => s.is_closed(),
+        };
+        let (client, server) = (c.client, c.server);
+        let ClientEnd::Raw { writes } = &mut c.client_end else { return };
+        if server_closed {
+            // The server has closed (after QUIT's 221, or a 421): what is left is not sent.
+            let unsent = std::mem::take(writes);
+            if !unsent.is_empty() {
+                let n = unsent.len();
+                let lines = if n == 1 { "line" } else { "lines" };
+                self.note(
+                    client,
+                    StepKind::Note,
+                    None,
+                    format!("{n} typed {lines} not sent: {} has closed the connection", self.name(server)),
+                    "After its last reply (221 to QUIT, or a 421) the server closes the connection, so \
+                     nothing more can be sent on it; a new session needs a new connection."
+                        .into(),
+                    Some("RFC 5321 §4.1.1.10, §3.8".into()),
+                );
+            }
+            return;
+        }
+        if let Some(bytes) = writes.pop_front() {
             self.send_from_client(conn, bytes);
         }
     }
@@ -718,6 +795,10 @@ impl World {
                 self.server_event(conn, event);
             }
             let Some(c) = self.conns.get_mut(conn) else { return };
+            if c.closed {
+                // A fault dropped the connection: nothing more goes over it.
+                return;
+            }
             let mut writes = Vec::new();
             match &mut c.client_end {
                 ClientEnd::Smtp { session, .. } => {
@@ -767,7 +848,16 @@ impl World {
                 Some(if ok { 1 } else { 0 }),
             );
         } else {
-            let (summary, explanation, rfc) = explain::reply_text(&bytes, verb);
+            let (summary, mut explanation, rfc) = explain::reply_text(&bytes, verb);
+            if let Some(c) = self.conns.get_mut(conn)
+                && c.injected.front().is_some_and(|injected| same_reply(injected, &bytes))
+            {
+                c.injected.pop_front();
+                explanation = format!(
+                    "What if: this reply was injected by a [[fault]] of the scenario; the server would have \
+                     answered otherwise. {explanation}"
+                );
+            }
             let code = explain::parse_reply(&bytes).map(|r| r.code.get());
             self.step(
                 server,
@@ -880,6 +970,7 @@ impl World {
                 let auth = self.take_auth_report(conn);
                 self.accept_message(server, client, *message, auth);
             }
+            ServerEvent::Closed(CloseReason::Dropped) => self.drop_connection(conn),
             ServerEvent::Authenticated { user, .. } => self.note(
                 server,
                 StepKind::Note,
@@ -889,6 +980,71 @@ impl World {
                 Some("RFC 4954 §6".into()),
             ),
             _ => {}
+        }
+    }
+
+    /// Faults struck while the server read the client's bytes: a "What if: …" step on the
+    /// server's lane, and the injected replies remembered so their steps say so too.
+    fn faults_struck(&mut self, conn: usize, server: usize, struck: Vec<Struck>) {
+        for s in struck {
+            if let Some(reply) = &s.reply
+                && let Some(c) = self.conns.get_mut(conn)
+            {
+                c.injected.push_back(reply.to_bytes());
+            }
+            self.note(
+                server,
+                StepKind::Note,
+                None,
+                format!("What if: {}", s.description),
+                "A [[fault]] of the scenario makes this happen here, so you can see what the client does \
+                 about it: a temporary failure (4yz, a lost connection) is retried later or at the next MX, a \
+                 permanent one (5yz) comes back to the sender as a bounce."
+                    .into(),
+                Some("RFC 5321 §4.2.5, §4.5.4.1".into()),
+            );
+        }
+    }
+
+    /// A fault dropped the connection: no reply, no QUIT. The client sees the connection
+    /// lost, which is a temporary failure (RFC 5321 §4.5.4.1); data whose end was not
+    /// acknowledged was not accepted (§6.1), so a relay keeps the message queued.
+    fn drop_connection(&mut self, conn: usize) {
+        let Some(c) = self.conns.get_mut(conn) else { return };
+        if c.closed {
+            return;
+        }
+        c.closed = true;
+        let (client, server) = (c.client, c.server);
+        let job = match &mut c.client_end {
+            ClientEnd::Smtp { session, job } => {
+                session.connection_lost("connection lost: the server did not answer");
+                *job
+            }
+            ClientEnd::Raw { writes } => {
+                writes.clear();
+                None
+            }
+            ClientEnd::Pop3(_) => None,
+        };
+        let server_name = self.name(server);
+        self.step(
+            client,
+            server,
+            StepKind::TcpClose,
+            None,
+            false,
+            format!("What if: the connection to {server_name} is lost, with no reply"),
+            "A [[fault]] of the scenario drops the TCP connection here. The client never gets an answer: it \
+             treats that as a temporary failure and keeps the message to try again later (or at the next \
+             MX). If the data had been sent but not acknowledged, the message may now arrive twice (RFC 5321 \
+             §6.1)."
+                .into(),
+            Some("RFC 5321 §4.5.4.1, §6.1".into()),
+            None,
+        );
+        if let Some(job) = job {
+            self.session_finished(job, conn);
         }
     }
 
@@ -938,6 +1094,22 @@ impl World {
             _ => Vec::new(),
         }
     }
+}
+
+/// Whether `sent` is the reply a fault injected as `injected`: the session may have dropped
+/// its enhanced code (no ENHANCEDSTATUSCODES), replaced non-ASCII text with `?` (no
+/// SMTPUTF8) or cut a long line, so the code and the text's start are compared.
+fn same_reply(injected: &[u8], sent: &[u8]) -> bool {
+    let (Some(a), Some(b)) = (explain::parse_reply(injected), explain::parse_reply(sent)) else {
+        return false;
+    };
+    let ascii = |line: &str| -> String { line.chars().map(|c| if c.is_ascii() { c } else { '?' }).collect() };
+    a.code == b.code
+        && a.lines.len() == b.lines.len()
+        && a.lines.iter().zip(&b.lines).all(|(a, b)| {
+            let (a, b) = (ascii(a), ascii(b));
+            a == b || b.strip_suffix("...").is_some_and(|cut| a.starts_with(cut))
+        })
 }
 
 /// The DNS resolver's lane name.
