@@ -5,7 +5,6 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::Signer as _;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePublicKey};
 use rsa::traits::PublicKeyParts;
@@ -42,9 +41,20 @@ pub enum SigningKey {
 #[derive(Clone, PartialEq, Eq)]
 pub struct RsaKey(RsaPrivateKey);
 
-/// An Ed25519 private key: its 32-byte seed (RFC 8032 §5.1.5).
+/// An Ed25519 private key: its 32-byte seed (RFC 8032 §5.1.5) with the public key derived
+/// from it, or `None` for the all-zero seed, which ed25519-compact refuses as a key that was
+/// never set: signing with it, or publishing it, is then a [`DkimError::Key`].
 #[derive(Clone, PartialEq, Eq)]
-pub struct Ed25519Key(ed25519_dalek::SigningKey);
+pub struct Ed25519Key(Option<ed25519_compact::KeyPair>);
+
+/// Why an Ed25519 key of [`Ed25519Key`] is `None`.
+const ZERO_SEED: &str = "an all-zero Ed25519 seed is not a key; use 32 random octets (RFC 8032 §5.1.5)";
+
+impl Ed25519Key {
+    fn pair(&self) -> Result<&ed25519_compact::KeyPair, DkimError> {
+        self.0.as_ref().ok_or_else(|| DkimError::Key(ZERO_SEED.into()))
+    }
+}
 
 impl fmt::Debug for SigningKey {
     /// Never prints key material.
@@ -83,9 +93,11 @@ impl SigningKey {
         Ok(SigningKey::Rsa(RsaKey(key)))
     }
 
-    /// An Ed25519 key from its 32-byte seed (the "secret key" of RFC 8032 §5.1.5).
+    /// An Ed25519 key from its 32-byte seed (the "secret key" of RFC 8032 §5.1.5). An
+    /// all-zero seed gives a key that cannot sign (see [`Ed25519Key`]).
     pub fn ed25519_from_seed(seed: [u8; 32]) -> Self {
-        SigningKey::Ed25519(Ed25519Key(ed25519_dalek::SigningKey::from_bytes(&seed)))
+        let pair = ed25519_compact::KeyPair::try_from_seed(ed25519_compact::Seed::new(seed)).ok();
+        SigningKey::Ed25519(Ed25519Key(pair))
     }
 
     /// An Ed25519 key from its seed in base64, as RFC 8463 Appendix A.1 gives it.
@@ -117,7 +129,7 @@ impl SigningKey {
                 .to_public_key_der()
                 .map(|der| der.to_vec())
                 .map_err(|e| DkimError::Key(format!("cannot encode the public key: {e}"))),
-            SigningKey::Ed25519(key) => Ok(key.0.verifying_key().to_bytes().to_vec()),
+            SigningKey::Ed25519(key) => Ok(key.pair()?.pk.to_vec()),
         }
     }
 
@@ -141,7 +153,8 @@ impl SigningKey {
 
     /// Signs the SHA-256 `hash` of the header data (§3.7): RSASSA-PKCS1-v1_5 with SHA-256's
     /// DigestInfo (RFC 8017 §8.2.1), or PureEdDSA over the 32 hash octets (RFC 8463 §3).
-    /// Both are deterministic.
+    /// Both are deterministic: Ed25519 without noise is RFC 8032 §5.1.6, whose nonce is
+    /// SHA-512 of the key's prefix and the message.
     pub(crate) fn sign_hash(&self, hash: &[u8; 32]) -> Result<Vec<u8>, DkimError> {
         match self {
             SigningKey::Rsa(_) if !RSA_IN_THIS_BUILD => Err(DkimError::Key(RSA_LEFT_OUT.into())),
@@ -149,7 +162,7 @@ impl SigningKey {
                 .0
                 .sign(Pkcs1v15Sign::new::<Sha256>(), hash)
                 .map_err(|e| DkimError::Crypto(format!("RSA signing failed: {e}"))),
-            SigningKey::Ed25519(key) => Ok(key.0.sign(hash).to_bytes().to_vec()),
+            SigningKey::Ed25519(key) => Ok(key.pair()?.sk.sign(hash, None).to_vec()),
         }
     }
 }
@@ -158,7 +171,9 @@ impl SigningKey {
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) enum PublicKey {
     Rsa(RsaPublicKey),
-    Ed25519(ed25519_dalek::VerifyingKey),
+    /// A point on the curve, canonically encoded (RFC 8032 §5.1.3), possibly of small order:
+    /// such a weak key is read, and every signature under it fails.
+    Ed25519(ed25519_compact::PublicKey),
 }
 
 impl fmt::Debug for PublicKey {
@@ -184,9 +199,11 @@ impl PublicKey {
             "ed25519" => {
                 let bytes: [u8; 32] =
                     p.try_into().map_err(|_| format!("an Ed25519 p= is 32 octets, not {}", p.len()))?;
-                ed25519_dalek::VerifyingKey::from_bytes(&bytes)
-                    .map(PublicKey::Ed25519)
-                    .map_err(|_| "p= is not an Ed25519 point".to_owned())
+                let key = ed25519_compact::PublicKey::new(bytes);
+                match key.validate() {
+                    Ok(()) | Err(ed25519_compact::Error::WeakPublicKey) => Ok(PublicKey::Ed25519(key)),
+                    Err(_) => Err("p= is not an Ed25519 point".to_owned()),
+                }
             }
             other => Err(format!("unknown key type k={other}")),
         }
@@ -200,13 +217,15 @@ impl PublicKey {
         }
     }
 
-    /// Checks `signature` over the SHA-256 `hash` of the header data.
+    /// Checks `signature` over the SHA-256 `hash` of the header data. Ed25519 is checked as
+    /// RFC 8032 §5.1.7 with the strict rules of ed25519-compact: `S` must be below the group
+    /// order, and neither the key nor `R` may be a point of small order.
     pub(crate) fn verify_hash(&self, hash: &[u8; 32], signature: &[u8]) -> bool {
         match self {
             PublicKey::Rsa(_) if !RSA_IN_THIS_BUILD => false,
             PublicKey::Rsa(key) => key.verify(Pkcs1v15Sign::new::<Sha256>(), hash, signature).is_ok(),
-            PublicKey::Ed25519(key) => ed25519_dalek::Signature::from_slice(signature)
-                .is_ok_and(|signature| key.verify_strict(hash, &signature).is_ok()),
+            PublicKey::Ed25519(key) => ed25519_compact::Signature::from_slice(signature)
+                .is_ok_and(|signature| key.verify(hash, &signature).is_ok()),
         }
     }
 }
@@ -366,6 +385,53 @@ mod tests {
             record("v=DKIM1; p=AAAA", Algorithm::RsaSha256),
             Err(KeyError::InappropriateKeyAlgorithm(_))
         ));
+    }
+
+    #[test]
+    fn all_zero_seed_cannot_sign() {
+        let key = SigningKey::ed25519_from_seed([0; 32]);
+        assert_eq!(key.sign_hash(&[7; 32]), Err(DkimError::Key(ZERO_SEED.into())));
+        // Nothing to publish: the record says the key is revoked.
+        assert_eq!(key.public_key_record(), "v=DKIM1; k=ed25519; p=");
+        assert!(SigningKey::ed25519_from_seed([1; 32]).sign_hash(&[7; 32]).is_ok());
+    }
+
+    #[test]
+    fn ed25519_key_records_must_be_points() {
+        let p = |bytes: [u8; 32]| format!("v=DKIM1; k=ed25519; p={}", STANDARD.encode(bytes));
+        // y = 2^255 - 19 is not a canonical field element (RFC 8032 §5.1.3).
+        let mut non_canonical = [0xff; 32];
+        non_canonical[0] = 0xed;
+        non_canonical[31] = 0x7f;
+        assert_eq!(
+            record(&p(non_canonical), Algorithm::Ed25519Sha256),
+            Err(KeyError::InappropriateKeyAlgorithm("p= is not an Ed25519 point".into()))
+        );
+        // The neutral point (x = 0, y = 1) is a point of small order: the record is read,
+        // and no signature verifies under it, not even an all-zero one.
+        let mut neutral = [0; 32];
+        neutral[0] = 1;
+        let Ok(KeyRecord::Key { key, .. }) = record(&p(neutral), Algorithm::Ed25519Sha256) else {
+            panic!("a weak key is still a key record");
+        };
+        assert!(!key.verify_hash(&[7; 32], &[0; 64]));
+        let mut identity_signature = [0; 64];
+        identity_signature[0] = 1;
+        assert!(!key.verify_hash(&[7; 32], &identity_signature));
+    }
+
+    #[test]
+    fn ed25519_signatures_verify_under_their_key_only() {
+        let key = SigningKey::ed25519_from_seed([3; 32]);
+        let signature = key.sign_hash(&[9; 32]).expect("signs");
+        let public = |key: &SigningKey| {
+            let bytes = key.public_key_bytes().expect("public key");
+            PublicKey::from_p("ed25519", &bytes).expect("a point")
+        };
+        assert!(public(&key).verify_hash(&[9; 32], &signature));
+        assert!(!public(&key).verify_hash(&[8; 32], &signature));
+        assert!(!public(&SigningKey::ed25519_from_seed([4; 32])).verify_hash(&[9; 32], &signature));
+        assert!(!public(&key).verify_hash(&[9; 32], signature.get(..63).unwrap_or_default()));
     }
 
     #[test]

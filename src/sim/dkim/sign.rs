@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest, Sha256};
+use hmac_sha256::Hash as Sha256;
 
 use super::canon::{self, Canonicalization};
 use super::key::SigningKey;
@@ -172,7 +172,7 @@ pub fn sign(message: &[u8], params: &SignParams) -> Result<HeaderField, DkimErro
         Some(l) => body.get(..l).unwrap_or(&body),
         None => &body,
     };
-    let body_hash = STANDARD.encode(Sha256::digest(signed_body));
+    let body_hash = STANDARD.encode(Sha256::hash(signed_body));
 
     // 2. The new field with b= empty, folded as it will be sent: under simple header
     // canonicalization the folding is signed too.
@@ -183,7 +183,7 @@ pub fn sign(message: &[u8], params: &SignParams) -> Result<HeaderField, DkimErro
     // 3. Header hash over the selected fields (bottom-up, §5.4.2) and the new field (§3.7).
     let (data, _) =
         header_hash_input(message.fields(), &params.headers, c.header, name_part, raw_value, None);
-    let hash: [u8; 32] = Sha256::digest(&data).into();
+    let hash: [u8; 32] = Sha256::hash(&data);
 
     // 4. Sign and append b=, folded within the value: §3.5 deletes b='s whole value, folding
     // included, before hashing, so the folding does not change what was signed.

@@ -5,7 +5,7 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest, Sha256};
+use hmac_sha256::Hash as Sha256;
 
 use super::canon;
 use super::header_hash_input;
@@ -376,7 +376,7 @@ fn verify_one(
         }
         None => &body,
     };
-    let computed = STANDARD.encode(Sha256::digest(signed_body));
+    let computed = STANDARD.encode(Sha256::hash(signed_body));
     let claimed = STANDARD.encode(&sig.body_hash);
     let same = computed == claimed;
     trace.push(format!(
@@ -408,7 +408,7 @@ fn verify_one(
         sig.canonicalization.header.as_str()
     ));
     trace.extend(lines);
-    let hash: [u8; 32] = Sha256::digest(&data).into();
+    let hash: [u8; 32] = Sha256::hash(&data);
     let valid = key.verify_hash(&hash, &sig.signature);
     trace.push(format!(
         "  {} signature over SHA-256 {}: {}",
