@@ -1,3 +1,14 @@
+//! One component per file; each renders part of the state and sends actions back.
+
 pub mod app;
-pub mod reply_meaning;
+pub mod controls;
+pub mod ending;
+pub mod explanation;
+pub mod help;
+pub mod icon;
+pub mod lanes;
+pub mod picker;
+pub mod predict;
+pub mod toolbar;
 pub mod transcript;
+pub mod transcript_step;

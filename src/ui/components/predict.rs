@@ -1,0 +1,48 @@
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::sim::Timeline;
+use crate::ui::state::{Action, Guess};
+
+#[derive(Properties, PartialEq)]
+pub struct PredictProps {
+    pub timeline: Rc<Timeline>,
+    /// The reply step held back.
+    pub asking: usize,
+    /// The reply codes that occur in this lesson.
+    pub codes: Rc<[u16]>,
+    pub on_action: Callback<Action>,
+}
+
+/// "Predict the reply": the learner picks the reply's class or exact code before it is shown.
+#[component(PredictPanel)]
+pub fn predict_panel(props: &PredictProps) -> Html {
+    let steps = &props.timeline.steps;
+    // What the server is answering: the last client line before the reply.
+    let prompt = steps
+        .iter()
+        .take(props.asking)
+        .rev()
+        .find(|s| s.kind != crate::sim::StepKind::Reply)
+        .map(|s| s.summary.clone())
+        .unwrap_or_default();
+    let guess = |g: Guess| props.on_action.reform(move |_: MouseEvent| Action::Guess(g));
+    html! {
+        <section id="predict" class="predict" aria-labelledby="predict-heading">
+            <h3 id="predict-heading">{ "Predict the reply" }</h3>
+            if !prompt.is_empty() { <p class="prompt">{ "Last: " }{ prompt }</p> }
+            <p>{ "What will the server answer? Pick a class, or the exact code." }</p>
+            <div class="choices" role="group" aria-label="Reply class">
+                { for (2..=5u16).map(|digit| html! {
+                    <button class="guess-class" onclick={guess(Guess::Class(digit))}>{ format!("{digit}xx") }</button>
+                }) }
+            </div>
+            <div class="choices" role="group" aria-label="Exact reply code">
+                { for props.codes.iter().map(|&code| html! {
+                    <button class="guess-code" onclick={guess(Guess::Code(code))}>{ code }</button>
+                }) }
+            </div>
+        </section>
+    }
+}
