@@ -1,6 +1,7 @@
 //! The simulated mail world: hosts, DNS, relay queues and the timeline of steps
 //! that the player animates. Deterministic: no real clock, no real randomness.
 
+pub mod annotate;
 pub mod auth;
 pub mod dkim;
 pub mod dmarc;
