@@ -7,6 +7,7 @@ pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod explain;
+pub mod inspect;
 mod relay;
 pub mod rng;
 pub mod spf;
