@@ -1,7 +1,7 @@
 //! The browser player (wasm32 only). It renders what the core produced and
 //! computes no protocol logic of its own.
 
-mod components;
+pub mod components;
 mod state;
 
 /// Mounts the player on the page's `<body>`.

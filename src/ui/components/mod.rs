@@ -1,3 +1,5 @@
+pub mod annotated;
 pub mod app;
+pub mod inspectors;
 pub mod reply_meaning;
 pub mod transcript;
