@@ -43,26 +43,27 @@ fn family(label: &str) -> &'static str {
     }
 }
 
-/// The bytes of a part made visible: spaces as `␠`, tabs as `⇥`, line breaks and other
-/// controls as symbols, the CRLF part as `␍␊`.
+/// The bytes of a part made visible: spaces as `·`, tabs as `⇥`, a bare CR or LF as `\r` or
+/// `\n`, other controls as `�`, the CRLF part as `↵` (glyphs every system font has).
 fn visible(text: &str, part: &Part) -> String {
     if part.start == part.end {
-        return "␍␊".into();
+        return "↵".into();
     }
     let shown = text.get(part.start..part.end).unwrap_or_default();
     if shown.bytes().all(|b| b == b' ') {
-        return "␠".repeat(shown.len());
+        return "·".repeat(shown.len());
     }
-    shown
-        .chars()
-        .map(|c| match c {
-            '\t' => '⇥',
-            '\n' => '␊',
-            '\r' => '␍',
-            c if c.is_control() => '�',
-            c => c,
-        })
-        .collect()
+    let mut out = String::with_capacity(shown.len());
+    for c in shown.chars() {
+        match c {
+            '\t' => out.push('⇥'),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push('�'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One line (or several) of wire bytes, cut into the parts the parsers recognised. Each
