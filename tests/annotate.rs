@@ -332,3 +332,23 @@ proptest! {
         prop_assert_eq!(rebuilt, wire);
     }
 }
+
+/// Every command and reply the lessons put on the wire is understood by the parsers:
+/// no part of them is `unrecognised`, and every line is covered.
+#[test]
+fn every_lesson_line_is_recognised() {
+    use smtp_playground::scenario::{self, lessons};
+    let mut unrecognised = Vec::new();
+    for lesson in lessons::ALL {
+        let timeline = scenario::parse(lesson.source).expect("parses").run();
+        for step in &timeline.steps {
+            let Some(wire) = &step.wire else { continue };
+            for line in annotate(step.kind, wire) {
+                if line.parts.iter().any(|p| p.label == "unrecognised") {
+                    unrecognised.push(format!("{} {:?}: {:?}", lesson.id, step.kind, line.text));
+                }
+            }
+        }
+    }
+    assert!(unrecognised.is_empty(), "{unrecognised:#?}");
+}

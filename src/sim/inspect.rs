@@ -679,6 +679,37 @@ mod tests {
         timeline.steps.len().checked_sub(1)
     }
 
+    /// Every lesson at every step: the inspectors' data can be derived, lookups only answer
+    /// questions asked, and what is seen never shrinks as the learner steps forward.
+    #[test]
+    fn every_lesson_at_every_step_is_inspectable() {
+        for lesson in lessons::ALL {
+            let timeline = scenario::parse(lesson.source).expect("parses").run();
+            let mut seen = 0;
+            for step in std::iter::once(None).chain((0..timeline.steps.len()).map(Some)) {
+                let all = transactions(&timeline, step);
+                assert!(all.len() >= seen, "{}: transactions shrank at {step:?}", lesson.id);
+                seen = all.len();
+                let asked = lookups(&timeline, step);
+                let queries =
+                    steps_so_far(&timeline, step).iter().filter(|s| s.kind == StepKind::DnsQuery).count();
+                assert_eq!(asked.len(), queries, "{}: one lookup per question", lesson.id);
+                let snapshot = snapshot_at(&timeline, step);
+                for message in snapshot.mailboxes.values().flat_map(|b| b.values()).flatten() {
+                    let view = message_view(&message.data);
+                    assert_eq!(view.error, None, "{}: {}", lesson.id, message.id);
+                    // A DSN's own `Received: by host (DSN); date` has no from clause, which
+                    // the strict RFC 5321 §4.4 parser reports; every relayed hop parses.
+                    let strict = |h: &&Hop| h.error.is_none() || h.raw.starts_with("by ");
+                    assert!(view.hops.iter().all(|h| strict(&h)), "{}: {:?}", lesson.id, view.hops);
+                }
+                for dsn in dsns(snapshot) {
+                    assert!(dsn.view.is_ok(), "{}: {:?}", lesson.id, dsn.view);
+                }
+            }
+        }
+    }
+
     #[test]
     fn snapshots_are_indexed_safely() {
         let timeline = run("dsn-notify");

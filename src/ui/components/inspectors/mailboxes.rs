@@ -82,7 +82,12 @@ fn message_html(view: &MessageView) -> Html {
                                             { for hop.for_path.as_ref().map(|f| format!(" for <{f}>")) }
                                         </>
                                     },
-                                    Some(error) => html! { <span class="insp-warn">{ format!("{} ({error})", hop.raw) }</span> },
+                                    Some(error) => html! {
+                                        <>
+                                            { hop.raw.clone() }
+                                            <span class="insp-note">{ format!(" — not in the RFC 5321 §4.4 form: {error}") }</span>
+                                        </>
+                                    },
                                 } }
                             </li>
                         }) }
