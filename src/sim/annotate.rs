@@ -248,13 +248,16 @@ fn show_sasl(data: &[u8]) -> String {
 /// Whether a client line is plausibly a SASL response: `*`, `=`, or base64 of printable text
 /// (NULs allowed, as PLAIN uses them). Only tried when the line is not a command.
 fn sasl_response(text: &str) -> Option<SaslResponse> {
+    if text.is_empty() {
+        return None;
+    }
     let response = SaslResponse::parse(text.as_bytes())?;
     match &response {
         SaslResponse::Cancel => Some(response),
         SaslResponse::Data(data) => {
             let readable =
                 std::str::from_utf8(data).is_ok_and(|s| s.chars().all(|c| c == '\0' || !c.is_control()));
-            (readable && (data.is_empty() || !text.is_empty())).then_some(response)
+            readable.then_some(response)
         }
     }
 }
@@ -803,7 +806,7 @@ fn message_line(
     }
     let content = text.get(start..).unwrap_or_default();
     // Bare CR or LF inside a line: not a line end in SMTP, whatever a lax server thinks.
-    if let Some(bare) = content.find(['\r', '\n']) {
+    if content.contains(['\r', '\n']) {
         let mut pos = start;
         for (i, c) in content.char_indices().filter(|(_, c)| *c == '\r' || *c == '\n') {
             line.push(
@@ -823,7 +826,6 @@ fn message_line(
             pos = start + i + 1;
         }
         line.push(pos..text.len(), "message data", "a line of the message, as sent", Some("RFC 5322 §2.3"));
-        let _ = bare;
         *section = Section::Body;
         return line.finish(crlf);
     }

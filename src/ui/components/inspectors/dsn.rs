@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::empty;
+use super::{empty, row};
 use crate::message::{DeliveryReport, format_date};
 use crate::proto::ReplyCode;
 use crate::sim::Timeline;
@@ -56,16 +56,15 @@ pub fn dsn_panel(props: &DsnPanelProps) -> Html {
 }
 
 fn report(report: &DeliveryReport) -> Html {
+    let date = |seconds: i64| html! { { format_date(seconds, 0) } };
     html! {
         <>
             <dl class="insp-fields">
-                <dt>{ "Reporting-MTA" }</dt><dd>{ report.reporting_mta.to_string() }</dd>
-                { for report.original_envelope_id.as_ref().map(|id| html! {
-                    <><dt>{ "Original-Envelope-Id" }</dt><dd><code>{ id.clone() }</code>{ " (the sender's ENVID)" }</dd></>
+                { row("Reporting-MTA", html! { { report.reporting_mta.to_string() } }) }
+                { for report.original_envelope_id.as_ref().map(|id| {
+                    row("Original-Envelope-Id", html! { <><code>{ id.clone() }</code>{ " (the sender's ENVID)" }</> })
                 }) }
-                { for report.arrival_date.map(|date| html! {
-                    <><dt>{ "Arrival-Date" }</dt><dd>{ format_date(date, 0) }</dd></>
-                }) }
+                { for report.arrival_date.map(|d| row("Arrival-Date", date(d))) }
             </dl>
             { for report.recipients.iter().map(|r| {
                 let code = r.diagnostic_code.as_ref().and_then(|d| d.value().get(..3)?.parse().ok()).and_then(ReplyCode::new);
@@ -73,22 +72,24 @@ fn report(report: &DeliveryReport) -> Html {
                     <section class={classes!("insp-recipient", format!("insp-action-{}", r.action))}
                         aria-label={format!("Recipient {}", r.final_recipient.value())}>
                         <dl class="insp-fields">
-                            <dt>{ "Final-Recipient" }</dt><dd>{ r.final_recipient.to_string() }</dd>
-                            { for r.original_recipient.as_ref().map(|o| html! { <><dt>{ "Original-Recipient" }</dt><dd>{ o.to_string() }</dd></> }) }
-                            <dt>{ "Action" }</dt><dd class="insp-action"><strong>{ r.action.to_string() }</strong></dd>
-                            <dt>{ "Status" }</dt>
-                            <dd class="insp-status"><code>{ r.status.to_string() }</code>{ format!(" — {} (", enhanced_meaning(r.status)) }{ rfc_anchor(r.status.defined_in()) }{ ")" }</dd>
-                            { for r.remote_mta.as_ref().map(|m| html! { <><dt>{ "Remote-MTA" }</dt><dd>{ m.to_string() }</dd></> }) }
-                            { for r.diagnostic_code.as_ref().map(|d| html! {
-                                <>
-                                    <dt>{ "Diagnostic-Code" }</dt>
-                                    <dd><code>{ d.to_string() }</code>
-                                        { for code.map(|c| html! { <span class="insp-note">{ format!(" — {}", reply_code_meaning(c)) }</span> }) }
-                                    </dd>
-                                </>
+                            { row("Final-Recipient", html! { { r.final_recipient.to_string() } }) }
+                            { for r.original_recipient.as_ref().map(|o| row("Original-Recipient", html! { { o.to_string() } })) }
+                            { row("Action", html! { <strong class="insp-action">{ r.action.to_string() }</strong> }) }
+                            { row("Status", html! {
+                                <span class="insp-status">
+                                    <code>{ r.status.to_string() }</code>
+                                    { format!(" — {} (", enhanced_meaning(r.status)) }{ rfc_anchor(r.status.defined_in()) }{ ")" }
+                                </span>
                             }) }
-                            { for r.last_attempt_date.map(|date| html! { <><dt>{ "Last-Attempt-Date" }</dt><dd>{ format_date(date, 0) }</dd></> }) }
-                            { for r.will_retry_until.map(|date| html! { <><dt>{ "Will-Retry-Until" }</dt><dd>{ format_date(date, 0) }</dd></> }) }
+                            { for r.remote_mta.as_ref().map(|m| row("Remote-MTA", html! { { m.to_string() } })) }
+                            { for r.diagnostic_code.as_ref().map(|d| row("Diagnostic-Code", html! {
+                                <>
+                                    <code>{ d.to_string() }</code>
+                                    { for code.map(|c| html! { <span class="insp-note">{ format!(" — {}", reply_code_meaning(c)) }</span> }) }
+                                </>
+                            })) }
+                            { for r.last_attempt_date.map(|d| row("Last-Attempt-Date", date(d))) }
+                            { for r.will_retry_until.map(|d| row("Will-Retry-Until", date(d))) }
                         </dl>
                     </section>
                 }

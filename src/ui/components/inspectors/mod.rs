@@ -118,6 +118,11 @@ pub fn inspectors(props: &InspectorsProps) -> Html {
     }
 }
 
+/// One `<dt>name</dt><dd>value</dd>` pair of a definition list.
+fn row(name: &str, value: Html) -> Html {
+    html! { <><dt>{ name.to_owned() }</dt><dd>{ value }</dd></> }
+}
+
 /// A message for an empty panel.
 fn empty(text: &str) -> Html {
     html! { <p class="insp-empty">{ text.to_owned() }</p> }
