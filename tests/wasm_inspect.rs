@@ -71,6 +71,9 @@ async fn annotated_mail_command_labels_each_parameter_and_links_its_rfc() {
     );
     let pressed = root.query_selector("button.ab-seg[aria-pressed=true]").expect("query").expect("pressed");
     assert!(text(&pressed).contains("111"));
+    // One tab stop for all the parts (arrow keys move between them): the selected one.
+    assert_eq!(root.query_selector_all("button.ab-seg[tabindex=\"0\"]").expect("query").length(), 1);
+    assert_eq!(pressed.get_attribute("tabindex").as_deref(), Some("0"));
     handle.destroy();
     root.remove();
 }
