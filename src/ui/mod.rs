@@ -2,7 +2,7 @@
 //! computes no protocol logic of its own.
 
 pub mod browser;
-mod components;
+pub mod components;
 mod hooks;
 pub mod state;
 

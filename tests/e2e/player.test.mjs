@@ -328,3 +328,37 @@ test('every control is focusable and labelled', async () => {
   }
   assert.deepEqual(page.errors, []);
 });
+
+test('opening a MAIL line shows its annotated parts; the inspectors follow the step', async () => {
+  const timeline = nativeTimeline('dsn-notify');
+  const mail = timeline.steps.findIndex((s) => s.kind === 'command' && / RET=/.test(s.wire ?? ''));
+  assert.ok(mail >= 0, 'dsn-notify has a MAIL with parameters');
+  const page = await openPlayer(env, `lesson=dsn-notify&step=${mail + 1}`);
+  await position(page, mail + 1);
+  const row = page.locator('.transcript li').nth(mail);
+  const expander = row.locator('button.parts');
+  assert.equal(await expander.getAttribute('aria-expanded'), 'false');
+  await expander.click();
+  await row.locator('.annotated').waitFor();
+  assert.equal(await expander.getAttribute('aria-expanded'), 'true');
+  const labels = await row.locator('.ab-label').allTextContents();
+  for (const label of ['verb', 'reverse-path', 'SIZE parameter', 'RET parameter', 'ENVID parameter']) {
+    assert.ok(labels.includes(label), `${label} in ${labels}`);
+  }
+  // Arrow keys inside the parts move between them and do not step the player.
+  await row.locator('button.ab-seg').first().focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.equal((await position(page)).shown, mail + 1);
+  assert.equal(await row.locator('button.ab-seg[aria-pressed="true"]').count(), 1);
+  await expander.click();
+  await row.locator('.annotated').waitFor({ state: 'detached' });
+  // The inspectors are mounted beside the transcript and change with the step.
+  const inspectors = page.locator('section.inspectors');
+  await inspectors.waitFor();
+  const atMail = await inspectors.innerText();
+  await page.keyboard.press('End');
+  await position(page, timeline.steps.length);
+  assert.notEqual(await inspectors.innerText(), atMail);
+  assert.deepEqual(page.errors, []);
+});

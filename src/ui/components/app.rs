@@ -4,6 +4,7 @@ use super::controls::Controls;
 use super::ending::Ending;
 use super::explanation::Explanation;
 use super::help::Help;
+use super::inspectors::Inspectors;
 use super::lanes::Lanes;
 use super::picker::Picker;
 use super::predict::PredictPanel;
@@ -68,9 +69,10 @@ pub fn app() -> Html {
                         </div>
                         <div class="column-side">
                             <Transcript lines={loaded.lines.clone()} timeline={loaded.timeline.clone()}
-                                position={state.position} crlf={state.crlf}
+                                position={state.position} crlf={state.crlf} opened={state.opened}
                                 name={loaded.lesson.clone().unwrap_or_else(|| "scenario".into())}
                                 on_action={on_action.clone()} />
+                            <Inspectors scenario={loaded.scenario.clone()} timeline={loaded.timeline.clone()} step={current} />
                         </div>
                     </div>
                 </main>

@@ -16,6 +16,8 @@ pub struct TranscriptProps {
     pub timeline: Rc<Timeline>,
     pub position: usize,
     pub crlf: bool,
+    /// The step whose annotated bytes are open.
+    pub opened: Option<usize>,
     /// Names the downloaded file.
     pub name: String,
     pub on_action: Callback<Action>,
@@ -51,7 +53,7 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     let rows = (0..end).map(|index| {
         html! {
             <TranscriptStep key={index} index={index} lines={props.lines.clone()} timeline={props.timeline.clone()}
-                current={index + 1 == end} crlf={props.crlf} on_action={props.on_action.clone()} />
+                current={index + 1 == end} crlf={props.crlf} opened={props.opened == Some(index)} on_action={props.on_action.clone()} />
         }
     });
     let announced = end.checked_sub(1).and_then(|i| props.lines.get(i)).and_then(|l| l.first()).cloned();

@@ -2,6 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::annotated::AnnotatedBytes;
 use super::lanes::{kind_class, reply_mark};
 use crate::sim::{StepKind, Timeline};
 use crate::ui::state::Action;
@@ -14,6 +15,8 @@ pub struct TranscriptStepProps {
     pub timeline: Rc<Timeline>,
     pub current: bool,
     pub crlf: bool,
+    /// Whether the step's annotated bytes are shown.
+    pub opened: bool,
     pub on_action: Callback<Action>,
 }
 
@@ -38,6 +41,12 @@ pub fn transcript_step(props: &TranscriptStepProps) -> Html {
                     </span>
                 }) }
             </button>
+            if let Some(wire) = step.wire.clone() {
+                <button class="parts" aria-expanded={props.opened.to_string()}
+                    aria-label={format!("Parts of step {}", index + 1)} title="Show the parts of this line"
+                    onclick={props.on_action.reform(move |_| Action::ToggleLine(index))}>{ "⋯" }</button>
+                if props.opened { <AnnotatedBytes kind={step.kind} wire={wire} /> }
+            }
         </li>
     }
 }

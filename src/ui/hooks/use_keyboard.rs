@@ -48,10 +48,13 @@ pub fn use_keyboard(state: &UseReducerHandle<State>) {
                     if event.ctrl_key() || event.alt_key() || event.meta_key() || event.default_prevented() {
                         return;
                     }
-                    let in_field = event
-                        .target()
-                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                        .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+                    // Fields, and widgets with their own arrow keys (annotated bytes, the
+                    // inspector tabs), keep their keys.
+                    let in_field =
+                        event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|e| {
+                            matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                                || e.closest(".annotated, [role=tablist]").ok().flatten().is_some()
+                        });
                     if in_field && event.key() != "Escape" {
                         return;
                     }
