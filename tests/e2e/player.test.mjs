@@ -230,6 +230,7 @@ test('predict the reply: each reply waits for a guess, and the score counts the 
     const panel = page.locator('#predict');
     await page.keyboard.press('ArrowRight');
     await panel.waitFor();
+    await page.waitForFunction(() => document.activeElement?.classList.contains('guess-class'));
     await page.keyboard.press('ArrowRight');
     assert.equal((await position(page)).shown, index, 'the reply stays hidden until guessed');
     const codes = await panel.locator('button.guess-code').allTextContents();

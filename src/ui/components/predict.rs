@@ -27,6 +27,16 @@ pub fn predict_panel(props: &PredictProps) -> Html {
         .find(|s| s.kind != crate::sim::StepKind::Reply)
         .map(|s| s.summary.clone())
         .unwrap_or_default();
+    // Keyboard users land on the choices as soon as a reply is held back.
+    let first = use_node_ref();
+    {
+        let first = first.clone();
+        use_effect_with(props.asking, move |_| {
+            if let Some(button) = first.cast::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        });
+    }
     let guess = |g: Guess| props.on_action.reform(move |_: MouseEvent| Action::Guess(g));
     html! {
         <section id="predict" class="predict" aria-labelledby="predict-heading">
@@ -35,7 +45,7 @@ pub fn predict_panel(props: &PredictProps) -> Html {
             <p>{ "What will the server answer? Pick a class, or the exact code." }</p>
             <div class="choices" role="group" aria-label="Reply class">
                 { for (2..=5u16).map(|digit| html! {
-                    <button class="guess-class" onclick={guess(Guess::Class(digit))}>{ format!("{digit}xx") }</button>
+                    <button class="guess-class" ref={if digit == 2 { first.clone() } else { NodeRef::default() }} onclick={guess(Guess::Class(digit))}>{ format!("{digit}xx") }</button>
                 }) }
             </div>
             <div class="choices" role="group" aria-label="Exact reply code">
