@@ -1,7 +1,7 @@
 use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
-use super::icon::{Glyph, Icon};
+use super::icon::{Glyph, icon};
 use crate::sim::timeline::{Millis, describe_wait, format_time};
 use crate::ui::state::{Action, SPEEDS};
 
@@ -40,17 +40,17 @@ pub fn controls(props: &ControlsProps) -> Html {
         <section class="controls" aria-label="Playback">
             <div class="buttons">
                 <button id="first" aria-label="First step" title="First step (Home)" disabled={at_start}
-                    onclick={send(Action::First)}><Icon glyph={Glyph::First} /></button>
+                    onclick={send(Action::First)}>{ icon(Glyph::First) }</button>
                 <button id="back" aria-label="Previous step" title="Previous step (←)" disabled={at_start}
-                    onclick={send(Action::Back)}><Icon glyph={Glyph::Previous} /></button>
+                    onclick={send(Action::Back)}>{ icon(Glyph::Previous) }</button>
                 <button id="play" class="play" aria-label={play_label} title={format!("{play_label} (Space)")}
                     disabled={props.len == 0 || props.asking} onclick={send(Action::TogglePlay)}>
-                    <Icon glyph={play_glyph} />
+                    { icon(play_glyph) }
                 </button>
                 <button id="forward" aria-label="Next step" title="Next step (→)" disabled={at_end || props.asking}
-                    onclick={send(Action::Forward)}><Icon glyph={Glyph::Next} /></button>
+                    onclick={send(Action::Forward)}>{ icon(Glyph::Next) }</button>
                 <button id="last" aria-label="Last step" title="Last step (End)" disabled={at_end}
-                    onclick={send(Action::Last)}><Icon glyph={Glyph::Last} /></button>
+                    onclick={send(Action::Last)}>{ icon(Glyph::Last) }</button>
             </div>
             <input id="scrubber" type="range" min="0" max={props.len.to_string()} value={props.position.to_string()}
                 aria-label="Step" aria-valuetext={format!("step {} of {}", props.position, props.len)} oninput={scrub} />
@@ -68,7 +68,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <time id="clock">{ props.time.map_or_else(|| "—".to_owned(), format_time) }</time>
             </span>
             if let Some(wait) = props.wait {
-                <span id="wait" class="wait"><Icon glyph={Glyph::FastForward} />{ " " }{ describe_wait(wait) }{ " later" }</span>
+                <span id="wait" class="wait">{ icon(Glyph::FastForward) }{ " " }{ describe_wait(wait) }{ " later" }</span>
             }
         </section>
     }

@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::icon::{Glyph, Icon};
+use super::icon::{Glyph, icon};
 use crate::sim::Timeline;
 use crate::sim::timeline::reply_class;
 use crate::ui::state::Guess;
@@ -49,7 +49,7 @@ pub fn explanation(props: &ExplanationProps) -> Html {
             { for verdict }
             <p class="meta">
                 <span class="kind">{ step.kind.label() }</span>{ " · " }{ route }
-                if step.tls { { " · " }<span class="tls-note"><Icon glyph={Glyph::Lock} />{ " inside TLS" }</span> }
+                if step.tls { { " · " }<span class="tls-note">{ icon(Glyph::Lock) }{ " inside TLS" }</span> }
             </p>
             <h3 class="summary">{ &step.summary }</h3>
             if !step.explanation.is_empty() { <p class="why">{ &step.explanation }</p> }

@@ -15,15 +15,10 @@ pub enum Glyph {
     Lock,
 }
 
-#[derive(Properties, PartialEq)]
-pub struct IconProps {
-    pub glyph: Glyph,
-}
-
-/// A 16×16 icon, hidden from screen readers (its button carries the label).
-#[component(Icon)]
-pub fn icon(props: &IconProps) -> Html {
-    let path = match props.glyph {
+/// A 16×16 icon, hidden from screen readers (its button carries the label). A plain
+/// function, not a component: it has no state and nothing to compare.
+pub fn icon(glyph: Glyph) -> Html {
+    let path = match glyph {
         Glyph::Play => "M4 2l10 6-10 6z",
         Glyph::Pause => "M3 2h4v12H3zM9 2h4v12H9z",
         Glyph::Next => "M2 2l9 6-9 6zM11 2h3v12h-3z",

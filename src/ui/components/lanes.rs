@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::icon::{Glyph, Icon};
+use super::icon::{Glyph, icon};
 use crate::sim::timeline::describe_wait;
 use crate::sim::{Step, StepKind, Timeline};
 use crate::ui::state::LONG_WAIT;
@@ -101,14 +101,14 @@ pub fn lanes(props: &LanesProps) -> Html {
             .map(|p| step.time.saturating_sub(p.time))
             .filter(|gap| *gap > LONG_WAIT);
         if let Some(gap) = gap {
-            rows.push(html! { <li class="gap" key={format!("gap{i}")}><Icon glyph={Glyph::FastForward} />{ " " }{ describe_wait(gap) }{ " later" }</li> });
+            rows.push(html! { <li class="gap" key={format!("gap{i}")}>{ icon(Glyph::FastForward) }{ " " }{ describe_wait(gap) }{ " later" }</li> });
         }
         let text = label(step);
         rows.push(html! {
                 <li class={class} key={i} style={format!("--lo:{lo};--hi:{hi}")} title={step.summary.clone()}>
                     <span class="arrow" aria-hidden="true"></span>
                     <span class="label">
-                        if step.tls { <span class="lock" role="img" aria-label="encrypted"><Icon glyph={Glyph::Lock} /></span> }
+                        if step.tls { <span class="lock" role="img" aria-label="encrypted">{ icon(Glyph::Lock) }</span> }
                         if let Some((_, mark)) = mark { <span class="mark" aria-hidden="true">{ mark }</span> }
                         { text }
                     </span>
