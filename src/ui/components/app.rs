@@ -57,7 +57,7 @@ pub fn app() -> Html {
                     <div class="columns">
                         <div class="column-main">
                             if let Some(asking) = state.asking() {
-                                <PredictPanel timeline={loaded.timeline.clone()} asking={asking}
+                                <PredictPanel asking={asking}
                                     codes={loaded.codes.clone()} on_action={on_action.clone()} />
                             }
                             <Explanation timeline={loaded.timeline.clone()} current={current}

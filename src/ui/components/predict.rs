@@ -2,12 +2,10 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::sim::Timeline;
 use crate::ui::state::{Action, Guess};
 
 #[derive(Properties, PartialEq)]
 pub struct PredictProps {
-    pub timeline: Rc<Timeline>,
     /// The reply step held back.
     pub asking: usize,
     /// The reply codes that occur in this lesson.
@@ -18,15 +16,6 @@ pub struct PredictProps {
 /// "Predict the reply": the learner picks the reply's class or exact code before it is shown.
 #[component(PredictPanel)]
 pub fn predict_panel(props: &PredictProps) -> Html {
-    let steps = &props.timeline.steps;
-    // What the server is answering: the last client line before the reply.
-    let prompt = steps
-        .iter()
-        .take(props.asking)
-        .rev()
-        .find(|s| s.kind != crate::sim::StepKind::Reply)
-        .map(|s| s.summary.clone())
-        .unwrap_or_default();
     // Keyboard users land on the choices as soon as a reply is held back.
     let first = use_node_ref();
     {
@@ -41,8 +30,8 @@ pub fn predict_panel(props: &PredictProps) -> Html {
     html! {
         <section id="predict" class="predict" aria-labelledby="predict-heading">
             <h3 id="predict-heading">{ "Predict the reply" }</h3>
-            if !prompt.is_empty() { <p class="prompt">{ "Last: " }{ prompt }</p> }
-            <p>{ "What will the server answer? Pick a class, or the exact code." }</p>
+            <p>{ format!("The server's next reply (step {}) is hidden. ", props.asking + 1) }
+                { "What will it answer? Pick a class, or the exact code." }</p>
             <div class="choices" role="group" aria-label="Reply class">
                 { for (2..=5u16).map(|digit| html! {
                     <button class="guess-class" ref={if digit == 2 { first.clone() } else { NodeRef::default() }} onclick={guess(Guess::Class(digit))}>{ format!("{digit}xx") }</button>
