@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! smtp-playground lessons                 list the lessons
-//! smtp-playground run <lesson|file> [--json] [--no-color]
+//! smtp-playground run <lesson|file> [--json] [--transcript] [--no-color]
 //! smtp-playground check <file>            validate a scenario file
 //! smtp-playground serve [--listen ADDR] [--lesson ID | --scenario FILE] [--host NAME]
 //!                       [--maildir DIR] [--idle-timeout SECS] [--max-connections N]
@@ -39,7 +39,16 @@ pub fn main(args: &[String]) -> (String, i32) {
         ["run", target] => match load(target) {
             Ok(scenario) => {
                 let timeline = scenario.run();
-                if args.iter().any(|a| a == "--json") {
+                if args.iter().any(|a| a == "--transcript") {
+                    // Exactly `Timeline::transcript()`, what the player's transcript shows; with
+                    // --json as a JSON array, since a line may hold a bare LF.
+                    let lines = timeline.transcript();
+                    if args.iter().any(|a| a == "--json") {
+                        (serde_json::to_string(&lines).unwrap_or_default() + "\n", 0)
+                    } else {
+                        (lines.iter().map(|line| format!("{line}\n")).collect(), 0)
+                    }
+                } else if args.iter().any(|a| a == "--json") {
                     match serde_json::to_string_pretty(&timeline) {
                         Ok(json) => (json + "\n", 0),
                         Err(e) => (format!("error: {e}\n"), 1),
@@ -71,7 +80,7 @@ pub fn main(args: &[String]) -> (String, i32) {
 
 const USAGE: &str = "smtp-playground: see email work\n\n\
 usage:\n  smtp-playground lessons                  list the lessons\n  \
-smtp-playground run <lesson|file.toml>   print a lesson's timeline (--json for JSON, --no-color)\n  \
+smtp-playground run <lesson|file.toml>   print a lesson's timeline (--json for JSON, --transcript for the player's lines, as JSON with --json, --no-color)\n  \
 smtp-playground check <file.toml>        validate a scenario file\n  \
 smtp-playground serve [options]          a lesson's server on a real port (Ctrl-C stops it)\n    \
 --listen ADDR          where to listen (default 127.0.0.1:2525; port 0 picks one)\n    \

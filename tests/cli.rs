@@ -62,3 +62,19 @@ fn check_reports_a_located_error_and_exit_code() {
     assert_eq!(run(&["frobnicate"]).1, 2);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn run_transcript_prints_the_timeline_transcript_as_lines_or_json() {
+    let timeline = smtp_playground::scenario::parse(
+        smtp_playground::scenario::lessons::get("smtp-smuggling").expect("lesson").source,
+    )
+    .expect("parses")
+    .run();
+    let (json, code) = run(&["run", "smtp-smuggling", "--transcript", "--json"]);
+    assert_eq!(code, 0);
+    let lines: Vec<String> = serde_json::from_str(&json).expect("a JSON array of lines");
+    assert_eq!(lines, timeline.transcript());
+    assert!(lines.iter().any(|l| l.contains('\n')), "a bare LF stays inside its line");
+    let (text, _) = run(&["run", "smtp-smuggling", "--transcript"]);
+    assert_eq!(text, lines.iter().map(|l| format!("{l}\n")).collect::<String>());
+}

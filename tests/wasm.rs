@@ -36,3 +36,99 @@ fn bad_scenarios_give_located_errors_in_the_browser() {
         scenario::parse("title = \"t\"\ndescription = \"d\"\n[[host]]\nnam = \"x\"\n").expect_err("bad");
     assert_eq!((error.line, error.column), (4, 1));
 }
+
+mod player {
+    use std::rc::Rc;
+
+    use smtp_playground::ui::browser;
+    use smtp_playground::ui::state::{Action, Guess, State};
+    use wasm_bindgen_test::*;
+    use yew::Reducible as _;
+
+    fn reduce(state: Rc<State>, actions: &[Action]) -> Rc<State> {
+        actions.iter().cloned().fold(state, |s, a| s.reduce(a))
+    }
+
+    /// Stepping back returns to exactly what was shown before: position, step, lines.
+    #[wasm_bindgen_test]
+    fn step_back_restores_the_earlier_state() {
+        let start = Rc::new(State::open("mx-relay", 5, None));
+        assert_eq!((start.position, start.current()), (5, Some(4)));
+        let there = reduce(start.clone(), &[Action::Forward, Action::Forward, Action::Back, Action::Back]);
+        assert_eq!(there.position, start.position);
+        assert_eq!(there.asking(), None);
+        let end = reduce(start.clone(), &[Action::Last, Action::Forward]);
+        assert_eq!(end.position, end.len());
+        assert!(end.at_end() && !end.playing);
+        assert_eq!(reduce(end, &[Action::First, Action::Back]).position, 0);
+        let len = start.len();
+        assert_eq!(reduce(start, &[Action::Seek(100_000)]).position, len, "seeking past the end stops there");
+    }
+
+    /// An unknown lesson is a notice and the open picker, never a panic.
+    #[wasm_bindgen_test]
+    fn unknown_lessons_leave_a_notice() {
+        let state = State::open("<script>", 3, None);
+        assert!(state.loaded.is_none() && state.picker);
+        assert_eq!(state.position, 0);
+        assert!(state.notice.as_deref().is_some_and(|n| n.contains("<script>")));
+        let state = Rc::new(state).reduce(Action::Forward);
+        assert_eq!(state.position, 0);
+        let opened = state.reduce(Action::OpenLesson("telnet-session".into()));
+        assert!(opened.loaded.is_some() && !opened.picker && opened.notice.is_none());
+    }
+
+    /// "Predict the reply" holds each reply back until a guess, then scores it.
+    #[wasm_bindgen_test]
+    fn predicting_holds_replies_and_scores_guesses() {
+        let state = reduce(
+            Rc::new(State::open("telnet-session", 0, None)),
+            &[Action::TogglePredict, Action::Forward],
+        );
+        assert_eq!(state.position, 1, "the TCP connect is not a reply");
+        let asked = reduce(state, &[Action::Forward]);
+        assert_eq!((asked.position, asked.asking()), (1, Some(1)), "the greeting waits for a guess");
+        let still = reduce(asked.clone(), &[Action::Forward, Action::TogglePlay, Action::Tick]);
+        assert_eq!((still.position, still.playing), (1, false));
+        let right = reduce(asked.clone(), &[Action::Guess(Guess::Class(2))]);
+        assert_eq!((right.position, right.asking()), (2, None));
+        assert_eq!(right.predict.as_ref().map(|p| p.score()), Some((1, 1)));
+        let wrong = reduce(asked, &[Action::Guess(Guess::Code(554))]);
+        assert_eq!(wrong.predict.as_ref().map(|p| p.score()), Some((0, 1)));
+        // An answered reply is not asked again after stepping back over it.
+        let again = reduce(right, &[Action::Back, Action::Forward]);
+        assert_eq!((again.position, again.asking()), (2, None));
+    }
+
+    /// Playing advances on each tick and stops at the end; long waits get a longer pause.
+    #[wasm_bindgen_test]
+    fn playback_ticks_to_the_end() {
+        let mut state =
+            reduce(Rc::new(State::open("size-limit", 0, None)), &[Action::Speed(4), Action::TogglePlay]);
+        let len = state.len();
+        for _ in 0..len + 3 {
+            state = state.reduce(Action::Tick);
+        }
+        assert_eq!((state.position, state.playing), (len, false));
+        let restarted = state.reduce(Action::TogglePlay);
+        assert_eq!((restarted.position, restarted.playing), (0, true), "play at the end starts again");
+        let retry = Rc::new(State::open("retry-later", 0, None));
+        let long = (1..retry.len()).find(|&i| retry.wait_before(i).is_some()).expect("a long wait");
+        let before_long = reduce(retry.clone(), &[Action::Seek(long)]);
+        let normal = reduce(retry, &[Action::Seek(1)]);
+        assert!(before_long.play_delay() > normal.play_delay());
+    }
+
+    /// The panic hook's panel is plain DOM, readable without Yew.
+    #[wasm_bindgen_test]
+    fn the_error_panel_shows_the_message() {
+        browser::show_error_panel("panicked at src/ui/state.rs: boom");
+        let document = web_sys::window().and_then(|w| w.document()).expect("document");
+        let panel = document.get_element_by_id("panic-panel").expect("panel");
+        assert_eq!(panel.get_attribute("role").as_deref(), Some("alert"));
+        assert!(panel.text_content().unwrap_or_default().contains("boom"));
+        browser::show_error_panel("a second panic");
+        assert_eq!(document.query_selector_all(".panic-panel").map(|l| l.length()).ok(), Some(1));
+        panel.remove();
+    }
+}

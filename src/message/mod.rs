@@ -17,7 +17,7 @@
 pub mod date;
 pub mod dsn;
 pub mod header;
-mod mime;
+pub(crate) mod mime;
 pub mod trace;
 
 pub use date::{DateError, DateTime, format_date, parse_date};

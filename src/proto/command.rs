@@ -314,6 +314,166 @@ pub fn parse_command_line(line: &[u8]) -> Result<Command, CommandError> {
     }
 }
 
+/// The grammar element a stretch of a command line was parsed as (RFC 5321 §4.1.1, §4.1.2),
+/// so that a viewer can label every byte with the rule the parser used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandPart {
+    /// The command verb, e.g. `MAIL`.
+    Verb,
+    /// `SP`, one space between elements.
+    Sp,
+    /// `"FROM:"` of `MAIL FROM:` (§4.1.1.2).
+    FromKeyword,
+    /// `"TO:"` of `RCPT TO:` (§4.1.1.3).
+    ToKeyword,
+    /// `Reverse-path = Path / "<>"` (§4.1.2).
+    ReversePath,
+    /// `Forward-path = Path` (§4.1.2), or `<Postmaster>`.
+    ForwardPath,
+    /// `esmtp-keyword` of an `esmtp-param` (§4.1.2).
+    EsmtpKeyword,
+    /// The `"="` between an ESMTP keyword and its value.
+    Equals,
+    /// `esmtp-value` (§4.1.2).
+    EsmtpValue,
+    /// `Domain / address-literal` of HELO and EHLO (§4.1.1.1).
+    Host,
+    /// The `String` argument of VRFY, EXPN, HELP and NOOP.
+    Argument,
+    /// `chunk-size` of BDAT (RFC 3030 §2).
+    ChunkSize,
+    /// `end-marker = "LAST"` of BDAT (RFC 3030 §2).
+    EndMarker,
+    /// `sasl-mech` of AUTH (RFC 4954 §4).
+    Mechanism,
+    /// `initial-response` of AUTH, base64 (RFC 4954 §4).
+    InitialResponse,
+    /// The `CRLF` that ends the line.
+    Crlf,
+}
+
+/// One element of a command line: what it is and where it lies (byte offsets into the line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandSpan {
+    pub part: CommandPart,
+    pub range: std::ops::Range<usize>,
+}
+
+/// Walks a command line with the same parsers as [`arguments`], recording where each ends.
+struct SpanWalk<'a> {
+    line: &'a [u8],
+    pos: usize,
+    spans: Vec<CommandSpan>,
+}
+
+impl<'a> SpanWalk<'a> {
+    fn rest(&self) -> &'a [u8] {
+        self.line.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Runs `parser` at the current position; on success records its span as `part`.
+    fn take<O>(
+        &mut self,
+        part: CommandPart,
+        mut parser: impl Parser<&'a [u8], Output = O, Error = nom::error::Error<&'a [u8]>>,
+    ) -> bool {
+        let rest = self.rest();
+        let Ok((after, _)) = parser.parse(rest) else { return false };
+        let end = self.pos + (rest.len() - after.len());
+        self.spans.push(CommandSpan { part, range: self.pos..end });
+        self.pos = end;
+        true
+    }
+
+    fn at_sp(&self) -> bool {
+        self.rest().first() == Some(&b' ')
+    }
+
+    /// `*(SP esmtp-param)`, each keyword, `=` and value as its own span.
+    fn esmtp_params(&mut self) {
+        while self.at_sp() && self.take(CommandPart::Sp, sp) {
+            if !self.take(CommandPart::EsmtpKeyword, abnf::esmtp_keyword) {
+                return;
+            }
+            if self.take(CommandPart::Equals, nom::bytes::streaming::tag("=")) {
+                self.take(CommandPart::EsmtpValue, abnf::esmtp_value);
+            }
+        }
+    }
+
+    /// The elements after the verb, following the grammar of each verb (see [`arguments`]).
+    fn arguments(&mut self, verb: Verb) {
+        use CommandPart as P;
+        match verb {
+            Verb::Helo | Verb::Ehlo => {
+                self.take(P::Sp, sp);
+                self.take(P::Host, host);
+            }
+            Verb::Mail | Verb::Rcpt => {
+                self.take(P::Sp, sp);
+                if verb == Verb::Mail {
+                    self.take(P::FromKeyword, tag_no_case("FROM:"));
+                } else {
+                    self.take(P::ToKeyword, tag_no_case("TO:"));
+                }
+                if self.at_sp() {
+                    self.take(P::Sp, sp);
+                }
+                if verb == Verb::Mail {
+                    self.take(P::ReversePath, reverse_path);
+                } else {
+                    self.take(P::ForwardPath, forward_path);
+                }
+                self.esmtp_params();
+            }
+            Verb::Bdat => {
+                self.take(P::Sp, sp);
+                self.take(P::ChunkSize, take_while1(|b: u8| b.is_ascii_digit()));
+                if self.at_sp() && self.take(P::Sp, sp) {
+                    self.take(P::EndMarker, tag_no_case("LAST"));
+                }
+            }
+            Verb::Vrfy | Verb::Expn | Verb::Help | Verb::Noop => {
+                if self.at_sp() && self.take(P::Sp, sp) {
+                    self.take(P::Argument, free_text);
+                }
+            }
+            Verb::Auth => {
+                self.take(P::Sp, sp);
+                self.take(
+                    P::Mechanism,
+                    take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                );
+                if self.at_sp() && self.take(P::Sp, sp) {
+                    self.take(
+                        P::InitialResponse,
+                        take_while(|b: u8| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
+                    );
+                }
+            }
+            Verb::Data | Verb::Rset | Verb::Quit | Verb::StartTls => {}
+        }
+        self.take(P::Crlf, crlf);
+    }
+}
+
+/// Parses one complete line like [`parse_command_line`] and also returns where each
+/// grammar element lies: verb, SP, `FROM:`, reverse-path, each ESMTP keyword and value,
+/// CRLF… The spans are in order, do not overlap and cover the whole line.
+pub fn command_spans(line: &[u8]) -> Result<(Command, Vec<CommandSpan>), CommandError> {
+    let command = parse_command_line(line)?;
+    let verb = command.verb();
+    let mut walk = SpanWalk { line, pos: 0, spans: Vec::new() };
+    walk.take(CommandPart::Verb, self::verb);
+    walk.arguments(verb);
+    // The line parsed above, so the walk reaches its end; if it ever did not, the
+    // spans would not cover the line, which is a grammar error, not a panic.
+    if walk.pos != line.len() {
+        return Err(CommandError::Syntax { verb, expected: verb.syntax() });
+    }
+    Ok((command, walk.spans))
+}
+
 impl Command {
     pub fn verb(&self) -> Verb {
         match self {
@@ -512,6 +672,53 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+    }
+
+    #[test]
+    fn spans_cover_every_canonical_line_in_order() {
+        for line in CANONICAL {
+            let wire = format!("{line}\r\n");
+            let (command, spans) = command_spans(wire.as_bytes()).expect(line);
+            assert_eq!(command, parse(wire.as_bytes()), "{line}");
+            let mut pos = 0;
+            for span in &spans {
+                assert_eq!(span.range.start, pos, "{line}: {spans:?}");
+                assert!(span.range.end > span.range.start, "{line}: {spans:?}");
+                pos = span.range.end;
+            }
+            assert_eq!(pos, wire.len(), "{line}");
+            assert_eq!(spans.first().map(|s| s.part), Some(CommandPart::Verb));
+            assert_eq!(spans.last().map(|s| s.part), Some(CommandPart::Crlf));
+        }
+    }
+
+    #[test]
+    fn spans_name_the_mail_parameters() {
+        let wire = b"mail from: <a@b.example> SIZE=12 SMTPUTF8\r\n";
+        let (_, spans) = command_spans(wire).expect("valid");
+        let parts: Vec<(CommandPart, &str)> = spans
+            .iter()
+            .map(|s| (s.part, std::str::from_utf8(&wire[s.range.clone()]).unwrap_or("?")))
+            .collect();
+        use CommandPart as P;
+        assert_eq!(
+            parts,
+            [
+                (P::Verb, "mail"),
+                (P::Sp, " "),
+                (P::FromKeyword, "from:"),
+                (P::Sp, " "),
+                (P::ReversePath, "<a@b.example>"),
+                (P::Sp, " "),
+                (P::EsmtpKeyword, "SIZE"),
+                (P::Equals, "="),
+                (P::EsmtpValue, "12"),
+                (P::Sp, " "),
+                (P::EsmtpKeyword, "SMTPUTF8"),
+                (P::Crlf, "\r\n"),
+            ]
+        );
+        assert_eq!(command_spans(b"FROB\r\n"), Err(CommandError::UnknownVerb("FROB".into())));
     }
 
     #[test]

@@ -110,6 +110,27 @@ impl Capability {
     }
 }
 
+/// Where the keyword and each parameter of an `ehlo-line` lie (byte offsets into `line`),
+/// with the capability [`Capability::parse`] reads from it: `ehlo-line = ehlo-keyword
+/// *( SP ehlo-param )` (RFC 5321 §4.1.1.1). `None` when the keyword does not fit the grammar.
+pub fn ehlo_line_spans(
+    line: &str,
+) -> Option<(Capability, std::ops::Range<usize>, Vec<std::ops::Range<usize>>)> {
+    let capability = Capability::parse(line)?;
+    // The same words `Capability::parse` reads: split on SP, empty words skipped.
+    let mut words = Vec::new();
+    let mut pos = 0;
+    for word in line.split(' ') {
+        if !word.is_empty() {
+            words.push(pos..pos + word.len());
+        }
+        pos += word.len() + 1;
+    }
+    let mut words = words.into_iter();
+    let keyword = words.next()?;
+    Some((capability, keyword, words.collect()))
+}
+
 impl fmt::Display for Capability {
     /// The `ehlo-line`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -200,6 +221,14 @@ mod tests {
         assert_eq!(ehlo.auth_mechanisms(), [Mechanism::Plain, Mechanism::Login]);
         assert!(ehlo.has("pipelining") && ehlo.has("CHUNKING") && !ehlo.has("BINARYMIME"));
         assert_eq!(ehlo.to_reply().to_bytes(), wire);
+    }
+
+    #[test]
+    fn line_spans_find_keyword_and_parameters() {
+        let (capability, keyword, params) = ehlo_line_spans("AUTH PLAIN  LOGIN").expect("valid");
+        assert_eq!(capability, Capability::Auth(vec![Mechanism::Plain, Mechanism::Login]));
+        assert_eq!((keyword, params), (0..4, vec![5..10, 12..17]));
+        assert_eq!(ehlo_line_spans("=junk"), None);
     }
 
     #[test]

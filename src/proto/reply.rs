@@ -346,6 +346,65 @@ pub fn reply(mut input: &[u8]) -> IResult<&[u8], Reply> {
     Ok((input, Reply { code, enhanced: None, lines }))
 }
 
+/// Where the parts of one reply line lie, as byte offsets into the input given to
+/// [`reply_spans`]: `Reply-code [ ( SP / "-" ) [enhanced-code SP] textstring ] CRLF`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyLineSpans {
+    /// The three digits of `Reply-code`.
+    pub code: std::ops::Range<usize>,
+    /// The separator: `-` when more lines follow, SP on the last line; absent for
+    /// `Reply-code CRLF`.
+    pub separator: Option<std::ops::Range<usize>>,
+    /// Whether the separator is `-` (RFC 5321 §4.2.1: more lines follow).
+    pub continues: bool,
+    /// The enhanced status code (RFC 2034 §4), when the reply carries one on every line.
+    pub enhanced: Option<std::ops::Range<usize>>,
+    /// The `textstring` after the code (and after the enhanced code and its SP); may be empty.
+    pub text: std::ops::Range<usize>,
+    /// The `CRLF`.
+    pub crlf: std::ops::Range<usize>,
+}
+
+/// [`reply`], and where each line's code, separator, enhanced code and text lie. The
+/// enhanced code is marked exactly when [`reply`] split one off (the same on every line).
+pub fn reply_spans(input: &[u8]) -> IResult<&[u8], (Reply, Vec<ReplyLineSpans>)> {
+    let (rest, parsed) = reply(input)?;
+    let consumed = input.len() - rest.len();
+    let mut spans = Vec::with_capacity(parsed.lines.len());
+    let mut pos = 0;
+    while pos < consumed {
+        let line = input.get(pos..consumed).unwrap_or_default();
+        let (after, (_, continues, text)) = reply_line(line)?;
+        let end = pos + (line.len() - after.len());
+        let code = pos..pos + 3;
+        let crlf = end - 2..end;
+        let (separator, text_start) = if code.end == crlf.start {
+            (None, code.end)
+        } else {
+            (Some(code.end..code.end + 1), code.end + 1)
+        };
+        // `split_enhanced` cuts at the first SP: the code is the first word, the text what
+        // follows that SP.
+        let (enhanced, text_start) = match (parsed.enhanced, split_enhanced(parsed.code, &text)) {
+            (Some(_), Some((_, remaining))) => {
+                let code_len = text.split_once(' ').map_or(text.len(), |(word, _)| word.len());
+                (Some(text_start..text_start + code_len), text_start + (text.len() - remaining.len()))
+            }
+            _ => (None, text_start),
+        };
+        spans.push(ReplyLineSpans {
+            code,
+            separator,
+            continues,
+            enhanced,
+            text: text_start..crlf.start,
+            crlf,
+        });
+        pos = end;
+    }
+    Ok((rest, (parsed, spans)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,6 +435,33 @@ mod tests {
         // A code of the wrong class is text, not an enhanced code.
         let (_, r) = reply(b"250 5.1.1 odd\r\n").expect("parses");
         assert_eq!(r.enhanced, None);
+    }
+
+    #[test]
+    fn spans_locate_code_separator_enhanced_code_and_text() {
+        let wire = b"250-2.1.0 first\r\n250 2.1.0 second\r\n221\r\n";
+        let (rest, (parsed, spans)) = reply_spans(wire).expect("parses");
+        assert_eq!(rest, b"221\r\n");
+        assert_eq!(parsed.lines, ["first", "second"]);
+        let text = |r: &std::ops::Range<usize>| String::from_utf8_lossy(&wire[r.clone()]).into_owned();
+        let first = &spans[0];
+        assert_eq!(
+            (text(&first.code), first.separator.as_ref().map(text), first.continues),
+            ("250".into(), Some("-".into()), true)
+        );
+        assert_eq!(
+            (first.enhanced.as_ref().map(text), text(&first.text)),
+            (Some("2.1.0".into()), "first".into())
+        );
+        assert_eq!(
+            (spans[1].continues, text(&spans[1].text), text(&spans[1].crlf)),
+            (false, "second".into(), "\r\n".into())
+        );
+        let (_, (_, spans)) = reply_spans(b"221\r\n").expect("parses");
+        assert_eq!((spans[0].separator.clone(), spans[0].text.clone()), (None, 3..3));
+        // A code of the wrong class stays text.
+        let (_, (_, spans)) = reply_spans(b"250 5.1.1 odd\r\n").expect("parses");
+        assert_eq!((spans[0].enhanced.clone(), spans[0].text.clone()), (None, 4..13));
     }
 
     #[test]

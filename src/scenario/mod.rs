@@ -70,7 +70,7 @@ impl From<TomlError> for ScenarioError {
 }
 
 /// A loaded scenario: its description and the world to run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scenario {
     pub title: String,
     pub description: String,

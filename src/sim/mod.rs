@@ -1,12 +1,14 @@
 //! The simulated mail world: hosts, DNS, relay queues and the timeline of steps
 //! that the player animates. Deterministic: no real clock, no real randomness.
 
+pub mod annotate;
 pub mod auth;
 pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod explain;
 pub mod fault;
+pub mod inspect;
 mod relay;
 pub mod rng;
 pub mod spf;

@@ -135,32 +135,157 @@ impl Timeline {
     /// The transcript a terminal shows: one line per wire line, prefixed with the time
     /// and the direction, e.g. `0.020s laptop → smtp.example.com  C: EHLO laptop`.
     pub fn transcript(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for step in &self.steps {
-            let arrow = if step.from == step.to {
-                step.from.clone()
-            } else {
-                format!("{} → {}", step.from, step.to)
-            };
-            let when = format_time(step.time);
-            match &step.wire {
-                Some(wire) => {
-                    let prefix = match step.kind {
-                        StepKind::Reply => "S:",
-                        StepKind::Command | StepKind::Data => "C:",
-                        StepKind::Retrieval if step.code.is_some() => "S:",
-                        StepKind::Retrieval => "C:",
-                        _ => "  ",
-                    };
-                    let tls = if step.tls { "~" } else { "" };
-                    for line in wire.split_terminator("\r\n") {
-                        out.push(format!("{when} {arrow}  {tls}{prefix} {line}"));
-                    }
-                }
-                None => out.push(format!("{when} {arrow}  -- {}", step.summary)),
+        self.steps.iter().flat_map(Step::transcript_lines).collect()
+    }
+}
+
+impl Step {
+    /// This step's lines of [`Timeline::transcript`], the same text a terminal shows.
+    pub fn transcript_lines(&self) -> Vec<String> {
+        let arrow =
+            if self.from == self.to { self.from.clone() } else { format!("{} → {}", self.from, self.to) };
+        let when = format_time(self.time);
+        match &self.wire {
+            Some(wire) => {
+                let prefix = match self.kind {
+                    StepKind::Reply => "S:",
+                    StepKind::Command | StepKind::Data => "C:",
+                    StepKind::Retrieval if self.code.is_some() => "S:",
+                    StepKind::Retrieval => "C:",
+                    _ => "  ",
+                };
+                let tls = if self.tls { "~" } else { "" };
+                wire.split_terminator("\r\n")
+                    .map(|line| format!("{when} {arrow}  {tls}{prefix} {line}"))
+                    .collect()
+            }
+            None => vec![format!("{when} {arrow}  -- {}", self.summary)],
+        }
+    }
+
+    /// The enhanced status code of a reply (RFC 3463 §2), as `x.y.z`, with its meaning.
+    pub fn enhanced_status(&self) -> Option<(String, &'static str)> {
+        if self.kind != StepKind::Reply {
+            return None;
+        }
+        let reply = crate::sim::explain::parse_reply(self.wire.as_deref()?.as_bytes())?;
+        let enhanced = reply.enhanced?;
+        Some((enhanced.to_string(), enhanced.describe()))
+    }
+
+    /// Links to the RFC sections in [`Step::rfc`].
+    pub fn rfc_links(&self) -> Vec<RfcLink> {
+        self.rfc.as_deref().map(rfc_links).unwrap_or_default()
+    }
+}
+
+impl StepKind {
+    /// A short name for the kind of step, as the player labels it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::TcpConnect => "TCP connect",
+            Self::TcpRefused => "connection refused",
+            Self::TcpClose => "TCP close",
+            Self::Command => "command",
+            Self::Reply => "reply",
+            Self::Data => "message data",
+            Self::TlsHandshake => "TLS handshake",
+            Self::DnsQuery => "DNS query",
+            Self::DnsAnswer => "DNS answer",
+            Self::Queue => "queue",
+            Self::Retry => "retry",
+            Self::Dsn => "delivery report",
+            Self::Delivery => "delivery",
+            Self::Retrieval => "POP3",
+            Self::Note => "note",
+        }
+    }
+}
+
+/// The class of a reply code from its first digit (RFC 5321 §4.2.1): `2xx` and its name.
+pub fn reply_class(code: u16) -> Option<(&'static str, &'static str)> {
+    match code / 100 {
+        2 => Some(("2xx", "Positive Completion: the action was done")),
+        3 => Some(("3xx", "Positive Intermediate: go ahead and send more")),
+        4 => Some(("4xx", "Transient Negative Completion: not now, try again later")),
+        5 => Some(("5xx", "Permanent Negative Completion: do not repeat it as is")),
+        _ => None,
+    }
+}
+
+/// A link to one section of an RFC on the RFC Editor's site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RfcLink {
+    /// What the citation says, e.g. `RFC 5321 §4.1.1.2` or `§4.5.2`.
+    pub label: String,
+    pub url: String,
+}
+
+/// Links for a citation such as `RFC 5321 §4.1.1.4, §4.5.2`, `RFC 3464 §2; RFC 3461 §6`,
+/// `RFC 1939 §5–§7` (linked at §5), `RFC 6376 §3.7; Appendix B.2.3` or `RFC 8463`.
+/// Parts that name no RFC number are left out.
+pub fn rfc_links(citation: &str) -> Vec<RfcLink> {
+    let mut links = Vec::new();
+    let mut rfc: Option<&str> = None;
+    for group in citation.split(';') {
+        let mut rest = group.trim();
+        if let Some(after) = rest.strip_prefix("RFC ") {
+            let digits = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+            if digits == 0 {
+                continue;
+            }
+            let number = &after[..digits];
+            rfc = Some(number);
+            rest = after[digits..].trim();
+            if rest.is_empty() {
+                links.push(RfcLink {
+                    label: format!("RFC {number}"),
+                    url: format!("https://www.rfc-editor.org/rfc/rfc{number}"),
+                });
+                continue;
             }
         }
-        out
+        let Some(number) = rfc else { continue };
+        for (i, part) in rest.split(',').enumerate() {
+            let part = part.trim();
+            let anchor = if let Some(section) = part.strip_prefix('§') {
+                let first = section.split(['–', '-']).next().unwrap_or(section).trim();
+                format!("section-{first}")
+            } else if let Some(appendix) = part.strip_prefix("Appendix ") {
+                format!("appendix-{}", appendix.trim())
+            } else {
+                continue;
+            };
+            let label = if i == 0 { format!("RFC {number} {part}") } else { part.to_owned() };
+            links
+                .push(RfcLink { label, url: format!("https://www.rfc-editor.org/rfc/rfc{number}#{anchor}") });
+        }
+    }
+    links
+}
+
+/// How long a wait was, in words, for the player's "⏩ … later" label: `30 seconds`,
+/// `30 minutes`, `2 hours`, `1 day 2 hours`.
+pub fn describe_wait(ms: Millis) -> String {
+    let plural = |n: Millis, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let (days, hours) = (ms / 86_400_000, ms % 86_400_000 / 3_600_000);
+    let minutes = ms % 3_600_000 / 60_000;
+    if days > 0 {
+        if hours > 0 {
+            format!("{} {}", plural(days, "day"), plural(hours, "hour"))
+        } else {
+            plural(days, "day")
+        }
+    } else if hours > 0 {
+        if minutes > 0 {
+            format!("{} {}", plural(hours, "hour"), plural(minutes, "minute"))
+        } else {
+            plural(hours, "hour")
+        }
+    } else if minutes > 0 {
+        plural(minutes, "minute")
+    } else {
+        plural(ms / 1000, "second")
     }
 }
 
@@ -187,5 +312,97 @@ mod tests {
         assert_eq!(format_time(20), "0.020s");
         assert_eq!(format_time(61_500), "1m01.500s");
         assert_eq!(format_time(3_723_004), "1h02m03.004s");
+    }
+
+    fn step(kind: StepKind, wire: Option<&str>, tls: bool) -> Step {
+        Step {
+            time: 61_500,
+            duration: 20,
+            from: "mx".into(),
+            to: if kind == StepKind::Note { "mx".into() } else { "client".into() },
+            kind,
+            wire: wire.map(Into::into),
+            tls,
+            summary: "something happened".into(),
+            explanation: String::new(),
+            rfc: Some("RFC 5321 §4.2.2".into()),
+            code: None,
+            snapshot: 0,
+        }
+    }
+
+    #[test]
+    fn transcript_lines_split_the_wire_and_mark_tls() {
+        let reply = Step { code: Some(250), ..step(StepKind::Reply, Some("250-a\r\n250 b\r\n"), true) };
+        assert_eq!(
+            reply.transcript_lines(),
+            ["1m01.500s mx → client  ~S: 250-a", "1m01.500s mx → client  ~S: 250 b"]
+        );
+        let note = step(StepKind::Note, None, false);
+        assert_eq!(note.transcript_lines(), ["1m01.500s mx  -- something happened"]);
+        let timeline = Timeline { steps: vec![reply, note], ..Timeline::default() };
+        assert_eq!(timeline.transcript().len(), 3);
+    }
+
+    #[test]
+    fn enhanced_status_comes_from_the_parsed_reply() {
+        let reply =
+            Step { code: Some(550), ..step(StepKind::Reply, Some("550 5.1.1 No such user\r\n"), false) };
+        let (code, meaning) = reply.enhanced_status().expect("has one");
+        assert_eq!(code, "5.1.1");
+        assert!(meaning.to_lowercase().contains("mailbox"), "{meaning}");
+        let plain = Step { code: Some(250), ..step(StepKind::Reply, Some("250 Ok\r\n"), false) };
+        assert_eq!(plain.enhanced_status(), None);
+        assert_eq!(step(StepKind::Command, Some("MAIL FROM:<a@b> \r\n"), false).enhanced_status(), None);
+    }
+
+    #[test]
+    fn rfc_citations_become_rfc_editor_links() {
+        let urls = |c: &str| rfc_links(c).into_iter().map(|l| (l.label, l.url)).collect::<Vec<_>>();
+        assert_eq!(
+            urls("RFC 5321 §4.1.1.2"),
+            [("RFC 5321 §4.1.1.2".into(), "https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.2".into())]
+        );
+        assert_eq!(
+            urls("RFC 5321 §4.1.1.4, §4.5.2"),
+            [
+                ("RFC 5321 §4.1.1.4".into(), "https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.4".into()),
+                ("§4.5.2".into(), "https://www.rfc-editor.org/rfc/rfc5321#section-4.5.2".into()),
+            ]
+        );
+        assert_eq!(
+            urls("RFC 3464 §2; RFC 3461 §6")[1],
+            ("RFC 3461 §6".into(), "https://www.rfc-editor.org/rfc/rfc3461#section-6".into())
+        );
+        assert_eq!(urls("RFC 1939 §5–§7")[0].1, "https://www.rfc-editor.org/rfc/rfc1939#section-5");
+        assert_eq!(
+            urls("RFC 6376 §3.7; Appendix B.2.3")[1],
+            (
+                "RFC 6376 Appendix B.2.3".into(),
+                "https://www.rfc-editor.org/rfc/rfc6376#appendix-B.2.3".into()
+            )
+        );
+        assert_eq!(urls("RFC 6376 §5; RFC 8463")[1].1, "https://www.rfc-editor.org/rfc/rfc8463");
+        assert!(urls("see the manual").is_empty());
+        assert!(urls("RFC x §1").is_empty());
+    }
+
+    #[test]
+    fn waits_are_described_in_words() {
+        assert_eq!(describe_wait(45_000), "45 seconds");
+        assert_eq!(describe_wait(60_000), "1 minute");
+        assert_eq!(describe_wait(30 * 60_000), "30 minutes");
+        assert_eq!(describe_wait(2 * 3_600_000 + 5 * 60_000), "2 hours 5 minutes");
+        assert_eq!(describe_wait(86_400_000 + 3_600_000), "1 day 1 hour");
+        assert_eq!(describe_wait(2 * 86_400_000), "2 days");
+    }
+
+    #[test]
+    fn reply_classes_follow_the_first_digit() {
+        assert_eq!(reply_class(250).map(|c| c.0), Some("2xx"));
+        assert_eq!(reply_class(354).map(|c| c.0), Some("3xx"));
+        assert_eq!(reply_class(451).map(|c| c.0), Some("4xx"));
+        assert_eq!(reply_class(554).map(|c| c.0), Some("5xx"));
+        assert_eq!(reply_class(199), None);
     }
 }

@@ -1,10 +1,18 @@
-//! The browser player (wasm32 only). It renders what the core produced and
+//! The browser player (wasm32 only). It renders the timeline the core produced and
 //! computes no protocol logic of its own.
 
-mod components;
-mod state;
+pub mod browser;
+pub mod components;
+mod hooks;
+pub mod state;
 
-/// Mounts the player on the page's `<body>`.
+/// Mounts the player on the page's `<body>`, after installing a panic hook that shows
+/// an error panel: a panic in wasm would otherwise leave a dead page.
 pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string();
+        web_sys::console::error_1(&message.as_str().into());
+        browser::show_error_panel(&message);
+    }));
     yew::Renderer::<components::app::App>::new().render();
 }

@@ -1,54 +1,362 @@
-//! The player's one state and the actions that change it.
+//! The player's one state and the actions that change it. The reducer is pure: the
+//! browser (URL, timers, storage, full screen) is reached from hooks and handlers only.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::engine::TranscriptLine;
+use crate::scenario::{self, Scenario, lessons};
+use crate::sim::timeline::Millis;
+use crate::sim::{StepKind, Timeline};
 
-/// Everything the player shows: a transcript produced by the core, and how far
-/// the learner has stepped through it.
-#[derive(Debug, Clone, PartialEq)]
+/// Playback speeds offered, as multiples of the normal pace.
+pub const SPEEDS: [(f64, &str); 5] = [(0.25, "0.25×"), (0.5, "0.5×"), (1.0, "1×"), (2.0, "2×"), (4.0, "4×")];
+/// The index of 1× in [`SPEEDS`].
+pub const NORMAL_SPEED: usize = 2;
+/// Virtual waits longer than this are compressed while playing and labelled.
+pub const LONG_WAIT: Millis = 10_000;
+
+/// The scenario being played, kept as data: its text (so an edited scenario can be
+/// played the same way), the parsed scenario and the timeline its run produced.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The library lesson it came from, if any (URLs name it).
+    pub lesson: Option<String>,
+    pub source: Rc<str>,
+    pub scenario: Rc<Scenario>,
+    pub timeline: Rc<Timeline>,
+    /// Each step's transcript lines, as [`Timeline::transcript`] prints them.
+    pub lines: Rc<[Vec<String>]>,
+    /// The distinct reply codes of the run, ascending: the choices "predict the reply" offers.
+    pub codes: Rc<[u16]>,
+}
+
+impl Loaded {
+    /// Parses and runs a scenario's text.
+    pub fn from_source(lesson: Option<String>, source: &str) -> Result<Self, scenario::ScenarioError> {
+        let scenario = scenario::parse(source)?;
+        let timeline = scenario.run();
+        let lines: Rc<[Vec<String>]> = timeline.steps.iter().map(|s| s.transcript_lines()).collect();
+        let mut codes: Vec<u16> =
+            timeline.steps.iter().filter(|s| s.kind == StepKind::Reply).filter_map(|s| s.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        Ok(Self {
+            lesson,
+            source: source.into(),
+            scenario: Rc::new(scenario),
+            timeline: Rc::new(timeline),
+            lines,
+            codes: codes.into(),
+        })
+    }
+
+    /// A lesson of the library, by id.
+    pub fn lesson(id: &str) -> Result<Self, String> {
+        let lesson = lessons::get(id).ok_or_else(|| format!("There is no lesson called “{id}”."))?;
+        Self::from_source(Some(lesson.id.to_owned()), lesson.source)
+            .map_err(|e| format!("The lesson “{id}” could not be loaded: {e}"))
+    }
+
+    /// Whether step `index` is a server reply a learner can predict.
+    pub fn is_predictable(&self, index: usize) -> bool {
+        self.timeline.steps.get(index).is_some_and(|s| s.kind == StepKind::Reply && s.code.is_some())
+    }
+}
+
+/// The light/dark choice; `None` in [`State::theme`] follows the system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+/// A learner's guess at a reply: its class (first digit) or the exact code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guess {
+    Class(u16),
+    Code(u16),
+}
+
+impl Guess {
+    /// Whether the guess matches `code`.
+    pub fn matches(self, code: u16) -> bool {
+        match self {
+            Self::Class(digit) => code / 100 == digit,
+            Self::Code(exact) => code == exact,
+        }
+    }
+}
+
+/// "Predict the reply": which reply waits for a guess, and the guesses made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Predict {
+    /// The reply step held back until the learner guesses.
+    pub asking: Option<usize>,
+    /// Each guessed reply step: the guess and whether it was right.
+    pub answers: BTreeMap<usize, (Guess, bool)>,
+}
+
+impl Predict {
+    /// Right guesses and guesses made.
+    pub fn score(&self) -> (usize, usize) {
+        (self.answers.values().filter(|(_, right)| *right).count(), self.answers.len())
+    }
+}
+
+/// Everything the player shows.
+#[derive(Debug, Clone)]
 pub struct State {
-    pub transcript: Rc<Vec<TranscriptLine>>,
-    /// How many transcript lines are revealed.
+    /// The scenario played; `None` when the URL named no loadable lesson.
+    pub loaded: Option<Loaded>,
+    /// A friendly message when the lesson asked for could not be opened.
+    pub notice: Option<String>,
+    /// How many steps are shown; the current step is `position - 1`.
     pub position: usize,
+    pub playing: bool,
+    /// Index into [`SPEEDS`].
+    pub speed: usize,
+    /// Whether CRLFs are drawn at the end of wire lines.
+    pub crlf: bool,
+    pub help: bool,
+    pub picker: bool,
+    pub presenter: bool,
+    pub predict: Option<Predict>,
+    pub theme: Option<Theme>,
+    /// The step whose line is opened in the transcript (annotated bytes).
+    pub opened: Option<usize>,
 }
 
 impl State {
-    pub fn new(transcript: Vec<TranscriptLine>) -> Self {
-        Self { transcript: Rc::new(transcript), position: 0 }
+    /// The player opened on `lesson` at `step` (as a URL names them); an unknown lesson
+    /// leaves a notice and the picker open.
+    pub fn open(lesson: &str, step: usize, theme: Option<Theme>) -> Self {
+        let (loaded, notice) = match Loaded::lesson(lesson) {
+            Ok(loaded) => (Some(loaded), None),
+            Err(message) => (None, Some(message)),
+        };
+        let position = loaded.as_ref().map_or(0, |l| step.min(l.timeline.steps.len()));
+        Self {
+            picker: loaded.is_none(),
+            loaded,
+            notice,
+            position,
+            playing: false,
+            speed: NORMAL_SPEED,
+            crlf: false,
+            help: false,
+            presenter: false,
+            predict: None,
+            theme,
+            opened: None,
+        }
     }
 
-    /// The lines revealed so far.
-    pub fn revealed(&self) -> &[TranscriptLine] {
-        &self.transcript[..self.position.min(self.transcript.len())]
+    /// The number of steps in the run.
+    pub fn len(&self) -> usize {
+        self.loaded.as_ref().map_or(0, |l| l.timeline.steps.len())
     }
 
-    /// The most recent reply code revealed, if any.
-    pub fn current_reply_code(&self) -> Option<u16> {
-        self.revealed().iter().rev().find_map(|line| line.reply_code)
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The current step's index, `None` before the first step.
+    pub fn current(&self) -> Option<usize> {
+        self.position.checked_sub(1)
     }
 
     pub fn at_end(&self) -> bool {
-        self.position >= self.transcript.len()
+        self.position >= self.len()
+    }
+
+    /// The reply step held back for a guess, if any.
+    pub fn asking(&self) -> Option<usize> {
+        self.predict.as_ref().and_then(|p| p.asking)
+    }
+
+    /// Milliseconds of real time before playback shows the next step: a steady pace,
+    /// a pause to read a long wait's label, all divided by the speed.
+    pub fn play_delay(&self) -> u32 {
+        let base = if self.wait_before(self.position).is_some() { 1_600.0 } else { 900.0 };
+        let speed = SPEEDS.get(self.speed).map_or(1.0, |s| s.0);
+        (base / speed) as u32
+    }
+
+    /// The virtual wait before step `index`, when it is long enough to be compressed.
+    pub fn wait_before(&self, index: usize) -> Option<Millis> {
+        let steps = &self.loaded.as_ref()?.timeline.steps;
+        let previous = steps.get(index.checked_sub(1)?)?;
+        let gap = steps.get(index)?.time.saturating_sub(previous.time);
+        (gap > LONG_WAIT).then_some(gap)
+    }
+
+    /// One step forward, unless "predict the reply" holds the next reply back.
+    fn forward(mut self) -> Self {
+        if self.at_end() || self.asking().is_some() {
+            self.playing = false;
+            return self;
+        }
+        let next = self.position;
+        let hold = self.loaded.as_ref().is_some_and(|l| l.is_predictable(next))
+            && self.predict.as_ref().is_some_and(|p| !p.answers.contains_key(&next));
+        if let Some(predict) = self.predict.as_mut().filter(|_| hold) {
+            predict.asking = Some(next);
+            self.playing = false;
+        } else {
+            self.position += 1;
+            if self.at_end() {
+                self.playing = false;
+            }
+        }
+        self
+    }
+
+    fn seek(mut self, position: usize) -> Self {
+        self.position = position.min(self.len());
+        if let Some(predict) = self.predict.as_mut() {
+            predict.asking = None;
+        }
+        if self.at_end() {
+            self.playing = false;
+        }
+        self
     }
 }
 
 /// What the UI may ask of the state.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Step,
-    Reset,
+    /// Open a library lesson from its first step.
+    OpenLesson(String),
+    Forward,
+    Back,
+    First,
+    Last,
+    /// Show this many steps (the scrubber, a transcript line).
+    Seek(usize),
+    TogglePlay,
+    Pause,
+    /// The playback timer fired.
+    Tick,
+    Speed(usize),
+    ToggleCrlf,
+    ToggleHelp,
+    TogglePicker,
+    /// Escape: close whatever overlay is open.
+    Dismiss,
+    TogglePresenter,
+    TogglePredict,
+    Guess(Guess),
+    Theme(Theme),
+    ToggleLine(usize),
 }
 
 impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let position = match action {
-            Action::Step => (self.position + 1).min(self.transcript.len()),
-            Action::Reset => 0,
+        let mut state = (*self).clone();
+        let state = match action {
+            Action::OpenLesson(id) => {
+                let mut opened = State::open(&id, 0, state.theme);
+                opened.speed = state.speed;
+                opened.crlf = state.crlf;
+                opened.presenter = state.presenter;
+                opened.predict = state.predict.map(|_| Predict::default());
+                opened.picker = opened.loaded.is_none();
+                opened
+            }
+            Action::Forward => {
+                state.playing = false;
+                state.forward()
+            }
+            Action::Tick if state.playing => state.forward(),
+            Action::Tick => return self,
+            Action::Back => {
+                state.playing = false;
+                let back = state.position.saturating_sub(1);
+                state.seek(back)
+            }
+            Action::First => {
+                state.playing = false;
+                state.seek(0)
+            }
+            Action::Last => {
+                state.playing = false;
+                let end = state.len();
+                state.seek(end)
+            }
+            Action::Seek(position) => state.seek(position),
+            Action::TogglePlay => {
+                if state.playing {
+                    state.playing = false;
+                    state
+                } else if state.asking().is_some() || state.is_empty() {
+                    state
+                } else {
+                    let mut state = if state.at_end() { state.seek(0) } else { state };
+                    state.playing = true;
+                    state.help = false;
+                    state
+                }
+            }
+            Action::Pause => {
+                state.playing = false;
+                state
+            }
+            Action::Speed(speed) => {
+                state.speed = speed.min(SPEEDS.len() - 1);
+                state
+            }
+            Action::ToggleCrlf => {
+                state.crlf = !state.crlf;
+                state
+            }
+            Action::ToggleHelp => {
+                state.help = !state.help;
+                state
+            }
+            Action::TogglePicker => {
+                state.picker = !state.picker;
+                state
+            }
+            Action::Dismiss => {
+                state.help = false;
+                state.picker = state.picker && state.loaded.is_none();
+                state
+            }
+            Action::TogglePresenter => {
+                state.presenter = !state.presenter;
+                state
+            }
+            Action::TogglePredict => {
+                state.predict = match state.predict {
+                    Some(_) => None,
+                    None => Some(Predict::default()),
+                };
+                state
+            }
+            Action::Guess(guess) => {
+                let Some(index) = state.asking() else { return self };
+                let code =
+                    state.loaded.as_ref().and_then(|l| l.timeline.steps.get(index)).and_then(|s| s.code);
+                if let (Some(predict), Some(code)) = (state.predict.as_mut(), code) {
+                    predict.answers.insert(index, (guess, guess.matches(code)));
+                    predict.asking = None;
+                }
+                state.seek(index + 1)
+            }
+            Action::Theme(theme) => {
+                state.theme = Some(theme);
+                state
+            }
+            Action::ToggleLine(index) => {
+                state.opened = if state.opened == Some(index) { None } else { Some(index) };
+                state
+            }
         };
-        Rc::new(Self { transcript: Rc::clone(&self.transcript), position })
+        Rc::new(state)
     }
 }

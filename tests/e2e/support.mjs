@@ -1,6 +1,8 @@
-// Shared set-up for the browser tests: the built site on a loopback port and a
-// headless Debian Chromium driven by playwright-core.
+// Shared set-up for the browser tests: the built site on a loopback port, a headless
+// Debian Chromium driven by playwright-core, and the native CLI's view of each lesson.
 import { mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
 
@@ -34,4 +36,50 @@ export async function open(browser, url, options = {}) {
   await page.goto(url);
   page.errors = errors;
   return page;
+}
+
+/** Opens the player at `?query` and waits until its controls are there. */
+export async function openPlayer(env, query, options = {}) {
+  const page = await open(env.browser, `${env.url}?${query}`, options);
+  await page.locator('#play').waitFor();
+  return page;
+}
+
+/** The `N / M` counter as numbers, once it shows `want` steps (when given). */
+export async function position(page, want) {
+  if (want !== undefined) {
+    await page.waitForFunction((w) => document.querySelector('#counter')?.textContent.startsWith(`${w} /`), want);
+  }
+  const [shown, total] = (await page.locator('#counter').textContent()).split(' / ').map(Number);
+  return { shown, total };
+}
+
+/** The transcript lines shown, in order. */
+export function transcriptShown(page) {
+  return page.locator('.transcript .text').allTextContents();
+}
+
+// The native CLI, built once: the same core, run outside the browser.
+let cli;
+function binary() {
+  if (!cli) {
+    execFileSync('cargo', ['build', '-q', '--bin', 'smtp-playground'], { stdio: 'inherit' });
+    cli = join(process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'smtp-playground');
+  }
+  return cli;
+}
+
+/** The lessons' ids, as `smtp-playground lessons` lists them. */
+export function lessonIds() {
+  return execFileSync(binary(), ['lessons'], { encoding: 'utf8' }).trimEnd().split('\n').map((l) => l.split(/\s+/)[0]);
+}
+
+/** `Timeline::transcript()` of a lesson, from the native CLI. */
+export function nativeTranscript(id) {
+  return JSON.parse(execFileSync(binary(), ['run', id, '--transcript', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+}
+
+/** A lesson's timeline as JSON, from the native CLI. */
+export function nativeTimeline(id) {
+  return JSON.parse(execFileSync(binary(), ['run', id, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 }));
 }

@@ -1,3 +1,16 @@
+//! One component per file; each renders part of the state and sends actions back.
+
+pub mod annotated;
 pub mod app;
-pub mod reply_meaning;
+pub mod controls;
+pub mod ending;
+pub mod explanation;
+pub mod help;
+pub mod icon;
+pub mod inspectors;
+pub mod lanes;
+pub mod picker;
+pub mod predict;
+pub mod toolbar;
 pub mod transcript;
+pub mod transcript_step;

@@ -1,20 +1,74 @@
+use std::rc::Rc;
+
 use yew::prelude::*;
 
-use crate::engine::{Side, TranscriptLine};
+use wasm_bindgen::JsCast as _;
+
+use super::transcript_step::TranscriptStep;
+use crate::sim::Timeline;
+use crate::ui::browser;
+use crate::ui::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct TranscriptProps {
-    pub lines: Vec<TranscriptLine>,
+    /// Each step's lines, as `Timeline::transcript` prints them.
+    pub lines: Rc<[Vec<String>]>,
+    pub timeline: Rc<Timeline>,
+    pub position: usize,
+    pub crlf: bool,
+    /// The step whose annotated bytes are open.
+    pub opened: Option<usize>,
+    /// Names the downloaded file.
+    pub name: String,
+    pub on_action: Callback<Action>,
 }
 
+/// Every step so far as `C:`/`S:` lines: a complete, accessible view of the lesson on
+/// its own. Clicking a step jumps to it.
 #[component(Transcript)]
 pub fn transcript(props: &TranscriptProps) -> Html {
+    let list = use_node_ref();
+    {
+        // Keep the current step in view inside the list, without scrolling the page.
+        let list = list.clone();
+        use_effect_with(props.position, move |_| {
+            let list = list.cast::<web_sys::HtmlElement>();
+            let line = list.as_ref().and_then(|l| l.query_selector("[aria-current=step]").ok().flatten());
+            if let (Some(list), Some(line)) =
+                (list, line.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()))
+            {
+                let top = line.offset_top() - list.client_height() / 2 + line.offset_height() / 2;
+                list.set_scroll_top(top.max(0));
+            }
+        });
+    }
+    let download = {
+        let (lines, name) = (props.lines.clone(), props.name.clone());
+        Callback::from(move |_: MouseEvent| {
+            let text: String = lines.iter().flatten().map(|l| format!("{l}\n")).collect();
+            browser::download_text(&format!("{name}-transcript.txt"), &text);
+        })
+    };
+    let end = props.position.min(props.lines.len());
+    let rows = (0..end).map(|index| {
+        html! {
+            <TranscriptStep key={index} index={index} lines={props.lines.clone()} timeline={props.timeline.clone()}
+                current={index + 1 == end} crlf={props.crlf} opened={props.opened == Some(index)} on_action={props.on_action.clone()} />
+        }
+    });
+    let announced = end.checked_sub(1).and_then(|i| props.lines.get(i)).and_then(|l| l.first()).cloned();
     html! {
-        <ol class="transcript" aria-label="Transcript" aria-live="polite">
-            { for props.lines.iter().map(|line| {
-                let class = match line.side { Side::Client => "client", Side::Server => "server" };
-                html! { <li class={class}>{ line.to_string() }</li> }
-            }) }
-        </ol>
+        <section class="transcript-panel" aria-labelledby="transcript-heading">
+            <header>
+                <h2 id="transcript-heading">{ "Transcript" }</h2>
+                <button id="crlf-toggle" aria-pressed={props.crlf.to_string()}
+                    onclick={props.on_action.reform(|_| Action::ToggleCrlf)}>{ "Show CRLF" }</button>
+                <button id="download" onclick={download}>{ "Download .txt" }</button>
+            </header>
+            <ol class="transcript" ref={list} aria-label="Transcript up to the current step">
+                { for rows }
+            </ol>
+            <p id="announcer" class="sr-only" aria-live="polite">{ announced.unwrap_or_default() }</p>
+        </section>
     }
 }

@@ -1,0 +1,160 @@
+//! The few places the player touches the browser beyond rendering: the URL, local
+//! storage, the theme attribute, full screen, file downloads and the panic panel.
+//! Failures here are cosmetic (a private-mode storage error, a refused full screen), so
+//! they are ignored rather than allowed to break the page.
+
+use wasm_bindgen::{JsCast as _, JsValue};
+
+use super::state::Theme;
+
+const THEME_KEY: &str = "smtp-playground-theme";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn document() -> Option<web_sys::Document> {
+    window()?.document()
+}
+
+/// The `?lesson=ID&step=N` the page was opened with.
+pub fn read_location() -> (Option<String>, usize) {
+    let search = window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let (mut lesson, mut step) = (None, 0);
+    for pair in search.trim_start_matches('?').split('&') {
+        match pair.split_once('=') {
+            Some(("lesson", value)) => lesson = Some(percent_decode(value)),
+            Some(("step", value)) => step = value.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    (lesson, step)
+}
+
+/// Decodes `%XX` escapes and `+`; invalid escapes stay as typed.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |at: usize| bytes.get(at).and_then(|h| (*h as char).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b'+', ..) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Replaces the URL's query with this lesson and step, without a history entry.
+pub fn write_location(lesson: &str, step: usize) {
+    let Some(window) = window() else { return };
+    let query = format!("?lesson={lesson}&step={step}");
+    if window.location().search().ok().as_deref() == Some(query.as_str()) {
+        return;
+    }
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&query));
+    }
+}
+
+/// The theme the learner chose last time, if any.
+pub fn stored_theme() -> Option<Theme> {
+    let storage = window()?.local_storage().ok()??;
+    match storage.get_item(THEME_KEY).ok()??.as_str() {
+        "light" => Some(Theme::Light),
+        "dark" => Some(Theme::Dark),
+        _ => None,
+    }
+}
+
+/// Whether the system asks for a dark theme.
+pub fn prefers_dark() -> bool {
+    window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// Applies a chosen theme to the page and remembers it.
+pub fn apply_theme(theme: Theme) {
+    let name = match theme {
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
+    if let Some(root) = document().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-theme", name);
+    }
+    if let Some(Ok(Some(storage))) = window().map(|w| w.local_storage()) {
+        let _ = storage.set_item(THEME_KEY, name);
+    }
+}
+
+/// Asks for full screen (must run inside a user gesture) or leaves it.
+pub fn set_fullscreen(on: bool) {
+    let Some(document) = document() else { return };
+    if on {
+        if document.fullscreen_element().is_none()
+            && let Some(root) = document.document_element()
+        {
+            let _ = root.request_fullscreen();
+        }
+    } else if document.fullscreen_element().is_some() {
+        document.exit_fullscreen();
+    }
+}
+
+/// Offers `text` as a download named `name` (a Blob behind an object URL).
+pub fn download_text(name: &str, text: &str) {
+    let Some(document) = document() else { return };
+    let parts: JsValue = vec![JsValue::from_str(text)].into();
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/plain;charset=utf-8");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Ok(link) = document.create_element("a").map(|e| e.unchecked_into::<web_sys::HtmlAnchorElement>()) {
+        link.set_href(&url);
+        link.set_download(name);
+        link.click();
+    }
+    // Revoked once the browser has started reading the Blob.
+    gloo::timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+}
+
+/// Shows a fixed error panel over the page. The panic hook calls it, so it builds the
+/// element with plain DOM calls and never relies on Yew still running.
+pub fn show_error_panel(message: &str) {
+    let Some(document) = document() else { return };
+    let Some(body) = document.body() else { return };
+    if document.get_element_by_id("panic-panel").is_some() {
+        return;
+    }
+    let Ok(panel) = document.create_element("div") else { return };
+    panel.set_id("panic-panel");
+    let _ = panel.set_attribute("role", "alert");
+    let _ = panel.set_attribute("class", "panic-panel");
+    let heading = document.create_element("h2").ok();
+    let detail = document.create_element("pre").ok();
+    let hint = document.create_element("p").ok();
+    if let (Some(heading), Some(detail), Some(hint)) = (heading, detail, hint) {
+        heading.set_text_content(Some("Something went wrong in the player"));
+        detail.set_text_content(Some(message));
+        hint.set_text_content(Some("Reload the page to start again. If it happens again, please report the lesson, the step and the message above."));
+        let _ = panel.append_child(&heading);
+        let _ = panel.append_child(&detail);
+        let _ = panel.append_child(&hint);
+    }
+    let _ = body.append_child(&panel);
+}

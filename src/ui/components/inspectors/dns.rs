@@ -1,0 +1,76 @@
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::empty;
+use crate::scenario::Scenario;
+use crate::sim::Timeline;
+use crate::sim::inspect::{lookups, snapshot_at};
+use crate::sim::timeline::format_time;
+
+#[derive(Properties, PartialEq)]
+pub struct DnsPanelProps {
+    pub scenario: Rc<Scenario>,
+    pub timeline: Rc<Timeline>,
+    pub step: Option<usize>,
+}
+
+/// The zone's records, the lookups made so far and what each host has cached.
+#[component(DnsPanel)]
+pub fn dns_panel(props: &DnsPanelProps) -> Html {
+    let asked = lookups(&props.timeline, props.step);
+    let snapshot = snapshot_at(&props.timeline, props.step);
+    html! {
+        <div class="insp-dns">
+            <h3>{ "Lookups so far" }</h3>
+            { if asked.is_empty() {
+                empty("No DNS question has been asked yet.")
+            } else {
+                html! {
+                    <table class="insp-table">
+                        <thead><tr><th scope="col">{ "Time" }</th><th scope="col">{ "Host" }</th><th scope="col">{ "Question" }</th><th scope="col">{ "Answer" }</th></tr></thead>
+                        <tbody>
+                            { for asked.iter().map(|l| html! {
+                                <tr>
+                                    <td>{ format_time(l.time) }</td>
+                                    <td>{ l.host.clone() }</td>
+                                    <td><code>{ l.question.clone() }</code></td>
+                                    <td>{ match &l.answer {
+                                        Some(answer) => html! { <code>{ answer.clone() }</code> },
+                                        None => html! { <em>{ "waiting for the answer…" }</em> },
+                                    } }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                }
+            } }
+            { if snapshot.dns_cache.values().any(|c| !c.is_empty()) {
+                html! {
+                    <>
+                        <h3>{ "What each host has cached" }</h3>
+                        { for snapshot.dns_cache.iter().filter(|(_, c)| !c.is_empty()).map(|(host, cache)| html! {
+                            <details class="insp-cache">
+                                <summary>{ format!("{host} ({} answers)", cache.len()) }</summary>
+                                <dl class="insp-fields">
+                                    { for cache.iter().map(|(question, answer)| html! {
+                                        <><dt><code>{ question.clone() }</code></dt><dd><code>{ answer.clone() }</code></dd></>
+                                    }) }
+                                </dl>
+                            </details>
+                        }) }
+                    </>
+                }
+            } else { html! {} } }
+            <h3>{ "The zone" }</h3>
+            <table class="insp-table insp-zone">
+                <thead><tr><th scope="col">{ "Name" }</th><th scope="col">{ "Record" }</th></tr></thead>
+                <tbody>
+                    { for props.scenario.world.zone.iter().flat_map(|(name, records)| records.iter().map(move |record| html! {
+                        <tr><td><code>{ format!("{name}.") }</code></td><td><code>{ record.to_string() }</code></td></tr>
+                    })) }
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,87 @@
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::empty;
+use crate::sim::Timeline;
+use crate::sim::inspect::{Transaction, transactions};
+use crate::sim::timeline::format_time;
+use crate::ui::components::annotated::rfc_anchor;
+
+#[derive(Properties, PartialEq)]
+pub struct EnvelopePanelProps {
+    pub timeline: Rc<Timeline>,
+    pub step: Option<usize>,
+}
+
+/// Each transfer seen so far: MAIL FROM and RCPT TO beside From:, To:, Cc:, Bcc: and
+/// Subject:, and where they differ.
+#[component(EnvelopePanel)]
+pub fn envelope_panel(props: &EnvelopePanelProps) -> Html {
+    let all = transactions(&props.timeline, props.step);
+    if all.is_empty() {
+        return empty("No message has been sent yet: the envelope starts with MAIL FROM.");
+    }
+    html! {
+        <div class="insp-envelope">
+            { for all.iter().map(transaction) }
+        </div>
+    }
+}
+
+fn transaction(t: &Transaction) -> Html {
+    html! {
+        <article class="insp-card">
+            <h3>{ format!("{} → {}", t.client, t.server) }<span class="insp-time">{ format!(" at {}", format_time(t.time)) }</span></h3>
+            <div class="insp-columns">
+                <section aria-label="Envelope">
+                    <h4>{ "Envelope (SMTP)" }</h4>
+                    <dl class="insp-fields">
+                        <dt>{ "MAIL FROM" }</dt>
+                        <dd class={classes!((t.reverse_path == "<>").then_some("insp-null"))}><code>{ t.reverse_path.clone() }</code></dd>
+                        { for t.recipients.iter().map(|r| html! {
+                            <>
+                                <dt>{ "RCPT TO" }</dt>
+                                <dd>
+                                    <code>{ r.path.clone() }</code>
+                                    { for r.refused.as_ref().map(|reply| html! {
+                                        <span class="insp-refused">{ format!(" refused: {reply}") }</span>
+                                    }) }
+                                </dd>
+                            </>
+                        }) }
+                    </dl>
+                </section>
+                <section aria-label="Header fields">
+                    <h4>{ "Header fields (message)" }</h4>
+                    { match &t.headers {
+                        Some(headers) if !headers.fields.is_empty() => html! {
+                            <dl class="insp-fields">
+                                { for headers.fields.iter().map(|(name, value)| html! {
+                                    <>
+                                        <dt class={classes!(name.eq_ignore_ascii_case("bcc").then_some("insp-warn"))}>{ format!("{name}:") }</dt>
+                                        <dd>{ value.clone() }</dd>
+                                    </>
+                                }) }
+                            </dl>
+                        },
+                        Some(_) => empty("The message has no From:, To:, Cc:, Bcc: or Subject: field."),
+                        None => empty("The message data has not been sent yet."),
+                    } }
+                </section>
+            </div>
+            { if t.differences.is_empty() {
+                if t.complete { html! { <p class="insp-same">{ "Envelope and header fields agree." }</p> } } else { html! {} }
+            } else {
+                html! {
+                    <ul class="insp-differences" aria-label="Differences">
+                        { for t.differences.iter().map(|d| {
+                            let (text, rfc) = d.explain();
+                            html! { <li>{ text }{ " (" }{ rfc_anchor(rfc) }{ ")" }</li> }
+                        }) }
+                    </ul>
+                }
+            } }
+        </article>
+    }
+}

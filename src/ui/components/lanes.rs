@@ -1,0 +1,135 @@
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::icon::{Glyph, icon};
+use crate::sim::timeline::describe_wait;
+use crate::sim::{Step, StepKind, Timeline};
+use crate::ui::state::LONG_WAIT;
+
+/// How many recent steps the lanes show: enough to follow a conversation, few enough
+/// to stay readable in a 300-step lesson.
+const WINDOW: usize = 8;
+
+#[derive(Properties, PartialEq)]
+pub struct LanesProps {
+    pub timeline: Rc<Timeline>,
+    /// Steps shown so far; the last one is the current step.
+    pub position: usize,
+    /// How long the current message takes to travel across, in ms.
+    pub travel: u32,
+}
+
+/// The CSS class for a kind of step (its shape and colour in the stylesheet).
+pub fn kind_class(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::TcpConnect => "tcp-connect",
+        StepKind::TcpRefused => "tcp-refused",
+        StepKind::TcpClose => "tcp-close",
+        StepKind::Command => "command",
+        StepKind::Reply => "reply",
+        StepKind::Data => "data",
+        StepKind::TlsHandshake => "tls-handshake",
+        StepKind::DnsQuery => "dns-query",
+        StepKind::DnsAnswer => "dns-answer",
+        StepKind::Queue => "queue",
+        StepKind::Retry => "retry",
+        StepKind::Dsn => "dsn",
+        StepKind::Delivery => "delivery",
+        StepKind::Retrieval => "retrieval",
+        StepKind::Note => "note",
+    }
+}
+
+/// The reply class as a CSS class and a mark that does not rely on colour.
+pub fn reply_mark(code: Option<u16>) -> Option<(&'static str, &'static str)> {
+    Some(match code? / 100 {
+        2 => ("c2", "✓"),
+        3 => ("c3", "…"),
+        4 => ("c4", "⟳"),
+        5 => ("c5", "✗"),
+        _ => return None,
+    })
+}
+
+/// What a message says on its arrow: the first wire line, or the step's summary.
+fn label(step: &Step) -> String {
+    match &step.wire {
+        Some(wire) => {
+            let mut lines = wire.split_terminator("\r\n");
+            let first = lines.next().unwrap_or_default().to_owned();
+            if lines.next().is_some() { first + " …" } else { first }
+        }
+        None => step.summary.clone(),
+    }
+}
+
+/// One column per host and the recent steps as messages travelling between them.
+#[component(Lanes)]
+pub fn lanes(props: &LanesProps) -> Html {
+    let timeline = &props.timeline;
+    let lanes = timeline.lanes.len().max(1);
+    let lane_of = |name: &str| timeline.lanes.iter().position(|l| l.name == name).unwrap_or(0);
+    let end = props.position.min(timeline.steps.len());
+    let start = end.saturating_sub(WINDOW);
+    let mut rows: Vec<Html> = Vec::with_capacity(2 * WINDOW + 1);
+    if start > 0 {
+        rows.push(html! { <li class="more" key="more">{ format!("… {start} earlier steps") }</li> });
+    }
+    for (i, step) in (start..end).filter_map(|i| timeline.steps.get(i).map(|s| (i, s))) {
+        let (from, to) = (lane_of(&step.from), lane_of(&step.to));
+        let (lo, hi) = (from.min(to), from.max(to));
+        let mark = if step.kind == StepKind::Reply { reply_mark(step.code) } else { None };
+        let class = classes!(
+            "msg",
+            kind_class(step.kind),
+            mark.map(|m| m.0),
+            step.tls.then_some("tls"),
+            if from == to {
+                "event"
+            } else if to < from {
+                "rtl"
+            } else {
+                "ltr"
+            },
+            (lo * 2 >= lanes).then_some("far"),
+            (i + 1 == end).then_some("current"),
+        );
+        let gap = i
+            .checked_sub(1)
+            .and_then(|p| timeline.steps.get(p))
+            .map(|p| step.time.saturating_sub(p.time))
+            .filter(|gap| *gap > LONG_WAIT);
+        if let Some(gap) = gap {
+            rows.push(html! { <li class="gap" key={format!("gap{i}")}>{ icon(Glyph::FastForward) }{ " " }{ describe_wait(gap) }{ " later" }</li> });
+        }
+        let text = label(step);
+        rows.push(html! {
+                <li class={class} key={i} style={format!("--lo:{lo};--hi:{hi}")} title={step.summary.clone()}>
+                    <span class="arrow" aria-hidden="true"></span>
+                    <span class="label">
+                        if step.tls { <span class="lock" role="img" aria-label="encrypted">{ icon(Glyph::Lock) }</span> }
+                        if let Some((_, mark)) = mark { <span class="mark" aria-hidden="true">{ mark }</span> }
+                        { text }
+                    </span>
+                </li>
+        });
+    }
+    html! {
+        <section class="lanes" aria-label="Hosts and the messages between them"
+            style={format!("--lanes:{lanes};--travel:{}ms", props.travel)}>
+            <ol class="lane-heads">
+                { for timeline.lanes.iter().map(|lane| html! {
+                    <li title={lane.ip.clone().unwrap_or_default()}>
+                        <strong>{ &lane.name }</strong>
+                        <small>{ &lane.role }</small>
+                    </li>
+                }) }
+            </ol>
+            <ol class="lane-steps" aria-label="Recent steps">
+                { for rows }
+            </ol>
+            if end == 0 { <p class="lanes-empty">{ "Nothing has happened yet: press play or → to start." }</p> }
+        </section>
+    }
+}

@@ -1,0 +1,46 @@
+use yew::prelude::*;
+
+use crate::ui::browser;
+use crate::ui::state::{Action, Theme};
+
+#[derive(Properties, PartialEq)]
+pub struct ToolbarProps {
+    pub picker: bool,
+    pub presenter: bool,
+    pub predict: bool,
+    pub theme: Option<Theme>,
+    pub on_action: Callback<Action>,
+}
+
+/// The page's header: the lesson list, the classroom modes, the theme and help.
+#[component(Toolbar)]
+pub fn toolbar(props: &ToolbarProps) -> Html {
+    let send = |action: Action| props.on_action.reform(move |_: MouseEvent| action.clone());
+    let dark = props.theme.map_or_else(browser::prefers_dark, |t| t == Theme::Dark);
+    let toggle_theme = send(Action::Theme(if dark { Theme::Light } else { Theme::Dark }));
+    let presenter = {
+        let on_action = props.on_action.clone();
+        let on = !props.presenter;
+        // Full screen may only be asked for inside the click itself.
+        Callback::from(move |_: MouseEvent| {
+            browser::set_fullscreen(on);
+            on_action.emit(Action::TogglePresenter);
+        })
+    };
+    html! {
+        <header class="toolbar">
+            <h1>{ "SMTP Playground" }</h1>
+            <nav class="tools" aria-label="Player options">
+                <button id="lessons-toggle" aria-expanded={props.picker.to_string()} aria-controls="picker"
+                    onclick={send(Action::TogglePicker)}>{ "☰ Lessons" }</button>
+                <button id="predict-toggle" aria-pressed={props.predict.to_string()} onclick={send(Action::TogglePredict)}
+                    title="Pause before each reply and guess it">{ "Predict the reply" }</button>
+                <button id="presenter-toggle" aria-pressed={props.presenter.to_string()} onclick={presenter}
+                    title="Large type and full screen; PageUp/PageDown step">{ "Presenter" }</button>
+                <button id="theme-toggle" aria-pressed={dark.to_string()} onclick={toggle_theme}
+                    aria-label="Dark theme">{ if dark { "☾ Dark" } else { "☀ Light" } }</button>
+                <button id="help-toggle" aria-label="Keyboard shortcuts" onclick={send(Action::ToggleHelp)}>{ "?" }</button>
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,52 @@
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::annotated::AnnotatedBytes;
+use super::lanes::{kind_class, reply_mark};
+use crate::sim::{StepKind, Timeline};
+use crate::ui::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct TranscriptStepProps {
+    pub index: usize,
+    /// The step's lines, as `Timeline::transcript` prints them.
+    pub lines: Rc<[Vec<String>]>,
+    pub timeline: Rc<Timeline>,
+    pub current: bool,
+    pub crlf: bool,
+    /// Whether the step's annotated bytes are shown.
+    pub opened: bool,
+    pub on_action: Callback<Action>,
+}
+
+/// One step of the transcript: its lines, a button that jumps to it. A component of its
+/// own so that a new step re-renders one row, not the whole list.
+#[component(TranscriptStep)]
+pub fn transcript_step(props: &TranscriptStepProps) -> Html {
+    let index = props.index;
+    let (Some(lines), Some(step)) = (props.lines.get(index), props.timeline.steps.get(index)) else {
+        return html! {};
+    };
+    let mark = if step.kind == StepKind::Reply { reply_mark(step.code) } else { None };
+    let class = classes!("step", kind_class(step.kind), mark.map(|m| m.0), step.tls.then_some("tls"));
+    let crlf = props.crlf && step.wire.is_some();
+    html! {
+        <li class={class} aria-current={props.current.then_some("step")}>
+            <button class="jump" onclick={props.on_action.reform(move |_| Action::Seek(index + 1))}>
+                { for lines.iter().map(|line| html! {
+                    <span class="line">
+                        <span class="text">{ line }</span>
+                        if crlf { <span class="crlf" aria-label="CR LF">{ "␍␊" }</span> }
+                    </span>
+                }) }
+            </button>
+            if let Some(wire) = step.wire.clone() {
+                <button class="parts" aria-expanded={props.opened.to_string()}
+                    aria-label={format!("Parts of step {}", index + 1)} title="Show the parts of this line"
+                    onclick={props.on_action.reform(move |_| Action::ToggleLine(index))}>{ "⋯" }</button>
+                if props.opened { <AnnotatedBytes kind={step.kind} wire={wire} /> }
+            }
+        </li>
+    }
+}

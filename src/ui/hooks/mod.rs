@@ -1,0 +1,9 @@
+//! The player's custom hooks: playback timing, keyboard shortcuts and the URL.
+
+pub mod use_keyboard;
+mod use_location;
+mod use_playback;
+
+pub use use_keyboard::{SHORTCUTS, use_keyboard};
+pub use use_location::use_location;
+pub use use_playback::use_playback;

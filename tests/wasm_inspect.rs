@@ -1,0 +1,152 @@
+//! The annotated bytes and the inspectors, mounted in headless Chromium for the lesson
+//! dsn-notify at its last step, asserted on the DOM a learner sees.
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use smtp_playground::scenario::{self, lessons};
+use smtp_playground::sim::StepKind;
+use smtp_playground::ui::components::annotated::{AnnotatedBytes, AnnotatedBytesProps};
+use smtp_playground::ui::components::inspectors::{Inspectors, InspectorsProps};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A fresh `<div>` in the page to mount a component in.
+fn test_root(id: &str) -> web_sys::Element {
+    let document = gloo::utils::document();
+    let root = document.create_element("div").expect("div");
+    root.set_id(id);
+    gloo::utils::body().append_child(&root).expect("append");
+    root
+}
+
+/// Lets Yew's scheduler render.
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(20)).await;
+}
+
+fn text(root: &web_sys::Element) -> String {
+    root.text_content().unwrap_or_default()
+}
+
+/// Clicks the first element matching `selector` whose text contains `containing`.
+fn click(root: &web_sys::Element, selector: &str, containing: &str) {
+    let nodes = root.query_selector_all(selector).expect("selector");
+    let found = (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|el| el.text_content().unwrap_or_default().contains(containing));
+    found.unwrap_or_else(|| panic!("no {selector} containing {containing:?}")).click();
+}
+
+#[wasm_bindgen_test]
+async fn annotated_mail_command_labels_each_parameter_and_links_its_rfc() {
+    let root = test_root("annotated-test");
+    let props = AnnotatedBytesProps {
+        kind: StepKind::Command,
+        wire: "MAIL FROM:<alice@example.com> SIZE=111 RET=HDRS ENVID=QQ314159\r\n".into(),
+    };
+    let handle = yew::Renderer::<AnnotatedBytes>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let labels: Vec<String> = {
+        let nodes = root.query_selector_all(".ab-seg .ab-label").expect("labels");
+        (0..nodes.length()).filter_map(|i| nodes.item(i)).filter_map(|n| n.text_content()).collect()
+    };
+    for label in ["verb", "reverse-path", "SIZE parameter", "SIZE value", "RET value", "ENVID value", "CRLF"]
+    {
+        assert!(labels.iter().any(|l| l == label), "{label} in {labels:?}");
+    }
+    assert!(text(&root).contains("Choose a part"));
+    click(&root, "button.ab-seg", "SIZE value");
+    settle().await;
+    let detail = root.query_selector(".ab-detail").expect("query").expect("detail");
+    assert!(text(&detail).contains("the message is 111 octets"), "{}", text(&detail));
+    let link = detail.query_selector("a.rfc-link").expect("query").expect("an RFC link");
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://www.rfc-editor.org/rfc/rfc1870#section-6")
+    );
+    let pressed = root.query_selector("button.ab-seg[aria-pressed=true]").expect("query").expect("pressed");
+    assert!(text(&pressed).contains("111"));
+    // One tab stop for all the parts (arrow keys move between them): the selected one.
+    assert_eq!(root.query_selector_all("button.ab-seg[tabindex=\"0\"]").expect("query").length(), 1);
+    assert_eq!(pressed.get_attribute("tabindex").as_deref(), Some("0"));
+    handle.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn inspectors_show_the_envelope_the_received_chain_and_the_dsn() {
+    let lesson = lessons::get("dsn-notify").expect("lesson");
+    let scenario = Rc::new(scenario::parse(lesson.source).expect("parses"));
+    let timeline = Rc::new(scenario.run());
+    let last = timeline.steps.len().checked_sub(1);
+    let root = test_root("inspectors-test");
+    let props = InspectorsProps { scenario, timeline, step: last };
+    let handle = yew::Renderer::<Inspectors>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+
+    // A tablist with five tabs; the first is selected and in the tab order.
+    let tabs = root.query_selector_all("[role=tablist] [role=tab]").expect("tabs");
+    assert_eq!(tabs.length(), 5);
+    let selected = root.query_selector("[role=tab][aria-selected=true]").expect("query").expect("selected");
+    assert_eq!(selected.get_attribute("tabindex").as_deref(), Some("0"));
+    let panel = root.query_selector("[role=tabpanel]").expect("query").expect("panel");
+    assert_eq!(panel.get_attribute("aria-labelledby"), Some(selected.id()));
+
+    // Envelope versus headers: carol is refused at the MX; the DSNs go out with MAIL FROM:<>.
+    let shown = text(&root);
+    assert!(shown.contains("laptop.example.com → smtp.example.com"), "{shown}");
+    assert!(shown.contains("refused: 550 5.1.1"), "{shown}");
+    assert!(shown.contains("the null reverse-path"), "{shown}");
+
+    // The DSN tab: the failure report with its status explained.
+    click(&root, "[role=tab]", "DSN");
+    settle().await;
+    let shown = text(&root);
+    assert!(shown.contains("Undelivered Mail Returned to Sender"), "{shown}");
+    assert!(shown.contains("5.1.1: Bad destination mailbox address"), "{shown}");
+    assert!(shown.contains("rfc822; carol@example.net"), "{shown}");
+    assert!(shown.contains("Original-Envelope-Id"), "{shown}");
+    assert!(root.query_selector(".insp-recipient.insp-action-failed").expect("query").is_some());
+
+    // The mailboxes tab: bob's message with its Received: chain in hop order.
+    click(&root, "[role=tab]", "Mailboxes");
+    settle().await;
+    click(&root, "button.insp-open", "from <alice@example.com>");
+    settle().await;
+    let hops = root.query_selector_all(".insp-hops li").expect("hops");
+    assert_eq!(hops.length(), 2);
+    let first = hops.item(0).and_then(|n| n.text_content()).unwrap_or_default();
+    assert!(first.starts_with("from laptop.example.com by smtp.example.com"), "{first}");
+    let trace = root.query_selector_all(".insp-field.insp-trace").expect("trace fields");
+    assert!(trace.length() >= 3, "Return-Path and two Received fields are marked");
+
+    // DNS: the zone and the lookups made.
+    click(&root, "[role=tab]", "DNS");
+    settle().await;
+    let shown = text(&root);
+    assert!(shown.contains("example.net. IN MX ?") && shown.contains("MX 10 mx.example.net"), "{shown}");
+    handle.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn before_the_first_step_the_inspectors_are_empty() {
+    let lesson = lessons::get("retry-later").expect("lesson");
+    let scenario = Rc::new(scenario::parse(lesson.source).expect("parses"));
+    let timeline = Rc::new(scenario.run());
+    let root = test_root("inspectors-empty-test");
+    let props = InspectorsProps { scenario, timeline: timeline.clone(), step: None };
+    let handle = yew::Renderer::<Inspectors>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert!(text(&root).contains("No message has been sent yet"));
+    click(&root, "[role=tab]", "Queue");
+    settle().await;
+    assert!(text(&root).contains("No queue holds a message"));
+    handle.destroy();
+    root.remove();
+}
