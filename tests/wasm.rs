@@ -78,6 +78,30 @@ mod player {
         assert!(opened.loaded.is_some() && !opened.picker && opened.notice.is_none());
     }
 
+    /// A scenario given as text plays from its first step; a broken one keeps what was
+    /// playing and says where the error is.
+    #[wasm_bindgen_test]
+    fn scenarios_load_from_text_or_leave_a_located_notice() {
+        let start = Rc::new(State::open("telnet-session", 4, None));
+        let source =
+            smtp_playground::scenario::lessons::get("mx-relay").map(|l| l.source).unwrap_or_default();
+        let loaded = reduce(start.clone(), &[Action::LoadSource(source.into())]);
+        assert_eq!(loaded.position, 0);
+        assert!(
+            loaded.loaded.as_ref().is_some_and(|l| l.lesson.is_none() && l.scenario.title.contains("MX"))
+        );
+        let broken = reduce(
+            start,
+            &[Action::LoadSource("title = \"t\"\ndescription = \"d\"\n[[host]]\nnam = \"x\"\n".into())],
+        );
+        assert_eq!(broken.position, 4, "the lesson that was playing stays");
+        assert!(
+            broken.notice.as_deref().is_some_and(|n| n.contains("line 4, column 1")),
+            "{:?}",
+            broken.notice
+        );
+    }
+
     /// "Predict the reply" holds each reply back until a guess, then scores it.
     #[wasm_bindgen_test]
     fn predicting_holds_replies_and_scores_guesses() {

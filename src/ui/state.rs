@@ -230,6 +230,10 @@ impl State {
 pub enum Action {
     /// Open a library lesson from its first step.
     OpenLesson(String),
+    /// Play a scenario given as text (edited, linked or sent by an embedding page) from its
+    /// first step. A scenario that does not load keeps the current one and leaves a notice
+    /// with the error's line and column.
+    LoadSource(Rc<str>),
     Forward,
     Back,
     First,
@@ -268,6 +272,25 @@ impl Reducible for State {
                 opened.picker = opened.loaded.is_none();
                 opened
             }
+            Action::LoadSource(source) => match Loaded::from_source(None, &source) {
+                Ok(loaded) => {
+                    state.loaded = Some(loaded);
+                    state.notice = None;
+                    state.playing = false;
+                    state.opened = None;
+                    state.picker = false;
+                    state.predict = state.predict.map(|_| Predict::default());
+                    state.seek(0)
+                }
+                Err(e) => {
+                    state.playing = false;
+                    state.notice = Some(format!(
+                        "The scenario could not be loaded: line {}, column {}: {}.",
+                        e.line, e.column, e.message
+                    ));
+                    state
+                }
+            },
             Action::Forward => {
                 state.playing = false;
                 state.forward()
