@@ -80,31 +80,10 @@ pub fn annotate(kind: StepKind, wire: &str) -> Vec<AnnotatedLine> {
 }
 
 /// The link to an RFC section on rfc-editor.org, from a citation such as `RFC 5321 §4.1.1.2`,
-/// `RFC 1870` or `RFC 5234 Appendix B.1`. Only the first citation of a list
-/// (`RFC 3464 §2; RFC 3461 §6`) is linked; text without `RFC nnnn` has no link.
+/// `RFC 1870` or `RFC 5234 Appendix B.1`: the first of [`crate::sim::timeline::rfc_links`].
+/// Text without `RFC nnnn` has no link.
 pub fn rfc_link(citation: &str) -> Option<String> {
-    let first = citation.split([';', ',']).next()?.trim();
-    let rest = first.strip_prefix("RFC")?.trim_start();
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    if digits.is_empty() || digits.len() > 5 {
-        return None;
-    }
-    let number = digits.trim_start_matches('0');
-    let after = rest.get(digits.len()..).unwrap_or_default().trim();
-    let anchor = |prefix: &str, section: &str| {
-        let section: String =
-            section.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
-        let section = section.trim_end_matches('.');
-        (!section.is_empty()).then(|| format!("#{prefix}-{section}"))
-    };
-    let fragment = if let Some(section) = after.strip_prefix('§') {
-        anchor("section", section.trim_start())
-    } else if let Some(appendix) = after.strip_prefix("Appendix") {
-        anchor("appendix", appendix.trim_start())
-    } else {
-        None
-    };
-    Some(format!("https://www.rfc-editor.org/rfc/rfc{number}{}", fragment.unwrap_or_default()))
+    crate::sim::timeline::rfc_links(citation).into_iter().next().map(|link| link.url)
 }
 
 /// The lines of `wire`, each without its CRLF and with whether it had one.

@@ -248,14 +248,22 @@ pub fn rfc_links(citation: &str) -> Vec<RfcLink> {
         let Some(number) = rfc else { continue };
         for (i, part) in rest.split(',').enumerate() {
             let part = part.trim();
+            // The section number only: `§5–§7` links at §5, a sentence's full stop is dropped.
+            let number_part = |text: &str| -> String {
+                let kept: String =
+                    text.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+                kept.trim_end_matches('.').to_owned()
+            };
             let anchor = if let Some(section) = part.strip_prefix('§') {
-                let first = section.split(['–', '-']).next().unwrap_or(section).trim();
-                format!("section-{first}")
+                format!("section-{}", number_part(section))
             } else if let Some(appendix) = part.strip_prefix("Appendix ") {
-                format!("appendix-{}", appendix.trim())
+                format!("appendix-{}", number_part(appendix))
             } else {
                 continue;
             };
+            if anchor.ends_with('-') {
+                continue;
+            }
             let label = if i == 0 { format!("RFC {number} {part}") } else { part.to_owned() };
             links
                 .push(RfcLink { label, url: format!("https://www.rfc-editor.org/rfc/rfc{number}#{anchor}") });
