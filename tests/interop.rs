@@ -645,3 +645,39 @@ fn smuggling_sequences_never_split_a_message() {
     let (status, log) = server.stop();
     assert!(status.success(), "{log}");
 }
+
+// ---------------------------------------------------------------------------------------
+// CHUNKING (RFC 3030) over a real socket. Neither peer here speaks it (swaks 20201014 has no
+// BDAT option, aiosmtpd 1.4 does not offer CHUNKING), so our `send --chunking` talks to `serve`,
+// and a raw socket sends a BDAT LAST with a dot-leading line, which BDAT must not unstuff.
+
+#[test]
+fn bdat_over_a_real_socket_is_byte_exact() {
+    let server = Serve::start("bdat");
+    let (code, out) = send(
+        &["--server", &server.addr, "--chunking", "--from", "alice@example.com", "--to", "bob@example.net"],
+        MESSAGE,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("C: BDAT ") && out.contains(" LAST"), "the message went as BDAT … LAST:\n{out}");
+    let chunk = b"Subject: raw\r\n\r\n.not stuffed\r\n";
+    let bdat = format!("BDAT {} LAST\r\n", chunk.len());
+    let replies = raw_session(
+        &server.addr,
+        &[
+            b"EHLO client.example.com\r\n",
+            b"MAIL FROM:<alice@example.com>\r\n",
+            b"RCPT TO:<carol@example.net>\r\n",
+            &[bdat.as_bytes(), chunk.as_slice()].concat(),
+            b"QUIT\r\n",
+        ],
+    );
+    assert!(replies.contains("queued as"), "{replies}");
+    let boxes = server.mailboxes();
+    assert_eq!(without_trace(&boxes["bob@example.net"][0]), MESSAGE, "send --chunking: byte for byte");
+    assert_eq!(
+        without_trace(&boxes["carol@example.net"][0]),
+        chunk,
+        "BDAT data is taken as is (RFC 3030 §2)"
+    );
+}
