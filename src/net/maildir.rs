@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::engine::ReceivedMessage;
-use crate::message::{DateTime, Protocol, Received, TcpInfo, return_path_field};
-use crate::proto::Host;
+use crate::message::{TcpInfo, return_path_field};
+use crate::sim::received_for;
 use crate::sim::world::mailbox_key;
 
 /// The longest directory name a mailbox gets (file systems allow 255 octets).
@@ -53,7 +53,8 @@ impl Maildir {
         by: &str,
         unix_seconds: i64,
     ) -> Vec<Result<Stored, String>> {
-        let received = received_field(message, client_ip, by, unix_seconds);
+        let tcp_info = TcpInfo { reverse_dns: None, ip: client_ip };
+        let received = received_for(message, Some(tcp_info), by, unix_seconds).to_field();
         let mut data = return_path_field(&message.envelope.reverse_path.to_string()).into_bytes();
         data.extend_from_slice(received.as_bytes());
         data.extend_from_slice(&message.data);
@@ -89,33 +90,6 @@ impl Maildir {
             }
         }
     }
-}
-
-/// The `Received:` field for a message taken from `client_ip`, built as the simulated world
-/// builds it (RFC 5321 §4.4): HELO name, TCP-info, protocol after RFC 3848, queue id, and the
-/// recipient when there is only one.
-pub fn received_field(message: &ReceivedMessage, client_ip: IpAddr, by: &str, unix_seconds: i64) -> String {
-    let session = &message.session;
-    let recipients = &message.envelope.recipients;
-    Received {
-        from: session.helo.as_ref().map(Host::to_string).unwrap_or_else(|| "unknown".into()),
-        from_tcp_info: Some(TcpInfo { reverse_dns: None, ip: client_ip }),
-        by: by.to_owned(),
-        via: None,
-        with: Some(Protocol::from_flags(
-            session.esmtp,
-            session.tls,
-            session.authenticated.is_some(),
-            message.envelope.mail_params.smtputf8,
-        )),
-        id: Some(message.queue_id.clone()),
-        for_path: match recipients.as_slice() {
-            [only] => Some(only.path.to_string().trim_matches(['<', '>']).to_owned()),
-            _ => None,
-        },
-        date: DateTime { unix_seconds, offset_minutes: 0 },
-    }
-    .to_field()
 }
 
 /// A mailbox key made safe as one directory name: no separators, no `.`/`..`, no control

@@ -18,5 +18,6 @@ pub mod world;
 
 pub use auth::{DkimSigning, HostAuth, SigningKeySource};
 pub use fault::{Fault, FaultAction, FaultTrigger};
+pub use relay::received_for;
 pub use timeline::{Step, StepKind, Timeline};
 pub use world::{Action, HostConfig, HostRole, RetrySchedule, World, WorldConfig};

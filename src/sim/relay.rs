@@ -110,23 +110,8 @@ impl World {
         let Some(h) = self.hosts.get(host) else { return };
         let by = h.config.name.clone();
         let client_ip = self.hosts.get(client).map(|c| c.config.ip);
-        let session = &message.session;
-        let received = Received {
-            from: session.helo.as_ref().map(Host::to_string).unwrap_or_else(|| "unknown".into()),
-            from_tcp_info: client_ip.map(|ip| TcpInfo { reverse_dns: Some(self.name(client)), ip }),
-            by: by.clone(),
-            via: None,
-            with: Some(Protocol::from_flags(
-                session.esmtp,
-                session.tls,
-                session.authenticated.is_some(),
-                message.envelope.mail_params.smtputf8,
-            )),
-            id: Some(message.queue_id.clone()),
-            for_path: (message.envelope.recipients.len() == 1)
-                .then(|| message.envelope.recipients[0].path.to_string().trim_matches(['<', '>']).to_owned()),
-            date: DateTime { unix_seconds: self.unix_now(), offset_minutes: 0 },
-        };
+        let tcp_info = client_ip.map(|ip| TcpInfo { reverse_dns: Some(self.name(client)), ip });
+        let received = received_for(&message, tcp_info, &by, self.unix_now());
         let mut data = received.to_field().into_bytes();
         data.extend_from_slice(&message.data);
         // RFC 7208 §9.1: Received-SPF above this receiver's Received:; RFC 8601 §5:
@@ -854,5 +839,36 @@ fn is_local(local_domains: &std::collections::BTreeSet<String>, path: &ForwardPa
     match path.mailbox().and_then(|m| m.domain()) {
         Some(domain) => local_domains.contains(domain.to_ascii()),
         None => true,
+    }
+}
+
+/// The `Received:` field a server adds when it takes `message` (RFC 5321 §4.4): the client's
+/// HELO name and TCP-info, this server (`by`), the protocol after RFC 3848 (ESMTPSA…), the
+/// queue id, the recipient when there is only one, and the time. The simulated world and
+/// `serve` both stamp messages with it.
+pub fn received_for(
+    message: &ReceivedMessage,
+    tcp_info: Option<TcpInfo>,
+    by: &str,
+    unix_seconds: i64,
+) -> Received {
+    let session = &message.session;
+    Received {
+        from: session.helo.as_ref().map(Host::to_string).unwrap_or_else(|| "unknown".into()),
+        from_tcp_info: tcp_info,
+        by: by.to_owned(),
+        via: None,
+        with: Some(Protocol::from_flags(
+            session.esmtp,
+            session.tls,
+            session.authenticated.is_some(),
+            message.envelope.mail_params.smtputf8,
+        )),
+        id: Some(message.queue_id.clone()),
+        for_path: match message.envelope.recipients.as_slice() {
+            [only] => Some(only.path.to_string().trim_matches(['<', '>']).to_owned()),
+            _ => None,
+        },
+        date: DateTime { unix_seconds, offset_minutes: 0 },
     }
 }
