@@ -1,23 +1,22 @@
 //! Exports of a lesson's client side: golden outputs for a few lessons; quoting checked by
-//! bash itself; and, where swaks and the .venv exist, the exports run against aiosmtpd (a
-//! real server we did not write, tests/interop/aiosmtpd_peer.py) and the message must
-//! arrive byte for byte.
+//! bash itself; and the exports run by swaks and Python against aiosmtpd (a real server we
+//! did not write, tests/interop/aiosmtpd_peer.py; all installed by `scripts/setup.sh test`),
+//! where the message must arrive byte for byte.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+#[path = "support/peers.rs"]
+mod peers;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use peers::{Aiosmtpd, python, root};
 use smtp_playground::scenario::export::{
     delivered_eml, python_str, shell_quote, smtplib_script, swaks_command, transcript_text,
 };
 use smtp_playground::scenario::{self, lessons};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn lesson(id: &str) -> scenario::Scenario {
     scenario::parse(lessons::get(id).expect("lesson").source).expect("parses")
@@ -184,8 +183,7 @@ fn shell_and_python_quoting_survive_their_interpreters() {
             .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout), text, "shell {text:?}");
     }
-    let python = root().join(".venv/bin/python");
-    let python = if python.exists() { python } else { PathBuf::from("python3") };
+    let python = python();
     let program: String = nasty
         .iter()
         .map(|t| format!("sys.stdout.buffer.write({}.encode('utf-8') + b'\\0')\n", python_str(t)))
@@ -200,49 +198,6 @@ fn shell_and_python_quoting_survive_their_interpreters() {
 
 // ---------------------------------------------------------------------------------------
 // The exports against aiosmtpd.
-
-struct Aiosmtpd {
-    child: Child,
-    addr: String,
-    stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Aiosmtpd {
-    fn start(python: &Path) -> Self {
-        let tls = root().join("tests/interop/tls");
-        let mut child = Command::new(python)
-            .arg(root().join("tests/interop/aiosmtpd_peer.py"))
-            .arg(tls.join("localhost.crt"))
-            .arg(tls.join("localhost.key"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start aiosmtpd_peer.py");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut first = String::new();
-        stdout.read_line(&mut first).expect("aiosmtpd's first line");
-        let addr = first.trim().strip_prefix("listening ").unwrap_or_else(|| panic!("{first:?}")).to_owned();
-        Self { child, addr, stdout }
-    }
-
-    fn next_record(&mut self) -> serde_json::Value {
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("a record");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("aiosmtpd printed {line:?}: {e}"))
-    }
-}
-
-impl Drop for Aiosmtpd {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let start = Instant::now();
-        while self.child.try_wait().ok().flatten().is_none() && start.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-    }
-}
 
 fn run_with_deadline(mut command: Command) -> std::process::Output {
     let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
@@ -271,22 +226,9 @@ fn assert_arrived(record: &serde_json::Value) {
     );
 }
 
-/// Real software, where this machine has it (scripts/setup.sh test installs both).
-fn peers() -> Option<PathBuf> {
-    let python = root().join(".venv/bin/python");
-    let swaks = Command::new("swaks").arg("--version").output().is_ok_and(|o| o.status.success());
-    if python.exists() && swaks {
-        Some(python)
-    } else {
-        eprintln!("skipped: swaks or .venv/bin/python missing (scripts/setup.sh test installs them)");
-        None
-    }
-}
-
 #[test]
 fn the_swaks_export_delivers_to_aiosmtpd() {
-    let Some(python) = peers() else { return };
-    let mut peer = Aiosmtpd::start(&python);
+    let mut peer = Aiosmtpd::start();
     let command = swaks_command(&tricky(), 0, Some(&peer.addr));
     let mut bash = Command::new("bash");
     bash.arg("-c").arg(&command);
@@ -302,8 +244,8 @@ fn the_swaks_export_delivers_to_aiosmtpd() {
 
 #[test]
 fn the_smtplib_export_delivers_to_aiosmtpd() {
-    let Some(python) = peers() else { return };
-    let mut peer = Aiosmtpd::start(&python);
+    let python = python();
+    let mut peer = Aiosmtpd::start();
     let script = smtplib_script(&tricky(), 0, Some(&peer.addr));
     let path = std::env::temp_dir().join(format!("smtp-playground-export-{}.py", std::process::id()));
     std::fs::File::create(&path).and_then(|mut f| f.write_all(script.as_bytes())).expect("write the script");

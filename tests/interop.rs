@@ -11,27 +11,22 @@
 //! come from `scripts/setup.sh test` (.venv for the Python ones, Debian's swaks).
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "support/peers.rs"]
+mod peers;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use peers::{Aiosmtpd, python, root};
+
 const PASSWORD: &str = "correct horse battery staple";
 const BIN: &str = env!("CARGO_BIN_EXE_smtp-playground");
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python() -> PathBuf {
-    let python = root().join(".venv/bin/python");
-    assert!(python.exists(), "{} is missing: run `scripts/setup.sh test` first", python.display());
-    python
-}
 
 /// A fresh directory under the system's temp dir, removed when the test passes.
 struct TempDir(PathBuf);
@@ -403,49 +398,6 @@ fn swaks_body_with_lines_starting_with_dots() {
 
 // ---------------------------------------------------------------------------------------
 // our client (`send`) → aiosmtpd
-
-/// aiosmtpd on a free loopback port; `records()` are the messages it received.
-struct Aiosmtpd {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    addr: String,
-    stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Aiosmtpd {
-    fn start() -> Self {
-        let tls = root().join("tests/interop/tls");
-        let mut child = Command::new(python())
-            .arg(root().join("tests/interop/aiosmtpd_peer.py"))
-            .arg(tls.join("localhost.crt"))
-            .arg(tls.join("localhost.key"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start aiosmtpd_peer.py");
-        let stdin = child.stdin.take();
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut first = String::new();
-        stdout.read_line(&mut first).expect("read aiosmtpd's first line");
-        let addr = first.trim().strip_prefix("listening ").unwrap_or_else(|| panic!("{first:?}")).to_owned();
-        Self { child, stdin, addr, stdout }
-    }
-
-    /// The next message aiosmtpd reports.
-    fn next_record(&mut self) -> serde_json::Value {
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("read a record");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("aiosmtpd printed {line:?}: {e}"))
-    }
-}
-
-impl Drop for Aiosmtpd {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = wait_with_deadline(&mut self.child, Duration::from_secs(10));
-    }
-}
 
 fn send(args: &[&str], message: &[u8]) -> (i32, String) {
     let mut child = Command::new(BIN)
