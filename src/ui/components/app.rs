@@ -95,7 +95,7 @@ pub fn app() -> Html {
             <Toolbar picker={state.picker} presenter={state.presenter} predict={state.predict.is_some()}
                 theme={state.theme} lab={state.lab.is_some()} on_action={on_action.clone()} />
             if let Some(notice) = &state.notice {
-                <p class="notice" role="alert">{ notice }{ " Pick one of the lessons below." }</p>
+                <p class="notice" role="alert">{ notice }if state.picker { { " Pick one of the lessons below." } }</p>
             }
             if state.picker {
                 <Picker current={state.loaded.as_ref().and_then(|l| l.lesson.clone())} on_action={on_action.clone()} />

@@ -13,6 +13,7 @@ mod whatif;
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 pub use whatif::WhatIf;
@@ -43,7 +44,30 @@ const TABS: [(LabTab, &str, &str); 4] = [
 /// The lab's tabs and the open one's panel.
 #[component(Lab)]
 pub fn lab(props: &LabProps) -> Html {
-    let (_, id, _) = TABS.iter().find(|(t, ..)| *t == props.tab).copied().unwrap_or(TABS[0]);
+    let current = TABS.iter().position(|(t, ..)| *t == props.tab).unwrap_or(0);
+    let (_, id, _) = TABS.get(current).copied().unwrap_or(TABS[0]);
+    // WAI-ARIA tabs: arrows, Home and End select a tab and move the focus to it.
+    let onkeydown = props.on_action.reform(move |event: KeyboardEvent| {
+        let last = TABS.len() - 1;
+        let next = match event.key().as_str() {
+            "ArrowRight" => (current + 1) % TABS.len(),
+            "ArrowLeft" => current.checked_sub(1).unwrap_or(last),
+            "Home" => 0,
+            "End" => last,
+            _ => current,
+        };
+        let (tab, tab_id, _) = TABS.get(next).copied().unwrap_or(TABS[0]);
+        if next != current {
+            event.prevent_default();
+            let element = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&format!("lab-tab-{tab_id}")));
+            if let Some(button) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = button.focus();
+            }
+        }
+        Action::Lab(Some(tab))
+    });
     let panel = match props.tab {
         LabTab::Console => html! {
             <console::ConsolePanel source={props.source.clone()} scenario={props.scenario.clone()}
@@ -64,13 +88,14 @@ pub fn lab(props: &LabProps) -> Html {
     html! {
         <section id="lab" class="lab" aria-label="Lab">
             <div class="lab-head">
-                <div class="lab-tabs" role="tablist" aria-label="Lab">
+                <div class="lab-tabs" role="tablist" aria-label="Lab" {onkeydown}>
                     { for TABS.iter().map(|&(tab, tab_id, title)| {
                         let selected = tab == props.tab;
                         html! {
                             <button type="button" role="tab" id={format!("lab-tab-{tab_id}")}
                                 class={classes!("lab-tab", selected.then_some("selected"))}
                                 aria-selected={selected.to_string()} aria-controls={format!("lab-panel-{tab_id}")}
+                                tabindex={if selected { "0" } else { "-1" }}
                                 onclick={props.on_action.reform(move |_: MouseEvent| Action::Lab(Some(tab)))}>
                                 { title }
                             </button>
