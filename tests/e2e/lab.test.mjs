@@ -117,6 +117,25 @@ test('what if: a 451 at RCPT on mx-relay makes the relay retry and deliver later
   assert.deepEqual(page.errors, []);
 });
 
+test('what if: the MX is down for 30 minutes from a DNS step; the relay queues, retries and delivers', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await page.keyboard.press('End');
+  // The relay's DNS answer for the MX host: the fault takes down the host it then connects to.
+  await page.locator('.transcript li', { hasText: 'mx.example.net A 198.51.100.25' }).first().locator('button.jump').click();
+  await page.click('.whatif summary');
+  await page.selectOption('#whatif-action', 'down');
+  await page.selectOption('#whatif-down', { label: '30 minutes' });
+  await page.click('#whatif-apply');
+  await page.locator('.whatif-faults li', { hasText: 'mx.example.net is down' }).waitFor();
+  await page.keyboard.press('End');
+  const lines = await transcriptShown(page);
+  assert.ok(lines.some((l) => l.includes('TCP connection to mx.example.net:25 fails: the host is down')));
+  const delivered = lines.findIndex((l) => /^\d+m[\d.]+s mx\.example\.net → smtp\.example\.com +S: 250 .*queued/.test(l));
+  assert.ok(delivered > 0, 'the MX accepts the message on a later attempt');
+  assert.ok(Number(lines[delivered].split('m')[0]) >= 30, `after the 30 minutes: ${lines[delivered]}`);
+  assert.deepEqual(page.errors, []);
+});
+
 test('bring your own message: an .eml goes through the world; envelope and Received chain show', async () => {
   const page = await openPlayer(env, 'lesson=mx-relay');
   await openLab(page, 'message');
