@@ -58,6 +58,9 @@ test('the console: a full session with DATA and a 550 shows in the transcript, e
   await page.locator('#insp-panel-mailboxes', { hasText: 'typed by hand' }).or(
     page.locator('#insp-panel-mailboxes .insp-open')).first().waitFor();
   assert.ok((await page.locator('#insp-panel-mailboxes .insp-open').count()) >= 2, 'two messages for Bob');
+  // "What if…" waits for the console to be cleared: the session is not in the scenario's text.
+  await page.click('.whatif summary');
+  await page.locator('.whatif', { hasText: 'Clear the console' }).waitFor();
   await page.click('#console-clear');
   await page.waitForFunction(() => document.querySelectorAll('.console-line').length === 0);
   assert.ok(!(await transcriptText(page)).includes('learner.example'));
@@ -82,6 +85,12 @@ test('the editor: a syntax error is located and marked, fixed, then run; Reset b
   await page.click('#editor-reset');
   await page.locator('#lesson-title', { hasText: 'Relaying through an MX lookup' }).waitFor();
   assert.equal(new URL(page.url()).search, '?lesson=mx-relay&step=0');
+  // The lab's tabs take arrow keys, and the focus follows.
+  await page.focus('#lab-tab-editor');
+  await page.keyboard.press('ArrowRight');
+  await page.locator('#lab-tab-message[aria-selected="true"]:focus').waitFor();
+  await page.keyboard.press('Home');
+  await page.locator('#lab-tab-console[aria-selected="true"]:focus').waitFor();
   assert.deepEqual(page.errors, []);
 });
 

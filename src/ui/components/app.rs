@@ -72,7 +72,8 @@ pub fn app() -> Html {
                             <Explanation timeline={loaded.timeline.clone()} current={current}
                                 description={scenario.description.clone()} verdict={verdict} />
                             <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
-                                faults={scenario.world.faults.clone()} on_action={on_action.clone()} />
+                                faults={scenario.world.faults.clone()} console={!state.console.lines.is_empty()}
+                                on_action={on_action.clone()} />
                             if state.at_end() && !state.is_empty() {
                                 <Ending try_next={scenario.try_next.clone()} outcome={loaded.timeline.outcome.clone()}
                                     score={state.predict.as_ref().map(|p| p.score())} on_action={on_action.clone()} />

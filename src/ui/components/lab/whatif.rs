@@ -30,6 +30,9 @@ pub struct WhatIfProps {
     pub current: Option<usize>,
     /// The scenario's `[[fault]]`s, in file order.
     pub faults: Vec<Fault>,
+    /// Whether the run holds a console session: its commands are not in the text, so a
+    /// fault counted against them would strike elsewhere once the text is played alone.
+    pub console: bool,
     pub on_action: Callback<Action>,
 }
 
@@ -145,7 +148,10 @@ pub fn what_if(props: &WhatIfProps) -> Html {
     html! {
         <details class="whatif" open={!props.faults.is_empty()}>
             <summary>{ "What if…" }</summary>
-            if usable {
+            if props.console {
+                <p class="lab-help">{ "This run includes your console session, which is not part of the scenario's text. \
+                    Clear the console to inject a fault into the scenario." }</p>
+            } else if usable {
                 <div class="lab-row">
                     <label for="whatif-action">{ "At this step" }</label>
                     <select id="whatif-action" onchange={set(choice.clone())}>
