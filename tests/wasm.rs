@@ -156,3 +156,83 @@ mod player {
         panel.remove();
     }
 }
+
+/// The lab's reducer (issue 7): the console's re-runs, permalinks and Reset's origin.
+mod lab {
+    use std::rc::Rc;
+
+    use smtp_playground::scenario::console::CONSOLE_LANE;
+    use smtp_playground::scenario::{lessons, permalink};
+    use smtp_playground::ui::state::{Action, State};
+    use wasm_bindgen_test::*;
+    use yew::Reducible as _;
+
+    fn reduce(state: Rc<State>, actions: &[Action]) -> Rc<State> {
+        actions.iter().cloned().fold(state, |s, a| s.reduce(a))
+    }
+
+    fn console_lines(state: &State) -> Vec<String> {
+        let timeline = &state.loaded.as_ref().expect("loaded").timeline;
+        timeline
+            .steps
+            .iter()
+            .filter(|s| s.from == CONSOLE_LANE || s.to == CONSOLE_LANE)
+            .flat_map(|s| s.transcript_lines())
+            .collect()
+    }
+
+    /// Each console line re-runs the same world with the session so far and shows its
+    /// end; Clear plays the scenario without it; the text edited stays the lesson's.
+    #[wasm_bindgen_test]
+    fn the_console_reruns_the_world_with_the_typed_session() {
+        let start = Rc::new(State::open("mx-relay", 0, None));
+        let source = start.loaded.as_ref().expect("loaded").source.clone();
+        let typed = reduce(
+            start.clone(),
+            &[
+                Action::ConsoleServer("mx.example.net".into()),
+                Action::ConsoleSend("EHLO learner.example".into()),
+                Action::ConsoleSend("RCPT TO:<bob@example.net>".into()),
+            ],
+        );
+        assert_eq!(typed.console.lines.len(), 2);
+        assert!(typed.at_end(), "a console run is shown at its end");
+        let lines = console_lines(&typed);
+        assert!(lines.iter().any(|l| l.contains("EHLO learner.example")), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("503")), "RCPT before MAIL is a bad sequence: {lines:?}");
+        assert_eq!(typed.loaded.as_ref().expect("loaded").source, source);
+        let cleared = reduce(typed, &[Action::ConsoleClear]);
+        assert!(console_lines(&cleared).is_empty());
+        assert_eq!(cleared.len(), start.len());
+        // A server the world does not have is refused with a notice; nothing is kept.
+        let refused = reduce(
+            start,
+            &[Action::ConsoleServer("nowhere.example".into()), Action::ConsoleSend("HELO x".into())],
+        );
+        assert!(refused.console.lines.is_empty());
+        assert!(refused.notice.as_deref().is_some_and(|n| n.contains("nowhere.example")));
+    }
+
+    /// A permalink opens the same text at the same step; a damaged one opens a lesson
+    /// with a notice. Edits keep Reset's origin.
+    #[wasm_bindgen_test]
+    fn permalinks_open_the_text_and_edits_keep_the_origin() {
+        let lesson = lessons::get("mx-relay").expect("lesson");
+        let edited = lesson.source.replace("Relaying through an MX lookup", "Edited");
+        let opened = State::open_link(&permalink::encode(&edited), 3, None);
+        let loaded = opened.loaded.as_ref().expect("loaded");
+        assert_eq!((&*loaded.source, loaded.lesson.as_deref(), opened.position), (edited.as_str(), None, 3));
+        assert_eq!(
+            opened.pristine.as_ref().map(|(l, t)| (l.clone(), t.to_string())),
+            Some((None, edited.clone()))
+        );
+        let damaged = State::open_link("%%%", 0, None);
+        assert!(damaged.loaded.is_some());
+        assert!(damaged.notice.as_deref().is_some_and(|n| n.contains("could not be read")));
+
+        let start = Rc::new(State::open("mx-relay", 0, None));
+        let changed = reduce(start, &[Action::LoadSource(edited.as_str().into())]);
+        assert_eq!(changed.loaded.as_ref().and_then(|l| l.lesson.clone()), None);
+        assert_eq!(changed.pristine.as_ref().and_then(|(l, _)| l.clone()).as_deref(), Some("mx-relay"));
+    }
+}

@@ -31,6 +31,14 @@ pub fn read_location() -> (Option<String>, usize) {
     (lesson, step)
 }
 
+/// The value of the query parameter `name` the page was opened with (`?scenario=…`).
+pub fn read_param(name: &str) -> Option<String> {
+    let search = window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search.trim_start_matches('?').split('&').find_map(|pair| {
+        pair.split_once('=').filter(|(key, _)| *key == name).map(|(_, value)| percent_decode(value))
+    })
+}
+
 /// Decodes `%XX` escapes and `+`; invalid escapes stay as typed.
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -66,6 +74,46 @@ pub fn write_location(lesson: &str, step: usize) {
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&query));
     }
+}
+
+/// The page's own address with `?scenario=PARAM&step=N` (a permalink, issue 7); the
+/// address bar gets it too, without a history entry. `param` is base64url, so it needs no
+/// escaping.
+pub fn write_scenario_location(param: &str, step: usize) -> String {
+    let query = format!("?scenario={param}&step={step}");
+    let Some(window) = window() else { return query };
+    let location = window.location();
+    let base =
+        format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default());
+    if location.search().ok().as_deref() != Some(query.as_str())
+        && let Ok(history) = window.history()
+    {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&query));
+    }
+    format!("{base}{query}")
+}
+
+/// Puts `text` on the clipboard; `done` hears whether it worked (it may be refused, e.g.
+/// without a user gesture or over plain HTTP — the caller then shows a field to copy from).
+pub fn copy_text(text: &str, done: impl FnOnce(bool) + 'static) {
+    let Some(window) = window() else { return done(false) };
+    let promise = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::spawn_local(async move {
+        done(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
+    });
+}
+
+/// Reads the first file chosen in `input` as text and hands it to `done` (UTF-8; a file
+/// that is not becomes text with U+FFFD where its bytes were not).
+pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String, String) + 'static) {
+    let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+    let name = file.name();
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+        if let Some(text) = text.ok().and_then(|t| t.as_string()) {
+            done(name, text);
+        }
+    });
 }
 
 /// The theme the learner chose last time, if any.

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::scenario::{self, Scenario, lessons};
+use crate::scenario::{self, Scenario, console, lessons, permalink};
 use crate::sim::timeline::Millis;
 use crate::sim::{StepKind, Timeline};
 
@@ -35,21 +35,26 @@ pub struct Loaded {
 impl Loaded {
     /// Parses and runs a scenario's text.
     pub fn from_source(lesson: Option<String>, source: &str) -> Result<Self, scenario::ScenarioError> {
-        let scenario = scenario::parse(source)?;
+        Ok(Self::from_scenario(lesson, source, scenario::parse(source)?))
+    }
+
+    /// Runs a scenario parsed from `source` and then changed in memory (the console adds its
+    /// session to the world); `source` stays the text that is edited, shared and exported.
+    pub fn from_scenario(lesson: Option<String>, source: &str, scenario: Scenario) -> Self {
         let timeline = scenario.run();
         let lines: Rc<[Vec<String>]> = timeline.steps.iter().map(|s| s.transcript_lines()).collect();
         let mut codes: Vec<u16> =
             timeline.steps.iter().filter(|s| s.kind == StepKind::Reply).filter_map(|s| s.code).collect();
         codes.sort_unstable();
         codes.dedup();
-        Ok(Self {
+        Self {
             lesson,
             source: source.into(),
             scenario: Rc::new(scenario),
             timeline: Rc::new(timeline),
             lines,
             codes: codes.into(),
-        })
+        }
     }
 
     /// A lesson of the library, by id.
@@ -105,6 +110,24 @@ impl Predict {
     }
 }
 
+/// The lab's tabs (issue 7): type at a server, edit the scenario, send your own message,
+/// share and export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabTab {
+    Console,
+    Editor,
+    Message,
+    Share,
+}
+
+/// The console's session: the server typed at and the lines sent so far. Every line
+/// re-runs the world with [`console::console_scenario`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Console {
+    pub server: Option<String>,
+    pub lines: Vec<String>,
+}
+
 /// Everything the player shows.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -126,6 +149,12 @@ pub struct State {
     pub theme: Option<Theme>,
     /// The step whose line is opened in the transcript (annotated bytes).
     pub opened: Option<usize>,
+    /// The lab's open tab; `None` when the lab is closed.
+    pub lab: Option<LabTab>,
+    pub console: Console,
+    /// What the editor's Reset goes back to: the lesson opened last (by id) or the text a
+    /// link brought. Edits, faults and messages played with `LoadSource` keep it.
+    pub pristine: Option<(Option<String>, Rc<str>)>,
 }
 
 impl State {
@@ -136,8 +165,44 @@ impl State {
             Ok(loaded) => (Some(loaded), None),
             Err(message) => (None, Some(message)),
         };
+        Self::with_loaded(loaded, notice, step, theme)
+    }
+
+    /// The player opened on a `?scenario=` permalink parameter at `step`. A link that does
+    /// not decode or load opens the first lesson with a notice saying why.
+    pub fn open_link(param: &str, step: usize, theme: Option<Theme>) -> Self {
+        let loaded = permalink::decode(param)
+            .map_err(|e| format!("The link's scenario could not be read: {e}."))
+            .and_then(|source| {
+                Loaded::from_source(None, &source).map_err(|e| {
+                    format!(
+                        "The link's scenario could not be loaded: line {}, column {}: {}.",
+                        e.line, e.column, e.message
+                    )
+                })
+            });
+        match loaded {
+            Ok(loaded) => Self::with_loaded(Some(loaded), None, step, theme),
+            Err(message) => {
+                let first = lessons::ALL.first().map_or("telnet-session", |l| l.id);
+                let mut state = Self::open(first, 0, theme);
+                state.notice = Some(message);
+                state
+            }
+        }
+    }
+
+    fn with_loaded(
+        loaded: Option<Loaded>,
+        notice: Option<String>,
+        step: usize,
+        theme: Option<Theme>,
+    ) -> Self {
         let position = loaded.as_ref().map_or(0, |l| step.min(l.timeline.steps.len()));
         Self {
+            pristine: loaded.as_ref().map(|l| (l.lesson.clone(), l.source.clone())),
+            lab: None,
+            console: Console::default(),
             picker: loaded.is_none(),
             loaded,
             notice,
@@ -213,6 +278,34 @@ impl State {
         self
     }
 
+    /// Re-runs the scenario's text with the console's session in it (none without lines)
+    /// and shows the run's end. A line the run refuses is taken back, with a notice.
+    fn run_console(mut self) -> Self {
+        let Some(loaded) = &self.loaded else { return self };
+        let (lesson, source) = (loaded.lesson.clone(), loaded.source.clone());
+        let run = match self.console.server.as_deref().filter(|_| !self.console.lines.is_empty()) {
+            Some(server) => console::console_scenario(&source, server, &self.console.lines)
+                .map(|scenario| Loaded::from_scenario(lesson, &source, scenario)),
+            None => Loaded::from_source(lesson, &source),
+        };
+        self.playing = false;
+        match run {
+            Ok(loaded) => {
+                self.loaded = Some(loaded);
+                self.notice = None;
+                self.opened = None;
+                self.predict = self.predict.map(|_| Predict::default());
+                let end = self.len();
+                self.seek(end)
+            }
+            Err(e) => {
+                self.console.lines.pop();
+                self.notice = Some(format!("The console could not run: {}.", e.message));
+                self
+            }
+        }
+    }
+
     fn seek(mut self, position: usize) -> Self {
         self.position = position.min(self.len());
         if let Some(predict) = self.predict.as_mut() {
@@ -255,6 +348,14 @@ pub enum Action {
     Guess(Guess),
     Theme(Theme),
     ToggleLine(usize),
+    /// Open the lab on a tab, or close it (`None`).
+    Lab(Option<LabTab>),
+    /// Type at another server of the world: a new, empty console session.
+    ConsoleServer(String),
+    /// Send one line in the console: the world re-runs with it and shows its end.
+    ConsoleSend(String),
+    /// Forget the console's lines and play the scenario without them.
+    ConsoleClear,
 }
 
 impl Reducible for State {
@@ -270,6 +371,7 @@ impl Reducible for State {
                 opened.presenter = state.presenter;
                 opened.predict = state.predict.map(|_| Predict::default());
                 opened.picker = opened.loaded.is_none();
+                opened.lab = state.lab;
                 opened
             }
             Action::LoadSource(source) => match Loaded::from_source(None, &source) {
@@ -280,6 +382,7 @@ impl Reducible for State {
                     state.opened = None;
                     state.picker = false;
                     state.predict = state.predict.map(|_| Predict::default());
+                    state.console.lines.clear();
                     state.seek(0)
                 }
                 Err(e) => {
@@ -378,6 +481,22 @@ impl Reducible for State {
             Action::ToggleLine(index) => {
                 state.opened = if state.opened == Some(index) { None } else { Some(index) };
                 state
+            }
+            Action::Lab(tab) => {
+                state.lab = tab;
+                state
+            }
+            Action::ConsoleServer(server) => {
+                state.console = Console { server: Some(server), lines: Vec::new() };
+                state.run_console()
+            }
+            Action::ConsoleSend(line) => {
+                state.console.lines.push(line);
+                state.run_console()
+            }
+            Action::ConsoleClear => {
+                state.console.lines.clear();
+                state.run_console()
             }
         };
         Rc::new(state)

@@ -5,6 +5,7 @@ use super::ending::Ending;
 use super::explanation::Explanation;
 use super::help::Help;
 use super::inspectors::Inspectors;
+use super::lab::{Lab, WhatIf};
 use super::lanes::Lanes;
 use super::picker::Picker;
 use super::predict::PredictPanel;
@@ -20,6 +21,9 @@ use crate::ui::state::State;
 pub fn app() -> Html {
     let state = use_reducer(|| {
         let (lesson, step) = browser::read_location();
+        if let Some(param) = browser::read_param("scenario") {
+            return State::open_link(&param, step, browser::stored_theme());
+        }
         let first = lessons::ALL.first().map_or("telnet-session", |l| l.id);
         State::open(lesson.as_deref().unwrap_or(first), step, browser::stored_theme())
     });
@@ -54,6 +58,11 @@ pub fn app() -> Html {
                         speed={state.speed} asking={state.asking().is_some()}
                         time={current.and_then(|i| loaded.timeline.steps.get(i)).map(|s| s.time)}
                         wait={current.and_then(|i| state.wait_before(i))} on_action={on_action.clone()} />
+                    if let Some(tab) = state.lab {
+                        <Lab tab={tab} source={loaded.source.clone()} scenario={loaded.scenario.clone()}
+                            timeline={loaded.timeline.clone()} console={state.console.clone()}
+                            pristine={state.pristine.clone()} position={state.position} on_action={on_action.clone()} />
+                    }
                     <div class="columns">
                         <div class="column-main">
                             if let Some(asking) = state.asking() {
@@ -62,6 +71,9 @@ pub fn app() -> Html {
                             }
                             <Explanation timeline={loaded.timeline.clone()} current={current}
                                 description={scenario.description.clone()} verdict={verdict} />
+                            <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
+                                faults={scenario.world.faults.clone()} console={!state.console.lines.is_empty()}
+                                on_action={on_action.clone()} />
                             if state.at_end() && !state.is_empty() {
                                 <Ending try_next={scenario.try_next.clone()} outcome={loaded.timeline.outcome.clone()}
                                     score={state.predict.as_ref().map(|p| p.score())} on_action={on_action.clone()} />
@@ -82,9 +94,9 @@ pub fn app() -> Html {
     html! {
         <div class={classes!("app", state.presenter.then_some("presenter"), state.playing.then_some("playing"))}>
             <Toolbar picker={state.picker} presenter={state.presenter} predict={state.predict.is_some()}
-                theme={state.theme} on_action={on_action.clone()} />
+                theme={state.theme} lab={state.lab.is_some()} on_action={on_action.clone()} />
             if let Some(notice) = &state.notice {
-                <p class="notice" role="alert">{ notice }{ " Pick one of the lessons below." }</p>
+                <p class="notice" role="alert">{ notice }if state.picker { { " Pick one of the lessons below." } }</p>
             }
             if state.picker {
                 <Picker current={state.loaded.as_ref().and_then(|l| l.lesson.clone())} on_action={on_action.clone()} />

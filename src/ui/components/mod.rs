@@ -8,6 +8,7 @@ pub mod explanation;
 pub mod help;
 pub mod icon;
 pub mod inspectors;
+pub mod lab;
 pub mod lanes;
 pub mod picker;
 pub mod predict;

@@ -1,7 +1,7 @@
 use yew::prelude::*;
 
 use crate::ui::browser;
-use crate::ui::state::{Action, Theme};
+use crate::ui::state::{Action, LabTab, Theme};
 
 #[derive(Properties, PartialEq)]
 pub struct ToolbarProps {
@@ -9,6 +9,8 @@ pub struct ToolbarProps {
     pub presenter: bool,
     pub predict: bool,
     pub theme: Option<Theme>,
+    /// Whether the lab (console, editor, message, share & export) is open.
+    pub lab: bool,
     pub on_action: Callback<Action>,
 }
 
@@ -33,6 +35,9 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
             <nav class="tools" aria-label="Player options">
                 <button id="lessons-toggle" aria-expanded={props.picker.to_string()} aria-controls="picker"
                     onclick={send(Action::TogglePicker)}>{ "☰ Lessons" }</button>
+                <button id="lab-toggle" aria-expanded={props.lab.to_string()} aria-controls="lab"
+                    onclick={send(Action::Lab((!props.lab).then_some(LabTab::Console)))}
+                    title="Type SMTP, edit the scenario, send your own message, share and export">{ "Lab" }</button>
                 <button id="predict-toggle" aria-pressed={props.predict.to_string()} onclick={send(Action::TogglePredict)}
                     title="Pause before each reply and guess it">{ "Predict the reply" }</button>
                 <button id="presenter-toggle" aria-pressed={props.presenter.to_string()} onclick={presenter}

@@ -1,16 +1,38 @@
+use std::rc::Rc;
+
 use yew::prelude::*;
 
+use crate::scenario::permalink;
 use crate::ui::browser;
 use crate::ui::state::State;
 
-/// Keeps `?lesson=ID&step=N` in the address bar in step with the player
-/// (`history.replaceState`, so stepping adds no history entries).
+/// Keeps the address bar in step with the player (`history.replaceState`, so stepping adds
+/// no history entries): `?lesson=ID&step=N` for a library lesson, and for a scenario that
+/// is not one (edited, with a fault or a message of the learner's, or opened from a link)
+/// its permalink `?scenario=…&step=N`, so a reload plays the same text.
 #[hook]
 pub fn use_location(state: &UseReducerHandle<State>) {
     let lesson = state.loaded.as_ref().and_then(|l| l.lesson.clone());
-    use_effect_with((lesson, state.position), |(lesson, position)| {
-        if let Some(lesson) = lesson {
-            browser::write_location(lesson, *position);
+    let source = state.loaded.as_ref().map(|l| l.source.clone());
+    // Deflating runs once per text, not once per step.
+    let param = use_memo(source.map(PtrKey), |source| source.as_ref().map(|s| permalink::encode(&s.0)));
+    use_effect_with((lesson, param, state.position), |(lesson, param, position)| {
+        match (lesson, param.as_ref()) {
+            (Some(lesson), _) => browser::write_location(lesson, *position),
+            (None, Some(param)) => {
+                browser::write_scenario_location(param, *position);
+            }
+            (None, None) => {}
         }
     });
+}
+
+/// An `Rc<str>` compared by identity: a new text is a new allocation.
+#[derive(Clone)]
+struct PtrKey(Rc<str>);
+
+impl PartialEq for PtrKey {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }

@@ -1,0 +1,216 @@
+// The lab (issue 7) in Chromium: console, editor, "what if…", the learner's own .eml,
+// permalinks and exports. Everything shown comes from the core; these tests drive the page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, openPlayer, position, transcriptShown } from './support.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env?.close(); });
+
+/** Opens the lab on a tab (`console`, `editor`, `message`, `share`). */
+async function openLab(page, tab) {
+  if (!(await page.locator('#lab').count())) await page.click('#lab-toggle');
+  await page.click(`#lab-tab-${tab}`);
+  await page.locator(`#lab-panel-${tab}`).waitFor();
+}
+
+const transcriptText = async (page) => (await transcriptShown(page)).join('\n');
+
+test('the console: a full session with DATA and a 550 shows in the transcript, explained', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await openLab(page, 'console');
+  await page.selectOption('#console-server', 'mx.example.net');
+  // Completion hints for a verb, and Tab takes the first.
+  await page.fill('#console-input', 'EH');
+  await page.locator('.console-hint', { hasText: 'EHLO' }).waitFor();
+  await page.press('#console-input', 'Tab');
+  assert.equal(await page.inputValue('#console-input'), 'EHLO');
+  const lines = ['EHLO learner.example', 'MAIL FROM:<learner@example.org>', 'RCPT TO:<nobody@example.net>',
+    'RCPT TO:<bob@example.net>', 'DATA', 'Subject: typed by hand', '', 'Hello Bob.', '.', 'QUIT'];
+  for (const [i, line] of lines.entries()) {
+    await page.fill('#console-input', line);
+    await page.press('#console-input', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#console-input').value === '');
+    if (line === 'DATA') {
+      await page.locator('label[for="console-input"]', { hasText: 'lone .' }).waitFor();
+    }
+    if (i === 0) await page.locator('.console-reply', { hasText: '250' }).first().waitFor();
+  }
+  await page.locator('.console-reply', { hasText: '221' }).waitFor();
+  // The player shows the run at its end.
+  const { shown, total } = await position(page);
+  assert.equal(shown, total);
+  const text = await transcriptText(page);
+  for (const want of ['EHLO learner.example', 'RCPT TO:<nobody@example.net>', 'Subject: typed by hand', 'QUIT']) {
+    assert.ok(text.includes(want), `transcript shows ${want}`);
+  }
+  assert.match(text, /550 5\.1\.1/);
+  assert.match(text, /354 /);
+  assert.match(text, /221 /);
+  // Each reply is explained under it in the console.
+  assert.ok(await page.locator('.console-explain').count() >= 6);
+  // ↑ brings back the last line typed.
+  await page.press('#console-input', 'ArrowUp');
+  assert.equal(await page.inputValue('#console-input'), 'QUIT');
+  // What the server accepted was delivered to Bob's mailbox in the same world.
+  await page.click('#insp-tab-mailboxes');
+  await page.locator('#insp-panel-mailboxes', { hasText: 'typed by hand' }).or(
+    page.locator('#insp-panel-mailboxes .insp-open')).first().waitFor();
+  assert.ok((await page.locator('#insp-panel-mailboxes .insp-open').count()) >= 2, 'two messages for Bob');
+  // "What if…" waits for the console to be cleared: the session is not in the scenario's text.
+  await page.click('.whatif summary');
+  await page.locator('.whatif', { hasText: 'Clear the console' }).waitFor();
+  await page.click('#console-clear');
+  await page.waitForFunction(() => document.querySelectorAll('.console-line').length === 0);
+  assert.ok(!(await transcriptText(page)).includes('learner.example'));
+  assert.deepEqual(page.errors, []);
+});
+
+test('the editor: a syntax error is located and marked, fixed, then run; Reset brings the lesson back', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await openLab(page, 'editor');
+  const original = await page.inputValue('#editor-source');
+  const broken = original.replace('title = "Relaying through an MX lookup"', 'title = "Relaying through an MX lookup');
+  await page.fill('#editor-source', broken);
+  const status = page.locator('#editor-status.lab-error');
+  await status.waitFor();
+  assert.match(await status.textContent(), /^Line 1, column \d+ \(1:\d+\): /);
+  await page.locator('.editor-error-line').waitFor();
+  await page.fill('#editor-source', original.replace('Relaying through an MX lookup', 'My own relay'));
+  await page.locator('#editor-status:not(.lab-error)').waitFor();
+  await page.click('#editor-run');
+  await page.locator('#lesson-title', { hasText: 'My own relay' }).waitFor();
+  await position(page, 0);
+  await page.click('#editor-reset');
+  await page.locator('#lesson-title', { hasText: 'Relaying through an MX lookup' }).waitFor();
+  assert.equal(new URL(page.url()).search, '?lesson=mx-relay&step=0');
+  // The lab's tabs take arrow keys, and the focus follows.
+  await page.focus('#lab-tab-editor');
+  await page.keyboard.press('ArrowRight');
+  await page.locator('#lab-tab-message[aria-selected="true"]:focus').waitFor();
+  await page.keyboard.press('Home');
+  await page.locator('#lab-tab-console[aria-selected="true"]:focus').waitFor();
+  assert.deepEqual(page.errors, []);
+});
+
+test('what if: a 451 at RCPT on mx-relay makes the relay retry and deliver later; Undo restores the run', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await page.keyboard.press('End');
+  const original = await transcriptShown(page);
+  // The relay's RCPT to the MX (the second RCPT of the lesson).
+  const rcpt = page.locator('.transcript li', { hasText: 'RCPT TO:<bob@example.net>' }).nth(1);
+  await rcpt.locator('button.jump').click();
+  const { shown: at } = await position(page);
+  await page.click('.whatif summary');
+  await page.selectOption('#whatif-action', 'reply');
+  await page.selectOption('#whatif-reply', '451 4.7.1 Try again later');
+  await page.click('#whatif-apply');
+  await page.locator('.whatif-faults li', { hasText: '451 4.7.1' }).waitFor();
+  await position(page, at);
+  await page.keyboard.press('End');
+  const text = await transcriptText(page);
+  assert.match(text, /451 4\.7\.1 Try again later/);
+  const rcpts = text.split('\n').filter((l) => l.includes('RCPT TO:<bob@example.net>'));
+  assert.ok(rcpts.length >= 3, `the relay retried RCPT (${rcpts.length} RCPTs)`);
+  const last451 = text.lastIndexOf('451 4.7.1');
+  assert.ok(text.indexOf('250', last451) > last451, 'a later 250 after the retry');
+  await page.click('#insp-tab-mailboxes');
+  await page.locator('#insp-panel-mailboxes', { hasText: 'bob@example.net' }).waitFor();
+  await page.locator('#insp-panel-mailboxes .insp-open').first().waitFor();
+  // Undo: the same transcript as the lesson's own.
+  await page.click('.whatif-undo');
+  await page.waitForFunction(() => document.querySelectorAll('.whatif-faults li').length === 0);
+  await page.keyboard.press('End');
+  assert.deepEqual(await transcriptShown(page), original);
+  assert.deepEqual(page.errors, []);
+});
+
+test('what if: the MX is down for 30 minutes from a DNS step; the relay queues, retries and delivers', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await page.keyboard.press('End');
+  // The relay's DNS answer for the MX host: the fault takes down the host it then connects to.
+  await page.locator('.transcript li', { hasText: 'mx.example.net A 198.51.100.25' }).first().locator('button.jump').click();
+  await page.click('.whatif summary');
+  await page.selectOption('#whatif-action', 'down');
+  await page.selectOption('#whatif-down', { label: '30 minutes' });
+  await page.click('#whatif-apply');
+  await page.locator('.whatif-faults li', { hasText: 'mx.example.net is down' }).waitFor();
+  await page.keyboard.press('End');
+  const lines = await transcriptShown(page);
+  assert.ok(lines.some((l) => l.includes('TCP connection to mx.example.net:25 fails: the host is down')));
+  const delivered = lines.findIndex((l) => /^\d+m[\d.]+s mx\.example\.net → smtp\.example\.com +S: 250 .*queued/.test(l));
+  assert.ok(delivered > 0, 'the MX accepts the message on a later attempt');
+  assert.ok(Number(lines[delivered].split('m')[0]) >= 30, `after the 30 minutes: ${lines[delivered]}`);
+  assert.deepEqual(page.errors, []);
+});
+
+test('bring your own message: an .eml goes through the world; envelope and Received chain show', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await openLab(page, 'message');
+  const eml = ['From: Carol <carol@example.com>', 'To: Bob <bob@example.net>', 'Bcc: dave@example.net',
+    'Subject: My own message', 'Date: Wed, 25 Nov 2026 10:00:00 +0000', 'Message-ID: <own-1@example.com>', '',
+    'Hello from a file.', ''].join('\r\n');
+  await page.setInputFiles('#eml-file', { name: 'own.eml', mimeType: 'message/rfc822', buffer: Buffer.from(eml) });
+  await page.waitForFunction(() => document.querySelector('#eml-text').value.includes('My own message'));
+  await page.click('#eml-send');
+  const { shown, total } = await position(page);
+  assert.equal(shown, total);
+  const text = await transcriptText(page);
+  assert.ok(text.includes('MAIL FROM:<carol@example.com>'));
+  assert.ok(text.includes('RCPT TO:<dave@example.net>'), 'Bcc is a recipient');
+  await page.click('#insp-tab-envelope');
+  await page.locator('#insp-panel-envelope', { hasText: 'carol@example.com' }).first().waitFor();
+  await page.click('#insp-tab-mailboxes');
+  await page.locator('#insp-panel-mailboxes .insp-open', { hasText: 'from <carol@example.com>' }).first().click();
+  await page.locator('.insp-message', { hasText: 'My own message' }).waitFor();
+  const hops = page.locator('.insp-message .insp-hops li');
+  assert.ok(await hops.count() >= 2, 'a Received chain of at least two hops');
+  assert.ok(!(await page.locator('.insp-message').textContent()).includes('dave@example.net'), 'Bcc removed');
+  assert.deepEqual(page.errors, []);
+});
+
+test('a permalink carries an edited scenario across a reload and a new page', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await openLab(page, 'editor');
+  const source = await page.inputValue('#editor-source');
+  await page.fill('#editor-source', source.replace('Relaying through an MX lookup', 'Shared <b>relay</b>'));
+  await page.click('#editor-run');
+  await page.locator('#lesson-title', { hasText: 'Shared <b>relay</b>' }).waitFor();
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+  await position(page, 4);
+  await openLab(page, 'share');
+  await page.click('#share-link');
+  const link = await page.inputValue('#share-url');
+  assert.match(link, /\?scenario=[A-Za-z0-9_-]+&step=4$/);
+  assert.equal(page.url(), link);
+  await page.reload();
+  await page.locator('#lesson-title', { hasText: 'Shared <b>relay</b>' }).waitFor();
+  await position(page, 4);
+  const other = await openPlayer(env, link.split('?')[1]);
+  await other.locator('#lesson-title', { hasText: 'Shared <b>relay</b>' }).waitFor();
+  assert.equal(await other.locator('#lesson-title b').count(), 0, 'markup in a title stays text');
+  // A damaged link leaves a notice and opens a lesson.
+  const damaged = await openPlayer(env, 'scenario=not*base64');
+  await damaged.locator('.notice', { hasText: 'could not be read' }).waitFor();
+  assert.deepEqual([...page.errors, ...other.errors, ...damaged.errors], []);
+});
+
+test('export: the client side as swaks and smtplib with the lesson addresses, and the delivered .eml', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await openLab(page, 'share');
+  await page.selectOption('#export-format', 'swaks');
+  const swaks = await page.inputValue('#export-text');
+  assert.match(swaks, /\| swaks \\$/m);
+  for (const want of ['alice@example.com', 'bob@example.net']) assert.ok(swaks.includes(want), `swaks has ${want}`);
+  await page.selectOption('#export-format', 'python');
+  assert.match(await page.inputValue('#export-text'), /smtplib/);
+  await page.selectOption('#export-format', 'eml');
+  const eml = await page.inputValue('#export-text');
+  assert.match(eml, /^Return-Path: <alice@example\.com>/m);
+  assert.match(eml, /^Received: /m);
+  const download = page.waitForEvent('download');
+  await page.click('#export-download');
+  assert.equal((await download).suggestedFilename(), 'message.eml');
+  assert.deepEqual(page.errors, []);
+});
