@@ -9,6 +9,7 @@ use yew::Reducible;
 use crate::scenario::{self, Scenario, lessons};
 use crate::sim::timeline::Millis;
 use crate::sim::{StepKind, Timeline};
+use crate::ui::embed::EmbedOptions;
 
 /// Playback speeds offered, as multiples of the normal pace.
 pub const SPEEDS: [(f64, &str); 5] = [(0.25, "0.25×"), (0.5, "0.5×"), (1.0, "1×"), (2.0, "2×"), (4.0, "4×")];
@@ -126,6 +127,8 @@ pub struct State {
     pub theme: Option<Theme>,
     /// The step whose line is opened in the transcript (annotated bytes).
     pub opened: Option<usize>,
+    /// Embed mode (`?embed=1`): the panels shown, autoplay and the embedding origin.
+    pub embed: Option<EmbedOptions>,
 }
 
 impl State {
@@ -150,6 +153,7 @@ impl State {
             predict: None,
             theme,
             opened: None,
+            embed: None,
         }
     }
 
@@ -241,6 +245,8 @@ pub enum Action {
     /// Show this many steps (the scrubber, a transcript line).
     Seek(usize),
     TogglePlay,
+    /// Play unless already playing (an embedding page's `play`).
+    Play,
     Pause,
     /// The playback timer fired.
     Tick,
@@ -270,6 +276,7 @@ impl Reducible for State {
                 opened.presenter = state.presenter;
                 opened.predict = state.predict.map(|_| Predict::default());
                 opened.picker = opened.loaded.is_none();
+                opened.embed = state.embed;
                 opened
             }
             Action::LoadSource(source) => match Loaded::from_source(None, &source) {
@@ -325,6 +332,8 @@ impl Reducible for State {
                     state
                 }
             }
+            Action::Play if state.playing => return self,
+            Action::Play => return self.reduce(Action::TogglePlay),
             Action::Pause => {
                 state.playing = false;
                 state

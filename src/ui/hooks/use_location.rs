@@ -7,7 +7,8 @@ use crate::ui::state::State;
 /// (`history.replaceState`, so stepping adds no history entries).
 #[hook]
 pub fn use_location(state: &UseReducerHandle<State>) {
-    let lesson = state.loaded.as_ref().and_then(|l| l.lesson.clone());
+    // An embedded player keeps its `?embed=1&parent=…` URL: a reload stays embedded.
+    let lesson = state.loaded.as_ref().and_then(|l| l.lesson.clone()).filter(|_| state.embed.is_none());
     use_effect_with((lesson, state.position), |(lesson, position)| {
         if let Some(lesson) = lesson {
             browser::write_location(lesson, *position);
