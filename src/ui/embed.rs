@@ -144,3 +144,83 @@ pub fn event(kind: &str, fields: &[(&str, JsValue)]) -> JsValue {
     }
     object.into()
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::*;
+
+    use super::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn message(json: &str) -> JsValue {
+        js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
+    }
+
+    #[wasm_bindgen_test]
+    fn panels_parse_known_names_and_fall_back_on_nothing_known() {
+        let panels = Panels::parse("transcript, explanation,bogus");
+        assert!(panels.transcript && panels.explanation);
+        assert!(!panels.lanes && !panels.controls && !panels.inspectors);
+        assert_eq!(Panels::parse("<svg onload=x>"), Panels::default());
+        assert_eq!(Panels::parse(""), Panels::default());
+    }
+
+    #[wasm_bindgen_test]
+    fn only_http_origins_are_trusted() {
+        assert_eq!(valid_origin("https://course.example"), Some("https://course.example".into()));
+        assert_eq!(valid_origin("http://127.0.0.1:8080"), Some("http://127.0.0.1:8080".into()));
+        for bad in [
+            "",
+            "*",
+            "null",
+            "javascript:alert(1)",
+            "https://",
+            "https://a.example/path",
+            "https://u@a.example",
+            "file:///x",
+        ] {
+            assert_eq!(valid_origin(bad), None, "{bad}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn commands_are_read_only_when_every_field_fits() {
+        let read = |json: &str| Command::read(&message(json));
+        assert_eq!(read(r#"{"type":"smtp-playground:goto","step":3}"#), Some(Command::Goto(3)));
+        assert_eq!(read(r#"{"type":"smtp-playground:play"}"#), Some(Command::Play));
+        assert_eq!(read(r#"{"type":"smtp-playground:pause","extra":1}"#), Some(Command::Pause));
+        assert_eq!(
+            read(r#"{"type":"smtp-playground:load-lesson","lesson":"mx-relay"}"#),
+            Some(Command::LoadLesson("mx-relay".into()))
+        );
+        assert_eq!(
+            read(r#"{"type":"smtp-playground:load-scenario","source":"title = \"x\""}"#),
+            Some(Command::LoadScenario("title = \"x\"".into()))
+        );
+        for bad in [
+            "null",
+            "7",
+            r#""smtp-playground:play""#,
+            "[]",
+            r#"{"type":"play"}"#,
+            r#"{"type":7}"#,
+            r#"{"type":"smtp-playground:goto"}"#,
+            r#"{"type":"smtp-playground:goto","step":-1}"#,
+            r#"{"type":"smtp-playground:goto","step":1.5}"#,
+            r#"{"type":"smtp-playground:goto","step":"2"}"#,
+            r#"{"type":"smtp-playground:goto","step":1e300}"#,
+            r#"{"type":"smtp-playground:load-lesson","lesson":"../etc"}"#,
+            r#"{"type":"smtp-playground:load-lesson","lesson":""}"#,
+            r#"{"type":"smtp-playground:load-scenario","source":""}"#,
+            r#"{"type":"smtp-playground:load-scenario","source":7}"#,
+            r#"{"type":"smtp-playground:reload"}"#,
+        ] {
+            assert_eq!(read(bad), None, "{bad}");
+        }
+        let huge = JsValue::from_str(&"x".repeat(MAX_SCENARIO_OCTETS + 1));
+        let object = event("x", &[("source", huge)]);
+        let _ = js_sys::Reflect::set(&object, &"type".into(), &"smtp-playground:load-scenario".into());
+        assert_eq!(Command::read(&object), None);
+    }
+}

@@ -2,13 +2,15 @@
 //! `?embed=1&parent=ORIGIN`, inside a frame: commands are taken only from the parent
 //! window at that origin, events are posted only to that origin (never `"*"`).
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo::events::EventListener;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast as _, JsValue};
+use web_sys::js_sys;
 use yew::prelude::*;
+
+use crate::sim::timeline::Outcome;
 
 use crate::ui::browser;
 use crate::ui::embed::{Command, event};
@@ -25,12 +27,70 @@ fn optional_str(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_str)
 }
 
-/// The outcome as a plain object, through JSON (the core's own serde form).
-fn outcome_value(outcome: &crate::sim::timeline::Outcome) -> JsValue {
-    serde_json::to_string(outcome)
-        .ok()
-        .and_then(|json| web_sys::js_sys::JSON::parse(&json).ok())
-        .unwrap_or(JsValue::NULL)
+/// The outcome as a plain object `{delivered: {mailbox: count}, dsns: [...], queued,
+/// truncated}`, the same fields as the CLI's JSON (built by hand: serde_json would add
+/// its serializer to the page for this one object).
+fn outcome_value(outcome: &Outcome) -> JsValue {
+    let delivered = js_sys::Object::new();
+    for (mailbox, count) in &outcome.delivered {
+        let _ = js_sys::Reflect::set(&delivered, &JsValue::from_str(mailbox), &JsValue::from(*count as u32));
+    }
+    let dsns: js_sys::Array = outcome.dsns.iter().map(|d| JsValue::from_str(d)).collect();
+    let object = js_sys::Object::new();
+    for (name, value) in [
+        ("delivered", JsValue::from(delivered)),
+        ("dsns", dsns.into()),
+        ("queued", JsValue::from(outcome.queued as u32)),
+        ("truncated", JsValue::from_bool(outcome.truncated)),
+    ] {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), &value);
+    }
+    object.into()
+}
+
+/// Commands from the parent window at `origin`, dispatched as actions.
+fn listen_for_commands(origin: String, dispatcher: UseReducerDispatcher<State>) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    let parent_window = window.parent().ok().flatten();
+    Some(EventListener::new(&window, "message", move |event| {
+        let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
+        // The right origin and the very window that embeds us: another frame of the same
+        // page cannot drive the player.
+        let from_parent = event.source().zip(parent_window.as_ref()).is_some_and(|(source, parent)| {
+            let (source, parent): (&JsValue, &JsValue) = (source.as_ref(), parent.as_ref());
+            source == parent
+        });
+        if event.origin() != origin || !from_parent {
+            return;
+        }
+        let Some(command) = Command::read(&event.data()) else { return };
+        dispatcher.dispatch(match command {
+            Command::Goto(step) => Action::Seek(step),
+            Command::Play => Action::Play,
+            Command::Pause => Action::Pause,
+            Command::LoadScenario(source) => Action::LoadSource(source.into()),
+            Command::LoadLesson(lesson) => Action::OpenLesson(lesson),
+        });
+    }))
+}
+
+/// `resize` events with the body's height whenever it changes, so the frame fits it.
+/// The body, not the root element: the root is at least as tall as the frame, so it would
+/// never let the frame shrink.
+fn observe_height(origin: String) -> Option<(web_sys::ResizeObserver, Closure<dyn FnMut()>)> {
+    let body = web_sys::window()?.document()?.body()?;
+    let measured = body.clone();
+    let mut last = 0;
+    let callback = Closure::<dyn FnMut()>::new(move || {
+        let height = measured.offset_height().max(0) as u32;
+        if height != last {
+            last = height;
+            post(&origin, &event("resize", &[("height", JsValue::from(height))]));
+        }
+    });
+    let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+    observer.observe(&body);
+    Some((observer, callback))
 }
 
 /// Listens for commands and posts `ready`, `step-changed`, `lesson-finished` and
@@ -39,34 +99,17 @@ fn outcome_value(outcome: &crate::sim::timeline::Outcome) -> JsValue {
 pub fn use_embed(state: &UseReducerHandle<State>) {
     let parent = state.embed.as_ref().and_then(|e| e.parent.clone()).filter(|_| browser::in_frame());
 
-    // Commands from the parent.
     let dispatcher = state.dispatcher();
     use_effect_with(parent.clone(), move |parent| {
-        let listener = parent.clone().zip(web_sys::window()).map(|(origin, window)| {
-            let parent_window = window.parent().ok().flatten();
-            EventListener::new(&window, "message", move |event| {
-                let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
-                // The right origin and the very window that embeds us: another frame of
-                // the same page cannot drive the player.
-                let from_parent =
-                    event.source().zip(parent_window.as_ref()).is_some_and(|(source, parent)| {
-                        let (source, parent): (&JsValue, &JsValue) = (source.as_ref(), parent.as_ref());
-                        source == parent
-                    });
-                if event.origin() != origin || !from_parent {
-                    return;
-                }
-                let Some(command) = Command::read(&event.data()) else { return };
-                dispatcher.dispatch(match command {
-                    Command::Goto(step) => Action::Seek(step),
-                    Command::Play => Action::Play,
-                    Command::Pause => Action::Pause,
-                    Command::LoadScenario(source) => Action::LoadSource(source.into()),
-                    Command::LoadLesson(lesson) => Action::OpenLesson(lesson),
-                });
-            })
-        });
-        move || drop(listener)
+        let listener = parent.clone().and_then(|origin| listen_for_commands(origin, dispatcher));
+        let observer = parent.clone().and_then(observe_height);
+        move || {
+            drop(listener);
+            if let Some((observer, callback)) = observer {
+                observer.disconnect();
+                drop(callback);
+            }
+        }
     });
 
     // Events to the parent: `ready` once per loaded run, then the position.
@@ -113,33 +156,6 @@ pub fn use_embed(state: &UseReducerHandle<State>) {
                     &[("lesson", lesson), ("outcome", outcome_value(&loaded.timeline.outcome))],
                 ),
             );
-        }
-    });
-
-    // `resize`: the document's height whenever it changes, so the frame fits it.
-    use_effect_with(parent, |parent| {
-        let observer = parent.clone().and_then(|origin| {
-            // The body, not the root element: the root is at least as tall as the frame,
-            // so it would never let the frame shrink.
-            let root = web_sys::window()?.document()?.body()?;
-            let last = Rc::new(Cell::new(0u32));
-            let measured = root.clone();
-            let callback = Closure::<dyn FnMut()>::new(move || {
-                let height = measured.offset_height().max(0) as u32;
-                if height != last.get() {
-                    last.set(height);
-                    post(&origin, &event("resize", &[("height", JsValue::from(height))]));
-                }
-            });
-            let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
-            observer.observe(&root);
-            Some((observer, callback))
-        });
-        move || {
-            if let Some((observer, callback)) = observer {
-                observer.disconnect();
-                drop(callback);
-            }
         }
     });
 }
