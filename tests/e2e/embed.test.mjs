@@ -241,3 +241,17 @@ test('without ?parent= or outside a frame the message API stays off; embed mode 
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('autoplay under prefers-reduced-motion still advances, without travel animation', async () => {
+  const travel = (page) => page.locator('.lanes').evaluate((e) => e.getAttribute('style'));
+  const reduced = await open(env.browser, `${env.url}?embed=1&lesson=telnet-session&autoplay=1`, { reducedMotion: 'reduce' });
+  await reduced.waitForFunction(() => Number(document.querySelector('#counter')?.textContent.split(' / ')[0]) >= 2);
+  assert.match(await travel(reduced), /--travel:0ms/);
+  assert.equal(await reduced.locator('#play').getAttribute('aria-label'), 'Pause');
+  const moving = await open(env.browser, `${env.url}?embed=1&lesson=telnet-session&autoplay=1`, { reducedMotion: 'no-preference' });
+  await moving.waitForFunction(() => Number(document.querySelector('#counter')?.textContent.split(' / ')[0]) >= 1);
+  assert.doesNotMatch(await travel(moving), /--travel:0ms/);
+  assert.deepEqual([...reduced.errors, ...moving.errors], []);
+  await reduced.close();
+  await moving.close();
+});
