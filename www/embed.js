@@ -47,8 +47,10 @@ class SmtpPlayground extends HTMLElement {
   }
 
   attributeChangedCallback(name, before, after) {
-    // Any change after the first render reloads the player with the new settings.
-    if (this.iframe && before !== after) this.render();
+    if (!this.iframe || before === after) return;
+    // A new title needs no reload; any other change reloads the player with the new settings.
+    if (name === 'title') this.iframe.title = after || 'SMTP Playground lesson player';
+    else this.render();
   }
 
   /** The player's URL for the current attributes. */
