@@ -5,6 +5,7 @@
 
 use wasm_bindgen::{JsCast as _, JsValue};
 
+use super::embed::{EmbedOptions, Panels, valid_origin};
 use super::state::Theme;
 
 const THEME_KEY: &str = "smtp-playground-theme";
@@ -37,6 +38,43 @@ pub fn read_param(name: &str) -> Option<String> {
     search.trim_start_matches('?').split('&').find_map(|pair| {
         pair.split_once('=').filter(|(key, _)| *key == name).map(|(_, value)| percent_decode(value))
     })
+}
+
+/// Embed mode's options, when the page was opened with `?embed=1` (see [`EmbedOptions`]):
+/// `panels=lanes,transcript,…`, `autoplay=1`, `parent=ORIGIN`.
+pub fn read_embed() -> Option<EmbedOptions> {
+    let search = window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let mut options = EmbedOptions::default();
+    let mut embed = false;
+    for pair in search.trim_start_matches('?').split('&') {
+        match pair.split_once('=') {
+            Some(("embed", value)) => embed = value == "1",
+            Some(("panels", value)) => options.panels = Panels::parse(&percent_decode(value)),
+            Some(("autoplay", value)) => options.autoplay = value == "1",
+            Some(("parent", value)) => options.parent = valid_origin(&percent_decode(value)),
+            _ => {}
+        }
+    }
+    embed.then_some(options)
+}
+
+/// Whether the page runs inside a frame (an embedding page's iframe).
+pub fn in_frame() -> bool {
+    let Some(window) = window() else { return false };
+    match window.parent() {
+        Ok(Some(parent)) => {
+            let (parent, own): (&JsValue, &JsValue) = (parent.as_ref(), window.as_ref());
+            parent != own
+        }
+        _ => false,
+    }
+}
+
+/// Whether the system asks for reduced motion.
+pub fn prefers_reduced_motion() -> bool {
+    window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|m| m.matches())
 }
 
 /// Decodes `%XX` escapes and `+`; invalid escapes stay as typed.

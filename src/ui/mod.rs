@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod components;
+pub mod embed;
 mod hooks;
 pub mod state;
 

@@ -9,6 +9,7 @@ use yew::Reducible;
 use crate::scenario::{self, Scenario, console, lessons, permalink};
 use crate::sim::timeline::Millis;
 use crate::sim::{StepKind, Timeline};
+use crate::ui::embed::EmbedOptions;
 
 /// Playback speeds offered, as multiples of the normal pace.
 pub const SPEEDS: [(f64, &str); 5] = [(0.25, "0.25×"), (0.5, "0.5×"), (1.0, "1×"), (2.0, "2×"), (4.0, "4×")];
@@ -155,6 +156,8 @@ pub struct State {
     /// What the editor's Reset goes back to: the lesson opened last (by id) or the text a
     /// link brought. Edits, faults and messages played with `LoadSource` keep it.
     pub pristine: Option<(Option<String>, Rc<str>)>,
+    /// Embed mode (`?embed=1`): the panels shown, autoplay and the embedding origin.
+    pub embed: Option<EmbedOptions>,
 }
 
 impl State {
@@ -215,6 +218,7 @@ impl State {
             predict: None,
             theme,
             opened: None,
+            embed: None,
         }
     }
 
@@ -334,6 +338,8 @@ pub enum Action {
     /// Show this many steps (the scrubber, a transcript line).
     Seek(usize),
     TogglePlay,
+    /// Play unless already playing (an embedding page's `play`).
+    Play,
     Pause,
     /// The playback timer fired.
     Tick,
@@ -372,6 +378,7 @@ impl Reducible for State {
                 opened.predict = state.predict.map(|_| Predict::default());
                 opened.picker = opened.loaded.is_none();
                 opened.lab = state.lab;
+                opened.embed = state.embed;
                 opened
             }
             Action::LoadSource(source) => match Loaded::from_source(None, &source) {
@@ -428,6 +435,8 @@ impl Reducible for State {
                     state
                 }
             }
+            Action::Play if state.playing => return self,
+            Action::Play => return self.reduce(Action::TogglePlay),
             Action::Pause => {
                 state.playing = false;
                 state

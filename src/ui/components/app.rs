@@ -13,7 +13,8 @@ use super::toolbar::Toolbar;
 use super::transcript::Transcript;
 use crate::scenario::lessons;
 use crate::ui::browser;
-use crate::ui::hooks::{use_keyboard, use_location, use_playback};
+use crate::ui::embed::Panels;
+use crate::ui::hooks::{use_embed, use_keyboard, use_location, use_playback};
 use crate::ui::state::State;
 
 /// The player: picks its lesson and step from the URL, then renders the state.
@@ -25,11 +26,18 @@ pub fn app() -> Html {
             return State::open_link(&param, step, browser::stored_theme());
         }
         let first = lessons::ALL.first().map_or("telnet-session", |l| l.id);
-        State::open(lesson.as_deref().unwrap_or(first), step, browser::stored_theme())
+        let mut state = State::open(lesson.as_deref().unwrap_or(first), step, browser::stored_theme());
+        state.embed = browser::read_embed();
+        if state.embed.is_some() {
+            state.picker = false;
+            state.playing = state.embed.as_ref().is_some_and(|e| e.autoplay) && !state.at_end();
+        }
+        state
     });
     use_playback(&state);
     use_keyboard(&state);
     use_location(&state);
+    use_embed(&state);
     use_effect_with(state.theme, |theme| {
         if let Some(theme) = theme {
             browser::apply_theme(*theme);
@@ -40,6 +48,17 @@ pub fn app() -> Html {
         Callback::from(move |action| dispatcher.dispatch(action))
     };
 
+    // Embed mode shows only the panels asked for; the full player shows them all.
+    let panels = state.embed.as_ref().map_or(
+        Panels { lanes: true, controls: true, transcript: true, explanation: true, inspectors: true },
+        |e| e.panels,
+    );
+    // An autoplaying embed under reduced motion still advances, without travel animation.
+    let travel = if state.embed.is_some() && browser::prefers_reduced_motion() {
+        0
+    } else {
+        state.play_delay().min(700)
+    };
     let body = match &state.loaded {
         None => html! {},
         Some(loaded) => {
@@ -52,18 +71,22 @@ pub fn app() -> Html {
                         <h2 id="lesson-title">{ &scenario.title }</h2>
                         if let Some(topic) = &scenario.topic { <p class="topic">{ topic }</p> }
                     </header>
-                    <Lanes timeline={loaded.timeline.clone()} position={state.position}
-                        travel={state.play_delay().min(700)} />
+                    if panels.lanes {
+                        <Lanes timeline={loaded.timeline.clone()} position={state.position} travel={travel} />
+                    }
+                    if panels.controls {
                     <Controls position={state.position} len={state.len()} playing={state.playing}
                         speed={state.speed} asking={state.asking().is_some()}
                         time={current.and_then(|i| loaded.timeline.steps.get(i)).map(|s| s.time)}
                         wait={current.and_then(|i| state.wait_before(i))} on_action={on_action.clone()} />
-                    if let Some(tab) = state.lab {
+                    }
+                    if let (Some(tab), None) = (state.lab, &state.embed) {
                         <Lab tab={tab} source={loaded.source.clone()} scenario={loaded.scenario.clone()}
                             timeline={loaded.timeline.clone()} console={state.console.clone()}
                             pristine={state.pristine.clone()} position={state.position} on_action={on_action.clone()} />
                     }
-                    <div class="columns">
+                    <div class={classes!("columns", (!(panels.explanation && (panels.transcript || panels.inspectors))).then_some("single"))}>
+                        if panels.explanation {
                         <div class="column-main">
                             if let Some(asking) = state.asking() {
                                 <PredictPanel asking={asking}
@@ -71,38 +94,66 @@ pub fn app() -> Html {
                             }
                             <Explanation timeline={loaded.timeline.clone()} current={current}
                                 description={scenario.description.clone()} verdict={verdict} />
-                            <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
-                                faults={scenario.world.faults.clone()} console={!state.console.lines.is_empty()}
-                                on_action={on_action.clone()} />
+                            if state.embed.is_none() {
+                                <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
+                                    faults={scenario.world.faults.clone()} console={!state.console.lines.is_empty()}
+                                    on_action={on_action.clone()} />
+                            }
                             if state.at_end() && !state.is_empty() {
                                 <Ending try_next={scenario.try_next.clone()} outcome={loaded.timeline.outcome.clone()}
                                     score={state.predict.as_ref().map(|p| p.score())} on_action={on_action.clone()} />
                             }
                         </div>
+                        }
+                        if panels.transcript || panels.inspectors {
                         <div class="column-side">
+                            if panels.transcript {
                             <Transcript lines={loaded.lines.clone()} timeline={loaded.timeline.clone()}
                                 position={state.position} crlf={state.crlf} opened={state.opened}
                                 name={loaded.lesson.clone().unwrap_or_else(|| "scenario".into())}
                                 on_action={on_action.clone()} />
+                            }
+                            if panels.inspectors {
                             <Inspectors scenario={loaded.scenario.clone()} timeline={loaded.timeline.clone()} step={current} />
+                            }
                         </div>
+                        }
                     </div>
+                    if state.embed.is_some() {
+                        <p class="embed-open">
+                            <a href={open_link(loaded.lesson.as_deref(), state.position)} target="_blank" rel="noopener">
+                                { "Open in SMTP Playground ↗" }</a>
+                        </p>
+                    }
                 </main>
             }
         }
     };
     html! {
-        <div class={classes!("app", state.presenter.then_some("presenter"), state.playing.then_some("playing"))}>
+        <div class={classes!("app", state.presenter.then_some("presenter"), state.playing.then_some("playing"),
+            state.embed.is_some().then_some("embedded"))}>
+            if state.embed.is_none() {
             <Toolbar picker={state.picker} presenter={state.presenter} predict={state.predict.is_some()}
                 theme={state.theme} lab={state.lab.is_some()} on_action={on_action.clone()} />
-            if let Some(notice) = &state.notice {
-                <p class="notice" role="alert">{ notice }if state.picker { { " Pick one of the lessons below." } }</p>
             }
-            if state.picker {
+            if let Some(notice) = &state.notice {
+                <p class="notice" role="alert">{ notice }
+                    if state.picker && state.embed.is_none() { { " Pick one of the lessons below." } }</p>
+            }
+            if state.picker && state.embed.is_none() {
                 <Picker current={state.loaded.as_ref().and_then(|l| l.lesson.clone())} on_action={on_action.clone()} />
             }
             { body }
             if state.help { <Help on_action={on_action} /> }
         </div>
+    }
+}
+
+/// The full player at the same lesson and step (relative: the embed is served from the
+/// player's own directory). A scenario sent by the page has no lesson to name.
+fn open_link(lesson: Option<&str>, step: usize) -> String {
+    match lesson {
+        Some(lesson) => format!("./?lesson={lesson}&step={step}"),
+        None => "./".to_owned(),
     }
 }

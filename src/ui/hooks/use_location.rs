@@ -9,11 +9,13 @@ use crate::ui::state::State;
 /// Keeps the address bar in step with the player (`history.replaceState`, so stepping adds
 /// no history entries): `?lesson=ID&step=N` for a library lesson, and for a scenario that
 /// is not one (edited, with a fault or a message of the learner's, or opened from a link)
-/// its permalink `?scenario=…&step=N`, so a reload plays the same text.
+/// its permalink `?scenario=…&step=N`, so a reload plays the same text. An embedded player
+/// keeps its `?embed=1&parent=…` URL, so a reload stays embedded.
 #[hook]
 pub fn use_location(state: &UseReducerHandle<State>) {
-    let lesson = state.loaded.as_ref().and_then(|l| l.lesson.clone());
-    let source = state.loaded.as_ref().map(|l| l.source.clone());
+    let embedded = state.embed.is_some();
+    let lesson = state.loaded.as_ref().and_then(|l| l.lesson.clone()).filter(|_| !embedded);
+    let source = state.loaded.as_ref().filter(|_| !embedded).map(|l| l.source.clone());
     // Deflating runs once per text, not once per step.
     let param = use_memo(source.map(PtrKey), |source| source.as_ref().map(|s| permalink::encode(&s.0)));
     use_effect_with((lesson, param, state.position), |(lesson, param, position)| {

@@ -1,0 +1,161 @@
+//! The `postMessage` API of embed mode (`www/embed.js` is the other end). Active only with
+//! `?embed=1&parent=ORIGIN`, inside a frame: commands are taken only from the parent
+//! window at that origin, events are posted only to that origin (never `"*"`).
+
+use std::rc::Rc;
+
+use gloo::events::EventListener;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast as _, JsValue};
+use web_sys::js_sys;
+use yew::prelude::*;
+
+use crate::sim::timeline::Outcome;
+
+use crate::ui::browser;
+use crate::ui::embed::{Command, event};
+use crate::ui::state::{Action, State};
+
+fn post(origin: &str, message: &JsValue) {
+    if let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) {
+        // Fails (and is dropped) when the parent is not at `origin`: nothing leaks elsewhere.
+        let _ = parent.post_message(message, origin);
+    }
+}
+
+fn optional_str(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// The outcome as a plain object `{delivered: {mailbox: count}, dsns: [...], queued,
+/// truncated}`, the same fields as the CLI's JSON (built by hand: serde_json would add
+/// its serializer to the page for this one object).
+fn outcome_value(outcome: &Outcome) -> JsValue {
+    let delivered = js_sys::Object::new();
+    for (mailbox, count) in &outcome.delivered {
+        let _ = js_sys::Reflect::set(&delivered, &JsValue::from_str(mailbox), &JsValue::from(*count as u32));
+    }
+    let dsns: js_sys::Array = outcome.dsns.iter().map(|d| JsValue::from_str(d)).collect();
+    let object = js_sys::Object::new();
+    for (name, value) in [
+        ("delivered", JsValue::from(delivered)),
+        ("dsns", dsns.into()),
+        ("queued", JsValue::from(outcome.queued as u32)),
+        ("truncated", JsValue::from_bool(outcome.truncated)),
+    ] {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), &value);
+    }
+    object.into()
+}
+
+/// Commands from the parent window at `origin`, dispatched as actions.
+fn listen_for_commands(origin: String, dispatcher: UseReducerDispatcher<State>) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    let parent_window = window.parent().ok().flatten();
+    Some(EventListener::new(&window, "message", move |event| {
+        let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
+        // The right origin and the very window that embeds us: another frame of the same
+        // page cannot drive the player.
+        let from_parent = event.source().zip(parent_window.as_ref()).is_some_and(|(source, parent)| {
+            let (source, parent): (&JsValue, &JsValue) = (source.as_ref(), parent.as_ref());
+            source == parent
+        });
+        if event.origin() != origin || !from_parent {
+            return;
+        }
+        let Some(command) = Command::read(&event.data()) else { return };
+        dispatcher.dispatch(match command {
+            Command::Goto(step) => Action::Seek(step),
+            Command::Play => Action::Play,
+            Command::Pause => Action::Pause,
+            Command::LoadScenario(source) => Action::LoadSource(source.into()),
+            Command::LoadLesson(lesson) => Action::OpenLesson(lesson),
+        });
+    }))
+}
+
+/// `resize` events with the body's height whenever it changes, so the frame fits it.
+/// The body, not the root element: the root is at least as tall as the frame, so it would
+/// never let the frame shrink.
+fn observe_height(origin: String) -> Option<(web_sys::ResizeObserver, Closure<dyn FnMut()>)> {
+    let body = web_sys::window()?.document()?.body()?;
+    let measured = body.clone();
+    let mut last = 0;
+    let callback = Closure::<dyn FnMut()>::new(move || {
+        let height = measured.offset_height().max(0) as u32;
+        if height != last {
+            last = height;
+            post(&origin, &event("resize", &[("height", JsValue::from(height))]));
+        }
+    });
+    let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+    observer.observe(&body);
+    Some((observer, callback))
+}
+
+/// Listens for commands and posts `ready`, `step-changed`, `lesson-finished` and
+/// `resize` to the embedding page.
+#[hook]
+pub fn use_embed(state: &UseReducerHandle<State>) {
+    let parent = state.embed.as_ref().and_then(|e| e.parent.clone()).filter(|_| browser::in_frame());
+
+    let dispatcher = state.dispatcher();
+    use_effect_with(parent.clone(), move |parent| {
+        let listener = parent.clone().and_then(|origin| listen_for_commands(origin, dispatcher));
+        let observer = parent.clone().and_then(observe_height);
+        move || {
+            drop(listener);
+            if let Some((observer, callback)) = observer {
+                observer.disconnect();
+                drop(callback);
+            }
+        }
+    });
+
+    // Events to the parent: `ready` once per loaded run, then the position.
+    let announced = use_mut_ref(|| None::<usize>);
+    let run = state.loaded.as_ref().map(|l| Rc::as_ptr(&l.timeline) as usize);
+    let deps = (parent.clone(), run, state.position);
+    let shown = state.clone();
+    use_effect_with(deps, move |(parent, run, position)| {
+        let (Some(origin), Some(loaded)) = (parent, shown.loaded.as_ref()) else { return };
+        let steps = loaded.timeline.steps.len();
+        let lesson = optional_str(loaded.lesson.as_deref());
+        if *announced.borrow() != *run {
+            *announced.borrow_mut() = *run;
+            post(
+                origin,
+                &event(
+                    "ready",
+                    &[
+                        ("lesson", lesson.clone()),
+                        ("title", JsValue::from_str(&loaded.scenario.title)),
+                        ("steps", JsValue::from(steps as u32)),
+                    ],
+                ),
+            );
+        }
+        let current = position.checked_sub(1).and_then(|i| loaded.timeline.steps.get(i));
+        post(
+            origin,
+            &event(
+                "step-changed",
+                &[
+                    ("step", JsValue::from(*position as u32)),
+                    ("of", JsValue::from(steps as u32)),
+                    ("time", current.map_or(JsValue::NULL, |s| JsValue::from(s.time as f64))),
+                    ("summary", JsValue::from_str(current.map_or("", |s| s.summary.as_str()))),
+                ],
+            ),
+        );
+        if steps > 0 && *position >= steps {
+            post(
+                origin,
+                &event(
+                    "lesson-finished",
+                    &[("lesson", lesson), ("outcome", outcome_value(&loaded.timeline.outcome))],
+                ),
+            );
+        }
+    });
+}
