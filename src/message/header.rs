@@ -725,6 +725,9 @@ mod properties {
 
         #[test]
         fn folded_fields_parse_back(name in field_name(), value in value()) {
+            // Folding breaks only at white space: a word longer than a line (998 octets,
+            // RFC 5322 §2.1.1) stays whole, so such a field cannot be valid however it folds.
+            prop_assume!(value.split([' ', '\t']).all(|word| name.len() + 2 + word.len() <= 998));
             let field = HeaderField::parse(&fold(&name, &value)).expect("fold output is a field");
             prop_assert_eq!(field.name(), name.as_str());
             prop_assert_eq!(field.unfolded_value(), format!(" {value}"));
