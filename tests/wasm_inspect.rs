@@ -28,6 +28,17 @@ async fn settle() {
     yew::platform::time::sleep(Duration::from_millis(20)).await;
 }
 
+/// Waits until `done` holds (Yew renders on a later tick, later still on a loaded
+/// machine), for at most two seconds; the assertion after it says what was missing.
+async fn settle_until(done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        settle().await;
+    }
+}
+
 fn text(root: &web_sys::Element) -> String {
     root.text_content().unwrap_or_default()
 }
@@ -50,7 +61,7 @@ async fn annotated_mail_command_labels_each_parameter_and_links_its_rfc() {
         wire: "MAIL FROM:<alice@example.com> SIZE=111 RET=HDRS ENVID=QQ314159\r\n".into(),
     };
     let handle = yew::Renderer::<AnnotatedBytes>::with_root_and_props(root.clone(), props).render();
-    settle().await;
+    settle_until(|| !text(&root).is_empty()).await;
     let labels: Vec<String> = {
         let nodes = root.query_selector_all(".ab-seg .ab-label").expect("labels");
         (0..nodes.length()).filter_map(|i| nodes.item(i)).filter_map(|n| n.text_content()).collect()
@@ -61,7 +72,7 @@ async fn annotated_mail_command_labels_each_parameter_and_links_its_rfc() {
     }
     assert!(text(&root).contains("Choose a part"));
     click(&root, "button.ab-seg", "SIZE value");
-    settle().await;
+    settle_until(|| text(&root).contains("111 octets")).await;
     let detail = root.query_selector(".ab-detail").expect("query").expect("detail");
     assert!(text(&detail).contains("the message is 111 octets"), "{}", text(&detail));
     let link = detail.query_selector("a.rfc-link").expect("query").expect("an RFC link");
@@ -87,7 +98,7 @@ async fn inspectors_show_the_envelope_the_received_chain_and_the_dsn() {
     let root = test_root("inspectors-test");
     let props = InspectorsProps { scenario, timeline, step: last };
     let handle = yew::Renderer::<Inspectors>::with_root_and_props(root.clone(), props).render();
-    settle().await;
+    settle_until(|| !text(&root).is_empty()).await;
 
     // A tablist with five tabs; the first is selected and in the tab order.
     let tabs = root.query_selector_all("[role=tablist] [role=tab]").expect("tabs");
@@ -104,8 +115,9 @@ async fn inspectors_show_the_envelope_the_received_chain_and_the_dsn() {
     assert!(shown.contains("the null reverse-path"), "{shown}");
 
     // The DSN tab: the failure report with its status explained.
+    let before = text(&root);
     click(&root, "[role=tab]", "DSN");
-    settle().await;
+    settle_until(|| text(&root) != before).await;
     let shown = text(&root);
     assert!(shown.contains("Undelivered Mail Returned to Sender"), "{shown}");
     assert!(shown.contains("5.1.1: Bad destination mailbox address"), "{shown}");
@@ -114,10 +126,12 @@ async fn inspectors_show_the_envelope_the_received_chain_and_the_dsn() {
     assert!(root.query_selector(".insp-recipient.insp-action-failed").expect("query").is_some());
 
     // The mailboxes tab: bob's message with its Received: chain in hop order.
+    let before = text(&root);
     click(&root, "[role=tab]", "Mailboxes");
-    settle().await;
+    settle_until(|| text(&root) != before).await;
+    let before = text(&root);
     click(&root, "button.insp-open", "from <alice@example.com>");
-    settle().await;
+    settle_until(|| text(&root) != before).await;
     let hops = root.query_selector_all(".insp-hops li").expect("hops");
     assert_eq!(hops.length(), 2);
     let first = hops.item(0).and_then(|n| n.text_content()).unwrap_or_default();
@@ -126,8 +140,9 @@ async fn inspectors_show_the_envelope_the_received_chain_and_the_dsn() {
     assert!(trace.length() >= 3, "Return-Path and two Received fields are marked");
 
     // DNS: the zone and the lookups made.
+    let before = text(&root);
     click(&root, "[role=tab]", "DNS");
-    settle().await;
+    settle_until(|| text(&root) != before).await;
     let shown = text(&root);
     assert!(shown.contains("example.net. IN MX ?") && shown.contains("MX 10 mx.example.net"), "{shown}");
     handle.destroy();
@@ -142,10 +157,11 @@ async fn before_the_first_step_the_inspectors_are_empty() {
     let root = test_root("inspectors-empty-test");
     let props = InspectorsProps { scenario, timeline: timeline.clone(), step: None };
     let handle = yew::Renderer::<Inspectors>::with_root_and_props(root.clone(), props).render();
-    settle().await;
+    settle_until(|| !text(&root).is_empty()).await;
     assert!(text(&root).contains("No message has been sent yet"));
+    let before = text(&root);
     click(&root, "[role=tab]", "Queue");
-    settle().await;
+    settle_until(|| text(&root) != before).await;
     assert!(text(&root).contains("No queue holds a message"));
     handle.destroy();
     root.remove();
