@@ -9,7 +9,7 @@ use crate::sim::Timeline;
 use crate::ui::browser;
 use crate::ui::state::Action;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct TranscriptProps {
     /// Each step's lines, as `Timeline::transcript` prints them.
     pub lines: Rc<[Vec<String>]>,
@@ -21,6 +21,20 @@ pub struct TranscriptProps {
     /// Names the downloaded file.
     pub name: String,
     pub on_action: Callback<Action>,
+}
+
+/// Compares the shared lesson data by pointer, not line by line (see
+/// [`TranscriptStepProps`](super::transcript_step::TranscriptStepProps)'s `PartialEq`).
+impl PartialEq for TranscriptProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.lines, &other.lines)
+            && Rc::ptr_eq(&self.timeline, &other.timeline)
+            && self.position == other.position
+            && self.crlf == other.crlf
+            && self.opened == other.opened
+            && self.name == other.name
+            && self.on_action == other.on_action
+    }
 }
 
 /// Every step so far as `C:`/`S:` lines: a complete, accessible view of the lesson on
