@@ -7,7 +7,7 @@ use super::lanes::{kind_class, reply_mark};
 use crate::sim::{StepKind, Timeline};
 use crate::ui::state::Action;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct TranscriptStepProps {
     pub index: usize,
     /// The step's lines, as `Timeline::transcript` prints them.
@@ -18,6 +18,21 @@ pub struct TranscriptStepProps {
     /// Whether the step's annotated bytes are shown.
     pub opened: bool,
     pub on_action: Callback<Action>,
+}
+
+/// Compares the shared lesson data by pointer: `Rc<[T]>`'s `==` compares every element
+/// (std only short-cuts `Rc<T>` for sized `T`), which made each step compare every line of
+/// the lesson once per row, quadratic in the lesson's length.
+impl PartialEq for TranscriptStepProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+            && Rc::ptr_eq(&self.lines, &other.lines)
+            && Rc::ptr_eq(&self.timeline, &other.timeline)
+            && self.current == other.current
+            && self.crlf == other.crlf
+            && self.opened == other.opened
+            && self.on_action == other.on_action
+    }
 }
 
 /// One step of the transcript: its lines, a button that jumps to it. A component of its
