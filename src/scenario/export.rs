@@ -93,7 +93,13 @@ pub fn shell_quote(text: &str) -> String {
 /// `\xHH` for every other octet, so CR, LF and UTF-8 survive copy and paste. A NUL cannot
 /// be carried (bash ends the string there); it is written as `\x00` and the caller says so.
 fn ansi_c_quote(bytes: &[u8]) -> String {
-    let mut out = String::from("$'");
+    format!("${}", quoted_bytes(bytes))
+}
+
+/// `'…'` with the escapes bash's `$'…'` and Python's `b'…'` share: printable ASCII as itself,
+/// `\\`, `\'`, `\r`, `\n`, `\t`, and `\xHH` for every other octet.
+fn quoted_bytes(bytes: &[u8]) -> String {
+    let mut out = String::from("'");
     for &b in bytes {
         match b {
             b'\\' => out.push_str("\\\\"),
@@ -194,20 +200,7 @@ pub fn python_str(text: &str) -> String {
 
 /// A Python bytes literal: printable ASCII as itself, escapes for the rest.
 pub fn python_bytes(bytes: &[u8]) -> String {
-    let mut out = String::from("b'");
-    for &b in bytes {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\'' => out.push_str("\\'"),
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('\'');
-    out
+    format!("b{}", quoted_bytes(bytes))
 }
 
 /// The client side of `[[send]]` number `send_index` (0-based) as a Python 3 smtplib
