@@ -397,6 +397,22 @@ impl World {
         format!("{:05X}{:05X}", self.next_id, self.rng.below(0xFFFFF))
     }
 
+    /// The TLS handshake after STARTTLS's 220, simulated (RFC 3207 §4.2): from here on the
+    /// connection's steps are marked as encrypted.
+    fn tls_handshake_step(&mut self, client: usize, server: usize, explanation: &str) {
+        self.step(
+            client,
+            server,
+            StepKind::TlsHandshake,
+            None,
+            true,
+            "TLS handshake: from here on the connection is encrypted".into(),
+            explanation.into(),
+            Some("RFC 3207 §4.2".into()),
+            None,
+        );
+    }
+
     /// Appends a step; the snapshot is re-taken first if the state changed.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn step(
@@ -705,18 +721,11 @@ impl World {
                         c.tls = true;
                         session.tls_established();
                         let (client, server) = (c.client, c.server);
-                        self.step(
+                        self.tls_handshake_step(
                             client,
                             server,
-                            StepKind::TlsHandshake,
-                            None,
-                            true,
-                            "TLS handshake: from here on the connection is encrypted".into(),
                             "Client and server agree on keys (simulated here); an eavesdropper now sees only \
-                             ciphertext. The client must start over with EHLO."
-                                .into(),
-                            Some("RFC 3207 §4.2".into()),
-                            None,
+                             ciphertext. The client must start over with EHLO.",
                         );
                     }
                 }
@@ -942,17 +951,10 @@ impl World {
                 // starts its own handshake when it reads the 220).
                 if matches!(c.client_end, ClientEnd::Raw { .. }) {
                     c.tls = true;
-                    self.step(
+                    self.tls_handshake_step(
                         client,
                         server,
-                        StepKind::TlsHandshake,
-                        None,
-                        true,
-                        "TLS handshake: from here on the connection is encrypted".into(),
-                        "Client and server agree on keys (simulated here); the server has forgotten                          everything said before, so the client must say EHLO again."
-                            .into(),
-                        Some("RFC 3207 §4.2".into()),
-                        None,
+                        "Client and server agree on keys (simulated here); the server has forgotten                          everything said before, so the client must say EHLO again.",
                     );
                 }
             }
