@@ -25,10 +25,10 @@ use super::rng::Rng;
 use super::spf::{SpfOutcome, SpfResult, Verifier};
 use super::timeline::StepKind;
 use super::world::World;
-use crate::engine::{Envelope, MailPolicy, Policy, SessionInfo, Verdict};
+use crate::engine::{Envelope, Intervention, MailPolicy, Policy, SessionInfo, Verdict};
 use crate::message::{HeaderField, Message, fold};
 use crate::proto::{
-    EnhancedStatusCode, ForwardPath, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath,
+    EnhancedStatusCode, ForwardPath, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath, Verb,
 };
 
 /// The header fields a signing host lists in `h=`: what the reader sees and what identifies
@@ -181,6 +181,11 @@ impl Policy for AuthPolicy<'_> {
 
     fn authenticate(&mut self, session: &SessionInfo, user: &str, password: &str) -> bool {
         self.inner.authenticate(session, user, password)
+    }
+
+    /// Faults belong to the policy underneath; forwarding keeps them whichever wrapper is outermost.
+    fn intervene(&mut self, session: &SessionInfo, verb: Verb) -> Intervention {
+        self.inner.intervene(session, verb)
     }
 
     /// RFC 7489 §6.6.2 at the end of DATA: SPF and DKIM first, then DMARC over their results.
