@@ -954,7 +954,8 @@ impl World {
                     self.tls_handshake_step(
                         client,
                         server,
-                        "Client and server agree on keys (simulated here); the server has forgotten                          everything said before, so the client must say EHLO again.",
+                        "Client and server agree on keys (simulated here); the server has forgotten everything said \
+                         before, so the client must say EHLO again.",
                     );
                 }
             }
