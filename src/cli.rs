@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! smtp-playground lessons                 list the lessons
-//! smtp-playground run <lesson|file> [--json] [--transcript] [--no-color]
+//! smtp-playground run <lesson|file> [--json] [--transcript] [--steps] [--no-color]
 //! smtp-playground check <file>            validate a scenario file
 //! smtp-playground serve [--listen ADDR] [--lesson ID | --scenario FILE] [--host NAME]
 //!                       [--maildir DIR] [--idle-timeout SECS] [--max-connections N]
@@ -39,7 +39,9 @@ pub fn main(args: &[String]) -> (String, i32) {
         ["run", target] => match load(target) {
             Ok(scenario) => {
                 let timeline = scenario.run();
-                if args.iter().any(|a| a == "--transcript") {
+                if args.iter().any(|a| a == "--steps") {
+                    (list_steps(&scenario, &timeline), 0)
+                } else if args.iter().any(|a| a == "--transcript") {
                     // Exactly `Timeline::transcript()`, what the player's transcript shows; with
                     // --json as a JSON array, since a line may hold a bare LF.
                     let lines = timeline.transcript();
@@ -60,15 +62,25 @@ pub fn main(args: &[String]) -> (String, i32) {
             Err(message) => (message, 1),
         },
         ["check", target] => match load(target) {
-            Ok(scenario) => (
-                format!(
-                    "ok: {} ({} hosts, {} actions)\n",
-                    scenario.title,
-                    scenario.world.hosts.len(),
-                    scenario.world.actions.len()
+            Ok(scenario) => match scenario.run_checked().1.as_slice() {
+                [] => (
+                    format!(
+                        "ok: {} ({} hosts, {} actions, {} notes)\n",
+                        scenario.title,
+                        scenario.world.hosts.len(),
+                        scenario.world.actions.len(),
+                        scenario.narrative.notes.len()
+                    ),
+                    0,
                 ),
-                0,
-            ),
+                errors => (
+                    errors
+                        .iter()
+                        .map(|e| format!("{target}:{}:{}: {}\n", e.line, e.column, e.message))
+                        .collect(),
+                    1,
+                ),
+            },
             Err(message) => (message, 1),
         },
         _ => (
@@ -81,6 +93,7 @@ pub fn main(args: &[String]) -> (String, i32) {
 const USAGE: &str = "smtp-playground: see email work\n\n\
 usage:\n  smtp-playground lessons                  list the lessons\n  \
 smtp-playground run <lesson|file.toml>   print a lesson's timeline (--json for JSON, --transcript for the player's lines, as JSON with --json, --no-color)\n  \
+smtp-playground run <lesson|file> --steps   each step as a [[note]] picks it, and whether a note explains it\n  \
 smtp-playground check <file.toml>        validate a scenario file\n  \
 smtp-playground serve [options]          a lesson's server on a real port (Ctrl-C stops it)\n    \
 --listen ADDR          where to listen (default 127.0.0.1:2525; port 0 picks one)\n    \
@@ -107,6 +120,27 @@ fn load(target: &str) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(target)
         .map_err(|e| format!("{target}: {e} (and no lesson has that id; try `smtp-playground lessons`)\n"))?;
     scenario::parse(&text).map_err(|e| format!("{target}:{}:{}: {}\n", e.line, e.column, e.message))
+}
+
+/// Each step with what a `[[note]]` selects it by (kind, from, to, code) and, after `*`, that
+/// a note explains it: what a lesson author writes notes against.
+fn list_steps(scenario: &Scenario, timeline: &Timeline) -> String {
+    let covered = scenario.narrative.coverage(timeline);
+    let mut out = String::new();
+    for (i, step) in timeline.steps.iter().enumerate() {
+        let mark = if covered.get(i).copied().unwrap_or(false) { '*' } else { ' ' };
+        let code = step.code.map(|c| format!(" code={c}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{mark}{:>4} {:<13} {} → {}{code}  {}",
+            i + 1,
+            step.kind.key(),
+            step.from,
+            step.to,
+            step.summary
+        );
+    }
+    out
 }
 
 fn list_lessons() -> String {

@@ -51,23 +51,19 @@ fn a_session_typed_line_by_line_with_data_and_an_error() {
     let lane = timeline.lanes.iter().find(|l| l.name == CONSOLE_LANE).expect("the console's lane");
     assert_eq!(lane.ip.as_deref(), Some("192.0.2.254"));
     assert_eq!(console_codes(&timeline), [220, 250, 250, 550, 250, 354, 250, 221]);
-    let data: Vec<&str> = timeline
-        .steps
-        .iter()
-        .filter(|s| s.kind == StepKind::Data && s.from == CONSOLE_LANE)
-        .filter_map(|s| s.wire.as_deref())
-        .collect();
+    // The message typed line by line is one step: the content crosses as one idea.
+    let data: Vec<_> =
+        timeline.steps.iter().filter(|s| s.kind == StepKind::Data && s.from == CONSOLE_LANE).collect();
+    assert_eq!(data.len(), 1, "one data step");
     assert_eq!(
-        data,
-        [
-            "From: you@example.org\r\n",
-            "Subject: typed by hand\r\n",
-            "\r\n",
-            "Hello from the console.\r\n",
-            "..a line that starts with a dot\r\n",
-            ".\r\n"
-        ]
+        data[0].wire.as_deref(),
+        Some(
+            "From: you@example.org\r\nSubject: typed by hand\r\n\r\nHello from the console.\r\n\
+             ..a line that starts with a dot\r\n.\r\n"
+        )
     );
+    assert_eq!(data[0].summary, "The message: 2 header fields, 2 body lines and the final dot (110 octets)");
+    assert!(data[0].explanation.contains("dot-stuffing"), "{}", data[0].explanation);
     let transcript = timeline.transcript().join("\n");
     assert!(
         transcript.contains("you (console) → mx.example.net  C: RCPT TO:<nobody@example.net>"),

@@ -17,6 +17,23 @@
 //! codes = [220, 250, 354, 250, 221]          # reply codes that appear, in order
 //! queued = 0                                 # messages still queued at the end
 //!
+//! # The narrative (src/scenario/narrative.rs): what a learner reads besides the generated text.
+//! goals = ["Explain why mail for bob@example.net goes to mx.example.net"]  # shown before step 1
+//! recap = "What was learned, in two or three lines."   # shown at the end, with try_next
+//!
+//! [[note]]                  # an authored note: replaces the generated explanation of one step
+//! kind = "reply"            # the step's kind: tcp-connect, tcp-refused, tcp-close, command, reply,
+//!                           # data, tls-handshake, dns-query, dns-answer, queue, retry, dsn,
+//!                           # delivery, retrieval, note
+//! from = "mx.example.net"   # optional: the lane the step leaves from
+//! to = "laptop.example.com" # optional: the lane it goes to
+//! code = 550                # optional: the reply code
+//! has = "RCPT TO"           # optional: text in the step's wire bytes or summary
+//! nth = 2                   # optional: the n-th step matching all of the above (default 1)
+//! text = "Why this happens here, and what to notice."
+//! # `smtp-playground run FILE --steps` lists the steps as a note picks them; `check` reports
+//! # a note that picks no step, or a step an earlier note already explains, with its line.
+//!
 //! [[try_next]]              # experiments offered at the end
 //! label = "…"
 //! lesson = "other-lesson"   # or hint = "change X and run again"

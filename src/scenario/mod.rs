@@ -9,6 +9,7 @@ pub mod edit;
 pub mod export;
 pub mod format;
 pub mod lessons;
+pub mod narrative;
 pub mod permalink;
 pub mod toml;
 pub mod toml_write;
@@ -77,13 +78,28 @@ pub struct Scenario {
     pub topic: Option<String>,
     pub expect: Option<format::Expect>,
     pub try_next: Vec<format::TryNext>,
+    /// Goals, recap and authored step notes ([`narrative`]).
+    pub narrative: narrative::Narrative,
     pub world: WorldConfig,
 }
 
 impl Scenario {
-    /// Runs the world and returns its timeline.
+    /// Runs the world and returns its timeline, with the narrative's notes in place.
     pub fn run(&self) -> Timeline {
-        World::new(self.world.clone()).run()
+        self.run_checked().0
+    }
+
+    /// Runs the world; also returns the notes that picked no step (or a taken one), with
+    /// their place in the file.
+    pub fn run_checked(&self) -> (Timeline, Vec<ScenarioError>) {
+        let mut timeline = World::new(self.world.clone()).run();
+        let errors = self
+            .narrative
+            .apply(&mut timeline)
+            .into_iter()
+            .map(|e| ScenarioError { line: e.pos.line, column: e.pos.column, message: e.message })
+            .collect();
+        (timeline, errors)
     }
 }
 
@@ -174,6 +190,9 @@ const ROOT_KEYS: &[&str] = &[
     "type",
     "retrieve",
     "fault",
+    "goals",
+    "recap",
+    "note",
 ];
 
 fn read(root: &Table) -> Result<Scenario, TomlError> {
@@ -188,6 +207,7 @@ fn read(root: &Table) -> Result<Scenario, TomlError> {
     let max_time = optional_duration(f.string("max_time")?)?.unwrap_or(7 * 86_400_000);
     let expect = f.table("expect")?.map(read_expect).transpose()?;
     let try_next = f.tables("try_next")?.into_iter().map(read_try_next).collect::<Result<_, _>>()?;
+    let narrative = narrative::read(&mut f)?;
     let retry = match f.table("retry")? {
         Some(table) => read_retry(table)?,
         None => RetrySchedule::default(),
@@ -243,6 +263,7 @@ fn read(root: &Table) -> Result<Scenario, TomlError> {
         topic,
         expect,
         try_next,
+        narrative,
         world: WorldConfig {
             seed,
             start_unix: start,

@@ -76,6 +76,41 @@ fn command_text(command: &Command) -> (String, String) {
     }
 }
 
+/// Summary and explanation of the message text sent after DATA's 354: one step for the
+/// whole message, counted as the learner sees it on screen (RFC 5321 §4.1.1.4, §4.5.2).
+pub fn data_text(bytes: &[u8]) -> (String, String) {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text.split_terminator("\r\n").collect();
+    let content = lines.strip_suffix(&["."]).unwrap_or(&lines);
+    let blank = content.iter().position(|l| l.is_empty());
+    let fields =
+        content[..blank.unwrap_or(content.len())].iter().filter(|l| !l.starts_with([' ', '\t'])).count();
+    let body = blank.map_or(0, |b| content.len() - b - 1);
+    let stuffed =
+        content.iter().skip(blank.map_or(content.len(), |b| b + 1)).filter(|l| l.starts_with("..")).count();
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let ended = lines.last() == Some(&".");
+    let summary = format!(
+        "The message: {}, {}{} ({} octets)",
+        plural(fields, "header field", "header fields"),
+        plural(body, "body line", "body lines"),
+        if ended { " and the final dot" } else { "" },
+        bytes.len()
+    );
+    let mut explanation = String::from(
+        "The message text crosses as it is: header fields, a blank line, the body. The server does not \
+         answer line by line; it waits for a line holding a single dot, which ends the data and is not \
+         part of the message.",
+    );
+    if stuffed > 0 {
+        explanation.push_str(&format!(
+            " {} starts with a dot, so the client doubled it (dot-stuffing) and the server removes the extra dot.",
+            plural(stuffed, "body line", "body lines")
+        ));
+    }
+    (summary, explanation)
+}
+
 /// Summary, explanation and RFC section of a server reply, with the command it answers.
 pub fn reply_text(bytes: &[u8], answering: Option<Verb>) -> (String, String, String) {
     let Ok((_, parsed)) = reply(bytes) else {

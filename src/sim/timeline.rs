@@ -180,6 +180,58 @@ impl Step {
 }
 
 impl StepKind {
+    /// Every kind, in the order of the enum.
+    pub const ALL: [StepKind; 15] = [
+        Self::TcpConnect,
+        Self::TcpRefused,
+        Self::TcpClose,
+        Self::Command,
+        Self::Reply,
+        Self::Data,
+        Self::TlsHandshake,
+        Self::DnsQuery,
+        Self::DnsAnswer,
+        Self::Queue,
+        Self::Retry,
+        Self::Dsn,
+        Self::Delivery,
+        Self::Retrieval,
+        Self::Note,
+    ];
+
+    /// The kind's name in JSON and in scenario files, e.g. `tcp-connect`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::TcpConnect => "tcp-connect",
+            Self::TcpRefused => "tcp-refused",
+            Self::TcpClose => "tcp-close",
+            Self::Command => "command",
+            Self::Reply => "reply",
+            Self::Data => "data",
+            Self::TlsHandshake => "tls-handshake",
+            Self::DnsQuery => "dns-query",
+            Self::DnsAnswer => "dns-answer",
+            Self::Queue => "queue",
+            Self::Retry => "retry",
+            Self::Dsn => "dsn",
+            Self::Delivery => "delivery",
+            Self::Retrieval => "retrieval",
+            Self::Note => "note",
+        }
+    }
+
+    /// The kind named `key` (see [`StepKind::key`]).
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// Steps that only move the conversation along (opening and closing a connection, the
+    /// question half of a DNS lookup, whose answer carries the explanation): a lesson's
+    /// narrative may leave them to the generated text.
+    pub fn is_mechanical(self) -> bool {
+        matches!(self, Self::TcpConnect | Self::TcpClose | Self::DnsQuery)
+    }
+
     /// A short name for the kind of step, as the player labels it.
     pub fn label(self) -> &'static str {
         match self {
@@ -314,6 +366,15 @@ pub fn format_time(ms: Millis) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_keys_are_the_json_names() {
+        for kind in StepKind::ALL {
+            assert_eq!(serde_json::to_string(&kind).expect("json"), format!("{:?}", kind.key()));
+            assert_eq!(StepKind::from_key(kind.key()), Some(kind));
+        }
+        assert_eq!(StepKind::from_key("Reply"), None);
+    }
 
     #[test]
     fn times_format_compactly() {

@@ -767,9 +767,17 @@ impl World {
             }
             return;
         }
-        if let Some(bytes) = writes.pop_front() {
-            self.send_from_client(conn, bytes);
+        let Some(mut bytes) = writes.pop_front() else { return };
+        // The message text is one idea, not one step per typed line: while the server reads
+        // data, the lines typed up to the one that ends it go out as one write, as a paste
+        // into telnet would (RFC 5321 §4.1.1.4: the server only answers at the end).
+        if matches!(&c.server_end, ServerEnd::Smtp(s) if s.in_data()) {
+            while !is_message_data(&bytes) {
+                let Some(next) = writes.pop_front() else { break };
+                bytes.extend_from_slice(&next);
+            }
         }
+        self.send_from_client(conn, bytes);
     }
 
     /// Sends everything both ends have to send, and closes the connection when done.
@@ -908,16 +916,15 @@ impl World {
                 None,
             );
         } else if in_data || is_message_data(&bytes) {
+            let (summary, explanation) = explain::data_text(&bytes);
             self.step(
                 client,
                 server,
                 StepKind::Data,
                 Some(&bytes),
                 tls,
-                format!("The message itself ({} octets)", bytes.len()),
-                "Headers, a blank line, the body; lines starting with a dot get an extra dot, and a line \
-                 with a single dot ends the data."
-                    .into(),
+                summary,
+                explanation,
                 Some("RFC 5321 §4.1.1.4, §4.5.2".into()),
                 None,
             );
