@@ -112,26 +112,43 @@ pub fn data_text(bytes: &[u8]) -> (String, String) {
 }
 
 /// Summary, explanation and RFC section of a server reply, with the command it answers.
+/// The explanation says what the reply means for that command (a 250 to RCPT is not a 250
+/// to DATA), then the server's own words, and the enhanced code only where it says more
+/// than the reply code (an `x.0.0` adds nothing).
 pub fn reply_text(bytes: &[u8], answering: Option<Verb>) -> (String, String, String) {
     let Ok((_, parsed)) = reply(bytes) else {
         return (
             "The server sent something that is not a reply".into(),
-            String::new(),
+            "A reply starts with three digits; a client that cannot read one must treat the session as \
+             broken."
+                .into(),
             "RFC 5321 §4.2".into(),
         );
     };
     let code = parsed.code;
-    let mut explanation = code.meaning().to_owned();
-    if let Some(enhanced) = parsed.enhanced {
-        explanation.push_str(&format!(". Enhanced status {enhanced}: {}", enhanced.describe()));
-    }
-    explanation.push('.');
-    if let Some(ehlo) = EhloReply::from_reply(&parsed).filter(|_| answering == Some(Verb::Ehlo)) {
-        let list: Vec<String> =
-            ehlo.capabilities.iter().map(|c| format!("{} ({})", c.keyword(), c.explain().0)).collect();
-        if !list.is_empty() {
-            explanation.push_str(&format!(" Extensions offered: {}.", list.join("; ")));
+    let mut explanation = reply_context(answering, code.get()).to_owned();
+    let ehlo = EhloReply::from_reply(&parsed).filter(|_| answering == Some(Verb::Ehlo) && code.is_positive());
+    match ehlo {
+        Some(ehlo) => {
+            let list: Vec<String> =
+                ehlo.capabilities.iter().map(|c| format!("{} ({})", c.keyword(), c.explain().0)).collect();
+            if !list.is_empty() {
+                explanation.push_str(&format!(" Extensions offered: {}.", list.join("; ")));
+            }
         }
+        None => {
+            let words = parsed.text();
+            let words = words.trim();
+            if !words.is_empty() {
+                explanation.push_str(&format!(" The server's own words: “{words}”."));
+            }
+        }
+    }
+    if let Some(enhanced) = parsed.enhanced.filter(|e| e.subject() != 0 || e.detail() != 0) {
+        explanation.push_str(&format!(
+            " Its enhanced status code {enhanced} gives the reason: {}.",
+            enhanced.describe()
+        ));
     }
     let class = if code.is_positive() {
         "accepted"
@@ -147,6 +164,219 @@ pub fn reply_text(bytes: &[u8], answering: Option<Verb>) -> (String, String, Str
         None => format!("{} {class}", code.get()),
     };
     (summary, explanation, code.defined_in().to_owned())
+}
+
+/// What `code` means as the answer to `verb` (`None`: the greeting, or a reply nobody
+/// asked for), in plain words.
+fn reply_context(verb: Option<Verb>, code: u16) -> &'static str {
+    match (verb, code) {
+        (_, 421) => {
+            "421: the server is closing the connection now. It is temporary: a client keeps its message \
+             and tries again later."
+        }
+        (None, 220) => "The server speaks first: 220 means it is ready, and its greeting names it.",
+        (None, 554) => {
+            "The server refuses to talk to this client at all: it will accept no command but QUIT."
+        }
+        (None, c) if c >= 500 => {
+            "A reply nobody asked for: the server rejects what it read as not a command."
+        }
+        (Some(Verb::Ehlo), 250) => {
+            "The server greets the client by name and lists its extensions, one per line."
+        }
+        (Some(Verb::Helo), 250) => "The server greets the client back; after HELO it offers no extensions.",
+        (Some(Verb::Mail), 250) => {
+            "The sender is accepted: a mail transaction has begun, and the server waits for recipients."
+        }
+        (Some(Verb::Mail), 552) => {
+            "The sender is refused because the declared size is over the server's limit."
+        }
+        (Some(Verb::Mail), c) if c >= 500 => "The sender is refused: this transaction cannot start.",
+        (Some(Verb::Rcpt), 250 | 251) => {
+            "This recipient is accepted: the message will be delivered or relayed to it."
+        }
+        (Some(Verb::Rcpt), 450..=452) => {
+            "This recipient cannot be taken now; the client keeps the message and tries the recipient later."
+        }
+        (Some(Verb::Rcpt), c) if c >= 500 => {
+            "This recipient is refused for good: the client must not retry it as it is, and will report it \
+             to the sender. Other recipients of the transaction are not affected."
+        }
+        (Some(Verb::Data), 354) => {
+            "Go ahead: the server now reads the message text, up to a line holding a single dot."
+        }
+        (Some(Verb::Data | Verb::Bdat), 250) => {
+            "The server has the whole message and takes responsibility for it: from this reply on, delivering \
+             it, or reporting that it could not, is the server's job."
+        }
+        (Some(Verb::Data), 503) => "No recipient was accepted yet, so there is nobody to send the data to.",
+        (Some(Verb::Data | Verb::Bdat), c) if (400..500).contains(&c) => {
+            "The message is not taken this time: the client keeps it and sends it again later."
+        }
+        (Some(Verb::Data | Verb::Bdat), c) if c >= 500 => {
+            "The message is refused after the server read it: nothing is delivered, and the sender will be told."
+        }
+        (Some(Verb::Quit), 221) => "The server says goodbye and closes the connection.",
+        (Some(Verb::StartTls), 220) => {
+            "The server is ready for TLS: the handshake starts right after this line."
+        }
+        (Some(Verb::StartTls), _) => "STARTTLS is refused: the connection stays unencrypted.",
+        (Some(Verb::Auth), 334) => "The server asks for the next part of the login, base64-encoded.",
+        (Some(Verb::Auth), 235) => "The login worked: this session is now authenticated as that user.",
+        (Some(Verb::Auth), 535) => "The login failed: the user name or password is wrong.",
+        (Some(Verb::Auth), _) => "AUTH is refused: the session is not authenticated.",
+        (Some(Verb::Rset), 250) => {
+            "The transaction is cleared: sender and recipients are forgotten; the session goes on."
+        }
+        (Some(Verb::Noop), 250) => "Nothing to do: the server only shows it is still there.",
+        (Some(Verb::Vrfy), 252) => {
+            "The server will not say whether the mailbox exists, but would try to deliver to it."
+        }
+        (_, 500) => "The server did not recognise this as a command.",
+        (_, 501) => "The command's arguments are wrong: the server could not read them.",
+        (_, 502) => "This server does not implement that command.",
+        (_, 503) => "Bad sequence: the command is valid, but not at this point of the session.",
+        (_, 504) => "The server does not implement that parameter of the command.",
+        (_, 530) => "The server wants the client to log in (AUTH) first.",
+        (_, c) if c < 300 => "Done: the server did what the command asked.",
+        (_, c) if c < 400 => "Go on: the server waits for more from the client.",
+        (_, c) if c < 500 => "Not now: a 4xx is temporary, and the client should try again later.",
+        _ => "Refused for good: a 5xx means the same command would fail again.",
+    }
+}
+
+/// Summary, explanation and RFC 1939 section of a POP3 command line from the recipient's
+/// mail client.
+pub fn pop3_command(line: &[u8]) -> (String, String, String) {
+    let line = String::from_utf8_lossy(line).trim_end().to_owned();
+    let mut words = line.split_whitespace();
+    let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
+    let argument = words.next().unwrap_or_default();
+    let (summary, explanation, section) = match keyword.as_str() {
+        "USER" => (
+            format!("POP3 USER {argument}"),
+            format!(
+                "The mail client names the mailbox it wants to read: {argument}. The password comes next."
+            ),
+            "§7",
+        ),
+        "PASS" => (
+            "POP3 PASS (the password, in clear text)".to_owned(),
+            "The password, as it is: without TLS anyone on the path can read it. If it is right the \
+             server locks the mailbox for this session."
+                .to_owned(),
+            "§7",
+        ),
+        "APOP" => (
+            format!("POP3 APOP {argument}"),
+            "A login that sends a digest of the greeting's timestamp and the secret instead of the password."
+                .to_owned(),
+            "§7",
+        ),
+        "STAT" => (
+            "POP3 STAT: how many messages, how large?".to_owned(),
+            "STAT asks for the number of messages in the mailbox and their total size in octets.".to_owned(),
+            "§5",
+        ),
+        "LIST" => (
+            format!("POP3 LIST {argument}").trim_end().to_owned(),
+            "LIST asks for each message's number and size, so the client can choose what to download."
+                .to_owned(),
+            "§5",
+        ),
+        "UIDL" => (
+            format!("POP3 UIDL {argument}").trim_end().to_owned(),
+            "UIDL asks for each message's unique id, which stays the same across sessions: a client that \
+             keeps mail on the server uses it to fetch only what is new."
+                .to_owned(),
+            "§7",
+        ),
+        "RETR" => (
+            format!("POP3 RETR {argument}: download message {argument}"),
+            format!("RETR asks for the whole of message {argument}, header and body, as the MX stored it."),
+            "§5",
+        ),
+        "TOP" => (
+            format!("POP3 TOP {argument}"),
+            "TOP asks for a message's header and the first lines of its body only.".to_owned(),
+            "§7",
+        ),
+        "DELE" => (
+            format!("POP3 DELE {argument}: mark message {argument} for deletion"),
+            "DELE only marks the message: it is removed when the session ends with QUIT (the UPDATE \
+             state), and RSET could still undo it."
+                .to_owned(),
+            "§5",
+        ),
+        "RSET" => (
+            "POP3 RSET".to_owned(),
+            "RSET unmarks every message marked for deletion in this session.".to_owned(),
+            "§5",
+        ),
+        "NOOP" => ("POP3 NOOP".to_owned(), "NOOP does nothing but get a +OK.".to_owned(), "§5"),
+        "QUIT" => (
+            "POP3 QUIT: end the session".to_owned(),
+            "QUIT ends the session; after a login the server now enters the UPDATE state and removes the \
+             messages marked with DELE."
+                .to_owned(),
+            "§6",
+        ),
+        _ => (
+            format!("POP3 {line}"),
+            "A command this POP3 server does not know; it will answer -ERR.".to_owned(),
+            "§3",
+        ),
+    };
+    (summary, explanation, format!("RFC 1939 {section}"))
+}
+
+/// Summary, explanation, RFC 1939 section and success of a POP3 response to `asked` (the
+/// command's keyword; `None` for the greeting).
+pub fn pop3_response(bytes: &[u8], asked: Option<&str>) -> (String, String, String, bool) {
+    let text = String::from_utf8_lossy(bytes);
+    let first = text.lines().next().unwrap_or_default();
+    let ok = first.starts_with("+OK");
+    let status = if ok { "+OK" } else { "-ERR" };
+    let words = first.trim_start_matches(status).trim();
+    let (explanation, section): (String, &str) = match (asked, ok) {
+        (None, true) => (
+            "The POP3 server greets the mail client: the session is in the AUTHORIZATION state, \
+             waiting for a login."
+                .into(),
+            "§4",
+        ),
+        (Some("USER"), true) => ("The server knows this mailbox and waits for the password.".into(), "§7"),
+        (Some("PASS" | "APOP"), true) => (
+            "Logged in: the mailbox is locked for this session, which is now in the TRANSACTION state."
+                .into(),
+            "§7",
+        ),
+        (Some("PASS" | "APOP"), false) => ("The login failed; the client may try again.".into(), "§7"),
+        (Some("STAT"), true) => (format!("The mailbox holds {words} (messages, then octets)."), "§5"),
+        (Some("LIST" | "UIDL"), true) => {
+            ("The listing: one line per message, ending with a line holding a single dot.".into(), "§5")
+        }
+        (Some("RETR" | "TOP"), true) => (
+            "The message follows, exactly as stored (with the Return-Path: and Received: fields the MX \
+             added), dot-stuffed and ended by a line holding a single dot."
+                .into(),
+            "§5",
+        ),
+        (Some("DELE"), true) => {
+            ("Marked for deletion; it goes when the session ends with QUIT.".into(), "§5")
+        }
+        (Some("QUIT"), true) => (
+            "The server says goodbye, removes what was marked for deletion and closes the connection.".into(),
+            "§6",
+        ),
+        (_, true) => ("The server did what was asked.".into(), "§3"),
+        (_, false) => ("-ERR: the server refuses the command; the text says why.".into(), "§3"),
+    };
+    let summary = match asked {
+        Some(command) => format!("POP3 {status} to {command}"),
+        None => format!("POP3 {status}: greeting"),
+    };
+    (summary, explanation, format!("RFC 1939 {section}"), ok)
 }
 
 /// The reply as a value, when it parses.
@@ -166,7 +396,18 @@ mod tests {
         let (summary, explanation, _) =
             reply_text(b"550 5.1.1 <x@example.net>: User unknown\r\n", Some(Verb::Rcpt));
         assert_eq!(summary, "550 reply to RCPT: permanent failure");
-        assert!(explanation.contains("Bad destination mailbox address"));
+        assert!(explanation.contains("recipient is refused for good"), "{explanation}");
+        assert!(
+            explanation.contains("5.1.1 gives the reason: Bad destination mailbox address"),
+            "{explanation}"
+        );
+        // An x.0.0 code says nothing more than the reply code, so it is not explained.
+        let (_, explanation, _) = reply_text(b"250 2.0.0 Ok: queued as 1\r\n", Some(Verb::Data));
+        assert!(!explanation.contains("undefined"), "{explanation}");
+        assert!(explanation.contains("takes responsibility"), "{explanation}");
+        let (_, explanation, _) = reply_text(b"550 5.7.1 Rejected by DMARC policy\r\n", Some(Verb::Data));
+        assert!(!explanation.contains("mailbox unavailable"), "{explanation}");
+        assert!(explanation.contains("Delivery not authorized"), "{explanation}");
         let (summary, ..) = command_line(b"FROB\r\n");
         assert!(summary.contains("FROB"));
     }

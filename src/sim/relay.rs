@@ -33,7 +33,7 @@ pub(super) struct QueueEntry {
     /// Delivery jobs running now.
     pub running: usize,
     /// Recipients whose outcome this attempt decided.
-    pub done: Vec<(Recipient, RecipientStatus, Option<String>)>,
+    pub done: Vec<(Recipient, RecipientStatus, Option<Heard>)>,
     pub delay_warned: bool,
 }
 
@@ -76,6 +76,15 @@ pub(super) enum JobStage {
         target: String,
     },
     Finished,
+}
+
+/// What a remote MTA actually answered for a recipient: the DSN's `Remote-MTA` and
+/// `Diagnostic-Code` (RFC 3464 §2.3.5, §2.3.6) come from here, never from a reply the relay
+/// made up for itself (a connection that failed, a queue that expired).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heard {
+    pub mta: String,
+    pub reply: Reply,
 }
 
 fn local_reply(code: u16, status: EnhancedStatusCode, text: String) -> Reply {
@@ -138,8 +147,17 @@ impl World {
         );
         let junk = auth.as_ref().is_some_and(AuthReport::quarantined);
         if let Some(report) = &auth {
-            self.note(host, StepKind::Note, Some(report.fields.as_bytes()), format!("{by} records the authentication results in the message"), "Authentication-Results (RFC 8601) tells the reader's mail program what the MX checked and                  found, so it need not (and could not) check again; Received-SPF (RFC 7208 §9.1) records                  the SPF check in detail. Both go on top, above the Received: field."
-                    .into(), Some("RFC 8601 §2.2; RFC 7208 §9.1".into()));
+            self.note(
+                host,
+                StepKind::Note,
+                Some(report.fields.as_bytes()),
+                format!("{by} records the authentication results in the message"),
+                "Authentication-Results (RFC 8601) tells the reader's mail program what the MX checked and \
+                 found, so it need not (and could not) check again; Received-SPF (RFC 7208 §9.1) records the \
+                 SPF check in detail. Both go on top, above the Received: field."
+                    .into(),
+                Some("RFC 8601 §2.2; RFC 7208 §9.1".into()),
+            );
         }
         self.intake_with(
             host,
@@ -244,18 +262,22 @@ impl World {
             });
         }
         self.dirty = true;
-        self.note(host, StepKind::Delivery, None, if junk {
-                format!("Delivered to the Junk folder: {mailbox}")
-            } else {
-                format!("Delivered to the mailbox of {mailbox}")
-            }, if junk {
+        let (summary, explanation, rfc) = if junk {
+            (
+                format!("Delivered to the Junk folder: {mailbox}"),
                 "The domain's DMARC policy is quarantine: the message is stored, but in the Junk folder, \
-                 where the reader sees it flagged as suspicious (RFC 7489 §6.3)."
-            } else {
+                 where the reader sees it flagged as suspicious.",
+                "RFC 5321 §4.4; RFC 7489 §6.3",
+            )
+        } else {
+            (
+                format!("Delivered to the mailbox of {mailbox}"),
                 "Final delivery: the server adds Return-Path: with the envelope sender and stores the message, \
-                 where the recipient's mail client will fetch it."
-            }
-            .into(), Some("RFC 5321 §4.4".into()));
+                 where the recipient's mail client will fetch it.",
+                "RFC 5321 §4.4",
+            )
+        };
+        self.note(host, StepKind::Delivery, None, summary, explanation.into(), Some(rfc.into()));
     }
 
     /// A mailing list: the message goes to every member under a new envelope whose sender is
@@ -433,13 +455,30 @@ impl World {
             h.dns_cache.insert(format!("{domain} MX"), shown.clone());
         }
         self.dirty = true;
-        self.dns_step(
-            host,
-            false,
-            format!("DNS answer: {shown}"),
-            "Lower preference numbers are tried first; a backup MX has a higher number.".into(),
-            shown,
-        );
+        let explanation = match (&failure, targets.len()) {
+            (Some(_), _) if shown.starts_with("NXDOMAIN") => {
+                "The domain does not exist, so there is nowhere to deliver: no retry can help, and the relay \
+                 gives up on these recipients at once."
+            }
+            (Some(_), _) if shown.starts_with("timeout") => {
+                "DNS gave no answer, so the relay cannot know where to deliver: that is temporary, and it tries \
+                 again later."
+            }
+            (Some(_), _) if shown.contains("null MX") => {
+                "A null MX (RFC 7505) is the domain saying it accepts no mail at all: the relay bounces at once \
+                 instead of retrying for days."
+            }
+            (Some(_), _) => "Every MX host is this relay itself or less preferred: delivering would loop.",
+            (None, _) if shown.starts_with("no MX") => {
+                "No MX records: the relay falls back to the domain's own address records (the implicit MX)."
+            }
+            (None, 1) => "One MX host: the relay will connect to it on port 25.",
+            (None, _) => {
+                "Several MX hosts: the relay tries them in order of preference, lowest number first; a backup \
+                 MX has a higher number."
+            }
+        };
+        self.dns_step(host, false, format!("DNS answer: {shown}"), explanation.into(), shown);
         let Some(j) = self.jobs.get_mut(job) else { return };
         j.targets = targets;
         if let Some(reply) = failure {
@@ -584,15 +623,16 @@ impl World {
         let Some(j) = self.jobs.get_mut(job) else { return };
         j.stage = JobStage::Finished;
         let j = j.clone();
-        let outcomes: Vec<(Recipient, RecipientStatus, Option<String>)> = match statuses {
+        let outcomes: Vec<(Recipient, RecipientStatus, Option<Heard>)> = match statuses {
             Some(list) => list
                 .into_iter()
                 .map(|(r, s)| {
-                    (
-                        r,
-                        s.unwrap_or_else(|| RecipientStatus::Deferred(j.last_error.clone())),
-                        j.remote.clone(),
-                    )
+                    // Only a status the session read from the server is something it heard.
+                    let heard = s
+                        .as_ref()
+                        .zip(j.remote.clone())
+                        .map(|(status, mta)| Heard { mta, reply: status.reply().clone() });
+                    (r, s.unwrap_or_else(|| RecipientStatus::Deferred(j.last_error.clone())), heard)
                 })
                 .collect(),
             None => j
@@ -683,7 +723,14 @@ impl World {
             .or(self.retry.intervals.last())
             .copied()
             .unwrap_or(300_000);
-        let last_error = deferred.first().map(|(_, s, _)| s.reply().to_string());
+        // What the remote server said, or the relay's own words when no server answered.
+        let last_error = deferred.first().map(|(_, s, heard)| match heard {
+            Some(h) => format!("{} said: {}", h.mta, h.reply.to_string().trim_end()),
+            None => {
+                let status = s.reply().enhanced.map(|e| format!(" (status {e})")).unwrap_or_default();
+                format!("{}{status}", s.reply().text())
+            }
+        });
         entry.envelope.recipients = deferred.iter().map(|(r, _, _)| r.clone()).collect();
         entry.next_attempt = Some(self.now + wait);
         entry.last_error = last_error.clone();
@@ -704,12 +751,14 @@ impl World {
             host,
             StepKind::Queue,
             None,
-            format!("{name}: message {id} deferred, next try in {}", super::timeline::format_time(wait)),
+            format!("{name}: message {id} deferred, next try in {}", super::timeline::describe_wait(wait)),
             format!(
-                "A temporary failure ({}) is not the end: the message stays queued and the relay tries again \
-                 later, for up to {} before it gives up. Attempts so far: {attempts}.",
+                "Attempt {attempts} failed for now ({}). A temporary failure is not the end: the message \
+                 stays queued and the relay tries again in {}, and keeps trying for up to {} after it \
+                 arrived before it gives up and bounces it.",
                 last_error.unwrap_or_default(),
-                super::timeline::format_time(self.retry.max_age)
+                super::timeline::describe_wait(wait),
+                super::timeline::describe_wait(self.retry.max_age)
             ),
             Some("RFC 5321 §4.5.4.1".into()),
         );
@@ -724,7 +773,7 @@ impl World {
         envelope: &Envelope,
         data: &[u8],
         arrived: Millis,
-        recipients: &[(Recipient, RecipientStatus, Option<String>)],
+        recipients: &[(Recipient, RecipientStatus, Option<Heard>)],
         action: Action,
     ) {
         let Some(sender) = envelope.reverse_path.mailbox().cloned() else {
@@ -753,7 +802,7 @@ impl World {
             original_envelope_id: envelope.mail_params.envid.clone(),
             recipients: wanted
                 .iter()
-                .map(|(r, status, remote)| DsnRecipient {
+                .map(|(r, status, heard)| DsnRecipient {
                     original_recipient: r
                         .params
                         .orcpt
@@ -768,9 +817,12 @@ impl World {
                     } else {
                         status_of(status.reply())
                     },
-                    remote_mta: remote.as_deref().map(TypedValue::dns),
-                    diagnostic_code: (action != Action::Delivered)
-                        .then(|| TypedValue::smtp(&status.reply().to_string())),
+                    remote_mta: heard.as_ref().map(|h| TypedValue::dns(&h.mta)),
+                    // RFC 3464 §2.3.6: the reply the remote MTA sent, or nothing.
+                    diagnostic_code: heard
+                        .as_ref()
+                        .filter(|_| action != Action::Delivered)
+                        .map(|h| TypedValue::smtp(&h.reply.to_string())),
                     last_attempt_date: Some(self.unix_now()),
                     will_retry_until: (action == Action::Delayed)
                         .then(|| self.start_unix + ((self.now + self.retry.max_age) / 1000) as i64),

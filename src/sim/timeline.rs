@@ -170,7 +170,13 @@ impl Step {
         }
         let reply = crate::sim::explain::parse_reply(self.wire.as_deref()?.as_bytes())?;
         let enhanced = reply.enhanced?;
-        Some((enhanced.to_string(), enhanced.describe()))
+        let meaning = if enhanced.subject() == 0 && enhanced.detail() == 0 {
+            // RFC 3463's "Other undefined status": nothing beyond the reply code itself.
+            "no more detail than the reply code"
+        } else {
+            enhanced.describe()
+        };
+        Some((enhanced.to_string(), meaning))
     }
 
     /// Links to the RFC sections in [`Step::rfc`].

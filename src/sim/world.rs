@@ -46,7 +46,7 @@ impl HostRole {
             HostRole::Submission => "submission server (MSA/MTA)",
             HostRole::Relay => "relay (MTA)",
             HostRole::Mx => "mail exchanger (MX)",
-            HostRole::Reader => "recipient's mail client",
+            HostRole::Reader => "recipient's mail client (MUA)",
         }
     }
 
@@ -241,6 +241,9 @@ pub(super) struct Conn {
     pub pending_auth: VecDeque<AuthReport>,
     /// Replies that faults injected, not yet sent, so their steps can say so.
     pub injected: VecDeque<Vec<u8>>,
+    /// POP3 commands sent and not answered yet, so each response is explained as the
+    /// answer to its command (a POP3 client waits for each response, RFC 1939 §3).
+    pub pop3_asked: VecDeque<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,7 +294,7 @@ pub struct World {
 
 impl World {
     pub fn new(mut config: WorldConfig) -> Self {
-        let lanes = lanes(&config.hosts);
+        let lanes = lanes(&config.hosts, &config.actions);
         let mut fault_down = Vec::new();
         for fault in &config.faults {
             if let FaultAction::Down { at, duration } = fault.action
@@ -651,6 +654,7 @@ impl World {
             hold_until: 0,
             pending_auth: VecDeque::new(),
             injected: VecDeque::new(),
+            pop3_asked: VecDeque::new(),
         });
         let conn = self.conns.len() - 1;
         self.flush(conn);
@@ -849,20 +853,18 @@ impl World {
         let (client, server, tls) = (c.client, c.server, c.tls);
         let pop3 = matches!(c.server_end, ServerEnd::Pop3(_));
         if pop3 {
-            let first = String::from_utf8_lossy(&bytes).lines().next().unwrap_or_default().to_owned();
-            let ok = first.starts_with("+OK");
+            let asked = self.conns.get_mut(conn).and_then(|c| c.pop3_asked.pop_front());
+            let (summary, explanation, rfc, ok) = explain::pop3_response(&bytes, asked.as_deref());
             self.step(
                 server,
                 client,
                 StepKind::Retrieval,
                 Some(&bytes),
                 tls,
-                format!("POP3 {}", if ok { "+OK" } else { "-ERR" }),
-                "The POP3 server answers: +OK for success, -ERR for failure; a retrieved message ends with a \
-                 line holding a single dot."
-                    .into(),
-                Some("RFC 1939 §3".into()),
-                Some(if ok { 1 } else { 0 }),
+                summary,
+                explanation,
+                Some(rfc),
+                Some(u16::from(ok)),
             );
         } else {
             let (summary, mut explanation, rfc) = explain::reply_text(&bytes, verb);
@@ -898,21 +900,24 @@ impl World {
         let in_data = matches!(&c.server_end, ServerEnd::Smtp(s) if s.in_data());
         let pop3 = matches!(c.server_end, ServerEnd::Pop3(_));
         if pop3 {
-            let line = String::from_utf8_lossy(&bytes).trim_end().to_owned();
-            let shown = if line.to_ascii_uppercase().starts_with("PASS ") {
-                "PASS (the password, in clear text)".to_owned()
-            } else {
-                line
-            };
+            let (summary, explanation, rfc) = explain::pop3_command(&bytes);
+            if let Some(c) = self.conns.get_mut(conn) {
+                let keyword = String::from_utf8_lossy(&bytes)
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase();
+                c.pop3_asked.push_back(keyword);
+            }
             self.step(
                 client,
                 server,
                 StepKind::Retrieval,
                 Some(&bytes),
                 tls,
-                format!("POP3 {shown}"),
-                "The recipient's mail client logs in and downloads what the MX stored.".into(),
-                Some("RFC 1939 §5–§7".into()),
+                summary,
+                explanation,
+                Some(rfc),
                 None,
             );
         } else if in_data || is_message_data(&bytes) {
@@ -1081,6 +1086,14 @@ impl World {
             ClientEnd::Smtp { job, .. } => *job,
             _ => None,
         };
+        let (explanation, rfc) = if matches!(c.server_end, ServerEnd::Pop3(_)) {
+            (
+                "The POP3 session is over: the mail client and the server close the TCP connection.",
+                "RFC 1939 §6",
+            )
+        } else {
+            ("The SMTP session is over: both sides close the TCP connection.", "RFC 5321 §4.1.1.10, §3.8")
+        };
         self.step(
             client,
             server,
@@ -1088,8 +1101,8 @@ impl World {
             None,
             false,
             "The connection closes".into(),
-            "After QUIT and its reply, both sides close the TCP connection.".into(),
-            Some("RFC 5321 §4.1.1.10".into()),
+            explanation.into(),
+            Some(rfc.into()),
             None,
         );
         if let Some(job) = job {
@@ -1125,13 +1138,62 @@ fn same_reply(injected: &[u8], sent: &[u8]) -> bool {
 /// The DNS resolver's lane name.
 pub const DNS_LANE: &str = "DNS";
 
-fn lanes(hosts: &[HostConfig]) -> Vec<Lane> {
+fn lanes(hosts: &[HostConfig], actions: &[Action]) -> Vec<Lane> {
     let mut lanes: Vec<Lane> = hosts
         .iter()
-        .map(|h| Lane { name: h.name.clone(), role: h.role.label().into(), ip: Some(h.ip.to_string()) })
+        .map(|h| Lane {
+            name: h.name.clone(),
+            role: role_in_lesson(h, hosts, actions).into(),
+            ip: Some(h.ip.to_string()),
+        })
         .collect();
     lanes.push(Lane { name: DNS_LANE.into(), role: "DNS resolver".into(), ip: None });
     lanes
+}
+
+/// What a host is in this scenario, from what it does: a client host that hands its mail to
+/// a submission server (port 587, a login, or a host with the submission role) is a mail
+/// client (MUA); one that talks to the recipient's MX itself is a sending host; one whose
+/// lines are typed is a terminal; one that only reads mail is the recipient's mail client.
+/// Servers keep their configured role.
+fn role_in_lesson(host: &HostConfig, hosts: &[HostConfig], actions: &[Action]) -> &'static str {
+    if host.role == HostRole::Submission {
+        // Submission proper is port 587 with a login (RFC 6409); a server that relays for
+        // clients it trusts by address on port 25 is the sender's outgoing server.
+        let submitted = actions.iter().any(|a| {
+            matches!(a, Action::Send { server, port, config, .. }
+                if server.eq_ignore_ascii_case(&host.name) && (*port == 587 || config.credentials.is_some()))
+        });
+        return if submitted { host.role.label() } else { "outgoing mail server (relay, MTA)" };
+    }
+    if host.role != HostRole::Client {
+        return host.role.label();
+    }
+    let mine = |client: &str| client.eq_ignore_ascii_case(&host.name);
+    let (mut submits, mut relays, mut types, mut reads) = (false, false, false, false);
+    for action in actions {
+        match action {
+            Action::Send { client, server, port, config, .. } if mine(client) => {
+                let to_submission = hosts
+                    .iter()
+                    .any(|h| h.name.eq_ignore_ascii_case(server) && h.role == HostRole::Submission);
+                if *port == 587 || config.credentials.is_some() || to_submission {
+                    submits = true;
+                } else {
+                    relays = true;
+                }
+            }
+            Action::Type { client, .. } if mine(client) => types = true,
+            Action::Retrieve { client, .. } if mine(client) => reads = true,
+            _ => {}
+        }
+    }
+    match (submits, relays, types, reads) {
+        (false, true, false, false) => "sending host (talks to the MX itself)",
+        (false, false, true, false) => "terminal (commands typed by hand)",
+        (false, false, false, true) => HostRole::Reader.label(),
+        _ => HostRole::Client.label(),
+    }
 }
 
 /// Whether client bytes are message data rather than command lines: dot-stuffed data
