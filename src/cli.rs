@@ -180,7 +180,7 @@ pub fn render(scenario: &Scenario, timeline: &Timeline, color: bool) -> String {
             (Some(wire), StepKind::Command | StepKind::Data | StepKind::Reply | StepKind::Retrieval) => {
                 let line = match step.kind {
                     StepKind::Reply => WireLine::Reply(step.code),
-                    StepKind::Retrieval if step.code.is_some() => WireLine::Retrieval,
+                    StepKind::Retrieval if step.is_pop3_response() => WireLine::Retrieval,
                     _ => WireLine::Client,
                 };
                 for text in wire.split_terminator("\r\n") {

@@ -765,7 +765,12 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// One recipient's paragraph in the note, after Postfix's wording.
 fn recipient_sentence(recipient: &RecipientStatus) -> String {
     let who = format!("<{}>", recipient.final_recipient.value());
-    let status = format!("(status {}: {})", recipient.status, recipient.status.describe());
+    // An x.0.0 code adds nothing to the class ("Other undefined status"): only the code then.
+    let status = if recipient.status.subject() == 0 && recipient.status.detail() == 0 {
+        format!("(status {})", recipient.status)
+    } else {
+        format!("(status {}: {})", recipient.status, recipient.status.describe())
+    };
     let remote = recipient.remote_mta.as_ref().map(TypedValue::value);
     let diagnostic = recipient.diagnostic_code.as_ref().map(TypedValue::value);
     match recipient.action {

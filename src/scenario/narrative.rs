@@ -15,6 +15,9 @@ use super::format::{Fields, error};
 use super::toml::{Pos, Table, TomlError};
 use crate::sim::{Step, StepKind, Timeline};
 
+/// How the world marks a step that a scenario's `[[fault]]` caused or changed.
+const WHAT_IF: &str = "What if:";
+
 /// The longest authored text, in octets (a note is a paragraph, not a chapter).
 pub const MAX_NOTE_OCTETS: usize = 4_000;
 /// The most notes a scenario may carry.
@@ -104,10 +107,27 @@ pub struct NoteError {
 impl Narrative {
     /// Puts each note's text in place of its step's explanation. Notes that pick no step
     /// or an already annotated one are left out and reported.
+    ///
+    /// From the first step a "what if" fault changed on, the run is no longer the one the
+    /// notes were written for: those steps keep the generated text, which describes what
+    /// really happens (and says it is a what-if). The steps before it are the same as in
+    /// the run without faults, so the notes that pick them still fit.
     pub fn apply(&self, timeline: &mut Timeline) -> Vec<NoteError> {
         let mut errors = Vec::new();
         let mut taken: Vec<(usize, Pos)> = Vec::new();
+        let changed_from = timeline
+            .steps
+            .iter()
+            .position(|s| s.summary.starts_with(WHAT_IF) || s.explanation.starts_with(WHAT_IF))
+            .unwrap_or(usize::MAX);
         for note in &self.notes {
+            if changed_from != usize::MAX {
+                let index = note.selector.find(&timeline.steps).filter(|&i| i < changed_from);
+                if let Some(step) = index.and_then(|i| timeline.steps.get_mut(i)) {
+                    step.explanation.clone_from(&note.text);
+                }
+                continue;
+            }
             let Some(index) = note.selector.find(&timeline.steps) else {
                 let count = timeline.steps.iter().filter(|s| note.selector.matches(s)).count();
                 let message = if count == 0 {

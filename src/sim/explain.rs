@@ -330,9 +330,9 @@ pub fn pop3_command(line: &[u8]) -> (String, String, String) {
     (summary, explanation, format!("RFC 1939 {section}"))
 }
 
-/// Summary, explanation, RFC 1939 section and success of a POP3 response to `asked` (the
-/// command's keyword; `None` for the greeting).
-pub fn pop3_response(bytes: &[u8], asked: Option<&str>) -> (String, String, String, bool) {
+/// Summary, explanation and RFC 1939 section of a POP3 response to `asked` (the command's
+/// keyword; `None` for the greeting).
+pub fn pop3_response(bytes: &[u8], asked: Option<&str>) -> (String, String, String) {
     let text = String::from_utf8_lossy(bytes);
     let first = text.lines().next().unwrap_or_default();
     let ok = first.starts_with("+OK");
@@ -376,7 +376,7 @@ pub fn pop3_response(bytes: &[u8], asked: Option<&str>) -> (String, String, Stri
         Some(command) => format!("POP3 {status} to {command}"),
         None => format!("POP3 {status}: greeting"),
     };
-    (summary, explanation, format!("RFC 1939 {section}"), ok)
+    (summary, explanation, format!("RFC 1939 {section}"))
 }
 
 /// The reply as a value, when it parses.

@@ -679,8 +679,9 @@ impl World {
                 host,
                 StepKind::Queue,
                 None,
-                format!("{name}: {} delivered ({})", recipient.path, status.reply()),
-                "The next server took responsibility; this relay forgets the message for that recipient."
+                format!("{name}: {} handed on ({})", recipient.path, status.reply().to_string().trim_end()),
+                "The next server took responsibility with its 250: delivered, as far as this relay is \
+                 concerned, so it forgets the message for that recipient."
                     .into(),
                 Some("RFC 5321 §6.1".into()),
             );

@@ -150,7 +150,7 @@ impl Step {
                 let prefix = match self.kind {
                     StepKind::Reply => "S:",
                     StepKind::Command | StepKind::Data => "C:",
-                    StepKind::Retrieval if self.code.is_some() => "S:",
+                    StepKind::Retrieval if self.is_pop3_response() => "S:",
                     StepKind::Retrieval => "C:",
                     _ => "  ",
                 };
@@ -161,6 +161,13 @@ impl Step {
             }
             None => vec![format!("{when} {arrow}  -- {}", self.summary)],
         }
+    }
+
+    /// Whether this POP3 step is the server's response: it starts with a status indicator
+    /// (RFC 1939 §3: "+OK" or "-ERR"), which no command does. POP3 has no reply codes.
+    pub fn is_pop3_response(&self) -> bool {
+        self.kind == StepKind::Retrieval
+            && self.wire.as_deref().is_some_and(|w| w.starts_with("+OK") || w.starts_with("-ERR"))
     }
 
     /// The enhanced status code of a reply (RFC 3463 §2), as `x.y.z`, with its meaning.

@@ -854,7 +854,7 @@ impl World {
         let pop3 = matches!(c.server_end, ServerEnd::Pop3(_));
         if pop3 {
             let asked = self.conns.get_mut(conn).and_then(|c| c.pop3_asked.pop_front());
-            let (summary, explanation, rfc, ok) = explain::pop3_response(&bytes, asked.as_deref());
+            let (summary, explanation, rfc) = explain::pop3_response(&bytes, asked.as_deref());
             self.step(
                 server,
                 client,
@@ -864,7 +864,7 @@ impl World {
                 summary,
                 explanation,
                 Some(rfc),
-                Some(u16::from(ok)),
+                None,
             );
         } else {
             let (summary, mut explanation, rfc) = explain::reply_text(&bytes, verb);
