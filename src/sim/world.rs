@@ -442,6 +442,7 @@ impl World {
             rfc,
             code,
             snapshot,
+            check: None,
         };
         self.timeline.steps.push(step);
     }
@@ -470,7 +471,7 @@ impl World {
         self.timeline.snapshots.len() - 1
     }
 
-    /// A step to or from the DNS lane.
+    /// A step to or from the DNS lane, citing `rfc` (the rule that made the lookup).
     pub(super) fn dns_step(
         &mut self,
         host: usize,
@@ -478,6 +479,7 @@ impl World {
         summary: String,
         explanation: String,
         wire: String,
+        rfc: String,
     ) {
         let snapshot = self.current_snapshot();
         let (from, to) = if query {
@@ -495,9 +497,10 @@ impl World {
             tls: false,
             summary,
             explanation,
-            rfc: Some("RFC 5321 §5.1".into()),
+            rfc: Some(rfc),
             code: None,
             snapshot,
+            check: None,
         });
     }
 

@@ -130,7 +130,12 @@ fn body_length_limits_what_is_signed() {
     let appended = format!("{whole}Click here: http://evil.example/\r\n");
     let verdicts = verify(appended.as_bytes(), &mut zone);
     assert_eq!(verdicts.first().map(DkimVerdict::passed), Some(true));
-    assert!(verdicts.iter().flat_map(|v| &v.trace).any(|line| line.contains("NOT covered")));
+    assert!(
+        verdicts
+            .iter()
+            .flat_map(|v| &v.trace)
+            .any(|row| row.label == "l=27" && row.text.contains("NOT covered"))
+    );
     // A body cut short fails.
     let truncated = whole.replace("\r\nAlice\r\n", "\r\n");
     assert_eq!(
