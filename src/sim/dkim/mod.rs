@@ -69,6 +69,13 @@ pub(crate) fn shown_bytes(bytes: &[u8]) -> String {
     shown
 }
 
+/// Text of several lines, as [`shown_bytes`] shows each, one line of text per line of the
+/// text (after its visible `\r\n`): a canonical body, readable as lines.
+pub(crate) fn shown_lines(bytes: &[u8]) -> String {
+    let lines: Vec<String> = bytes.split_inclusive(|&b| b == b'\n').map(shown_bytes).collect();
+    lines.join("\n")
+}
+
 /// Why signing (or reading a signing key) failed. Verification never errors: its problems
 /// are verdicts.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -325,3 +325,11 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn bytes_are_shown_with_their_line_ends_visible() {
+    assert_eq!(super::shown_bytes(b"a\tb\r\n\x01"), "a\\tb\\r\\n\\u{1}");
+    assert_eq!(super::shown_lines(b"Hi\r\nthere\r\n"), "Hi\\r\\n\nthere\\r\\n");
+    assert_eq!(super::shown_lines(b"no end"), "no end");
+    assert_eq!(super::shown_lines(b""), "");
+}

@@ -10,7 +10,7 @@ use hmac_sha256::Hash as Sha256;
 use super::canon;
 use super::key::{KeyError, KeyRecord, key_record};
 use super::signature::{Algorithm, FIELD_NAME, Partial, Signature, SignatureError};
-use super::{header_hash_input, shown_bytes};
+use super::{header_hash_input, shown_lines};
 use crate::message::{HeaderError, Message};
 use crate::sim::check::{Mark, Row, Verdict};
 use crate::sim::dns::{DnsError, RecordType, Resolver};
@@ -374,7 +374,7 @@ fn verify_one(
             "body",
             format!("canonicalized ({}): {whole} octets", sig.canonicalization.body.as_str()),
         )
-        .value("canonical body", shown_bytes(&body)),
+        .value("canonical body", shown_lines(&body)),
     );
     let signed_body = match sig.body_length {
         Some(length) if length > whole => {
