@@ -172,7 +172,12 @@ fn dkimpy_signatures_verify_with_ours() {
                 let verdicts = verify(&with_field(&field, message), &mut zone);
                 assert_eq!(verdicts.len(), 1, "{case}");
                 let verdict = verdicts.first().expect("one verdict");
-                assert_eq!(verdict.result(), DkimResult::Pass, "{case}:\n{}", verdict.trace.join("\n"));
+                assert_eq!(
+                    verdict.result(),
+                    DkimResult::Pass,
+                    "{case}:\n{}",
+                    verdict.trace.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+                );
                 for changed in tampered(message) {
                     let verdicts = verify(&with_field(&field, &changed), &mut zone);
                     assert!(verdicts.iter().all(|v| v.result() == DkimResult::Fail), "{case}: {verdicts:#?}");

@@ -193,7 +193,18 @@ fn text(value: &str, pos: Pos, what: &str) -> Result<String, TomlError> {
     if value.len() > MAX_NOTE_OCTETS {
         return Err(error(pos, format!("{what} is {} octets; the limit is {MAX_NOTE_OCTETS}", value.len())));
     }
-    Ok(value.trim().to_owned())
+    Ok(reflow(value))
+}
+
+/// Authored text as the page shows it: lines wrapped in the file join with a space, and a
+/// blank line separates paragraphs (kept as one `\n\n`).
+fn reflow(value: &str) -> String {
+    value
+        .split("\n\n")
+        .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|paragraph| !paragraph.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 const NOTE_KEYS: &[&str] = &["kind", "from", "to", "code", "has", "nth", "text"];

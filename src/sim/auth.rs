@@ -18,11 +18,12 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use super::check::{self, Check, Fact, Method, Row};
 use super::dkim::{self, DkimFailure, DkimResult, DkimVerdict, SignParams, SigningKey};
 use super::dmarc::{self, DmarcOutcome, DmarcResult, RequestedPolicy};
 use super::dns::{Answer, DnsError, RecordType, Resolver, Zone};
 use super::rng::Rng;
-use super::spf::{SpfOutcome, SpfResult, Verifier};
+use super::spf::{Purpose, SpfOutcome, SpfResult, Verifier};
 use super::timeline::StepKind;
 use super::world::World;
 use crate::engine::{Envelope, Intervention, MailPolicy, Policy, SessionInfo, Verdict};
@@ -82,21 +83,49 @@ pub struct HostAuth {
     pub tamper_body: Option<String>,
 }
 
-/// Which check asked a DNS question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Check {
-    Spf,
-    Dkim,
-    Dmarc,
-}
-
 /// One DNS question an authentication check asked, and the answer as shown.
 #[derive(Debug, Clone)]
 pub(super) struct Lookup {
-    pub check: Check,
+    pub method: Method,
     pub name: String,
     pub record_type: RecordType,
     pub answer: String,
+    /// For SPF, the rule that asked ([`assign_spf_purposes`]).
+    pub purpose: Option<Purpose>,
+}
+
+impl Lookup {
+    /// The section of the method's own RFC that makes this lookup.
+    fn rfc(&self) -> String {
+        match (self.method, self.purpose) {
+            // Record lookup (§4.4), or the mechanism or modifier that needed the answer.
+            (Method::Spf, Some(purpose)) => format!("RFC 7208 {}", purpose.section()),
+            (Method::Spf, None) if self.record_type == RecordType::Txt => "RFC 7208 §4.4".to_owned(),
+            (Method::Spf, None) => "RFC 7208 §5; §4.6.4".to_owned(),
+            // The key record: a TXT record at selector._domainkey.domain.
+            (Method::Dkim, _) => "RFC 6376 §3.6.2.2".to_owned(),
+            // Policy discovery: _dmarc.<From: domain>, then the organizational domain.
+            (Method::Dmarc, _) => "RFC 7489 §6.6.3".to_owned(),
+        }
+    }
+}
+
+/// Gives each SPF lookup the purpose the evaluation recorded for it: both lists are in the
+/// order the questions were asked. A lookup the trace no longer holds (a hostile record cut
+/// the trace short) keeps none.
+fn assign_spf_purposes(lookups: &mut [Lookup], spf: &SpfOutcome) {
+    let mut queries = spf.trace.iter().filter_map(|step| match &step.kind {
+        super::spf::StepKind::Query { name, record_type, purpose, .. } => {
+            Some((name, *record_type, *purpose))
+        }
+        _ => None,
+    });
+    for lookup in lookups.iter_mut().filter(|l| l.method == Method::Spf) {
+        let Some((name, record_type, purpose)) = queries.next() else { break };
+        if super::dns::canonical_name(name) == lookup.name && record_type == lookup.record_type {
+            lookup.purpose = Some(purpose);
+        }
+    }
 }
 
 /// How many lookups of one check are drawn on the DNS lane; the rest are summed up. A
@@ -109,7 +138,7 @@ const MAX_SHOWN_ANSWER: usize = 160;
 /// A [`Resolver`] that asks the zone and writes down every question and answer.
 struct Recording<'a> {
     zone: &'a mut Zone,
-    check: Check,
+    method: Method,
     lookups: &'a mut Vec<Lookup>,
 }
 
@@ -126,7 +155,7 @@ impl Resolver for Recording<'_> {
             Err(DnsError::NxDomain) => format!("{name}: NXDOMAIN (no such name)"),
             Err(DnsError::Timeout) => format!("{name}: timeout"),
         };
-        self.lookups.push(Lookup { check: self.check, name, record_type, answer: shown });
+        self.lookups.push(Lookup { method: self.method, name, record_type, answer: shown, purpose: None });
         answer
     }
 }
@@ -213,21 +242,22 @@ impl AuthPolicy<'_> {
         // SPF for the MAIL FROM identity (RFC 7208 §2.4), which is what DMARC aligns.
         let verifier = Verifier { receiver: self.receiver, now: self.now };
         let spf = verifier.check_mail_from(
-            &mut Recording { zone: self.zone, check: Check::Spf, lookups: &mut lookups },
+            &mut Recording { zone: self.zone, method: Method::Spf, lookups: &mut lookups },
             ip,
             &mail_from,
             &helo,
         );
+        assign_spf_purposes(&mut lookups, &spf);
         // DKIM: every signature (RFC 6376 §6), with x= checked against the virtual clock.
         let dkim = dkim::verify_at(
             data,
-            &mut Recording { zone: self.zone, check: Check::Dkim, lookups: &mut lookups },
+            &mut Recording { zone: self.zone, method: Method::Dkim, lookups: &mut lookups },
             self.now,
         );
         // DMARC over both (RFC 7489 §6.6.2); pct= sampling draws from the world's RNG.
         let rng = &mut *self.rng;
         let dmarc = dmarc::evaluate(
-            &mut Recording { zone: self.zone, check: Check::Dmarc, lookups: &mut lookups },
+            &mut Recording { zone: self.zone, method: Method::Dmarc, lookups: &mut lookups },
             dmarc::author_domain(data),
             &spf,
             &dkim,
@@ -273,8 +303,8 @@ impl World {
         let now = self.now;
         let mut t = c.hold_until.max(now);
         for report in reports {
-            for check in [Check::Spf, Check::Dkim, Check::Dmarc] {
-                let lookups: Vec<&Lookup> = report.lookups.iter().filter(|l| l.check == check).collect();
+            for method in Method::ALL {
+                let lookups: Vec<&Lookup> = report.lookups.iter().filter(|l| l.method == method).collect();
                 for (i, lookup) in lookups.iter().take(MAX_SHOWN_LOOKUPS).enumerate() {
                     self.now = t;
                     self.auth_lookup_steps(server, lookup, i == 0);
@@ -285,10 +315,10 @@ impl World {
                     self.note(server, StepKind::Note, None, format!("… and {extra} more DNS lookups for the same check"), "Each include:, a, mx and ptr term may cost a lookup; RFC 7208 §4.6.4 caps them at 10."
                             .into(), Some("RFC 7208 §4.6.4".into()));
                 }
-                match check {
-                    Check::Spf => self.spf_note(server, &report.spf),
-                    Check::Dkim => self.dkim_notes(server, &report.dkim),
-                    Check::Dmarc => self.dmarc_note(server, &report),
+                match method {
+                    Method::Spf => self.spf_note(server, &report.spf),
+                    Method::Dkim => self.dkim_notes(server, &report.dkim),
+                    Method::Dmarc => self.dmarc_note(server, &report),
                 }
             }
             if report.rejected.is_none()
@@ -307,44 +337,44 @@ impl World {
     }
 
     /// One lookup as a query and an answer on the DNS lane, at `self.now`; `first` is the
-    /// check's first question.
+    /// check's first question. Both cite the rule of the method's own RFC that asks it.
     fn auth_lookup_steps(&mut self, host: usize, lookup: &Lookup, first: bool) {
-        let (query, explanation) = match lookup.check {
-            Check::Spf if lookup.record_type != RecordType::Txt => (
+        let (query, explanation) = match lookup.method {
+            Method::Spf if lookup.record_type != RecordType::Txt || lookup.purpose == Some(Purpose::Explanation) => (
                 format!("DNS query (SPF): {} {}?", lookup.record_type, lookup.name),
-                "A mechanism of the SPF record (a, mx, ptr or exists) needs this answer to decide whether the \
-                 client's address matches."
-                    .to_owned(),
+                spf_lookup_reason(lookup.purpose).to_owned(),
             ),
-            Check::Spf if !first => (
+            Method::Spf if !first => (
                 format!("DNS query (SPF): TXT {}?", lookup.name),
                 "An include: or redirect= sends the check on to another domain's SPF record.".to_owned(),
             ),
-            Check::Spf => (
+            Method::Spf => (
                 format!("DNS query (SPF): TXT {}?", lookup.name),
                 "SPF: the MX asks for the SPF record (v=spf1 …) of the envelope sender's domain: the list of \
                  addresses allowed to send mail for it."
                     .to_owned(),
             ),
-            Check::Dkim => (
+            Method::Dkim => (
                 format!("DNS query (DKIM): TXT {}?", lookup.name),
                 "DKIM: the signature names its domain (d=) and selector (s=); the public key is published at \
                  selector._domainkey.domain."
                     .to_owned(),
             ),
-            Check::Dmarc => (
+            Method::Dmarc => (
                 format!("DNS query (DMARC): TXT {}?", lookup.name),
                 "DMARC: the policy of the From: domain is published at _dmarc.<domain> (or at the \
                  organizational domain, if the From: domain has none)."
                     .to_owned(),
             ),
         };
+        let rfc = lookup.rfc();
         self.dns_step(
             host,
             true,
             query,
             explanation,
             format!("{}. IN {} ?", lookup.name, lookup.record_type),
+            rfc.clone(),
         );
         if let Some(h) = self.hosts.get_mut(host) {
             h.dns_cache.insert(format!("{} {}", lookup.name, lookup.record_type), lookup.answer.clone());
@@ -356,58 +386,79 @@ impl World {
             format!("DNS answer: {}", lookup.answer),
             "The check goes on with this answer.".into(),
             lookup.answer.clone(),
+            rfc,
         );
+    }
+
+    /// A verdict step that carries its check, row by row.
+    fn check_step(
+        &mut self,
+        host: usize,
+        wire: Option<&[u8]>,
+        summary: String,
+        explanation: String,
+        rfc: String,
+        check: Check,
+    ) {
+        self.note(host, StepKind::Note, wire, summary, explanation, Some(rfc));
+        if let Some(step) = self.timeline.steps.last_mut() {
+            step.check = Some(check);
+        }
     }
 
     fn spf_note(&mut self, host: usize, spf: &SpfOutcome) {
         let (ip, domain) = (spf.client_ip, &spf.domain);
         let mechanism = spf.mechanism.as_deref().unwrap_or("no mechanism matched");
-        let (summary, rfc) = match spf.result {
-            SpfResult::Pass => {
-                (format!("SPF: {ip} is allowed to send for {domain} ({mechanism}) → pass"), "§2.6.3")
+        let summary = match spf.result {
+            SpfResult::Pass => format!("SPF: {ip} is allowed to send for {domain} ({mechanism}) → pass"),
+            SpfResult::Fail => format!("SPF: {ip} is not allowed to send for {domain} ({mechanism}) → fail"),
+            SpfResult::SoftFail => {
+                format!("SPF: {ip} is probably not allowed to send for {domain} ({mechanism}) → softfail")
             }
-            SpfResult::Fail => {
-                (format!("SPF: {ip} is not allowed to send for {domain} ({mechanism}) → fail"), "§2.6.4")
-            }
-            SpfResult::SoftFail => (
-                format!("SPF: {ip} is probably not allowed to send for {domain} ({mechanism}) → softfail"),
-                "§2.6.5",
-            ),
-            SpfResult::Neutral => (format!("SPF: {domain} says nothing about {ip} → neutral"), "§2.6.2"),
-            SpfResult::None => (format!("SPF: {domain} publishes no SPF record → none"), "§2.6.1"),
-            SpfResult::TempError => {
-                (format!("SPF: a DNS error while checking {domain} → temperror"), "§2.6.6")
-            }
-            SpfResult::PermError => (
-                format!(
-                    "SPF: the SPF record of {domain} cannot be used ({}) → permerror",
-                    spf.problem.as_deref().unwrap_or("error")
-                ),
-                "§2.6.7",
+            SpfResult::Neutral => format!("SPF: {domain} says nothing about {ip} → neutral"),
+            SpfResult::None => format!("SPF: {domain} publishes no SPF record → none"),
+            SpfResult::TempError => format!("SPF: a DNS error while checking {domain} → temperror"),
+            SpfResult::PermError => format!(
+                "SPF: the SPF record of {domain} cannot be used ({}) → permerror",
+                spf.problem.as_deref().unwrap_or("error")
             ),
         };
-        let mut explanation = format!(
+        let explanation = format!(
             "SPF checks the envelope sender (MAIL FROM {}) against the client's address, {ip}: may this \
              address send mail for {domain}? SMTP itself never checks.",
             if spf.sender.is_empty() { "<>".to_owned() } else { format!("<{}>", spf.sender) }
         );
-        for step in &spf.trace {
-            explanation.push('\n');
-            explanation.push_str(&"  ".repeat(usize::from(step.depth)));
-            explanation.push_str(&step.description);
-        }
-        self.note(host, StepKind::Note, None, summary, explanation, Some(format!("RFC 7208 {rfc}")));
+        let check = Check {
+            method: Method::Spf,
+            verdict: spf.result.into(),
+            subject: vec![
+                Fact::new("envelope sender domain", domain.clone()),
+                Fact::new("client IP", ip.to_string()),
+            ],
+            rows: spf.trace.iter().filter_map(super::spf::SpfStep::row).collect(),
+        };
+        let rfc = format!("RFC 7208 {}", spf.result.section());
+        self.check_step(host, None, summary, explanation, rfc, check);
     }
 
     fn dkim_notes(&mut self, host: usize, verdicts: &[DkimVerdict]) {
         if verdicts.is_empty() {
-            self.note(
+            let check = Check {
+                method: Method::Dkim,
+                verdict: check::Verdict::None,
+                subject: Vec::new(),
+                rows: vec![
+                    Row::new(Some("§6.1"), "DKIM-Signature", "no DKIM-Signature header field in the message")
+                        .verdict(check::Verdict::None),
+                ],
+            };
+            self.check_step(
                 host,
-                StepKind::Note,
                 None,
                 "DKIM: the message carries no DKIM-Signature → none".into(),
                 "Nobody signed this message, so nothing vouches for its domain or its content.".into(),
-                Some("RFC 8601 §2.7.1".into()),
+                "RFC 6376 §6.1; RFC 8601 §2.7.1".into(),
+                check,
             );
         }
         for verdict in verdicts {
@@ -424,7 +475,7 @@ impl World {
                 }
                 Some(failure) => format!("DKIM: {failure} → {}", failure.result()),
             };
-            let mut explanation = if verdict.result() == DkimResult::Pass {
+            let explanation = if verdict.result() == DkimResult::Pass {
                 format!(
                     "The signature of {d} verifies with the public key in DNS: {d} vouches for this message, and \
                      neither the body nor the signed header fields changed since it was signed."
@@ -432,11 +483,13 @@ impl World {
             } else {
                 format!("The signature of {d} does not verify, so it vouches for nothing.")
             };
-            for line in &verdict.trace {
-                explanation.push('\n');
-                explanation.push_str(line);
-            }
-            self.note(host, StepKind::Note, None, summary, explanation, Some("RFC 6376 §6.1".into()));
+            let check = Check {
+                method: Method::Dkim,
+                verdict: verdict.result().into(),
+                subject: vec![Fact::new("signing domain (d=)", d), Fact::new("selector (s=)", s)],
+                rows: verdict.trace.clone(),
+            };
+            self.check_step(host, None, summary, explanation, "RFC 6376 §6.1".into(), check);
         }
     }
 
@@ -467,22 +520,47 @@ impl World {
             "DMARC ties the checks to the From: address the reader sees: it passes only if SPF or \
              DKIM passed for a domain aligned with From:, and the domain's policy says what to do otherwise."
                 .to_owned();
-        for line in &dmarc.trace {
-            explanation.push('\n');
-            explanation.push_str(line);
-        }
         let rfc = match dmarc.result {
             DmarcResult::Fail if rejected.is_some() => "RFC 7489 §6.6.2, §10.3",
             DmarcResult::None => "RFC 7489 §6.6.3",
             _ => "RFC 7489 §6.6.2",
         };
+        let mut rows = dmarc.trace.clone();
+        // What the MX did with the disposition: refused at the end of DATA, or the Junk folder.
+        match rejected {
+            Some(reply) => rows.push(Row::new(
+                Some("§10.3"),
+                "reply",
+                format!(
+                    "{}: the MX refuses the message at the end of DATA, so the sending client is left with the \
+                     failure",
+                    match reply.enhanced {
+                        Some(enhanced) => format!("{} {enhanced}", reply.code),
+                        None => reply.code.to_string(),
+                    }
+                ),
+            )),
+            None if report.quarantined() => rows.push(Row::new(
+                Some("§6.3"),
+                "delivery",
+                "into the recipient's Junk folder, where a quarantined message waits",
+            )),
+            None => {}
+        }
+        let mut subject = vec![Fact::new("From: domain", domain)];
+        if let Some(policy) = dmarc.policy {
+            subject.push(Fact::new("policy", format!("p={policy}")));
+        }
+        let check = Check { method: Method::Dmarc, verdict: dmarc.result.into(), subject, rows };
         // A refused message is never stored: the results it would have carried are shown
         // here, as the MX would log them.
         let wire = rejected.map(|_| {
-            explanation.push_str("\nThe message is refused, so it is never stored; the results it would have carried are shown.");
+            explanation.push_str(
+                " The message is refused, so it is never stored; the results it would have carried are shown.",
+            );
             report.fields.as_bytes()
         });
-        self.note(host, StepKind::Note, wire, summary, explanation, Some(rfc.into()));
+        self.check_step(host, wire, summary, explanation, rfc.into(), check);
     }
 
     /// Signs a message this host is about to queue, if it signs for the message's domain.
@@ -582,6 +660,40 @@ impl World {
     /// The session's checks for the message just accepted, if its MX authenticates.
     pub(super) fn take_auth_report(&mut self, conn: usize) -> Option<AuthReport> {
         self.conns.get_mut(conn).and_then(|c| c.pending_auth.pop_front())
+    }
+}
+
+/// Why an SPF check asks DNS for something other than a domain's record.
+fn spf_lookup_reason(purpose: Option<Purpose>) -> &'static str {
+    match purpose {
+        Some(Purpose::A) => {
+            "The a mechanism matches if the client's address is one of this name's addresses: the MX asks DNS \
+             for them."
+        }
+        Some(Purpose::Mx) => {
+            "The mx mechanism matches if the client is one of the domain's mail exchangers: the MX asks for \
+             their names, then for their addresses."
+        }
+        Some(Purpose::Ptr) => {
+            "The ptr mechanism (RFC 7208 asks senders not to use it) looks up the client's name by its \
+             address, then checks that the name leads back to the address."
+        }
+        Some(Purpose::Exists) => {
+            "The exists mechanism matches if this name has an A record at all; macros in the name let a domain \
+             answer per sender or per client."
+        }
+        Some(Purpose::Explanation) => {
+            "The check failed, and the record's exp= names a TXT record holding the explanation to give the \
+             sender."
+        }
+        Some(Purpose::ValidatedName) => {
+            "The %{p} macro needs the client's validated name: a name its address points to that points back \
+             to the address."
+        }
+        Some(Purpose::Record) | None => {
+            "A mechanism of the SPF record (a, mx, ptr or exists) needs this answer to decide whether the \
+             client's address matches."
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::check::{Mark, Row, Verdict};
 use super::dkim::tag_list::{self, TagListError};
 use super::dkim::{DkimResult, DkimVerdict};
 use super::dns::{DnsError, RecordType, Resolver, canonical_name};
@@ -77,6 +78,33 @@ impl AlignmentMode {
         match self {
             Self::Relaxed => "r",
             Self::Strict => "s",
+        }
+    }
+
+    /// `relaxed` or `strict`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Relaxed => "relaxed",
+            Self::Strict => "strict",
+        }
+    }
+
+    /// Why `authenticated` is or is not aligned with `author` in this mode, in words.
+    pub fn compare(self, authenticated: &str, author: &str) -> String {
+        let (a, b) = (canonical_name(authenticated), canonical_name(author));
+        let aligned = self.aligned(&a, &b);
+        match (self, aligned) {
+            (Self::Strict, true) => format!("strict: {a} is exactly the From: domain"),
+            (Self::Strict, false) => format!("strict: {a} is not exactly the From: domain {b}"),
+            (Self::Relaxed, true) if a == b => format!("relaxed: {a} is the From: domain itself"),
+            (Self::Relaxed, true) => {
+                format!("relaxed: {a} and {b} share the organizational domain {}", organizational_domain(&a))
+            }
+            (Self::Relaxed, false) => format!(
+                "relaxed: the organizational domains differ ({} is not {})",
+                organizational_domain(&a),
+                organizational_domain(&b)
+            ),
         }
     }
 
@@ -383,8 +411,8 @@ pub struct DmarcOutcome {
     pub aligned: Option<String>,
     /// Why the result is `none`, `permerror` or `temperror`.
     pub problem: Option<String>,
-    /// One plain-language line per step, for the learner.
-    pub trace: Vec<String>,
+    /// The steps of §6.6.2, one row each, for the learner.
+    pub trace: Vec<Row>,
 }
 
 impl DmarcOutcome {
@@ -441,7 +469,7 @@ fn discover(
             Ok(records) => records.iter().filter_map(|r| r.txt_joined()).collect(),
             Err(DnsError::NxDomain) => Vec::new(),
             Err(DnsError::Timeout) => {
-                outcome.trace.push(format!("TXT {name}: no answer (timeout)"));
+                outcome.trace.push(Row::new(Some("§6.6.3"), format!("TXT {name}"), "no answer (timeout)"));
                 outcome.result = DmarcResult::TempError;
                 outcome.problem = Some(format!("the DNS lookup of {name} timed out"));
                 return None;
@@ -449,23 +477,33 @@ fn discover(
         };
         let dmarc: Vec<&String> = texts.iter().filter(|t| is_dmarc1(t)).collect();
         match dmarc.as_slice() {
-            [] => outcome.trace.push(format!(
-                "TXT {name}: {}",
+            [] => outcome.trace.push(Row::new(
+                Some("§6.6.3"),
+                format!("TXT {name}"),
                 if texts.is_empty() {
                     "no record".to_owned()
                 } else {
                     format!("{} record(s), none starts with v=DMARC1", texts.len())
-                }
+                },
             )),
             [one] => {
-                outcome.trace.push(format!("TXT {name}: \"{}\"", printable(one)));
+                outcome.trace.push(
+                    Row::new(
+                        Some("§6.6.3"),
+                        format!("TXT {name}"),
+                        format!("the DMARC policy record of {domain}"),
+                    )
+                    .value("v=DMARC1 record", printable(one)),
+                );
                 return Some((domain, one.parse()));
             }
             many => {
                 // Step 5: several records: no DMARC processing.
-                outcome
-                    .trace
-                    .push(format!("TXT {name}: {} DMARC records: ambiguous, so none applies", many.len()));
+                outcome.trace.push(Row::new(
+                    Some("§6.6.3"),
+                    format!("TXT {name}"),
+                    format!("{} DMARC records: ambiguous, so none applies", many.len()),
+                ));
                 outcome.problem = Some(format!("{name} has {} DMARC records", many.len()));
                 return None;
             }
@@ -490,23 +528,35 @@ pub fn evaluate(
         Ok(domain) => domain,
         Err(error) => {
             let mut outcome = DmarcOutcome::new(None);
-            outcome.trace.push(format!("§6.6.1 No single author domain: {error}"));
+            outcome.trace.push(
+                Row::new(Some("§6.6.1"), "author domain", format!("no single author domain: {error}"))
+                    .verdict(Verdict::PermError),
+            );
             outcome.result = DmarcResult::PermError;
             outcome.problem = Some(error.to_string());
             return outcome;
         }
     };
     let mut outcome = DmarcOutcome::new(Some(author.clone()));
-    outcome.trace.push(format!("§6.6.1 The author domain (From:) is {author}"));
+    outcome.trace.push(Row::new(
+        Some("§6.6.1"),
+        "author domain",
+        format!("{author}: the domain of the From: address the reader sees"),
+    ));
 
     // Step 2: policy discovery.
     let Some((record_domain, record)) = discover(resolver, &author, &mut outcome) else {
+        let why = outcome.problem.clone().unwrap_or_else(|| "no policy".to_owned());
+        outcome.trace.push(Row::new(Some("§6.6.3"), "result", why).verdict(outcome.result));
         return outcome;
     };
     let record = match record {
         Ok(record) => record,
         Err(error) => {
-            outcome.trace.push(format!("  unusable: {error}"));
+            outcome.trace.push(Row::new(Some("§6.3"), "unusable", error.to_string()).depth(1));
+            outcome
+                .trace
+                .push(Row::new(Some("§6.6.3"), "result", error.to_string()).verdict(Verdict::PermError));
             outcome.result = DmarcResult::PermError;
             outcome.problem = Some(error.to_string());
             return outcome;
@@ -517,16 +567,36 @@ pub fn evaluate(
     } else {
         record.subdomain_policy.unwrap_or(record.policy)
     };
-    outcome.trace.push(format!(
-        "  policy for {author}: {policy}{}; alignment: DKIM {}, SPF {}",
-        if record_domain == author {
-            String::new()
-        } else {
-            format!(" (found at the organizational domain {record_domain})")
-        },
-        mode_name(record.adkim),
-        mode_name(record.aspf),
-    ));
+    let (tag, whose) = if record_domain == author {
+        ("p", format!("the policy for {author}"))
+    } else if record.subdomain_policy.is_some() {
+        (
+            "sp",
+            format!(
+                "the policy for subdomains such as {author}, found at the organizational domain {record_domain}"
+            ),
+        )
+    } else {
+        ("p", format!("the policy for {author}, found at the organizational domain {record_domain}"))
+    };
+    outcome.trace.push(Row::new(Some("§6.3"), format!("{tag}={policy}"), whose).depth(1));
+    outcome.trace.push(
+        Row::new(
+            Some("§6.3"),
+            format!("adkim={} aspf={}", record.adkim.as_str(), record.aspf.as_str()),
+            format!(
+                "alignment: DKIM {}, SPF {}{}",
+                record.adkim.name(),
+                record.aspf.name(),
+                if record.adkim == AlignmentMode::Relaxed && record.aspf == AlignmentMode::Relaxed {
+                    " (the defaults)"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .depth(1),
+    );
     outcome.policy = Some(policy);
     outcome.record_domain = Some(record_domain);
 
@@ -534,32 +604,53 @@ pub fn evaluate(
     for verdict in dkim {
         let d = verdict.domain.as_deref().unwrap_or("?");
         let aligned = verdict.domain.as_deref().is_some_and(|d| record.adkim.aligned(d, &author));
-        outcome.trace.push(format!(
-            "§3.1.1 DKIM d={d}: {}, {}",
-            verdict.result(),
-            if aligned { "aligned with From:" } else { "not aligned with From:" }
-        ));
+        let compared = match verdict.domain.as_deref() {
+            Some(d) => record.adkim.compare(d, &author),
+            None => "the signature names no domain".to_owned(),
+        };
+        outcome.trace.push(
+            Row::new(Some("§3.1.1"), format!("DKIM d={d}"), format!("DKIM {}; {compared}", verdict.result()))
+                .verdict(verdict.result())
+                .mark(Mark::aligned(aligned)),
+        );
         if aligned && verdict.result() == DkimResult::Pass && outcome.aligned.is_none() {
             outcome.aligned = Some(format!("DKIM d={d}"));
         }
     }
     if dkim.is_empty() {
-        outcome.trace.push("§3.1.1 DKIM: the message is not signed".into());
+        outcome.trace.push(
+            Row::new(Some("§3.1.1"), "DKIM", "the message is not signed: no DKIM identifier to align")
+                .verdict(Verdict::None),
+        );
     }
     let spf_aligned = record.aspf.aligned(&spf.domain, &author);
-    outcome.trace.push(format!(
-        "§3.1.2 SPF {}: {}, {}",
-        spf.domain,
-        spf.result,
-        if spf_aligned { "aligned with From:" } else { "not aligned with From:" }
-    ));
+    outcome.trace.push(
+        Row::new(
+            Some("§3.1.2"),
+            format!("SPF {}", spf.domain),
+            format!(
+                "SPF {} for the MAIL FROM domain; {}",
+                spf.result,
+                record.aspf.compare(&spf.domain, &author)
+            ),
+        )
+        .verdict(spf.result)
+        .mark(Mark::aligned(spf_aligned)),
+    );
     if spf_aligned && spf.result == SpfResult::Pass && outcome.aligned.is_none() {
         outcome.aligned = Some(format!("SPF {}", spf.domain));
     }
     outcome.record = Some(record.clone());
     if let Some(aligned) = &outcome.aligned {
         outcome.result = DmarcResult::Pass;
-        outcome.trace.push(format!("Result: pass ({aligned} authenticated the From: domain)"));
+        outcome.trace.push(
+            Row::new(
+                Some("§6.6.2"),
+                "result",
+                format!("{aligned} passed and is aligned: it authenticates the From: domain"),
+            )
+            .verdict(Verdict::Pass),
+        );
         return outcome;
     }
     let temporary =
@@ -567,7 +658,10 @@ pub fn evaluate(
     if temporary {
         outcome.result = DmarcResult::TempError;
         outcome.problem = Some("a check failed for now; DMARC cannot conclude".into());
-        outcome.trace.push("Result: temperror (a DNS error may hide a pass; no policy is applied)".into());
+        outcome.trace.push(
+            Row::new(Some("§6.6.2"), "result", "a DNS error may hide a pass, so no policy is applied")
+                .verdict(Verdict::TempError),
+        );
         return outcome;
     }
 
@@ -581,25 +675,36 @@ pub fn evaluate(
                 RequestedPolicy::Reject => RequestedPolicy::Quarantine,
                 _ => RequestedPolicy::None,
             };
-            outcome.trace.push(format!(
-                "§6.6.4 pct={}: this message ({draw}) is outside the sample, so it gets {} instead of {policy}",
-                record.percent, outcome.disposition
+            outcome.trace.push(Row::new(
+                Some("§6.6.4"),
+                format!("pct={}", record.percent),
+                format!(
+                    "this message (draw {draw}) is outside the sample, so it gets {} instead of {policy}",
+                    outcome.disposition
+                ),
             ));
         } else {
-            outcome
-                .trace
-                .push(format!("§6.6.4 pct={}: this message ({draw}) is in the sample", record.percent));
+            outcome.trace.push(Row::new(
+                Some("§6.6.4"),
+                format!("pct={}", record.percent),
+                format!("this message (draw {draw}) is in the sample: the policy applies"),
+            ));
         }
     }
-    outcome.trace.push(format!("Result: fail; disposition: {}", outcome.disposition));
+    outcome.trace.push(
+        Row::new(Some("§6.6.2"), "result", "neither SPF nor DKIM passed for a domain aligned with From:")
+            .verdict(Verdict::Fail),
+    );
+    outcome.trace.push(Row::new(
+        Some("§6.3"),
+        "disposition",
+        match outcome.disposition {
+            RequestedPolicy::None => "none: deliver it as usual, the failure only recorded",
+            RequestedPolicy::Quarantine => "quarantine: deliver it, but as suspicious (the spam folder)",
+            RequestedPolicy::Reject => "reject: refuse it during the SMTP transaction",
+        },
+    ));
     outcome
-}
-
-fn mode_name(mode: AlignmentMode) -> &'static str {
-    match mode {
-        AlignmentMode::Relaxed => "relaxed",
-        AlignmentMode::Strict => "strict",
-    }
 }
 
 /// Printable ASCII only, cut to a sane length, for traces and header comments.

@@ -3,6 +3,7 @@
 
 pub mod annotate;
 pub mod auth;
+pub mod check;
 pub mod dkim;
 pub mod dmarc;
 pub mod dns;
@@ -17,6 +18,7 @@ pub mod whatif;
 pub mod world;
 
 pub use auth::{DkimSigning, HostAuth, SigningKeySource};
+pub use check::{Check, Verdict};
 pub use fault::{Fault, FaultAction, FaultTrigger};
 pub use relay::received_for;
 pub use timeline::{Step, StepKind, Timeline};

@@ -20,6 +20,9 @@ use crate::message::header::fold;
 use crate::message::trace::{Protocol, Received, TcpInfo, return_path_field};
 use crate::proto::{EnhancedStatusCode, ForwardPath, Host, Reply, ReplyCode, Ret, ReversePath};
 
+/// What the routing lookups (MX, then the exchanger's address) cite.
+const ROUTING_LOOKUP_RFC: &str = "RFC 5321 §5.1";
+
 /// A message in a relay's queue, with the recipients still to deliver.
 #[derive(Debug, Clone)]
 pub(super) struct QueueEntry {
@@ -374,6 +377,7 @@ impl World {
             format!("DNS query: MX records of {domain}?"),
             "To relay, the server asks DNS which hosts accept mail for the recipient's domain.".into(),
             format!("{domain}. IN MX ?"),
+            ROUTING_LOOKUP_RFC.into(),
         );
         let (targets, shown, failure) = match answer {
             Ok(records) if records.is_empty() => {
@@ -478,7 +482,14 @@ impl World {
                  MX has a higher number."
             }
         };
-        self.dns_step(host, false, format!("DNS answer: {shown}"), explanation.into(), shown);
+        self.dns_step(
+            host,
+            false,
+            format!("DNS answer: {shown}"),
+            explanation.into(),
+            shown,
+            ROUTING_LOOKUP_RFC.into(),
+        );
         let Some(j) = self.jobs.get_mut(job) else { return };
         j.targets = targets;
         if let Some(reply) = failure {
@@ -512,6 +523,7 @@ impl World {
                          address to connect to."
                             .into(),
                         format!("{target}. IN {record_type} ?"),
+                        ROUTING_LOOKUP_RFC.into(),
                     );
                     ip = match &answer {
                         Ok(records) => records.iter().find_map(|r| match r {
@@ -536,6 +548,7 @@ impl World {
                         format!("DNS answer: {shown}"),
                         "Now the relay knows where to connect.".into(),
                         shown,
+                        ROUTING_LOOKUP_RFC.into(),
                     );
                     // NXDOMAIN or a timeout needs no second question.
                     if ip.is_some() || answer.is_err() {

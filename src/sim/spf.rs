@@ -21,6 +21,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
+use super::check::{Mark, Row};
 use super::dns::{RecordType, Resolver};
 
 mod eval;
@@ -59,6 +60,32 @@ impl SpfResult {
             Self::SoftFail => "softfail",
             Self::TempError => "temperror",
             Self::PermError => "permerror",
+        }
+    }
+
+    /// The section of §2.6 that defines it.
+    pub fn section(self) -> &'static str {
+        match self {
+            Self::None => "§2.6.1",
+            Self::Neutral => "§2.6.2",
+            Self::Pass => "§2.6.3",
+            Self::Fail => "§2.6.4",
+            Self::SoftFail => "§2.6.5",
+            Self::TempError => "§2.6.6",
+            Self::PermError => "§2.6.7",
+        }
+    }
+
+    /// What the result says, in plain words, after the domain's name.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::None => "no SPF record, so no assertion either way",
+            Self::Neutral => "the domain says nothing about this client",
+            Self::Pass => "the client is allowed to send for this domain",
+            Self::Fail => "the client is not allowed to send for this domain",
+            Self::SoftFail => "the client is probably not allowed to send for this domain",
+            Self::TempError => "a DNS error for now; a later check may succeed",
+            Self::PermError => "the domain's SPF records cannot be used as published",
         }
     }
 
@@ -121,17 +148,66 @@ impl Identity {
     }
 }
 
+/// Why the evaluation asked DNS: the rule of RFC 7208 that made the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Purpose {
+    /// A domain's SPF record: the first, an include's or a redirect's (§4.4).
+    Record,
+    /// The addresses of an `a` mechanism's name (§5.3).
+    A,
+    /// An `mx` mechanism's exchangers, and their addresses (§5.4).
+    Mx,
+    /// The client's validated names, for `ptr` (§5.5).
+    Ptr,
+    /// The A query of `exists` (§5.7).
+    Exists,
+    /// The `exp=` explanation (§6.2).
+    Explanation,
+    /// The client's validated names, for the `%{p}` macro (§7.3).
+    ValidatedName,
+}
+
+impl Purpose {
+    /// The section of RFC 7208 that asks for the query.
+    pub fn section(self) -> &'static str {
+        match self {
+            Self::Record => "§4.4",
+            Self::A => "§5.3",
+            Self::Mx => "§5.4",
+            Self::Ptr => "§5.5",
+            Self::Exists => "§5.7",
+            Self::Explanation => "§6.2",
+            Self::ValidatedName => "§7.3",
+        }
+    }
+}
+
+/// What evaluating a term came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TermOutcome {
+    /// The mechanism matched: its qualifier's result ends the check (§4.6.2).
+    Match(SpfResult),
+    /// It did not match: on to the next term.
+    NoMatch,
+    /// `redirect=`: the check goes on with another domain's record (§6.1).
+    Redirect,
+    /// Evaluating it failed, with this error result (§2.6.6, §2.6.7).
+    Error(SpfResult),
+}
+
 /// What one step of the evaluation was.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StepKind {
-    /// A DNS query; the description says what it answered.
-    Query { name: String, record_type: RecordType },
+    /// A DNS query, why it was made, and what it answered, in a few words.
+    Query { name: String, record_type: RecordType, purpose: Purpose, answer: String },
     /// The `v=spf1` record selected for a domain (§4.5).
     Record { domain: String, record: String },
-    /// A term of a record was evaluated (§4.6).
-    Term { term: String },
+    /// A term of a record was evaluated (§4.6): `detail` says what it was compared with.
+    Term { term: String, section: String, outcome: TermOutcome, detail: String },
     /// One `check_host()` evaluation (the first, or an include's or a redirect's) ended.
-    Result { domain: String, result: SpfResult },
+    Result { domain: String, result: SpfResult, problem: Option<String> },
     /// Anything else worth telling: an ignored `exp=`, a limit reached, a cut trace.
     Note,
 }
@@ -139,11 +215,48 @@ pub enum StepKind {
 /// One step of the evaluation, for the step-by-step view.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SpfStep {
-    /// 0 for the domain first checked, one more inside each `include:` or `redirect=`.
+    /// 0 for the domain first checked, one more inside each `include:` or `redirect=`, and
+    /// one more for the lookups and notes of the term they belong to.
     pub depth: u8,
     pub kind: StepKind,
     /// One line of plain language: what happened and why it matters.
     pub description: String,
+}
+
+impl SpfStep {
+    /// The step as a row of the player's check, or `None` for the record lookup, which the
+    /// record's row (or the result's) already tells.
+    pub fn row(&self) -> Option<Row> {
+        let depth = self.depth;
+        let row = match &self.kind {
+            StepKind::Query { purpose: Purpose::Record, .. } => return None,
+            StepKind::Query { name, record_type, purpose, answer } => {
+                Row::new(Some(purpose.section()), format!("DNS {record_type} {name}"), answer.clone())
+            }
+            StepKind::Record { domain, record } => {
+                Row::new(Some("§4.5"), "record", format!("{domain} publishes this SPF record"))
+                    .value("v=spf1 record", record.clone())
+            }
+            StepKind::Term { term, section, outcome, detail } => {
+                let row = Row::new(Some(section), term.clone(), detail.clone());
+                match *outcome {
+                    TermOutcome::Match(result) => row.mark(Mark::Match).verdict(result),
+                    TermOutcome::NoMatch => row.mark(Mark::NoMatch),
+                    TermOutcome::Redirect => row,
+                    TermOutcome::Error(result) => row.verdict(result),
+                }
+            }
+            StepKind::Result { domain, result, problem } => {
+                let text = match problem {
+                    Some(problem) => format!("{domain}: {problem}"),
+                    None => format!("{domain}: {}", result.meaning()),
+                };
+                Row::new(Some(result.section()), "result", text).verdict(*result)
+            }
+            StepKind::Note => Row::new(None, "note", self.description.clone()),
+        };
+        Some(row.depth(depth))
+    }
 }
 
 /// Everything a check found out.

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::check::Check;
+
 /// Virtual time in milliseconds since the scenario started.
 pub type Millis = u64;
 
@@ -64,6 +66,9 @@ pub struct Step {
     pub code: Option<u16>,
     /// Index into [`Timeline::snapshots`]: the world as it is after this step.
     pub snapshot: usize,
+    /// The SPF, DKIM or DMARC check whose verdict this step reports, row by row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
 }
 
 /// A lane of the player: one host, in the order they appear.
@@ -410,6 +415,7 @@ mod tests {
             rfc: Some("RFC 5321 §4.2.2".into()),
             code: None,
             snapshot: 0,
+            check: None,
         }
     }
 

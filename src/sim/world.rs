@@ -445,6 +445,7 @@ impl World {
             rfc,
             code,
             snapshot,
+            check: None,
         };
         self.timeline.steps.push(step);
     }
@@ -473,7 +474,7 @@ impl World {
         self.timeline.snapshots.len() - 1
     }
 
-    /// A step to or from the DNS lane.
+    /// A step to or from the DNS lane, citing `rfc` (the rule that made the lookup).
     pub(super) fn dns_step(
         &mut self,
         host: usize,
@@ -481,6 +482,7 @@ impl World {
         summary: String,
         explanation: String,
         wire: String,
+        rfc: String,
     ) {
         let snapshot = self.current_snapshot();
         let (from, to) = if query {
@@ -498,9 +500,10 @@ impl World {
             tls: false,
             summary,
             explanation,
-            rfc: Some("RFC 5321 §5.1".into()),
+            rfc: Some(rfc),
             code: None,
             snapshot,
+            check: None,
         });
     }
 

@@ -51,6 +51,30 @@ pub use tag_list::TagListError;
 pub use verify::{DkimFailure, DkimResult, DkimVerdict, verify, verify_at};
 
 use crate::message::{HeaderError, HeaderField};
+use crate::sim::check::Row;
+
+/// Bytes as a row shows them: text, with CR, LF and other controls escaped (`\r\n`), so the
+/// learner sees exactly what was hashed.
+pub(crate) fn shown_bytes(bytes: &[u8]) -> String {
+    let mut shown = String::with_capacity(bytes.len() + bytes.len() / 16);
+    for c in String::from_utf8_lossy(bytes).chars() {
+        match c {
+            '\r' => shown.push_str("\\r"),
+            '\n' => shown.push_str("\\n"),
+            '\t' => shown.push_str("\\t"),
+            c if c.is_control() => shown.push_str(&c.escape_unicode().to_string()),
+            c => shown.push(c),
+        }
+    }
+    shown
+}
+
+/// Text of several lines, as [`shown_bytes`] shows each, one line of text per line of the
+/// text (after its visible `\r\n`): a canonical body, readable as lines.
+pub(crate) fn shown_lines(bytes: &[u8]) -> String {
+    let lines: Vec<String> = bytes.split_inclusive(|&b| b == b'\n').map(shown_bytes).collect();
+    lines.join("\n")
+}
 
 /// Why signing (or reading a signing key) failed. Verification never errors: its problems
 /// are verdicts.
@@ -88,7 +112,7 @@ impl std::error::Error for DkimError {}
 /// before its colon, and `sig_value`, its value with `b=` emptied), canonicalized, without
 /// CRLF. `skip` is the index of that field in `fields`, which cannot sign itself.
 ///
-/// Also returns one trace line per element, for [`DkimVerdict::trace`].
+/// Also returns one row per element, for [`DkimVerdict::trace`].
 pub(crate) fn header_hash_input(
     fields: &[HeaderField],
     h: &[String],
@@ -96,7 +120,7 @@ pub(crate) fn header_hash_input(
     sig_name_part: &str,
     sig_value: &str,
     skip: Option<usize>,
-) -> (Vec<u8>, Vec<String>) {
+) -> (Vec<u8>, Vec<Row>) {
     let mut used = vec![false; fields.len()];
     let mut data = Vec::new();
     let mut lines = Vec::with_capacity(h.len() + 1);
@@ -113,14 +137,33 @@ pub(crate) fn header_hash_input(
                 let (name_part, _) = field.as_str().split_once(':').unwrap_or((name, ""));
                 let mut line = canon::header_field(name_part, field.raw_value(), header_canon);
                 line.extend_from_slice(b"\r\n");
-                lines.push(format!("    {name}: {:?}", String::from_utf8_lossy(&line)));
+                lines.push(
+                    Row::new(Some("§5.4.2"), name.as_str(), "the last instance not used yet, canonicalized")
+                        .depth(1)
+                        .value("hashed", shown_bytes(&line)),
+                );
                 data.extend_from_slice(&line);
             }
-            None => lines.push(format!("    {name}: no instance left, adds nothing (signs its absence)")),
+            None => lines.push(
+                Row::new(
+                    Some("§5.4.2"),
+                    name.as_str(),
+                    "no instance left: adds nothing, so the signature covers its absence",
+                )
+                .depth(1),
+            ),
         }
     }
     let line = canon::header_field(sig_name_part, sig_value, header_canon);
-    lines.push(format!("    this signature, b= emptied, no CRLF: {:?}", String::from_utf8_lossy(&line)));
+    lines.push(
+        Row::new(
+            Some("§3.7"),
+            "DKIM-Signature",
+            "this signature itself, with b= emptied and no CRLF at the end",
+        )
+        .depth(1)
+        .value("hashed", shown_bytes(&line)),
+    );
     data.extend_from_slice(&line);
     (data, lines)
 }

@@ -130,7 +130,12 @@ fn body_length_limits_what_is_signed() {
     let appended = format!("{whole}Click here: http://evil.example/\r\n");
     let verdicts = verify(appended.as_bytes(), &mut zone);
     assert_eq!(verdicts.first().map(DkimVerdict::passed), Some(true));
-    assert!(verdicts.iter().flat_map(|v| &v.trace).any(|line| line.contains("NOT covered")));
+    assert!(
+        verdicts
+            .iter()
+            .flat_map(|v| &v.trace)
+            .any(|row| row.label == "l=27" && row.text.contains("NOT covered"))
+    );
     // A body cut short fails.
     let truncated = whole.replace("\r\nAlice\r\n", "\r\n");
     assert_eq!(
@@ -319,4 +324,12 @@ mod properties {
             prop_assert!(verify(&message, &mut zone_for(&key)).len() <= 1);
         }
     }
+}
+
+#[test]
+fn bytes_are_shown_with_their_line_ends_visible() {
+    assert_eq!(super::shown_bytes(b"a\tb\r\n\x01"), "a\\tb\\r\\n\\u{1}");
+    assert_eq!(super::shown_lines(b"Hi\r\nthere\r\n"), "Hi\\r\\n\nthere\\r\\n");
+    assert_eq!(super::shown_lines(b"no end"), "no end");
+    assert_eq!(super::shown_lines(b""), "");
 }

@@ -8,10 +8,11 @@ use base64::engine::general_purpose::STANDARD;
 use hmac_sha256::Hash as Sha256;
 
 use super::canon;
-use super::header_hash_input;
 use super::key::{KeyError, KeyRecord, key_record};
 use super::signature::{Algorithm, FIELD_NAME, Partial, Signature, SignatureError};
+use super::{header_hash_input, shown_lines};
 use crate::message::{HeaderError, Message};
+use crate::sim::check::{Mark, Row, Verdict};
 use crate::sim::dns::{DnsError, RecordType, Resolver};
 
 /// A DKIM result as Authentication-Results reports it (RFC 8601 §2.7.1). `none` (not signed)
@@ -79,6 +80,16 @@ pub enum DkimFailure {
 }
 
 impl DkimFailure {
+    /// The section of RFC 6376 whose step found it.
+    pub fn section(&self) -> &'static str {
+        match self {
+            Self::BodyHashMismatch { .. } | Self::SignatureMismatch => "§6.1.3",
+            Self::KeyRevoked | Self::NoKey(_) | Self::Key(_) | Self::KeyUnavailable(_) => "§6.1.2",
+            Self::BodyShorterThanLength { .. } => "§3.5",
+            Self::Expired { .. } | Self::Signature(_) | Self::Message(_) => "§6.1.1",
+        }
+    }
+
     /// The RFC 8601 result this reason gives.
     pub fn result(&self) -> DkimResult {
         match self {
@@ -128,8 +139,8 @@ pub struct DkimVerdict {
     pub b_prefix: Option<String>,
     /// `Ok` when the signature passed.
     pub outcome: Result<(), DkimFailure>,
-    /// What was done, step by step, in plain words: the learner's view.
-    pub trace: Vec<String>,
+    /// What was done, tag by tag and step by step (RFC 6376 §6.1): the learner's view.
+    pub trace: Vec<Row>,
 }
 
 impl DkimVerdict {
@@ -209,18 +220,15 @@ fn verify_with_clock(message: &[u8], resolver: &mut dyn Resolver, now: Option<u6
         .iter()
         .enumerate()
         .map(|(n, &index)| {
-            let mut trace = vec![format!(
-                "DKIM-Signature {} of {count} (header field {} from the top)",
-                n + 1,
-                index + 1
+            let mut trace = vec![Row::new(
+                Some("§6.1"),
+                "DKIM-Signature",
+                format!("signature {} of {count}: header field {} from the top", n + 1, index + 1),
             )];
             let mut partial = Partial::default();
             let mut b_prefix = None;
             let outcome = verify_one(&message, index, resolver, now, &mut trace, &mut partial, &mut b_prefix);
-            match &outcome {
-                Ok(()) => trace.push("Result: pass".into()),
-                Err(failure) => trace.push(format!("Result: {} ({failure})", failure.result())),
-            }
+            trace.push(result_row(&outcome));
             DkimVerdict {
                 domain: partial.domain,
                 selector: partial.selector,
@@ -246,23 +254,25 @@ fn unparseable(error: &HeaderError) -> DkimVerdict {
         algorithm: None,
         b_prefix: None,
         trace: vec![
-            format!(
-                "The header section cannot be parsed ({error}), so its DKIM-Signature fields cannot be found."
+            Row::new(
+                Some("§6.1"),
+                "header section",
+                format!("it cannot be parsed ({error}), so its DKIM-Signature fields cannot be found"),
             ),
-            format!("Result: {} ({failure})", failure.result()),
+            result_row(&Err(failure.clone())),
         ],
         outcome: Err(failure),
     }
 }
 
-/// Shortens long values (keys, signatures) for the trace.
-fn abbreviate(text: &str) -> String {
-    const MAX: usize = 120;
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => {
-            format!("{}… ({} characters)", text.get(..cut).unwrap_or_default(), text.chars().count())
+/// The last row of a signature's trace: its result, and why.
+fn result_row(outcome: &Result<(), DkimFailure>) -> Row {
+    match outcome {
+        Ok(()) => Row::new(Some("§6.1.3"), "result", "the body hash and the signature both verify")
+            .verdict(Verdict::Pass),
+        Err(failure) => {
+            Row::new(Some(failure.section()), "result", failure.to_string()).verdict(failure.result())
         }
-        None => text.to_owned(),
     }
 }
 
@@ -272,7 +282,7 @@ fn verify_one(
     index: usize,
     resolver: &mut dyn Resolver,
     now: Option<u64>,
-    trace: &mut Vec<String>,
+    trace: &mut Vec<Row>,
     partial: &mut Partial,
     b_prefix: &mut Option<String>,
 ) -> Result<(), DkimFailure> {
@@ -281,72 +291,74 @@ fn verify_one(
     // §6.1.1 Validate the signature header field.
     let sig = Signature::parse(field.raw_value(), partial).map_err(DkimFailure::Signature)?;
     *b_prefix = Some(sig.signature_base64.chars().take(8).collect());
-    trace.push(format!(
-        "§6.1.1 Tags read: a={} c={} d={} s={} i={}{}{}{}",
-        sig.algorithm,
-        sig.canonicalization,
-        sig.domain,
-        sig.selector,
-        sig.identity,
-        sig.body_length.map(|l| format!(" l={l}")).unwrap_or_default(),
-        sig.timestamp.map(|t| format!(" t={t}")).unwrap_or_default(),
-        sig.expiration.map(|x| format!(" x={x}")).unwrap_or_default(),
+    trace.push(Row::new(
+        Some("§6.1.1"),
+        "tags",
+        "the field is valid: every required tag is present and well-formed",
     ));
+    trace.extend(tag_rows(&sig));
     match (sig.expiration, now) {
         (Some(expiration), Some(now)) if expiration < now => {
             return Err(DkimFailure::Expired { expiration, now });
         }
-        (Some(expiration), Some(now)) => {
-            trace.push(format!("x={expiration} is not before now ({now}): not expired"))
+        (Some(expiration), Some(now)) => trace.push(
+            Row::new(Some("§6.1.1"), "x=", format!("{expiration} is not before now ({now}): not expired"))
+                .depth(1),
+        ),
+        (Some(_), None) => {
+            trace.push(Row::new(Some("§6.1.1"), "x=", "not checked: no clock was given").depth(1));
         }
-        (Some(_), None) => trace.push("x= not checked: no clock was given".into()),
         (None, _) => {}
     }
 
     // §6.1.2 Get the public key.
     let query = format!("{}._domainkey.{}", sig.selector, sig.domain);
+    let label = format!("TXT {query}");
     let answers = match resolver.resolve(&query, RecordType::Txt) {
         Ok(answers) => answers,
         Err(DnsError::NxDomain) => {
-            trace.push(format!("§6.1.2 TXT {query}: NXDOMAIN"));
+            trace.push(Row::new(Some("§6.1.2"), label, "NXDOMAIN: no key is published under this selector"));
             return Err(DkimFailure::NoKey(format!("NXDOMAIN for {query}")));
         }
         Err(error) => {
-            trace.push(format!("§6.1.2 TXT {query}: {error}"));
+            trace.push(Row::new(Some("§6.1.2"), label, format!("no answer: {error}")));
             return Err(DkimFailure::KeyUnavailable(error));
         }
     };
     let texts: Vec<String> = answers.iter().filter_map(|record| record.txt_joined()).collect();
     if texts.is_empty() {
-        trace.push(format!("§6.1.2 TXT {query}: no TXT record"));
+        trace.push(Row::new(Some("§6.1.2"), label, "no TXT record: no key is published under this selector"));
         return Err(DkimFailure::NoKey(format!("no TXT record at {query}")));
     }
     // Step 4: with several records, use the first usable one (§6.1.2 leaves the choice open).
     let mut chosen = None;
     for text in &texts {
-        trace.push(format!("§6.1.2 TXT {query}: \"{}\"", abbreviate(text)));
+        trace.push(
+            Row::new(Some("§6.1.2"), label.clone(), "the key record the selector points to")
+                .value("key record", text.clone()),
+        );
         match key_record(text, sig.algorithm, &sig.identity, &sig.domain) {
             Ok(record) => {
                 chosen = Some(Ok(record));
                 break;
             }
             Err(error) => {
-                trace.push(format!("  unusable: {error}"));
+                trace.push(Row::new(Some("§3.6.1"), "unusable", error.to_string()).depth(1));
                 chosen.get_or_insert(Err(error));
             }
         }
     }
     let key = match chosen {
         Some(Ok(KeyRecord::Key { key, testing })) => {
-            trace.push(format!(
-                "  key: {}{}",
-                key.describe(),
-                if testing { " (t=y: the domain is testing DKIM)" } else { "" }
-            ));
+            let testing = if testing { " (t=y: the domain is testing DKIM)" } else { "" };
+            trace.push(
+                Row::new(Some("§3.6.1"), "p=", format!("the public key: {}{testing}", key.describe()))
+                    .depth(1),
+            );
             key
         }
         Some(Ok(KeyRecord::Revoked)) => {
-            trace.push("  p= is empty: the key has been revoked".into());
+            trace.push(Row::new(Some("§3.6.1"), "p=", "empty: the key has been revoked").depth(1));
             return Err(DkimFailure::KeyRevoked);
         }
         Some(Err(error)) => return Err(DkimFailure::Key(error)),
@@ -356,22 +368,28 @@ fn verify_one(
     // §6.1.3 Compute the verification. Steps 1–3: the body hash.
     let body = canon::body(message.body(), sig.canonicalization.body);
     let whole = u64::try_from(body.len()).unwrap_or(u64::MAX);
-    trace.push(format!("§6.1.3 Body canonicalized ({}): {whole} octets", sig.canonicalization.body.as_str()));
-    trace.push(format!("  canonical body: {}", abbreviate(&format!("{:?}", String::from_utf8_lossy(&body)))));
+    trace.push(
+        Row::new(
+            Some("§6.1.3"),
+            "body",
+            format!("canonicalized ({}): {whole} octets", sig.canonicalization.body.as_str()),
+        )
+        .value("canonical body", shown_lines(&body)),
+    );
     let signed_body = match sig.body_length {
         Some(length) if length > whole => {
             return Err(DkimFailure::BodyShorterThanLength { length, body: whole });
         }
         Some(length) => {
             let unsigned = whole - length;
-            trace.push(format!(
-                "  l={length}: only the first {length} octets are signed{}",
-                if unsigned > 0 {
-                    format!("; {unsigned} octets after them are NOT covered")
-                } else {
-                    String::new()
-                }
-            ));
+            let text = if unsigned > 0 {
+                format!(
+                    "only the first {length} octets are signed; {unsigned} octets after them are NOT covered"
+                )
+            } else {
+                format!("the first {length} octets are signed: the whole body")
+            };
+            trace.push(Row::new(Some("§3.5"), format!("l={length}"), text).depth(1));
             usize::try_from(length).ok().and_then(|l| body.get(..l)).unwrap_or(&body)
         }
         None => &body,
@@ -379,10 +397,18 @@ fn verify_one(
     let computed = STANDARD.encode(Sha256::hash(signed_body));
     let claimed = STANDARD.encode(&sig.body_hash);
     let same = computed == claimed;
-    trace.push(format!(
-        "  body hash: computed bh={computed}, claimed bh={claimed}: {}",
-        if same { "match" } else { "MISMATCH" }
-    ));
+    let text = if same {
+        "the SHA-256 of the body received is the hash the signer wrote in bh=: the body did not change"
+    } else {
+        "the SHA-256 of the body received is not the hash the signer wrote in bh=: the body changed after signing"
+    };
+    trace.push(
+        Row::new(Some("§6.1.3"), "body hash", text)
+            .mark(Mark::matched(same))
+            .verdict(if same { Verdict::Pass } else { Verdict::Fail })
+            .value("computed", computed.clone())
+            .value("claimed (bh=)", claimed.clone()),
+    );
     if !same {
         return Err(DkimFailure::BodyHashMismatch { computed, claimed });
     }
@@ -403,23 +429,75 @@ fn verify_one(
         &without_b,
         Some(index),
     );
-    trace.push(format!(
-        "  header fields hashed ({}, h= order, each name's instances bottom-up):",
-        sig.canonicalization.header.as_str()
-    ));
-    trace.extend(lines);
     let hash: [u8; 32] = Sha256::hash(&data);
+    trace.push(
+        Row::new(
+            Some("§3.7"),
+            "header hash",
+            format!(
+                "SHA-256 over the header fields of h= ({}, each name's instances bottom-up), then this signature",
+                sig.canonicalization.header.as_str()
+            ),
+        )
+        .value("SHA-256", hex(&hash)),
+    );
+    trace.extend(lines);
     let valid = key.verify_hash(&hash, &sig.signature);
-    trace.push(format!(
-        "  {} signature over SHA-256 {}: {}",
-        match sig.algorithm {
-            Algorithm::RsaSha256 => "RSA PKCS#1 v1.5",
-            Algorithm::Ed25519Sha256 => "Ed25519",
-        },
-        hex(&hash),
-        if valid { "valid" } else { "INVALID" }
-    ));
+    let algorithm = match sig.algorithm {
+        Algorithm::RsaSha256 => "RSA PKCS#1 v1.5",
+        Algorithm::Ed25519Sha256 => "Ed25519",
+    };
+    let text = if valid {
+        format!("the {algorithm} signature in b= is valid for the header hash under the public key")
+    } else {
+        format!(
+            "the {algorithm} signature in b= is not valid for the header hash: a signed header field changed, or \
+             the key is not the signer's"
+        )
+    };
+    trace.push(Row::new(Some("§6.1.3"), "signature", text).verdict(if valid {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    }));
     if valid { Ok(()) } else { Err(DkimFailure::SignatureMismatch) }
+}
+
+/// The signature's tags, one row each, in the order a reader needs them (§3.5).
+fn tag_rows(sig: &Signature) -> Vec<Row> {
+    let tag = |label: String, text: &str| Row::new(Some("§3.5"), label, text).depth(1);
+    let mut rows = vec![
+        tag(format!("a={}", sig.algorithm), "the signing algorithm"),
+        tag(
+            format!("c={}", sig.canonicalization),
+            "canonicalization, header/body: how much white space and case may change on the way",
+        ),
+        tag(format!("d={}", sig.domain), "the signing domain: the domain that vouches for the message"),
+        tag(
+            format!("s={}", sig.selector),
+            &format!("the selector: the public key is at {}._domainkey.{}", sig.selector, sig.domain),
+        ),
+        tag(format!("i={}", sig.identity), "the agent or user the signer vouches for (within d=)"),
+        tag(format!("h={}", sig.headers.join(":")), "the header fields signed, in order"),
+    ];
+    if let Some(length) = sig.body_length {
+        rows.push(tag(format!("l={length}"), "only this many octets of the body are signed"));
+    }
+    if let Some(timestamp) = sig.timestamp {
+        rows.push(tag(format!("t={timestamp}"), "when it was signed, in seconds since 1970"));
+    }
+    if let Some(expiration) = sig.expiration {
+        rows.push(tag(format!("x={expiration}"), "when the signature expires, in seconds since 1970"));
+    }
+    rows.push(
+        tag("bh=".into(), "the hash of the canonical body, as the signer computed it")
+            .value("bh=", STANDARD.encode(&sig.body_hash)),
+    );
+    rows.push(
+        tag("b=".into(), "the signature over the header hash, made with the private key")
+            .value("b=", sig.signature_base64.clone()),
+    );
+    rows
 }
 
 fn hex(bytes: &[u8]) -> String {

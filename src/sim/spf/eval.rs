@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::macros::{MacroContext, MacroEnv, MacroLetter, MacroString};
 use super::record::{Directive, DomainSpec, Mechanism, SpfRecord, is_spf1};
-use super::{Client, Identity, SpfOutcome, SpfResult, SpfStep, StepKind, Verifier};
+use super::{Client, Identity, Purpose, SpfOutcome, SpfResult, SpfStep, StepKind, TermOutcome, Verifier};
 use crate::sim::dns::{Answer, DnsError, Record, RecordType, Resolver};
 
 /// DNS-querying terms allowed per check (§4.6.4).
@@ -133,7 +133,12 @@ impl Engine<'_> {
         if let Some(problem) = &verdict.problem {
             text.push_str(&format!(" ({problem})"));
         }
-        self.step(depth, StepKind::Result { domain: domain.to_owned(), result: verdict.result }, text);
+        let kind = StepKind::Result {
+            domain: domain.to_owned(),
+            result: verdict.result,
+            problem: verdict.problem.clone(),
+        };
+        self.step(depth, kind, text);
         verdict
     }
 
@@ -148,7 +153,7 @@ impl Engine<'_> {
             return Verdict::problem(SpfResult::PermError, "includes and redirects nest too deep");
         }
         // 2. Record lookup: TXT only (§4.4).
-        let records = match self.query(depth, domain, RecordType::Txt) {
+        let records = match self.query(depth, domain, RecordType::Txt, Purpose::Record) {
             Ok(records) => records,
             Err(DnsError::NxDomain) => return Verdict::problem(SpfResult::None, "the domain does not exist"),
             Err(DnsError::Timeout) => {
@@ -184,7 +189,9 @@ impl Engine<'_> {
                 Ok(true) => {
                     let result = directive.qualifier().result();
                     let explanation = match (result, want_explanation) {
-                        (SpfResult::Fail, true) => self.explanation(record.explanation(), domain, depth),
+                        (SpfResult::Fail, true) => {
+                            self.explanation(record.explanation(), domain, depth.saturating_add(1))
+                        }
                         _ => None,
                     };
                     return Verdict { result, mechanism: Some(term), explanation, problem: None };
@@ -212,23 +219,29 @@ impl Engine<'_> {
             return Verdict::new(SpfResult::Neutral);
         };
         let term = format!("redirect={spec}");
-        let target = match self
+        // The redirect's row comes before the rows of the record it leads to.
+        let slot = self.reserve(depth);
+        let target = self
             .count_dns_term(depth, &term)
-            .and_then(|()| self.target_name(Some(spec), domain, depth))
-        {
-            Ok(Some(target)) => target,
+            .and_then(|()| self.target_name(Some(spec), domain, depth.saturating_add(1)));
+        let (outcome, detail) = match &target {
+            Ok(Some(target)) => (
+                TermOutcome::Redirect,
+                format!("no mechanism matched: {} hands the decision to {}", shown(domain), shown(target)),
+            ),
             Ok(None) => {
-                return Verdict::problem(SpfResult::PermError, "the redirect= target is not a valid name");
+                (TermOutcome::Error(SpfResult::PermError), "the redirect= target is not a valid name".into())
             }
             Err(Abort::Perm(problem) | Abort::Temp(problem)) => {
-                return Verdict::problem(SpfResult::PermError, problem);
+                (TermOutcome::Error(SpfResult::PermError), problem.clone())
             }
         };
-        self.step(
-            depth,
-            StepKind::Term { term },
-            format!("no mechanism matched: {} hands the decision to {}", shown(domain), shown(&target)),
-        );
+        let kind = StepKind::Term { term, section: "§6.1".into(), outcome, detail: detail.clone() };
+        self.fill(slot, depth, kind, detail.clone());
+        let target = match target {
+            Ok(Some(target)) => target,
+            Ok(None) | Err(_) => return Verdict::problem(SpfResult::PermError, detail),
+        };
         // The redirected record's own exp= applies, never this one's (§6.2).
         let verdict = self.check_host(&target, depth.saturating_add(1), want_explanation);
         if verdict.result == SpfResult::None {
@@ -238,13 +251,42 @@ impl Engine<'_> {
         verdict
     }
 
-    /// Evaluates one mechanism: match, no match, or an error (§5).
+    /// Evaluates one mechanism: match, no match, or an error (§5). Its step comes first in
+    /// the trace, before the lookups and the included record's steps that decided it.
     fn mechanism(&mut self, directive: &Directive, domain: &str, depth: u8) -> Result<bool, Abort> {
+        let term = directive.to_string();
+        let slot = self.reserve(depth);
+        let evaluated = self.compare(directive, domain, depth);
+        let (outcome, detail, said) = match &evaluated {
+            Ok((true, why)) => {
+                let result = directive.qualifier().result();
+                (TermOutcome::Match(result), why.clone(), format!("match: the result is {result}"))
+            }
+            Ok((false, why)) => {
+                (TermOutcome::NoMatch, why.clone(), "no match, on to the next term".to_owned())
+            }
+            Err(Abort::Temp(problem)) => {
+                (TermOutcome::Error(SpfResult::TempError), problem.clone(), "temperror".to_owned())
+            }
+            Err(Abort::Perm(problem)) => {
+                (TermOutcome::Error(SpfResult::PermError), problem.clone(), "permerror".to_owned())
+            }
+        };
+        let description = format!("{term}: {detail} — {said}");
+        let section = directive.mechanism.section().to_owned();
+        self.fill(slot, depth, StepKind::Term { term, section, outcome, detail }, description);
+        evaluated.map(|(matched, _)| matched)
+    }
+
+    /// Whether the client matches a mechanism, and what it was compared with, in words. Its
+    /// lookups and notes are one level deeper than the term.
+    fn compare(&mut self, directive: &Directive, domain: &str, depth: u8) -> Result<(bool, String), Abort> {
         let term = directive.to_string();
         let mechanism = &directive.mechanism;
         if mechanism.queries_dns() {
             self.count_dns_term(depth, &term)?;
         }
+        let inner = depth.saturating_add(1);
         let client = self.client;
         let (matched, why) = match mechanism {
             Mechanism::All => (true, "\"all\" matches every client".to_owned()),
@@ -268,10 +310,10 @@ impl Engine<'_> {
                     Client::V4(_) => (false, "an IPv4 client never matches ip6:".to_owned()),
                 }
             }
-            Mechanism::A { domain: spec, cidr } => match self.target_name(spec.as_ref(), domain, depth)? {
+            Mechanism::A { domain: spec, cidr } => match self.target_name(spec.as_ref(), domain, inner)? {
                 None => (false, "the name is not a valid domain name, so it has no addresses".to_owned()),
                 Some(target) => {
-                    let addresses = self.addresses(depth, &target, true)?;
+                    let addresses = self.addresses(inner, &target, true, Purpose::A)?;
                     let m = addresses.iter().any(|a| client_in(client, a, cidr.ip4, cidr.ip6));
                     (
                         m,
@@ -283,22 +325,22 @@ impl Engine<'_> {
                     )
                 }
             },
-            Mechanism::Mx { domain: spec, cidr } => match self.target_name(spec.as_ref(), domain, depth)? {
+            Mechanism::Mx { domain: spec, cidr } => match self.target_name(spec.as_ref(), domain, inner)? {
                 None => {
                     (false, "the name is not a valid domain name, so it has no mail exchangers".to_owned())
                 }
                 Some(target) => {
-                    let m = self.mx(depth, &target, cidr.ip4, cidr.ip6)?;
+                    let m = self.mx(inner, &target, cidr.ip4, cidr.ip6)?;
                     let not = if m { "" } else { "not " };
                     (m, format!("{client} is {not}an address of {}'s mail exchangers", shown(&target)))
                 }
             },
-            Mechanism::Ptr(spec) => match self.target_name(spec.as_ref(), domain, depth)? {
+            Mechanism::Ptr(spec) => match self.target_name(spec.as_ref(), domain, inner)? {
                 None => (false, "the name is not a valid domain name".to_owned()),
                 Some(target) => {
-                    let reverse = self.reverse_names(depth)?;
+                    let reverse = self.reverse_names(inner, Purpose::Ptr)?;
                     if reverse.void {
-                        self.void_lookup(depth)?;
+                        self.void_lookup(inner)?;
                     }
                     let found = reverse.names.iter().find(|name| within(name, &target));
                     match found {
@@ -311,31 +353,24 @@ impl Engine<'_> {
                     }
                 }
             },
-            Mechanism::Exists(spec) => match self.target_name(Some(spec), domain, depth)? {
+            Mechanism::Exists(spec) => match self.target_name(Some(spec), domain, inner)? {
                 None => (false, "the name is not a valid domain name, so it does not exist".to_owned()),
                 Some(target) => {
                     // Always an A query, even for an IPv6 client (§5.7).
-                    let m = match self.query(depth, &target, RecordType::A) {
+                    let m = match self.query(inner, &target, RecordType::A, Purpose::Exists) {
                         Err(DnsError::Timeout) => return Err(temp_error(&target, RecordType::A)),
                         Ok(records) if records.iter().any(|r| matches!(r, Record::A(_))) => true,
                         _ => {
-                            self.void_lookup(depth)?;
+                            self.void_lookup(inner)?;
                             false
                         }
                     };
                     (m, format!("{} {} an A record", shown(&target), if m { "has" } else { "has no" }))
                 }
             },
-            Mechanism::Include(spec) => match self.target_name(Some(spec), domain, depth)? {
+            Mechanism::Include(spec) => match self.target_name(Some(spec), domain, inner)? {
                 None => return Err(Abort::Perm("the include: target is not a valid name".to_owned())),
                 Some(target) => {
-                    self.note(
-                        depth,
-                        format!(
-                            "{term}: evaluating {}'s record; only a pass there matches here",
-                            shown(&target)
-                        ),
-                    );
                     // The included record's exp= is never used (§6.2).
                     let verdict = self.check_host(&target, depth.saturating_add(1), false);
                     match verdict.result {
@@ -368,18 +403,12 @@ impl Engine<'_> {
                 }
             },
         };
-        let verdict = if matched {
-            format!("match: the result is {}", directive.qualifier().result())
-        } else {
-            "no match, on to the next term".to_owned()
-        };
-        self.step(depth, StepKind::Term { term: term.clone() }, format!("{term}: {why} — {verdict}"));
-        Ok(matched)
+        Ok((matched, why))
     }
 
     /// `mx` (§5.4): the MX names of `target`, then their addresses.
     fn mx(&mut self, depth: u8, target: &str, ip4: Option<u8>, ip6: Option<u8>) -> Result<bool, Abort> {
-        let exchanges: Vec<String> = match self.query(depth, target, RecordType::Mx) {
+        let exchanges: Vec<String> = match self.query(depth, target, RecordType::Mx, Purpose::Mx) {
             Err(DnsError::Timeout) => return Err(temp_error(target, RecordType::Mx)),
             Err(DnsError::NxDomain) => Vec::new(),
             Ok(records) => records
@@ -403,7 +432,7 @@ impl Engine<'_> {
             if exchange.trim_end_matches('.').is_empty() {
                 continue;
             }
-            let addresses = self.addresses(depth, &exchange, false)?;
+            let addresses = self.addresses(depth, &exchange, false, Purpose::Mx)?;
             if addresses.iter().any(|a| client_in(self.client, a, ip4, ip6)) {
                 return Ok(true);
             }
@@ -413,9 +442,15 @@ impl Engine<'_> {
 
     /// The A or AAAA records of `name`, whichever the client's family needs (§5).
     /// A timeout is a temperror; NXDOMAIN is no records (§5).
-    fn addresses(&mut self, depth: u8, name: &str, counts_as_void: bool) -> Result<Vec<Record>, Abort> {
+    fn addresses(
+        &mut self,
+        depth: u8,
+        name: &str,
+        counts_as_void: bool,
+        purpose: Purpose,
+    ) -> Result<Vec<Record>, Abort> {
         let record_type = self.client.address_type();
-        let records = match self.query(depth, name, record_type) {
+        let records = match self.query(depth, name, record_type, purpose) {
             Err(DnsError::Timeout) => return Err(temp_error(name, record_type)),
             Err(DnsError::NxDomain) => Vec::new(),
             Ok(records) => records.into_iter().filter(|r| r.record_type() == record_type).collect(),
@@ -429,7 +464,7 @@ impl Engine<'_> {
     /// The validated names of `<ip>` (§5.5): PTR names (the first 10) whose own addresses
     /// include `<ip>`. DNS errors are not fatal here: a failed PTR query gives no names, a
     /// failed address query skips that name.
-    fn reverse_names(&mut self, depth: u8) -> Result<ReverseNames, Abort> {
+    fn reverse_names(&mut self, depth: u8, purpose: Purpose) -> Result<ReverseNames, Abort> {
         if let Some(reverse) = &self.reverse {
             let reverse = reverse.clone();
             self.note(
@@ -446,7 +481,7 @@ impl Engine<'_> {
             ),
         );
         let reverse_name = self.client.reverse_name();
-        let (ptr_names, void) = match self.query(depth, &reverse_name, RecordType::Ptr) {
+        let (ptr_names, void) = match self.query(depth, &reverse_name, RecordType::Ptr, purpose) {
             Ok(records) => {
                 let names: Vec<String> = records
                     .into_iter()
@@ -468,7 +503,7 @@ impl Engine<'_> {
         for name in ptr_names.into_iter().take(MAX_PTR_NAMES) {
             let name = name.trim_end_matches('.').to_owned();
             let record_type = self.client.address_type();
-            let Ok(records) = self.query(depth, &name, record_type) else { continue };
+            let Ok(records) = self.query(depth, &name, record_type, purpose) else { continue };
             if records.iter().any(|r| client_in(self.client, r, None, None)) {
                 names.push(name);
             }
@@ -482,7 +517,7 @@ impl Engine<'_> {
     /// `%{p}` (§7.3): `<domain>` itself if validated, else a subdomain of it, else any
     /// validated name, else "unknown".
     fn validated_name(&mut self, domain: &str, depth: u8) -> Result<String, Abort> {
-        let names = self.reverse_names(depth)?.names;
+        let names = self.reverse_names(depth, Purpose::ValidatedName)?.names;
         let pick = names
             .iter()
             .find(|n| n.eq_ignore_ascii_case(domain.trim_end_matches('.')))
@@ -558,7 +593,7 @@ impl Engine<'_> {
             Err(Abort::Perm(why) | Abort::Temp(why)) => return ignored(self, why),
         };
         // The exp= query counts against no limit (§4.6.4).
-        let records = match self.query(depth, &target, RecordType::Txt) {
+        let records = match self.query(depth, &target, RecordType::Txt, Purpose::Explanation) {
             Ok(records) => records,
             Err(error) => return ignored(self, format!("the TXT query answered {error}")),
         };
@@ -611,14 +646,15 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// Asks the resolver, and records the question and the answer.
-    fn query(&mut self, depth: u8, name: &str, record_type: RecordType) -> Answer {
+    /// Asks the resolver, and records the question, why it was asked and the answer.
+    fn query(&mut self, depth: u8, name: &str, record_type: RecordType, purpose: Purpose) -> Answer {
         let answer = self.resolver.resolve(name, record_type);
         let said = describe(&answer, record_type);
+        let description = format!("DNS {record_type} {}? {said}", shown(name));
         self.step(
             depth,
-            StepKind::Query { name: name.to_owned(), record_type },
-            format!("DNS {record_type} {}? {said}", shown(name)),
+            StepKind::Query { name: name.to_owned(), record_type, purpose, answer: said },
+            description,
         );
         answer
     }
@@ -633,6 +669,23 @@ impl Engine<'_> {
         } else if self.trace.len() == MAX_TRACE_STEPS {
             let description = format!("… the trace stops here ({MAX_TRACE_STEPS} steps); evaluation goes on");
             self.trace.push(SpfStep { depth, kind: StepKind::Note, description });
+        }
+    }
+
+    /// Keeps a place in the trace for a step whose outcome is known only after the steps
+    /// it leads to; [`Engine::fill`] writes it. `None` when the trace is full.
+    fn reserve(&mut self, depth: u8) -> Option<usize> {
+        (self.trace.len() < MAX_TRACE_STEPS).then(|| {
+            self.trace.push(SpfStep { depth, kind: StepKind::Note, description: String::new() });
+            self.trace.len() - 1
+        })
+    }
+
+    /// Writes a reserved step, or adds it at the end if there was no room to reserve one.
+    fn fill(&mut self, slot: Option<usize>, depth: u8, kind: StepKind, description: String) {
+        match slot.and_then(|i| self.trace.get_mut(i)) {
+            Some(step) => *step = SpfStep { depth, kind, description },
+            None => self.step(depth, kind, description),
         }
     }
 }

@@ -163,6 +163,19 @@ impl Mechanism {
         }
     }
 
+    /// The section of RFC 7208 that defines it, e.g. `§5.6`.
+    pub fn section(&self) -> &'static str {
+        match self {
+            Self::All => "§5.1",
+            Self::Include(_) => "§5.2",
+            Self::A { .. } => "§5.3",
+            Self::Mx { .. } => "§5.4",
+            Self::Ptr(_) => "§5.5",
+            Self::Ip4 { .. } | Self::Ip6 { .. } => "§5.6",
+            Self::Exists(_) => "§5.7",
+        }
+    }
+
     /// Whether evaluating it queries DNS, and so counts against the limit of 10 (§4.6.4).
     pub fn queries_dns(&self) -> bool {
         matches!(self, Self::Include(_) | Self::A { .. } | Self::Mx { .. } | Self::Ptr(_) | Self::Exists(_))

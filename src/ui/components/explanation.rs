@@ -2,6 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::check::CheckView;
 use super::icon::{Glyph, icon};
 use crate::sim::Timeline;
 use crate::sim::timeline::reply_class;
@@ -18,7 +19,7 @@ pub struct ExplanationProps {
 }
 
 /// The current step in plain language: what happened, why, what the reply code means,
-/// and where the RFC says so.
+/// and where the RFC says so; for an SPF, DKIM or DMARC verdict, the check step by step.
 #[component(Explanation)]
 pub fn explanation(props: &ExplanationProps) -> Html {
     let Some(step) = props.current.and_then(|i| props.timeline.steps.get(i)) else {
@@ -53,6 +54,7 @@ pub fn explanation(props: &ExplanationProps) -> Html {
             </p>
             <h3 class="summary">{ &step.summary }</h3>
             if !step.explanation.is_empty() { <p class="why">{ &step.explanation }</p> }
+            if let Some(check) = &step.check { <CheckView check={check.clone()} /> }
             if let Some(code) = step.code {
                 <dl class="reply-code">
                     <dt>{ "Reply code" }</dt>

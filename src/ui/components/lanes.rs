@@ -2,6 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::check::verdict_chip;
 use super::icon::{Glyph, icon};
 use crate::sim::timeline::describe_wait;
 use crate::sim::{Step, StepKind, Timeline};
@@ -52,15 +53,16 @@ pub fn reply_mark(code: Option<u16>) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// What a message says on its arrow: the first wire line, or the step's summary.
+/// What a message says on its arrow: the first wire line, or the step's summary. A check's
+/// verdict step says its summary, even when it shows the header fields it would have added.
 fn label(step: &Step) -> String {
     match &step.wire {
-        Some(wire) => {
+        Some(wire) if step.check.is_none() => {
             let mut lines = wire.split_terminator("\r\n");
             let first = lines.next().unwrap_or_default().to_owned();
             if lines.next().is_some() { first + " …" } else { first }
         }
-        None => step.summary.clone(),
+        _ => step.summary.clone(),
     }
 }
 
@@ -80,10 +82,13 @@ pub fn lanes(props: &LanesProps) -> Html {
         let (from, to) = (lane_of(&step.from), lane_of(&step.to));
         let (lo, hi) = (from.min(to), from.max(to));
         let mark = if step.kind == StepKind::Reply { reply_mark(step.code) } else { None };
+        // A check's verdict: coloured by its class, and said in its word on the chip.
+        let verdict = step.check.as_ref().map(|c| c.verdict);
         let class = classes!(
             "msg",
             kind_class(step.kind),
             mark.map(|m| m.0),
+            verdict.map(|v| classes!("checked", v.class())),
             step.tls.then_some("tls"),
             if from == to {
                 "event"
@@ -107,9 +112,10 @@ pub fn lanes(props: &LanesProps) -> Html {
         rows.push(html! {
                 <li class={class} key={i} style={format!("--lo:{lo};--hi:{hi}")} title={step.summary.clone()}>
                     <span class="arrow" aria-hidden="true"></span>
-                    <span class="label">
+                    <span class="label" tabindex={verdict.map(|_| "0")} title={verdict.map(|_| step.summary.clone())}>
                         if step.tls { <span class="lock" role="img" aria-label="encrypted">{ icon(Glyph::Lock) }</span> }
                         if let Some((_, mark)) = mark { <span class="mark" aria-hidden="true">{ mark }</span> }
+                        { for verdict.map(verdict_chip) }
                         { text }
                     </span>
                 </li>

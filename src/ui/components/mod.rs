@@ -2,6 +2,7 @@
 
 pub mod annotated;
 pub mod app;
+pub mod check;
 pub mod controls;
 pub mod ending;
 pub mod explanation;

@@ -43,10 +43,12 @@ fn pass_fail_and_the_trace() {
 
     let kinds: Vec<&StepKind> = fail.trace.iter().map(|s| &s.kind).collect();
     assert!(
-        matches!(kinds[0], StepKind::Query { name, record_type: RecordType::Txt } if name == "example.com")
+        matches!(kinds[0], StepKind::Query { name, record_type: RecordType::Txt, purpose: Purpose::Record, .. } if name == "example.com")
     );
     assert!(matches!(kinds[1], StepKind::Record { domain, .. } if domain == "example.com"));
-    assert!(matches!(kinds[2], StepKind::Term { term } if term == "ip4:192.0.2.0/24"));
+    assert!(
+        matches!(kinds[2], StepKind::Term { term, outcome: TermOutcome::NoMatch, .. } if term == "ip4:192.0.2.0/24")
+    );
     assert!(fail.trace.iter().any(|s| s.description.contains("mail.example.com? A 198.51.100.7")));
     assert!(matches!(kinds.last(), Some(StepKind::Result { result: SpfResult::Fail, .. })));
     assert!(fail.trace.iter().all(|s| !s.description.is_empty() && !s.description.contains('\n')));
