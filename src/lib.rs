@@ -1,6 +1,7 @@
 //! smtp-playground: an SMTP lab that runs in the browser.
 //!
 //! Layers, each depending only on the ones before it:
+//! - [`rfc`]: citations of RFC sections and their links to the RFC Editor (uses nothing).
 //! - [`proto`]: parsers and serializers for the SMTP wire format (no I/O, no state).
 //! - [`engine`]: sans-IO client and server sessions (bytes in, bytes and events out).
 //! - [`message`]: RFC 5322 headers, trace fields and RFC 3464 delivery reports.
@@ -17,6 +18,7 @@ pub mod message;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;
 pub mod proto;
+pub mod rfc;
 pub mod scenario;
 pub mod sim;
 

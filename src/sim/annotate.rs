@@ -80,10 +80,10 @@ pub fn annotate(kind: StepKind, wire: &str) -> Vec<AnnotatedLine> {
 }
 
 /// The link to an RFC section on rfc-editor.org, from a citation such as `RFC 5321 §4.1.1.2`,
-/// `RFC 1870` or `RFC 5234 Appendix B.1`: the first of [`crate::sim::timeline::rfc_links`].
+/// `RFC 1870` or `RFC 5234 Appendix B.1`: the first of [`crate::rfc::rfc_links`].
 /// Text without `RFC nnnn` has no link.
 pub fn rfc_link(citation: &str) -> Option<String> {
-    crate::sim::timeline::rfc_links(citation).into_iter().next().map(|link| link.url)
+    crate::rfc::rfc_links(citation).into_iter().next().map(|link| link.url)
 }
 
 /// The lines of `wire`, each without its CRLF and with whether it had one.

@@ -11,7 +11,7 @@ use std::fmt;
 use super::dkim::DkimResult;
 use super::dmarc::DmarcResult;
 use super::spf::SpfResult;
-use super::timeline::{RfcLink, rfc_links};
+use crate::rfc::{RfcLink, rfc_links};
 
 /// The longest value a row keeps, in characters: a canonical body may be a whole message.
 /// Anything longer is cut, and says so.
