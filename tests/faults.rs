@@ -17,7 +17,7 @@ fn run(source: &str) -> Timeline {
 }
 
 fn reply(text: &str) -> Reply {
-    smtp_playground::sim::explain::parse_reply(format!("{text}\r\n").as_bytes()).expect("a reply")
+    smtp_playground::proto::reply::parse_reply(format!("{text}\r\n").as_bytes()).expect("a reply")
 }
 
 /// Index of the `n`-th (1-based) command step starting with `prefix` sent to `host`.

@@ -365,6 +365,11 @@ pub struct ReplyLineSpans {
     pub crlf: std::ops::Range<usize>,
 }
 
+/// The reply at the start of `bytes` as a value, when they start with one ([`reply`]).
+pub fn parse_reply(bytes: &[u8]) -> Option<Reply> {
+    reply(bytes).ok().map(|(_, r)| r)
+}
+
 /// [`reply`], and where each line's code, separator, enhanced code and text lie. The
 /// enhanced code is marked exactly when [`reply`] split one off (the same on every line).
 pub fn reply_spans(input: &[u8]) -> IResult<&[u8], (Reply, Vec<ReplyLineSpans>)> {

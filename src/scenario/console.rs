@@ -18,8 +18,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::{MAX_WRITES, Scenario, ScenarioError};
 use crate::engine::MailPolicy;
 use crate::proto::command::known_verb_prefixes;
+use crate::proto::reply::parse_reply;
 use crate::proto::{EhloReply, Verb};
-use crate::sim::explain::parse_reply;
 use crate::sim::whatif::command_verb;
 use crate::sim::{Action, HostConfig, HostRole, StepKind, Timeline};
 

@@ -599,7 +599,7 @@ fn read_smtp(table: &Table, host_name: &str) -> Result<ServerConfig, TomlError> 
     }
     if let Some((text, pos)) = f.string("refuse_with")? {
         // e.g. "554 5.7.1 No SMTP service here"
-        let parsed = crate::sim::explain::parse_reply(format!("{text}\r\n").as_bytes());
+        let parsed = crate::proto::reply::parse_reply(format!("{text}\r\n").as_bytes());
         let refusal = parsed.filter(|r: &Reply| !r.code.is_positive() && !r.code.is_intermediate());
         config.refuse_with = Some(refusal.ok_or_else(|| {
             error(pos, format!("{text:?} is not a 4xx/5xx reply, e.g. \"554 5.7.1 No SMTP service here\""))
@@ -867,7 +867,7 @@ fn read_fault(table: &Table, hosts: &[HostConfig]) -> Result<Fault, TomlError> {
     let reply = f.string("reply")?;
     let action = match (action_text, reply) {
         ("reply", Some((text, pos))) => {
-            let parsed = crate::sim::explain::parse_reply(format!("{text}\r\n").as_bytes());
+            let parsed = crate::proto::reply::parse_reply(format!("{text}\r\n").as_bytes());
             FaultAction::Reply(parsed.filter(|r: &Reply| r.code.get() >= 400).ok_or_else(|| {
                 error(pos, format!("{text:?} is not a 4xx/5xx reply, e.g. \"451 4.7.1 Try again later\""))
             })?)

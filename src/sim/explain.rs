@@ -1,7 +1,7 @@
 //! Plain-language explanations of what crosses the wire, for the timeline. Everything
 //! is derived from the parsed command or reply, never from a per-lesson table.
 
-use crate::proto::{Command, EhloReply, Reply, Verb, command::parse_command_line, reply::reply};
+use crate::proto::{Command, EhloReply, Verb, command::parse_command_line, reply::reply};
 
 /// Summary, explanation and RFC section of a client line.
 pub fn command_line(line: &[u8]) -> (String, String, String) {
@@ -377,11 +377,6 @@ pub fn pop3_response(bytes: &[u8], asked: Option<&str>) -> (String, String, Stri
         None => format!("POP3 {status}: greeting"),
     };
     (summary, explanation, format!("RFC 1939 {section}"))
-}
-
-/// The reply as a value, when it parses.
-pub fn parse_reply(bytes: &[u8]) -> Option<Reply> {
-    reply(bytes).ok().map(|(_, r)| r)
 }
 
 #[cfg(test)]

@@ -181,7 +181,7 @@ impl Step {
         if self.kind != StepKind::Reply {
             return None;
         }
-        let reply = crate::sim::explain::parse_reply(self.wire.as_deref()?.as_bytes())?;
+        let reply = crate::proto::reply::parse_reply(self.wire.as_deref()?.as_bytes())?;
         let enhanced = reply.enhanced?;
         let meaning = if enhanced.subject() == 0 && enhanced.detail() == 0 {
             // RFC 3463's "Other undefined status": nothing beyond the reply code itself.

@@ -21,6 +21,7 @@ use crate::engine::{
     ClientConfig, ClientEvent, ClientSession, CloseReason, Envelope, MailPolicy, Policy, ServerConfig,
     ServerEvent, ServerSession,
 };
+use crate::proto::reply::parse_reply;
 use crate::proto::{ForwardPath, Verb};
 
 /// What a host is, as its lane shows it.
@@ -880,7 +881,7 @@ impl World {
                      answered otherwise. {explanation}"
                 );
             }
-            let code = explain::parse_reply(&bytes).map(|r| r.code.get());
+            let code = parse_reply(&bytes).map(|r| r.code.get());
             self.step(
                 server,
                 client,
@@ -1126,7 +1127,7 @@ impl World {
 /// its enhanced code (no ENHANCEDSTATUSCODES), replaced non-ASCII text with `?` (no
 /// SMTPUTF8) or cut a long line, so the code and the text's start are compared.
 fn same_reply(injected: &[u8], sent: &[u8]) -> bool {
-    let (Some(a), Some(b)) = (explain::parse_reply(injected), explain::parse_reply(sent)) else {
+    let (Some(a), Some(b)) = (parse_reply(injected), parse_reply(sent)) else {
         return false;
     };
     let ascii = |line: &str| -> String { line.chars().map(|c| if c.is_ascii() { c } else { '?' }).collect() };

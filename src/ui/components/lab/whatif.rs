@@ -2,8 +2,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::proto::reply::parse_reply;
 use crate::scenario::edit::{add_fault, remove_fault};
-use crate::sim::explain::parse_reply;
 use crate::sim::timeline::Millis;
 use crate::sim::whatif::fault_for_step;
 use crate::sim::{Fault, FaultAction, StepKind, Timeline};
