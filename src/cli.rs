@@ -24,10 +24,7 @@
 use std::fmt::Write as _;
 
 use crate::scenario::{self, Scenario, lessons};
-use crate::sim::{
-    StepKind, Timeline,
-    timeline::{Millis, format_time},
-};
+use crate::timeline::{Millis, StepKind, Timeline, format_time};
 
 /// Runs the CLI with `args` (without the program name); returns the text to print and
 /// the exit code.

@@ -5,7 +5,8 @@
 //! - [`proto`]: parsers and serializers for the SMTP wire format (no I/O, no state).
 //! - [`engine`]: sans-IO client and server sessions (bytes in, bytes and events out).
 //! - [`message`]: RFC 5322 headers, trace fields and RFC 3464 delivery reports.
-//! - [`sim`]: the deterministic simulated world and the timeline it produces.
+//! - [`timeline`]: the timeline a run produces: steps, lanes, snapshots, outcome (serializable data).
+//! - [`sim`]: the deterministic simulated world that writes the timeline.
 //! - [`scenario`]: the scenario file format and the lesson library.
 //! - `net` (native only): `serve` and `send`, the same sessions over real TCP and TLS.
 //! - `ui` (wasm32 only): the Yew player that renders what the layers below produce.
@@ -21,6 +22,7 @@ pub mod proto;
 pub mod rfc;
 pub mod scenario;
 pub mod sim;
+pub mod timeline;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -5,8 +5,8 @@
 
 use proptest::prelude::*;
 
-use smtp_playground::sim::StepKind;
 use smtp_playground::sim::annotate::{AnnotatedLine, CRLF_LABEL, Part, annotate, rfc_link};
+use smtp_playground::timeline::StepKind;
 
 /// `(shown bytes, label)` of every part of a line, the empty CRLF part included.
 fn labels(line: &AnnotatedLine) -> Vec<(&str, &str)> {

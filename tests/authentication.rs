@@ -6,7 +6,7 @@
 use smtp_playground::message::Message;
 use smtp_playground::scenario::{self, lessons};
 use smtp_playground::sim::dkim::{DkimResult, verify};
-use smtp_playground::sim::{StepKind, Timeline};
+use smtp_playground::timeline::{StepKind, Timeline};
 
 const SEED: &str = "Y6ARp5dmuwq289Xf8qVXofyyBeWAj5EvDgeWGVmiBsQ=";
 const KEY_RECORD: &str = "v=DKIM1; k=ed25519; p=D10CFQPGQO8d6rxtLgJyd5Aaww5oL9/5Nj3UBjH+/sA=";

@@ -5,7 +5,7 @@
 
 use smtp_playground::scenario::{self, lessons};
 use smtp_playground::sim::check::{Mark, Method, Verdict};
-use smtp_playground::sim::{Step, StepKind, Timeline};
+use smtp_playground::timeline::{Step, StepKind, Timeline};
 
 fn run(source: &str) -> Timeline {
     scenario::parse(source).expect("parses").run()

@@ -9,7 +9,7 @@ use smtp_playground::scenario::console::{
     CONSOLE_LANE, advertised_extensions, completions, console_scenario, console_servers,
 };
 use smtp_playground::scenario::{self, lessons};
-use smtp_playground::sim::{StepKind, Timeline};
+use smtp_playground::timeline::{StepKind, Timeline};
 
 fn lesson(id: &str) -> &'static str {
     lessons::get(id).unwrap_or_else(|| panic!("no lesson {id}")).source

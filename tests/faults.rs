@@ -6,7 +6,8 @@
 use smtp_playground::proto::Reply;
 use smtp_playground::scenario::{self, edit, lessons};
 use smtp_playground::sim::whatif::fault_for_step;
-use smtp_playground::sim::{Fault, FaultAction, FaultTrigger, StepKind, Timeline};
+use smtp_playground::sim::{Fault, FaultAction, FaultTrigger};
+use smtp_playground::timeline::{StepKind, Timeline};
 
 fn lesson(id: &str) -> &'static str {
     lessons::get(id).unwrap_or_else(|| panic!("no lesson {id}")).source

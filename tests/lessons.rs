@@ -41,7 +41,7 @@ fn every_lesson_keeps_its_promise() {
         let codes: Vec<u16> = timeline
             .steps
             .iter()
-            .filter_map(|s| s.code.filter(|_| s.kind == smtp_playground::sim::StepKind::Reply))
+            .filter_map(|s| s.code.filter(|_| s.kind == smtp_playground::timeline::StepKind::Reply))
             .collect();
         let mut wanted = expect.codes.iter().peekable();
         for code in &codes {

@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use smtp_playground::scenario::{self, lessons};
-use smtp_playground::sim::{Step, StepKind, Timeline};
+use smtp_playground::timeline::{Step, StepKind, Timeline};
 
 fn library() -> Vec<(&'static str, scenario::Scenario, Timeline)> {
     lessons::ALL

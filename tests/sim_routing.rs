@@ -25,7 +25,7 @@ domains = ["example.net"]
 smtp = {}
 "#;
 
-fn send(dns: &str) -> smtp_playground::sim::Timeline {
+fn send(dns: &str) -> smtp_playground::timeline::Timeline {
     let text = format!(
         "{WORLD}{dns}\n[[send]]\nfrom = \"pc.example.com\"\nto = \"smtp.example.com\"\nmail_from = \"a@example.com\"\nrcpt_to = [\"b@example.net\"]\nnotify = \"DELAY,FAILURE\"\nmessage = \"Subject: x\\n\\nhi\\n\"\n"
     );

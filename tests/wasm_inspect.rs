@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use smtp_playground::scenario::{self, lessons};
-use smtp_playground::sim::StepKind;
+use smtp_playground::timeline::StepKind;
 use smtp_playground::ui::components::annotated::{AnnotatedBytes, AnnotatedBytesProps};
 use smtp_playground::ui::components::inspectors::{Inspectors, InspectorsProps};
 use wasm_bindgen::JsCast;

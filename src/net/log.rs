@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use crate::cli::{WireLine, note_line, wire_line};
-use crate::sim::timeline::Millis;
+use crate::timeline::Millis;
 
 /// Lines kept per session; a 10 MB message is not worth printing line by line.
 const MAX_LINES: usize = 400;

@@ -21,7 +21,8 @@ use crate::proto::command::known_verb_prefixes;
 use crate::proto::reply::parse_reply;
 use crate::proto::{EhloReply, Verb};
 use crate::sim::whatif::command_verb;
-use crate::sim::{Action, HostConfig, HostRole, StepKind, Timeline};
+use crate::sim::{Action, HostConfig, HostRole};
+use crate::timeline::{StepKind, Timeline};
 
 /// The console client's lane and host name.
 pub const CONSOLE_LANE: &str = "you (console)";

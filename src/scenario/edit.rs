@@ -10,8 +10,8 @@
 use super::ScenarioError;
 use super::toml::{self, Pos, Table, Value};
 use super::toml_write::basic_string;
-use crate::sim::timeline::Millis;
 use crate::sim::{Fault, FaultAction};
+use crate::timeline::Millis;
 
 /// The `[[fault]]` table for `fault`, as TOML text ending in a newline.
 pub fn fault_toml(fault: &Fault) -> String {

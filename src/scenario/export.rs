@@ -13,7 +13,8 @@
 
 use super::Scenario;
 use crate::engine::{ClientConfig, Envelope, TlsMode};
-use crate::sim::{Action, Timeline};
+use crate::sim::Action;
+use crate::timeline::Timeline;
 
 /// The `send_index`-th `[[send]]` (0-based) with its server's address.
 struct Send<'a> {

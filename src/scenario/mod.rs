@@ -29,10 +29,11 @@ use crate::proto::{
 };
 use crate::sim::dkim::{DkimError, SignParams};
 use crate::sim::dns::{Record, Zone};
-use crate::sim::timeline::Millis;
-use crate::sim::{Action, HostConfig, HostRole, RetrySchedule, Timeline, World, WorldConfig};
-use crate::sim::{DkimSigning, HostAuth, SigningKeySource};
-use crate::sim::{Fault, FaultAction, FaultTrigger};
+use crate::sim::{
+    Action, DkimSigning, Fault, FaultAction, FaultTrigger, HostAuth, HostConfig, HostRole, RetrySchedule,
+    SigningKeySource, World, WorldConfig,
+};
+use crate::timeline::{Millis, Timeline};
 use format::{Fields, error};
 use toml::{Pos, Table, TomlError, Value};
 
@@ -918,8 +919,8 @@ pub fn seed_telnet_session() -> Vec<TranscriptLine> {
     let mut out = Vec::new();
     for step in &timeline.steps {
         let side = match step.kind {
-            crate::sim::StepKind::Reply => Side::Server,
-            crate::sim::StepKind::Command | crate::sim::StepKind::Data => Side::Client,
+            crate::timeline::StepKind::Reply => Side::Server,
+            crate::timeline::StepKind::Command | crate::timeline::StepKind::Data => Side::Client,
             _ => continue,
         };
         if let Some(wire) = &step.wire {

@@ -13,7 +13,7 @@
 
 use super::format::{Fields, error};
 use super::toml::{Pos, Table, TomlError};
-use crate::sim::{Step, StepKind, Timeline};
+use crate::timeline::{Step, StepKind, Timeline};
 
 /// How the world marks a step that a scenario's `[[fault]]` caused or changed.
 const WHAT_IF: &str = "What if:";

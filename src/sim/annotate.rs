@@ -25,7 +25,7 @@ use crate::proto::{
     params::AuthParam,
     reply::{Category, ReplyLineSpans, Severity, reply_spans},
 };
-use crate::sim::timeline::StepKind;
+use crate::timeline::StepKind;
 
 /// One labelled stretch of a line: bytes `start..end` of [`AnnotatedLine::text`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,13 +24,13 @@ use super::dmarc::{self, DmarcOutcome, DmarcResult, RequestedPolicy};
 use super::dns::{Answer, DnsError, RecordType, Resolver, Zone};
 use super::rng::Rng;
 use super::spf::{Purpose, SpfOutcome, SpfResult, Verifier};
-use super::timeline::StepKind;
 use super::world::World;
 use crate::engine::{Envelope, Intervention, MailPolicy, Policy, SessionInfo, Verdict};
 use crate::message::{HeaderField, Message, fold};
 use crate::proto::{
     EnhancedStatusCode, ForwardPath, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath, Verb,
 };
+use crate::timeline::StepKind;
 
 /// The header fields a signing host lists in `h=`: what the reader sees and what identifies
 /// the message (RFC 6376 §5.4.1). `from` twice, so that a second From: added later breaks the

@@ -10,11 +10,11 @@
 
 use std::collections::BTreeMap;
 
-use super::timeline::{Millis, format_time};
 use crate::engine::{Envelope, Intervention, Policy, SessionInfo, Verdict};
 use crate::proto::{
     EnhancedStatusCode, ForwardPath, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath, Verb,
 };
+use crate::timeline::{Millis, format_time};
 
 /// What goes wrong.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

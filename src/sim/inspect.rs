@@ -12,7 +12,7 @@ use crate::proto::command::parse_command_line;
 use crate::proto::data::dot_unstuff;
 use crate::proto::reply::reply;
 use crate::proto::{Command, ReplyCode};
-use crate::sim::timeline::{Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
+use crate::timeline::{Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
 
 /// The world before the first step: no queues, no mailboxes, nothing cached.
 static EMPTY_SNAPSHOT: Snapshot =
@@ -425,7 +425,7 @@ pub fn lookups(timeline: &Timeline, step: Option<usize>) -> Vec<Lookup> {
 /// When a queued message's next attempt is due, relative to `now`, e.g. `in 4m00.000s (at
 /// 4m00.200s)`; `due now` when the time has come.
 pub fn next_retry(next: Millis, now: Millis) -> String {
-    use crate::sim::timeline::format_time;
+    use crate::timeline::format_time;
     if next <= now {
         format!("due now (at {})", format_time(next))
     } else {

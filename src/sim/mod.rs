@@ -13,7 +13,6 @@ pub mod inspect;
 mod relay;
 pub mod rng;
 pub mod spf;
-pub mod timeline;
 pub mod whatif;
 pub mod world;
 
@@ -21,5 +20,4 @@ pub use auth::{DkimSigning, HostAuth, SigningKeySource};
 pub use check::{Check, Verdict};
 pub use fault::{Fault, FaultAction, FaultTrigger};
 pub use relay::received_for;
-pub use timeline::{Step, StepKind, Timeline};
 pub use world::{Action, HostConfig, HostRole, RetrySchedule, World, WorldConfig};

@@ -7,7 +7,6 @@ use std::net::IpAddr;
 
 use super::auth::{AuthReport, JUNK_FOLDER};
 use super::dns::{DnsError, Record, RecordType, Resolver, canonical_name};
-use super::timeline::{Millis, QueuedMessage, StepKind};
 use super::world::{ClientEnd, Event, Stored, World, mailbox_key};
 use crate::engine::{
     ClientConfig, ClientEvent, ClientSession, Envelope, ReceivedMessage, Recipient, RecipientStatus, TlsMode,
@@ -19,6 +18,7 @@ use crate::message::dsn::{
 use crate::message::header::fold;
 use crate::message::trace::{Protocol, Received, TcpInfo, return_path_field};
 use crate::proto::{EnhancedStatusCode, ForwardPath, Host, Reply, ReplyCode, Ret, ReversePath};
+use crate::timeline::{Millis, QueuedMessage, StepKind};
 
 /// What the routing lookups (MX, then the exchanger's address) cite.
 const ROUTING_LOOKUP_RFC: &str = "RFC 5321 §5.1";
@@ -765,14 +765,14 @@ impl World {
             host,
             StepKind::Queue,
             None,
-            format!("{name}: message {id} deferred, next try in {}", super::timeline::describe_wait(wait)),
+            format!("{name}: message {id} deferred, next try in {}", crate::timeline::describe_wait(wait)),
             format!(
                 "Attempt {attempts} failed for now ({}). A temporary failure is not the end: the message \
                  stays queued and the relay tries again in {}, and keeps trying for up to {} after it \
                  arrived before it gives up and bounces it.",
                 last_error.unwrap_or_default(),
-                super::timeline::describe_wait(wait),
-                super::timeline::describe_wait(self.retry.max_age)
+                crate::timeline::describe_wait(wait),
+                crate::timeline::describe_wait(self.retry.max_age)
             ),
             Some("RFC 5321 §4.5.4.1".into()),
         );

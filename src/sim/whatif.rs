@@ -4,9 +4,9 @@
 //! shows the injected reply as "What if: …" and what the client does about it.
 
 use super::fault::{Fault, FaultAction, FaultTrigger};
-use super::timeline::{Step, StepKind, Timeline};
 use crate::proto::Verb;
 use crate::proto::command::parse_command_line;
+use crate::timeline::{Step, StepKind, Timeline};
 
 /// The verb of a command step, as the server parsed it; `None` for other steps and for
 /// lines that are not a well-formed command (the server counts only those).

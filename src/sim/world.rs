@@ -15,7 +15,6 @@ use super::dns::Zone;
 use super::explain;
 use super::fault::{Fault, FaultAction, FaultCounts, FaultPolicy, Struck};
 use super::rng::Rng;
-use super::timeline::{Lane, Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
 use crate::engine::pop3::{Maildrop, Pop3Client, Pop3Server};
 use crate::engine::{
     ClientConfig, ClientEvent, ClientSession, CloseReason, Envelope, MailPolicy, Policy, ServerConfig,
@@ -23,6 +22,7 @@ use crate::engine::{
 };
 use crate::proto::reply::parse_reply;
 use crate::proto::{ForwardPath, Verb};
+use crate::timeline::{Lane, Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
 
 /// What a host is, as its lane shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -7,8 +7,7 @@ use std::rc::Rc;
 use yew::Reducible;
 
 use crate::scenario::{self, Scenario, console, lessons, permalink};
-use crate::sim::timeline::Millis;
-use crate::sim::{StepKind, Timeline};
+use crate::timeline::{Millis, StepKind, Timeline};
 use crate::ui::embed::EmbedOptions;
 
 /// Playback speeds offered, as multiples of the normal pace.

@@ -1,7 +1,7 @@
 use yew::prelude::*;
 
-use crate::sim::StepKind;
 use crate::sim::annotate::{CRLF_LABEL, Part, annotate, rfc_link};
+use crate::timeline::StepKind;
 
 #[derive(Properties, PartialEq)]
 pub struct AnnotatedBytesProps {

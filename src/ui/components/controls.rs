@@ -2,7 +2,7 @@ use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 use super::icon::{Glyph, icon};
-use crate::sim::timeline::{Millis, describe_wait, format_time};
+use crate::timeline::{Millis, describe_wait, format_time};
 use crate::ui::state::{Action, SPEEDS};
 
 #[derive(Properties, PartialEq)]

@@ -1,7 +1,7 @@
 use yew::prelude::*;
 
 use crate::scenario::format::TryNext;
-use crate::sim::timeline::Outcome;
+use crate::timeline::Outcome;
 use crate::ui::state::Action;
 
 #[derive(Properties, PartialEq)]

@@ -4,8 +4,7 @@ use yew::prelude::*;
 
 use super::check::CheckView;
 use super::icon::{Glyph, icon};
-use crate::sim::Timeline;
-use crate::sim::timeline::reply_class;
+use crate::timeline::{Timeline, reply_class};
 use crate::ui::state::Guess;
 
 #[derive(Properties, PartialEq)]

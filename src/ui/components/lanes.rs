@@ -4,8 +4,7 @@ use yew::prelude::*;
 
 use super::check::verdict_chip;
 use super::icon::{Glyph, icon};
-use crate::sim::timeline::describe_wait;
-use crate::sim::{Step, StepKind, Timeline};
+use crate::timeline::{Step, StepKind, Timeline, describe_wait};
 use crate::ui::state::LONG_WAIT;
 
 /// How many recent steps the lanes show: enough to follow a conversation, few enough

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast as _;
 use wasm_bindgen::closure::Closure;
 
 use super::transcript_step::TranscriptStep;
-use crate::sim::Timeline;
+use crate::timeline::Timeline;
 use crate::ui::browser;
 use crate::ui::state::Action;
 

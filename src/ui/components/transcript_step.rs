@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::annotated::AnnotatedBytes;
 use super::lanes::{kind_class, reply_mark};
-use crate::sim::{StepKind, Timeline};
+use crate::timeline::{StepKind, Timeline};
 use crate::ui::state::Action;
 
 #[derive(Properties)]

@@ -10,7 +10,7 @@ use wasm_bindgen::{JsCast as _, JsValue};
 use web_sys::js_sys;
 use yew::prelude::*;
 
-use crate::sim::timeline::Outcome;
+use crate::timeline::Outcome;
 
 use crate::ui::browser;
 use crate::ui::embed::{Command, event};

@@ -4,9 +4,8 @@ use yew::prelude::*;
 
 use super::empty;
 use crate::scenario::Scenario;
-use crate::sim::Timeline;
 use crate::sim::inspect::{lookups, snapshot_at};
-use crate::sim::timeline::format_time;
+use crate::timeline::{Timeline, format_time};
 
 #[derive(Properties, PartialEq)]
 pub struct DnsPanelProps {

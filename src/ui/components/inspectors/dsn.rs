@@ -5,9 +5,9 @@ use yew::prelude::*;
 use super::{empty, row};
 use crate::message::{DeliveryReport, format_date};
 use crate::proto::ReplyCode;
-use crate::sim::Timeline;
 use crate::sim::annotate::{enhanced_meaning, reply_code_meaning};
 use crate::sim::inspect::{dsns, snapshot_at};
+use crate::timeline::Timeline;
 use crate::ui::components::annotated::rfc_anchor;
 
 #[derive(Properties, PartialEq)]

@@ -3,9 +3,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::empty;
-use crate::sim::Timeline;
 use crate::sim::inspect::{Transaction, transactions};
-use crate::sim::timeline::format_time;
+use crate::timeline::{Timeline, format_time};
 use crate::ui::components::annotated::rfc_anchor;
 
 #[derive(Properties, PartialEq)]

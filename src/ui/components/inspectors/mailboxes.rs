@@ -3,8 +3,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::empty;
-use crate::sim::Timeline;
 use crate::sim::inspect::{MessageView, message_view, snapshot_at};
+use crate::timeline::Timeline;
 use crate::ui::components::annotated::rfc_anchor;
 
 #[derive(Properties, PartialEq)]

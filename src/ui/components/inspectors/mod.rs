@@ -13,7 +13,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::scenario::Scenario;
-use crate::sim::Timeline;
+use crate::timeline::Timeline;
 
 #[derive(Properties, PartialEq)]
 pub struct InspectorsProps {

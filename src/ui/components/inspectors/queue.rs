@@ -3,8 +3,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::empty;
-use crate::sim::Timeline;
 use crate::sim::inspect::{next_retry, snapshot_at, time_at};
+use crate::timeline::Timeline;
 
 #[derive(Properties, PartialEq)]
 pub struct QueuePanelProps {

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use crate::scenario::Scenario;
 use crate::scenario::console::{CONSOLE_LANE, advertised_extensions, completions, console_servers};
-use crate::sim::{StepKind, Timeline};
+use crate::timeline::{StepKind, Timeline};
 use crate::ui::state::{Action, Console};
 
 #[derive(Properties, PartialEq)]
@@ -151,7 +151,7 @@ pub fn console_panel(props: &ConsolePanelProps) -> Html {
 }
 
 /// The reply's one-line explanation under it.
-fn summary_item(step: &crate::sim::Step) -> Option<Html> {
+fn summary_item(step: &crate::timeline::Step) -> Option<Html> {
     (step.kind == StepKind::Reply)
         .then(|| html! { <li class="console-explain">{ step.summary.clone() }</li> })
 }

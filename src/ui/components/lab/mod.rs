@@ -19,7 +19,7 @@ use yew::prelude::*;
 pub use whatif::WhatIf;
 
 use crate::scenario::Scenario;
-use crate::sim::Timeline;
+use crate::timeline::Timeline;
 use crate::ui::state::{Action, Console, LabTab};
 
 #[derive(Properties, PartialEq)]

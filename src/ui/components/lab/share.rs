@@ -4,7 +4,8 @@ use yew::prelude::*;
 
 use crate::scenario::export::{delivered_eml, smtplib_script, swaks_command, transcript_text};
 use crate::scenario::{Scenario, permalink};
-use crate::sim::{Action as WorldAction, Timeline};
+use crate::sim::Action as WorldAction;
+use crate::timeline::Timeline;
 use crate::ui::browser;
 
 #[derive(Properties, PartialEq)]

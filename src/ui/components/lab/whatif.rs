@@ -4,9 +4,9 @@ use yew::prelude::*;
 
 use crate::proto::reply::parse_reply;
 use crate::scenario::edit::{add_fault, remove_fault};
-use crate::sim::timeline::Millis;
 use crate::sim::whatif::fault_for_step;
-use crate::sim::{Fault, FaultAction, StepKind, Timeline};
+use crate::sim::{Fault, FaultAction};
+use crate::timeline::{Millis, StepKind, Timeline};
 use crate::ui::state::Action;
 
 /// The replies offered, as they go on the wire (code, enhanced code, text).
