@@ -95,11 +95,8 @@ fn trace_fields_are_in_rfc_order() {
 
 #[test]
 fn the_delivered_signature_still_verifies_and_the_changed_one_does_not() {
-    let mut zone = smtp_playground::sim::dns::Zone::new();
-    zone.add(
-        "s2026._domainkey.example.com",
-        smtp_playground::sim::dns::Record::Txt(vec![KEY_RECORD.to_owned()]),
-    );
+    let mut zone = smtp_playground::dns::Zone::new();
+    zone.add("s2026._domainkey.example.com", smtp_playground::dns::Record::Txt(vec![KEY_RECORD.to_owned()]));
     let delivered = &stored(&run_lesson("dkim-pass"), "mx.example.net", "bob@example.net")[0];
     let verdicts = verify(delivered.as_bytes(), &mut zone);
     assert_eq!(verdicts.iter().map(|v| v.result()).collect::<Vec<_>>(), [DkimResult::Pass]);

@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use smtp_playground::sim::dns::{Record, RecordType, Zone};
+use smtp_playground::dns::{Record, RecordType, Zone};
 use smtp_playground::sim::spf::Verifier;
 
 fn txt(text: &str) -> Record {

@@ -17,7 +17,7 @@ use std::fs;
 use std::net::IpAddr;
 use std::path::Path;
 
-use smtp_playground::sim::dns::{Record, RecordType, Zone};
+use smtp_playground::dns::{Record, RecordType, Zone};
 use smtp_playground::sim::spf::{SpfOutcome, SpfResult, Verifier};
 use yaml_rust2::{Yaml, YamlLoader};
 

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::dns::{Record, Zone};
 use crate::engine::{
     ClientConfig, Credentials, Envelope, MailPolicy, MailboxState, Recipient, ServerConfig, TlsMode,
     TranscriptLine,
@@ -28,7 +29,6 @@ use crate::proto::{
     Verb,
 };
 use crate::sim::dkim::{DkimError, SignParams};
-use crate::sim::dns::{Record, Zone};
 use crate::sim::{
     Action, DkimSigning, Fault, FaultAction, FaultTrigger, HostAuth, HostConfig, HostRole, RetrySchedule,
     SigningKeySource, World, WorldConfig,

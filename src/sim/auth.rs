@@ -21,10 +21,10 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::check::{self, Check, Fact, Method, Row};
 use super::dkim::{self, DkimFailure, DkimResult, DkimVerdict, SignParams, SigningKey};
 use super::dmarc::{self, DmarcOutcome, DmarcResult, RequestedPolicy};
-use super::dns::{Answer, DnsError, RecordType, Resolver, Zone};
 use super::rng::Rng;
 use super::spf::{Purpose, SpfOutcome, SpfResult, Verifier};
 use super::world::World;
+use crate::dns::{Answer, DnsError, RecordType, Resolver, Zone};
 use crate::engine::{Envelope, Intervention, MailPolicy, Policy, SessionInfo, Verdict};
 use crate::message::{HeaderField, Message, fold};
 use crate::proto::{
@@ -122,7 +122,7 @@ fn assign_spf_purposes(lookups: &mut [Lookup], spf: &SpfOutcome) {
     });
     for lookup in lookups.iter_mut().filter(|l| l.method == Method::Spf) {
         let Some((name, record_type, purpose)) = queries.next() else { break };
-        if super::dns::canonical_name(name) == lookup.name && record_type == lookup.record_type {
+        if crate::dns::canonical_name(name) == lookup.name && record_type == lookup.record_type {
             lookup.purpose = Some(purpose);
         }
     }
@@ -145,7 +145,7 @@ struct Recording<'a> {
 impl Resolver for Recording<'_> {
     fn resolve(&mut self, name: &str, record_type: RecordType) -> Answer {
         let answer = self.zone.resolve(name, record_type);
-        let name = super::dns::canonical_name(name);
+        let name = crate::dns::canonical_name(name);
         let shown = match &answer {
             Ok(records) if records.is_empty() => format!("{name}: no {record_type} record"),
             Ok(records) => {

@@ -18,8 +18,8 @@ use std::str::FromStr;
 use super::check::{Mark, Row, Verdict};
 use super::dkim::tag_list::{self, TagListError};
 use super::dkim::{DkimResult, DkimVerdict};
-use super::dns::{DnsError, RecordType, Resolver, canonical_name};
 use super::spf::{SpfOutcome, SpfResult};
+use crate::dns::{DnsError, RecordType, Resolver, canonical_name};
 use crate::message::{HeaderField, Message};
 
 /// What a domain owner asks receivers to do with mail that fails DMARC (`p=`, `sp=`, §6.3).
@@ -723,8 +723,8 @@ mod tests {
     use std::net::IpAddr;
 
     use super::*;
+    use crate::dns::{Record, Zone};
     use crate::sim::dkim::DkimFailure;
-    use crate::sim::dns::{Record, Zone};
     use crate::sim::spf::Identity;
 
     fn spf(result: SpfResult, domain: &str) -> SpfOutcome {

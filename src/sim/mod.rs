@@ -6,7 +6,6 @@ pub mod auth;
 pub mod check;
 pub mod dkim;
 pub mod dmarc;
-pub mod dns;
 pub mod explain;
 pub mod fault;
 pub mod inspect;

@@ -6,8 +6,8 @@
 use std::net::IpAddr;
 
 use super::auth::{AuthReport, JUNK_FOLDER};
-use super::dns::{DnsError, Record, RecordType, Resolver, canonical_name};
 use super::world::{ClientEnd, Event, Stored, World, mailbox_key};
+use crate::dns::{DnsError, Record, RecordType, Resolver, canonical_name};
 use crate::engine::{
     ClientConfig, ClientEvent, ClientSession, Envelope, ReceivedMessage, Recipient, RecipientStatus, TlsMode,
 };

@@ -22,7 +22,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use super::check::{Mark, Row};
-use super::dns::{RecordType, Resolver};
+use crate::dns::{RecordType, Resolver};
 
 mod eval;
 pub mod macros;

@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 
 use super::auth::{AuthPolicy, AuthReport, HostAuth};
-use super::dns::Zone;
 use super::explain;
 use super::fault::{Fault, FaultAction, FaultCounts, FaultPolicy, Struck};
 use super::rng::Rng;
+use crate::dns::Zone;
 use crate::engine::pop3::{Maildrop, Pop3Client, Pop3Server};
 use crate::engine::{
     ClientConfig, ClientEvent, ClientSession, CloseReason, Envelope, MailPolicy, Policy, ServerConfig,

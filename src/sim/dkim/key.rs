@@ -14,7 +14,7 @@ use sha2::Sha256;
 use super::DkimError;
 use super::signature::{Algorithm, base64_value};
 use super::tag_list::{self, colon_list};
-use crate::sim::dns::Record;
+use crate::dns::Record;
 
 /// Whether RSA is in this build. The browser page leaves it out: the simulated world verifies
 /// whatever key a record names, so without this switch every page would carry RSA (54 KB

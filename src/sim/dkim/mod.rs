@@ -27,7 +27,7 @@
 //! Module map: `tag_list` (§3.2), `canon` (§3.4), `signature` (§3.5), `key` (§3.6), `sign` (§5),
 //! `verify` (§6); `rfc_examples` and `tests` hold the known-answer and behaviour tests.
 //!
-//! [`Resolver`]: crate::sim::dns::Resolver
+//! [`Resolver`]: crate::dns::Resolver
 
 mod canon;
 mod key;

@@ -3,7 +3,7 @@
 
 use super::rfc_examples::{RFC8463_ED25519_SEED, RFC8463_RSA_PEM};
 use super::*;
-use crate::sim::dns::{Record, Zone};
+use crate::dns::{Record, Zone};
 
 const MESSAGE: &str = "Received: from a.example (a.example [192.0.2.1])\r
 \tby mx.example.com; Tue, 25 Nov 2026 02:23:30 +0000\r

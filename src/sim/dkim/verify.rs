@@ -11,9 +11,9 @@ use super::canon;
 use super::key::{KeyError, KeyRecord, key_record};
 use super::signature::{Algorithm, FIELD_NAME, Partial, Signature, SignatureError};
 use super::{header_hash_input, shown_lines};
+use crate::dns::{DnsError, RecordType, Resolver};
 use crate::message::{HeaderError, Message};
 use crate::sim::check::{Mark, Row, Verdict};
-use crate::sim::dns::{DnsError, RecordType, Resolver};
 
 /// A DKIM result as Authentication-Results reports it (RFC 8601 §2.7.1). `none` (not signed)
 /// is an empty list of verdicts; `policy` is the receiving ADMD's business, not DKIM's.

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::macros::{MacroContext, MacroEnv, MacroLetter, MacroString};
 use super::record::{Directive, DomainSpec, Mechanism, SpfRecord, is_spf1};
 use super::{Client, Identity, Purpose, SpfOutcome, SpfResult, SpfStep, StepKind, TermOutcome, Verifier};
-use crate::sim::dns::{Answer, DnsError, Record, RecordType, Resolver};
+use crate::dns::{Answer, DnsError, Record, RecordType, Resolver};
 
 /// DNS-querying terms allowed per check (§4.6.4).
 const MAX_DNS_TERMS: u8 = 10;

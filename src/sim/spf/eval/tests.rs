@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::*;
-use crate::sim::dns::Zone;
+use crate::dns::Zone;
 use crate::sim::spf::{SpfOutcome, Verifier, check_host};
 
 fn ip(text: &str) -> IpAddr {
