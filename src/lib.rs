@@ -6,6 +6,7 @@
 //! - [`engine`]: sans-IO client and server sessions (bytes in, bytes and events out).
 //! - [`message`]: RFC 5322 headers, trace fields and RFC 3464 delivery reports.
 //! - [`dns`]: DNS records, a zone that answers queries and the `Resolver` trait (data, no world).
+//! - [`mailauth`]: SPF, DKIM and DMARC, and the checks a step carries (no world).
 //! - [`timeline`]: the timeline a run produces: steps, lanes, snapshots, outcome (serializable data).
 //! - [`sim`]: the deterministic simulated world that writes the timeline.
 //! - [`scenario`]: the scenario file format and the lesson library.
@@ -17,6 +18,7 @@
 pub mod cli;
 pub mod dns;
 pub mod engine;
+pub mod mailauth;
 pub mod message;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod net;

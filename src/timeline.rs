@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::mailauth::check::Check;
 use crate::rfc::{RfcLink, rfc_links};
-use crate::sim::check::Check;
 
 /// Virtual time in milliseconds since the scenario started.
 pub type Millis = u64;

@@ -3,9 +3,9 @@
 //! bounce), held replies while the MX asks DNS, and hostile records that stay bounded.
 #![cfg(not(target_arch = "wasm32"))]
 
+use smtp_playground::mailauth::dkim::{DkimResult, verify};
 use smtp_playground::message::Message;
 use smtp_playground::scenario::{self, lessons};
-use smtp_playground::sim::dkim::{DkimResult, verify};
 use smtp_playground::timeline::{StepKind, Timeline};
 
 const SEED: &str = "Y6ARp5dmuwq289Xf8qVXofyyBeWAj5EvDgeWGVmiBsQ=";

@@ -3,8 +3,8 @@
 //! lookups of each method cite that method's own RFC.
 #![cfg(not(target_arch = "wasm32"))]
 
+use smtp_playground::mailauth::check::{Mark, Method, Verdict};
 use smtp_playground::scenario::{self, lessons};
-use smtp_playground::sim::check::{Mark, Method, Verdict};
 use smtp_playground::timeline::{Step, StepKind, Timeline};
 
 fn run(source: &str) -> Timeline {

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use smtp_playground::dns::{RecordType, Resolver, Zone};
-use smtp_playground::scenario::{self, lessons};
-use smtp_playground::sim::dkim::{
+use smtp_playground::mailauth::dkim::{
     BodyLength, Canon, Canonicalization, DkimResult, SignParams, SigningKey, sign, verify,
 };
+use smtp_playground::scenario::{self, lessons};
 
 const RSA_PKCS1: &str = include_str!("interop/dkim/rsa2048.pem");
 const RSA_PKCS8: &str = include_str!("interop/dkim/rsa2048-pkcs8.pem");

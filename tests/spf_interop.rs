@@ -1,5 +1,5 @@
 //! SPF against pyspf, an implementation we did not write: for a table of published records
-//! and connecting clients, pyspf and `sim::spf` must give the same result (RFC 7208 §2.6),
+//! and connecting clients, pyspf and `mailauth::spf` must give the same result (RFC 7208 §2.6),
 //! and the same `exp=` explanation for a `fail` (§6.2). pyspf reads the very zone the
 //! simulation uses, through `tests/interop/spf_peer.py`, which replaces its DNS lookups.
 //!
@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use smtp_playground::dns::{Record, RecordType, Zone};
-use smtp_playground::sim::spf::Verifier;
+use smtp_playground::mailauth::spf::Verifier;
 
 fn txt(text: &str) -> Record {
     Record::Txt(vec![text.to_owned()])
@@ -166,7 +166,7 @@ fn pyspf_agrees_with_our_spf_results() {
         }
     }
     println!("{} cases, results {results:?}", CASES.len());
-    assert!(disagreements.is_empty(), "pyspf and sim::spf disagree:\n{}", disagreements.join("\n"));
+    assert!(disagreements.is_empty(), "pyspf and mailauth::spf disagree:\n{}", disagreements.join("\n"));
     // The table is only worth something if it covers every result.
     for result in ["pass", "fail", "softfail", "neutral", "none", "permerror", "temperror"] {
         assert!(results.contains_key(result), "no case ends in {result}: {results:?}");

@@ -18,7 +18,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use smtp_playground::dns::{Record, RecordType, Zone};
-use smtp_playground::sim::spf::{SpfOutcome, SpfResult, Verifier};
+use smtp_playground::mailauth::spf::{SpfOutcome, SpfResult, Verifier};
 use yaml_rust2::{Yaml, YamlLoader};
 
 const SUITE: &str = ".tools/pyspf-2.0.14/test/rfc7208-tests.yml";

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
+use smtp_playground::mailauth::check::{Check, Mark, Method, Row, Verdict};
 use smtp_playground::scenario::{self, lessons};
-use smtp_playground::sim::check::{Check, Mark, Method, Row, Verdict};
 use smtp_playground::ui::components::check::{CheckView, CheckViewProps, SHOWN_WHOLE};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

@@ -23,12 +23,12 @@ use crate::engine::{
     ClientConfig, Credentials, Envelope, MailPolicy, MailboxState, Recipient, ServerConfig, TlsMode,
     TranscriptLine,
 };
+use crate::mailauth::dkim::{DkimError, SignParams};
 use crate::proto::data::LinePolicy;
 use crate::proto::{
     ForwardPath, Host, MailParameters, Mechanism, Notify, RcptParameters, Reply, ReplyCode, Ret, ReversePath,
     Verb,
 };
-use crate::sim::dkim::{DkimError, SignParams};
 use crate::sim::{
     Action, DkimSigning, Fault, FaultAction, FaultTrigger, HostAuth, HostConfig, HostRole, RetrySchedule,
     SigningKeySource, World, WorldConfig,
@@ -532,7 +532,7 @@ fn read_dkim_sign(table: &Table) -> Result<DkimSigning, TomlError> {
     let signing = DkimSigning { domain, selector: selector.to_owned(), key };
     let trial = signing.key.key().and_then(|key| {
         let params = SignParams::new(key, &signing.domain, &signing.selector, 0);
-        crate::sim::dkim::sign(b"From: a@example.com\r\n\r\n", &params)
+        crate::mailauth::dkim::sign(b"From: a@example.com\r\n\r\n", &params)
     });
     match trial {
         Ok(_) => {}

@@ -18,14 +18,14 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::check::{self, Check, Fact, Method, Row};
-use super::dkim::{self, DkimFailure, DkimResult, DkimVerdict, SignParams, SigningKey};
-use super::dmarc::{self, DmarcOutcome, DmarcResult, RequestedPolicy};
 use super::rng::Rng;
-use super::spf::{Purpose, SpfOutcome, SpfResult, Verifier};
 use super::world::World;
 use crate::dns::{Answer, DnsError, RecordType, Resolver, Zone};
 use crate::engine::{Envelope, Intervention, MailPolicy, Policy, SessionInfo, Verdict};
+use crate::mailauth::check::{self, Check, Fact, Method, Row};
+use crate::mailauth::dkim::{self, DkimFailure, DkimResult, DkimVerdict, SignParams, SigningKey};
+use crate::mailauth::dmarc::{self, DmarcOutcome, DmarcResult, RequestedPolicy};
+use crate::mailauth::spf::{Purpose, SpfOutcome, SpfResult, Verifier};
 use crate::message::{HeaderField, Message, fold};
 use crate::proto::{
     EnhancedStatusCode, ForwardPath, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath, Verb,
@@ -115,7 +115,7 @@ impl Lookup {
 /// the trace short) keeps none.
 fn assign_spf_purposes(lookups: &mut [Lookup], spf: &SpfOutcome) {
     let mut queries = spf.trace.iter().filter_map(|step| match &step.kind {
-        super::spf::StepKind::Query { name, record_type, purpose, .. } => {
+        crate::mailauth::spf::StepKind::Query { name, record_type, purpose, .. } => {
             Some((name, *record_type, *purpose))
         }
         _ => None,
@@ -435,7 +435,7 @@ impl World {
                 Fact::new("envelope sender domain", domain.clone()),
                 Fact::new("client IP", ip.to_string()),
             ],
-            rows: spf.trace.iter().filter_map(super::spf::SpfStep::row).collect(),
+            rows: spf.trace.iter().filter_map(crate::mailauth::spf::SpfStep::row).collect(),
         };
         let rfc = format!("RFC 7208 {}", spf.result.section());
         self.check_step(host, None, summary, explanation, rfc, check);

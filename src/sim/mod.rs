@@ -3,20 +3,15 @@
 
 pub mod annotate;
 pub mod auth;
-pub mod check;
-pub mod dkim;
-pub mod dmarc;
 pub mod explain;
 pub mod fault;
 pub mod inspect;
 mod relay;
 pub mod rng;
-pub mod spf;
 pub mod whatif;
 pub mod world;
 
 pub use auth::{DkimSigning, HostAuth, SigningKeySource};
-pub use check::{Check, Verdict};
 pub use fault::{Fault, FaultAction, FaultTrigger};
 pub use relay::received_for;
 pub use world::{Action, HostConfig, HostRole, RetrySchedule, World, WorldConfig};

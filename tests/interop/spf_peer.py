@@ -2,7 +2,7 @@
 
     python spf_peer.py < table.json
 
-stdin: {"zone": <our sim::dns::Zone as serde writes it>, "cases": [{"ip", "sender", "helo"}, ...]}:
+stdin: {"zone": <our dns::Zone as serde writes it>, "cases": [{"ip", "sender", "helo"}, ...]}:
 the zone is {"records": {name: [record, ...]}, "timeouts": [[name, type or null], ...]} and a
 record is {"A": "192.0.2.1"}, {"Aaaa": "2001:db8::1"}, {"Mx": {"preference": 10, "exchange": "mx"}},
 {"Txt": ["v=spf1 ...", ...]}, {"Ptr": name} or {"Cname": name}.

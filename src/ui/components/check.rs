@@ -1,6 +1,6 @@
 use yew::prelude::*;
 
-use crate::sim::check::{Check, Fact, Mark, Row, Verdict, elide};
+use crate::mailauth::check::{Check, Fact, Mark, Row, Verdict, elide};
 
 /// Characters of a long value shown whole; longer ones are shown elided, whole one click away.
 pub const SHOWN_WHOLE: usize = 56;

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use super::*;
 use crate::dns::Zone;
-use crate::sim::spf::{SpfOutcome, Verifier, check_host};
+use crate::mailauth::spf::{SpfOutcome, Verifier, check_host};
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap_or_else(|_| panic!("test address {text}"))

@@ -12,8 +12,8 @@ use super::key::{KeyError, KeyRecord, key_record};
 use super::signature::{Algorithm, FIELD_NAME, Partial, Signature, SignatureError};
 use super::{header_hash_input, shown_lines};
 use crate::dns::{DnsError, RecordType, Resolver};
+use crate::mailauth::check::{Mark, Row, Verdict};
 use crate::message::{HeaderError, Message};
-use crate::sim::check::{Mark, Row, Verdict};
 
 /// A DKIM result as Authentication-Results reports it (RFC 8601 §2.7.1). `none` (not signed)
 /// is an empty list of verdicts; `policy` is the receiving ADMD's business, not DKIM's.

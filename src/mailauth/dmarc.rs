@@ -724,8 +724,8 @@ mod tests {
 
     use super::*;
     use crate::dns::{Record, Zone};
-    use crate::sim::dkim::DkimFailure;
-    use crate::sim::spf::Identity;
+    use crate::mailauth::dkim::DkimFailure;
+    use crate::mailauth::spf::Identity;
 
     fn spf(result: SpfResult, domain: &str) -> SpfOutcome {
         SpfOutcome {

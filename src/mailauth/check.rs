@@ -4,7 +4,7 @@
 //!
 //! The evaluators write the rows from their own typed data as they go (`spf::SpfStep::row`,
 //! `DkimVerdict::trace`, `DmarcOutcome::trace`); the authenticating MX puts one [`Check`] on
-//! each verdict step of the timeline ([`Step::check`](super::Step::check)).
+//! each verdict step of the timeline ([`Step::check`](crate::timeline::Step::check)).
 
 use std::fmt;
 

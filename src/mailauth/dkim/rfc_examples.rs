@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::dns::{Record, Zone};
+use crate::mailauth::check::Mark;
 use crate::message::Message;
-use crate::sim::check::Mark;
 
 /// RFC 8463 Appendix A.1, Ed25519 secret key (RFC 8032 §7.1 test 1) in base64.
 pub(super) const RFC8463_ED25519_SEED: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";

@@ -50,8 +50,8 @@ pub use signature::{Algorithm, FIELD_NAME, SignatureError};
 pub use tag_list::TagListError;
 pub use verify::{DkimFailure, DkimResult, DkimVerdict, verify, verify_at};
 
+use crate::mailauth::check::Row;
 use crate::message::{HeaderError, HeaderField};
-use crate::sim::check::Row;
 
 /// Bytes as a row shows them: text, with CR, LF and other controls escaped (`\r\n`), so the
 /// learner sees exactly what was hashed.
