@@ -6,4 +6,5 @@
 pub mod check;
 pub mod dkim;
 pub mod dmarc;
+pub mod receiver;
 pub mod spf;

@@ -15,21 +15,23 @@
 //!
 //! `p=quarantine` delivers into the recipient's `Junk` folder: the mailbox key
 //! `bob@example.net/Junk`, which the inspector shows beside the inbox and POP3 leaves alone.
+//!
+//! The checks themselves are [`crate::mailauth`]'s ([`authenticate`] asks the world's zone);
+//! this file puts them in a host's policy and shows what they did as steps.
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::rng::Rng;
 use super::world::World;
-use crate::dns::{Answer, DnsError, RecordType, Resolver, Zone};
+use crate::dns::{RecordType, Zone};
 use crate::engine::{Envelope, Intervention, MailPolicy, Policy, SessionInfo, Verdict};
 use crate::mailauth::check::{self, Check, Fact, Method, Row};
 use crate::mailauth::dkim::{self, DkimFailure, DkimResult, DkimVerdict, SignParams, SigningKey};
-use crate::mailauth::dmarc::{self, DmarcOutcome, DmarcResult, RequestedPolicy};
-use crate::mailauth::spf::{Purpose, SpfOutcome, SpfResult, Verifier};
-use crate::message::{HeaderField, Message, fold};
-use crate::proto::{
-    EnhancedStatusCode, ForwardPath, MailParameters, RcptParameters, Reply, ReplyCode, ReversePath, Verb,
-};
+use crate::mailauth::dmarc::{self, DmarcResult, RequestedPolicy};
+use crate::mailauth::receiver::{Arrival, AuthReport, Lookup, authenticate};
+use crate::mailauth::spf::{Purpose, SpfOutcome, SpfResult};
+use crate::message::Message;
+use crate::proto::{ForwardPath, MailParameters, RcptParameters, ReversePath, Verb};
 use crate::timeline::StepKind;
 
 /// The header fields a signing host lists in `h=`: what the reader sees and what identifies
@@ -83,102 +85,9 @@ pub struct HostAuth {
     pub tamper_body: Option<String>,
 }
 
-/// One DNS question an authentication check asked, and the answer as shown.
-#[derive(Debug, Clone)]
-pub(super) struct Lookup {
-    pub method: Method,
-    pub name: String,
-    pub record_type: RecordType,
-    pub answer: String,
-    /// For SPF, the rule that asked ([`assign_spf_purposes`]).
-    pub purpose: Option<Purpose>,
-}
-
-impl Lookup {
-    /// The section of the method's own RFC that makes this lookup.
-    fn rfc(&self) -> String {
-        match (self.method, self.purpose) {
-            // Record lookup (§4.4), or the mechanism or modifier that needed the answer.
-            (Method::Spf, Some(purpose)) => format!("RFC 7208 {}", purpose.section()),
-            (Method::Spf, None) if self.record_type == RecordType::Txt => "RFC 7208 §4.4".to_owned(),
-            (Method::Spf, None) => "RFC 7208 §5; §4.6.4".to_owned(),
-            // The key record: a TXT record at selector._domainkey.domain.
-            (Method::Dkim, _) => "RFC 6376 §3.6.2.2".to_owned(),
-            // Policy discovery: _dmarc.<From: domain>, then the organizational domain.
-            (Method::Dmarc, _) => "RFC 7489 §6.6.3".to_owned(),
-        }
-    }
-}
-
-/// Gives each SPF lookup the purpose the evaluation recorded for it: both lists are in the
-/// order the questions were asked. A lookup the trace no longer holds (a hostile record cut
-/// the trace short) keeps none.
-fn assign_spf_purposes(lookups: &mut [Lookup], spf: &SpfOutcome) {
-    let mut queries = spf.trace.iter().filter_map(|step| match &step.kind {
-        crate::mailauth::spf::StepKind::Query { name, record_type, purpose, .. } => {
-            Some((name, *record_type, *purpose))
-        }
-        _ => None,
-    });
-    for lookup in lookups.iter_mut().filter(|l| l.method == Method::Spf) {
-        let Some((name, record_type, purpose)) = queries.next() else { break };
-        if crate::dns::canonical_name(name) == lookup.name && record_type == lookup.record_type {
-            lookup.purpose = Some(purpose);
-        }
-    }
-}
-
 /// How many lookups of one check are drawn on the DNS lane; the rest are summed up. A
 /// hostile SPF record may cause dozens (RFC 7208 §4.6.4 limits, not this).
 const MAX_SHOWN_LOOKUPS: usize = 12;
-
-/// Characters of a DNS answer shown in one step.
-const MAX_SHOWN_ANSWER: usize = 160;
-
-/// A [`Resolver`] that asks the zone and writes down every question and answer.
-struct Recording<'a> {
-    zone: &'a mut Zone,
-    method: Method,
-    lookups: &'a mut Vec<Lookup>,
-}
-
-impl Resolver for Recording<'_> {
-    fn resolve(&mut self, name: &str, record_type: RecordType) -> Answer {
-        let answer = self.zone.resolve(name, record_type);
-        let name = crate::dns::canonical_name(name);
-        let shown = match &answer {
-            Ok(records) if records.is_empty() => format!("{name}: no {record_type} record"),
-            Ok(records) => {
-                let all: Vec<String> = records.iter().map(|r| format!("{name} {r}")).collect();
-                cut(&all.join(", "), MAX_SHOWN_ANSWER)
-            }
-            Err(DnsError::NxDomain) => format!("{name}: NXDOMAIN (no such name)"),
-            Err(DnsError::Timeout) => format!("{name}: timeout"),
-        };
-        self.lookups.push(Lookup { method: self.method, name, record_type, answer: shown, purpose: None });
-        answer
-    }
-}
-
-/// What an authenticating MX found out about one message.
-#[derive(Debug, Clone)]
-pub(super) struct AuthReport {
-    pub spf: SpfOutcome,
-    pub dkim: Vec<DkimVerdict>,
-    pub dmarc: DmarcOutcome,
-    pub lookups: Vec<Lookup>,
-    /// The `Authentication-Results:` and `Received-SPF:` fields, folded, CRLF-terminated.
-    pub fields: String,
-    /// The 550 the MX answered instead of 250, for DMARC `p=reject`.
-    pub rejected: Option<Reply>,
-}
-
-impl AuthReport {
-    /// Whether the message goes into the Junk folder (DMARC `p=quarantine`).
-    pub fn quarantined(&self) -> bool {
-        self.dmarc.result == DmarcResult::Fail && self.dmarc.disposition == RequestedPolicy::Quarantine
-    }
-}
 
 /// A host's [`MailPolicy`] with the authentication checks added at the end of DATA.
 pub(super) struct AuthPolicy<'a> {
@@ -222,73 +131,26 @@ impl Policy for AuthPolicy<'_> {
         if let Verdict::Reject(reply) = self.inner.message(session, envelope, data) {
             return Verdict::Reject(reply);
         }
-        let report = self.check(session, envelope, data);
+        let client_ip = session.client_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let helo = session.helo.as_ref().map(ToString::to_string).unwrap_or_default();
+        let mail_from = envelope.reverse_path.mailbox().map(ToString::to_string).unwrap_or_default();
+        let arrival = Arrival {
+            receiver: self.receiver,
+            now: self.now,
+            client_ip,
+            helo: &helo,
+            mail_from: &mail_from,
+            data,
+        };
+        // DMARC's pct= sampling draws from the world's RNG.
+        let rng = &mut *self.rng;
+        let report = authenticate(&arrival, self.zone, &mut || u8::try_from(rng.below(100)).unwrap_or(0));
         let verdict = match &report.rejected {
             Some(reply) => Verdict::Reject(reply.clone()),
             None => Verdict::Accept,
         };
         self.reports.push(report);
         verdict
-    }
-}
-
-impl AuthPolicy<'_> {
-    fn check(&mut self, session: &SessionInfo, envelope: &Envelope, data: &[u8]) -> AuthReport {
-        let mut lookups = Vec::new();
-        let ip = session.client_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        let helo = session.helo.as_ref().map(ToString::to_string).unwrap_or_default();
-        let mail_from = envelope.reverse_path.mailbox().map(ToString::to_string).unwrap_or_default();
-
-        // SPF for the MAIL FROM identity (RFC 7208 §2.4), which is what DMARC aligns.
-        let verifier = Verifier { receiver: self.receiver, now: self.now };
-        let spf = verifier.check_mail_from(
-            &mut Recording { zone: self.zone, method: Method::Spf, lookups: &mut lookups },
-            ip,
-            &mail_from,
-            &helo,
-        );
-        assign_spf_purposes(&mut lookups, &spf);
-        // DKIM: every signature (RFC 6376 §6), with x= checked against the virtual clock.
-        let dkim = dkim::verify_at(
-            data,
-            &mut Recording { zone: self.zone, method: Method::Dkim, lookups: &mut lookups },
-            self.now,
-        );
-        // DMARC over both (RFC 7489 §6.6.2); pct= sampling draws from the world's RNG.
-        let rng = &mut *self.rng;
-        let dmarc = dmarc::evaluate(
-            &mut Recording { zone: self.zone, method: Method::Dmarc, lookups: &mut lookups },
-            dmarc::author_domain(data),
-            &spf,
-            &dkim,
-            &mut || u8::try_from(rng.below(100)).unwrap_or(0),
-        );
-
-        let mut results = vec![spf.authentication_results()];
-        if dkim.is_empty() {
-            results.push("dkim=none (no signature)".into());
-        }
-        results.extend(dkim.iter().map(DkimVerdict::auth_results_entry));
-        results.push(dmarc.auth_results_entry());
-        // One result a line, as RFC 8601 §2.2's examples are laid out; should a line grow too
-        // long for that, plain folding.
-        let laid_out =
-            format!("Authentication-Results: {};\r\n {}\r\n", self.receiver, results.join(";\r\n "));
-        let authentication_results = match HeaderField::parse(&laid_out) {
-            Ok(field) => field.as_str().to_owned(),
-            Err(_) => fold("Authentication-Results", &format!("{}; {}", self.receiver, results.join("; "))),
-        };
-        let fields = format!("{authentication_results}{}", fold("Received-SPF", &spf.received_spf()));
-        let rejected = (dmarc.result == DmarcResult::Fail && dmarc.disposition == RequestedPolicy::Reject)
-            .then(|| {
-                let domain = dmarc.author_domain.clone().unwrap_or_default();
-                Reply::with_enhanced(
-                    ReplyCode::new(550).unwrap_or(ReplyCode::SYNTAX_ERROR),
-                    EnhancedStatusCode::NOT_AUTHORIZED,
-                    format!("Email rejected per DMARC policy for {domain}"),
-                )
-            });
-        AuthReport { spf, dkim, dmarc, lookups, fields, rejected }
     }
 }
 
@@ -694,13 +556,5 @@ fn spf_lookup_reason(purpose: Option<Purpose>) -> &'static str {
             "A mechanism of the SPF record (a, mx, ptr or exists) needs this answer to decide whether the \
              client's address matches."
         }
-    }
-}
-
-/// `text` cut to `max` characters, with an ellipsis.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", text.get(..i).unwrap_or_default()),
-        None => text.to_owned(),
     }
 }

@@ -5,12 +5,13 @@
 
 use std::net::IpAddr;
 
-use super::auth::{AuthReport, JUNK_FOLDER};
+use super::auth::JUNK_FOLDER;
 use super::world::{ClientEnd, Event, Stored, World, mailbox_key};
 use crate::dns::{DnsError, Record, RecordType, Resolver, canonical_name};
 use crate::engine::{
     ClientConfig, ClientEvent, ClientSession, Envelope, ReceivedMessage, Recipient, RecipientStatus, TlsMode,
 };
+use crate::mailauth::receiver::AuthReport;
 use crate::message::date::DateTime;
 use crate::message::dsn::{
     Action, DeliveryReport, RecipientStatus as DsnRecipient, Return, TypedValue, build_dsn,

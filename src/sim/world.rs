@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 
-use super::auth::{AuthPolicy, AuthReport, HostAuth};
+use super::auth::{AuthPolicy, HostAuth};
 use super::explain;
 use super::fault::{Fault, FaultAction, FaultCounts, FaultPolicy, Struck};
 use super::rng::Rng;
@@ -20,6 +20,7 @@ use crate::engine::{
     ClientConfig, ClientEvent, ClientSession, CloseReason, Envelope, MailPolicy, Policy, ServerConfig,
     ServerEvent, ServerSession,
 };
+use crate::mailauth::receiver::AuthReport;
 use crate::proto::reply::parse_reply;
 use crate::proto::{ForwardPath, Verb};
 use crate::timeline::{Lane, Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
