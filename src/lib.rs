@@ -8,6 +8,7 @@
 //! - [`dns`]: DNS records, a zone that answers queries and the `Resolver` trait (data, no world).
 //! - [`mailauth`]: SPF, DKIM and DMARC, and the checks a step carries (no world).
 //! - [`timeline`]: the timeline a run produces: steps, lanes, snapshots, outcome (serializable data).
+//! - [`teach`]: the teaching views: annotated bytes, inspector views, plain-language explanations.
 //! - [`sim`]: the deterministic simulated world that writes the timeline.
 //! - [`scenario`]: the scenario file format and the lesson library.
 //! - `net` (native only): `serve` and `send`, the same sessions over real TCP and TLS.
@@ -26,6 +27,7 @@ pub mod proto;
 pub mod rfc;
 pub mod scenario;
 pub mod sim;
+pub mod teach;
 pub mod timeline;
 
 #[cfg(target_arch = "wasm32")]

@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 
-use smtp_playground::sim::annotate::{AnnotatedLine, CRLF_LABEL, Part, annotate, rfc_link};
+use smtp_playground::teach::annotate::{AnnotatedLine, CRLF_LABEL, Part, annotate, rfc_link};
 use smtp_playground::timeline::StepKind;
 
 /// `(shown bytes, label)` of every part of a line, the empty CRLF part included.

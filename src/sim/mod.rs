@@ -1,11 +1,8 @@
 //! The simulated mail world: hosts, DNS, relay queues and the timeline of steps
 //! that the player animates. Deterministic: no real clock, no real randomness.
 
-pub mod annotate;
 pub mod auth;
-pub mod explain;
 pub mod fault;
-pub mod inspect;
 mod relay;
 pub mod rng;
 pub mod whatif;

@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 
 use super::auth::{AuthPolicy, HostAuth};
-use super::explain;
 use super::fault::{Fault, FaultAction, FaultCounts, FaultPolicy, Struck};
 use super::rng::Rng;
 use crate::dns::Zone;
@@ -23,6 +22,7 @@ use crate::engine::{
 use crate::mailauth::receiver::AuthReport;
 use crate::proto::reply::parse_reply;
 use crate::proto::{ForwardPath, Verb};
+use crate::teach::explain;
 use crate::timeline::{Lane, Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
 
 /// What a host is, as its lane shows it.

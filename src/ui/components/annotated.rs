@@ -1,6 +1,6 @@
 use yew::prelude::*;
 
-use crate::sim::annotate::{CRLF_LABEL, Part, annotate, rfc_link};
+use crate::teach::annotate::{CRLF_LABEL, Part, annotate, rfc_link};
 use crate::timeline::StepKind;
 
 #[derive(Properties, PartialEq)]

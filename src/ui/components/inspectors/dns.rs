@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::empty;
 use crate::scenario::Scenario;
-use crate::sim::inspect::{lookups, snapshot_at};
+use crate::teach::inspect::{lookups, snapshot_at};
 use crate::timeline::{Timeline, format_time};
 
 #[derive(Properties, PartialEq)]

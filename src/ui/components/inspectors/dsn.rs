@@ -5,8 +5,8 @@ use yew::prelude::*;
 use super::{empty, row};
 use crate::message::{DeliveryReport, format_date};
 use crate::proto::ReplyCode;
-use crate::sim::annotate::{enhanced_meaning, reply_code_meaning};
-use crate::sim::inspect::{dsns, snapshot_at};
+use crate::teach::annotate::{enhanced_meaning, reply_code_meaning};
+use crate::teach::inspect::{dsns, snapshot_at};
 use crate::timeline::Timeline;
 use crate::ui::components::annotated::rfc_anchor;
 

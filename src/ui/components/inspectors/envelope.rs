@@ -3,7 +3,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::empty;
-use crate::sim::inspect::{Transaction, transactions};
+use crate::teach::inspect::{Transaction, transactions};
 use crate::timeline::{Timeline, format_time};
 use crate::ui::components::annotated::rfc_anchor;
 

@@ -3,7 +3,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::empty;
-use crate::sim::inspect::{MessageView, message_view, snapshot_at};
+use crate::teach::inspect::{MessageView, message_view, snapshot_at};
 use crate::timeline::Timeline;
 use crate::ui::components::annotated::rfc_anchor;
 

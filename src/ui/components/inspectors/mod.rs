@@ -1,6 +1,6 @@
 //! The inspectors: tabs that show the world at the current step — envelope versus header
 //! fields, DNS, the relay queues, the mailboxes and the delivery status notifications.
-//! Everything shown is derived by [`crate::sim::inspect`]; these components only render.
+//! Everything shown is derived by [`crate::teach::inspect`]; these components only render.
 
 mod dns;
 mod dsn;

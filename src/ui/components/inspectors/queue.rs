@@ -3,7 +3,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::empty;
-use crate::sim::inspect::{next_retry, snapshot_at, time_at};
+use crate::teach::inspect::{next_retry, snapshot_at, time_at};
 use crate::timeline::Timeline;
 
 #[derive(Properties, PartialEq)]
