@@ -24,7 +24,8 @@
 use std::fmt::Write as _;
 
 use crate::scenario::{self, Scenario, lessons};
-use crate::timeline::{Millis, StepKind, Timeline, format_time};
+use crate::timeline::{StepKind, Timeline};
+use crate::transcript::{WireLine, note_line, paint, wire_line};
 
 /// Runs the CLI with `args` (without the program name); returns the text to print and
 /// the exit code.
@@ -202,55 +203,6 @@ pub fn render(scenario: &Scenario, timeline: &Timeline, color: bool) -> String {
         let _ = writeln!(out, "(stopped at the step or time limit)");
     }
     out
-}
-
-/// Who wrote a transcript line, which picks its prefix and colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WireLine {
-    /// `C:`: a command or message data from the client.
-    Client,
-    /// `S:`: a reply line, coloured by its code's class.
-    Reply(Option<u16>),
-    /// `S:`: a POP3 server line.
-    Retrieval,
-}
-
-/// One transcript line as `run` prints it, with its newline: the time, the route, `~` when
-/// the line travelled inside TLS, then `C:`/`S:` and the text. `serve` and `send` print
-/// real sessions through this too, so every transcript reads the same.
-pub fn wire_line(color: bool, time: Millis, route: &str, tls: bool, line: WireLine, text: &str) -> String {
-    let (prefix, code) = match line {
-        WireLine::Reply(code) => ("S:", reply_color(code)),
-        WireLine::Retrieval => ("S:", "36"),
-        WireLine::Client => ("C:", "34"),
-    };
-    let when = format!("{:>12}", format_time(time));
-    let tls = if tls { "~" } else { " " };
-    format!(
-        "{} {:<40} {tls}{}\n",
-        paint(color, "2", &when),
-        route,
-        paint(color, code, &format!("{prefix} {text}"))
-    )
-}
-
-/// A note between transcript lines (`-- summary`), as `run` prints a step without wire text.
-pub fn note_line(color: bool, time: Millis, route: &str, summary: &str) -> String {
-    let when = format!("{:>12}", format_time(time));
-    format!("{} {:<40} {}\n", paint(color, "2", &when), route, paint(color, "33", &format!("-- {summary}")))
-}
-
-fn paint(color: bool, code: &str, text: &str) -> String {
-    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
-}
-
-fn reply_color(code: Option<u16>) -> &'static str {
-    match code.map(|c| c / 100) {
-        Some(2) => "32",
-        Some(3) => "36",
-        Some(4) => "33",
-        _ => "31",
-    }
 }
 
 /// Runs `serve` or `send`, which print as they go instead of returning their text; `None`

@@ -11,6 +11,7 @@
 //! - [`teach`]: the teaching views: annotated bytes, inspector views, plain-language explanations.
 //! - [`sim`]: the deterministic simulated world that writes the timeline.
 //! - [`scenario`]: the scenario file format and the lesson library.
+//! - `transcript` (native only): transcript lines as `run`, `serve` and `send` print them.
 //! - `net` (native only): `serve` and `send`, the same sessions over real TCP and TLS.
 //! - `ui` (wasm32 only): the Yew player that renders what the layers below produce.
 #![forbid(unsafe_code)]
@@ -29,6 +30,8 @@ pub mod scenario;
 pub mod sim;
 pub mod teach;
 pub mod timeline;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod transcript;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -1,10 +1,10 @@
 //! A real session's transcript, in the lines `smtp-playground run` prints
-//! ([`crate::cli::wire_line`]): bytes as they crossed the socket, split into lines.
+//! ([`crate::transcript::wire_line`]): bytes as they crossed the socket, split into lines.
 
 use std::time::Instant;
 
-use crate::cli::{WireLine, note_line, wire_line};
 use crate::timeline::Millis;
+use crate::transcript::{WireLine, note_line, wire_line};
 
 /// Lines kept per session; a 10 MB message is not worth printing line by line.
 const MAX_LINES: usize = 400;
