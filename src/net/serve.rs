@@ -17,7 +17,7 @@ use super::session;
 use super::tls::{self, ServerIdentity};
 use crate::engine::{MailPolicy, ServerConfig, ServerSession};
 use crate::proto::{EnhancedStatusCode, Reply, ReplyCode, StatusClass};
-use crate::sim::world::{HostConfig, HostRole, WorldConfig};
+use crate::sim::config::{HostConfig, HostRole, WorldConfig};
 
 /// What `serve` was asked to do.
 #[derive(Debug, Clone)]

@@ -26,7 +26,7 @@ use super::world::World;
 use crate::dns::{RecordType, Zone};
 use crate::engine::{Envelope, Intervention, MailPolicy, Policy, SessionInfo, Verdict};
 use crate::mailauth::check::{self, Check, Fact, Method, Row};
-use crate::mailauth::dkim::{self, DkimFailure, DkimResult, DkimVerdict, SignParams, SigningKey};
+use crate::mailauth::dkim::{self, DkimFailure, DkimResult, DkimVerdict, SignParams};
 use crate::mailauth::dmarc::{self, DmarcResult, RequestedPolicy};
 use crate::mailauth::receiver::{Arrival, AuthReport, Lookup, authenticate};
 use crate::mailauth::spf::{Purpose, SpfOutcome, SpfResult};
@@ -41,49 +41,6 @@ pub const SIGNED_HEADERS: &[&str] = &["from", "to", "subject", "date", "message-
 
 /// The mailbox folder that `p=quarantine` delivers into, after the mailbox key.
 pub const JUNK_FOLDER: &str = "/Junk";
-
-/// A signing key as a scenario gives it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum SigningKeySource {
-    /// An Ed25519 private key's 32-octet seed (RFC 8463), what every lesson uses.
-    Ed25519Seed([u8; 32]),
-    /// An RSA private key in PEM, for native use: the browser page leaves RSA out
-    /// ([`dkim::RSA_IN_THIS_BUILD`]), so lessons stay with Ed25519.
-    RsaPem(String),
-}
-
-impl SigningKeySource {
-    /// The key itself. A scenario's key was read once already, so this fails only for
-    /// a configuration built by hand.
-    pub fn key(&self) -> Result<SigningKey, dkim::DkimError> {
-        match self {
-            Self::Ed25519Seed(seed) => Ok(SigningKey::ed25519_from_seed(*seed)),
-            Self::RsaPem(pem) => SigningKey::rsa_from_pem(pem),
-        }
-    }
-}
-
-/// `dkim_sign = { domain, selector, seed }`: sign what this host relays for `domain`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DkimSigning {
-    /// `d=`: messages whose From: or envelope sender is at this domain (or below it) are signed.
-    pub domain: String,
-    /// `s=`: the key record is at `selector._domainkey.domain`.
-    pub selector: String,
-    pub key: SigningKeySource,
-}
-
-/// A host's part in email authentication (scenario keys `dkim_sign`, `authenticate`,
-/// `tamper_body`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct HostAuth {
-    /// Signs the messages it queues for delivery elsewhere.
-    pub dkim_sign: Option<DkimSigning>,
-    /// Checks SPF, DKIM and DMARC on every message it receives, before the 250.
-    pub authenticate: bool,
-    /// A line appended to the body of every message it queues (a mailing list's footer).
-    pub tamper_body: Option<String>,
-}
 
 /// How many lookups of one check are drawn on the DNS lane; the rest are summed up. A
 /// hostile SPF record may cause dozens (RFC 7208 §4.6.4 limits, not this).

@@ -2,13 +2,16 @@
 //! that the player animates. Deterministic: no real clock, no real randomness.
 
 pub mod auth;
+pub mod config;
 pub mod fault;
 mod relay;
 pub mod rng;
 pub mod whatif;
 pub mod world;
 
-pub use auth::{DkimSigning, HostAuth, SigningKeySource};
+pub use config::{
+    Action, DkimSigning, HostAuth, HostConfig, HostRole, RetrySchedule, SigningKeySource, WorldConfig,
+};
 pub use fault::{Fault, FaultAction, FaultTrigger};
 pub use relay::received_for;
-pub use world::{Action, HostConfig, HostRole, RetrySchedule, World, WorldConfig};
+pub use world::World;

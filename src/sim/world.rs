@@ -10,142 +10,20 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 
-use super::auth::{AuthPolicy, HostAuth};
+use super::auth::AuthPolicy;
+use super::config::{Action, DEFAULT_MAX_STEPS, HostConfig, HostRole, RetrySchedule, WorldConfig};
 use super::fault::{Fault, FaultAction, FaultCounts, FaultPolicy, Struck};
 use super::rng::Rng;
 use crate::dns::Zone;
 use crate::engine::pop3::{Maildrop, Pop3Client, Pop3Server};
 use crate::engine::{
-    ClientConfig, ClientEvent, ClientSession, CloseReason, Envelope, MailPolicy, Policy, ServerConfig,
-    ServerEvent, ServerSession,
+    ClientEvent, ClientSession, CloseReason, Policy, ServerConfig, ServerEvent, ServerSession,
 };
 use crate::mailauth::receiver::AuthReport;
+use crate::proto::Verb;
 use crate::proto::reply::parse_reply;
-use crate::proto::{ForwardPath, Verb};
 use crate::teach::explain;
 use crate::timeline::{Lane, Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
-
-/// What a host is, as its lane shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HostRole {
-    /// A mail client (MUA): sends, never listens.
-    Client,
-    /// The sender's submission server / outgoing relay (MSA/MTA): queues and relays.
-    Submission,
-    /// An intermediate relay.
-    Relay,
-    /// A recipient domain's mail exchanger: final delivery into mailboxes, POP3.
-    Mx,
-    /// The recipient's mail client, which retrieves over POP3.
-    Reader,
-}
-
-impl HostRole {
-    pub fn label(self) -> &'static str {
-        match self {
-            HostRole::Client => "mail client (MUA)",
-            HostRole::Submission => "submission server (MSA/MTA)",
-            HostRole::Relay => "relay (MTA)",
-            HostRole::Mx => "mail exchanger (MX)",
-            HostRole::Reader => "recipient's mail client (MUA)",
-        }
-    }
-
-    /// Whether the host keeps a queue and delivers onward what is not local.
-    pub fn relays(self) -> bool {
-        matches!(self, HostRole::Submission | HostRole::Relay | HostRole::Mx)
-    }
-}
-
-/// One host of the world.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct HostConfig {
-    /// The host's name: its lane, its DNS name and its HELO name.
-    pub name: String,
-    pub role: HostRole,
-    pub ip: IpAddr,
-    /// The SMTP server it runs, if it listens.
-    pub smtp: Option<ServerConfig>,
-    /// Its local domains, mailboxes, relay rules and users.
-    pub policy: MailPolicy,
-    /// Intervals `[from, to)` in which the host does not answer.
-    pub down: Vec<(Millis, Millis)>,
-    /// DKIM signing, checking SPF/DKIM/DMARC, changing bodies in transit.
-    #[serde(default)]
-    pub auth: HostAuth,
-    /// Mailing lists this host expands: the list's mailbox key → its members.
-    #[serde(default)]
-    pub lists: BTreeMap<String, Vec<ForwardPath>>,
-}
-
-/// When a relay retries, and when it gives up (Postfix: `minimal_backoff_time`,
-/// `maximal_queue_lifetime`; RFC 5321 §4.5.4.1 asks for at least 30 minutes between
-/// tries and 4–5 days before giving up).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RetrySchedule {
-    /// Waits before the 2nd, 3rd, … attempt; the last one repeats.
-    pub intervals: Vec<Millis>,
-    /// Age after which the message bounces (5.4.7).
-    pub max_age: Millis,
-    /// Age after which a "delayed" DSN is sent, when NOTIFY=DELAY asked for one.
-    pub delay_warning: Option<Millis>,
-}
-
-impl Default for RetrySchedule {
-    fn default() -> Self {
-        let minute = 60_000;
-        Self {
-            intervals: vec![5 * minute, 10 * minute, 20 * minute, 40 * minute, 80 * minute],
-            max_age: 5 * 24 * 60 * minute,
-            delay_warning: Some(4 * 60 * minute),
-        }
-    }
-}
-
-/// What the actors do.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Action {
-    /// A client session that delivers one message.
-    Send {
-        at: Millis,
-        client: String,
-        server: String,
-        /// 25 for relaying, 587 for submission (RFC 6409).
-        port: u16,
-        config: Box<ClientConfig>,
-        envelope: Envelope,
-        message: Vec<u8>,
-    },
-    /// A learner types raw lines (telnet-style); each write is sent once the previous
-    /// one's replies have all arrived (or at once, if the server answered nothing).
-    Type { at: Millis, client: String, server: String, port: u16, writes: Vec<Vec<u8>> },
-    /// The recipient's client fetches a maildrop over POP3.
-    Retrieve { at: Millis, client: String, server: String, user: String, password: String, delete: bool },
-}
-
-/// Limits that keep any scenario finite.
-pub const DEFAULT_MAX_STEPS: usize = 5_000;
-
-/// The whole world, ready to run.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct WorldConfig {
-    pub seed: u64,
-    /// Unix time of virtual time 0, for Date: and Received: fields.
-    pub start_unix: i64,
-    /// One-way latency of every link.
-    pub latency: Millis,
-    pub hosts: Vec<HostConfig>,
-    pub zone: Zone,
-    pub retry: RetrySchedule,
-    pub actions: Vec<Action>,
-    pub max_steps: usize,
-    /// No event after this virtual time is run.
-    pub max_time: Millis,
-    /// Injected faults ("what if…"), in the order of the scenario's `[[fault]]` tables.
-    #[serde(default)]
-    pub faults: Vec<Fault>,
-}
 
 /// A message stored in a mailbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
