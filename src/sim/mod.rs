@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod config;
 pub mod fault;
+mod queue;
 mod relay;
 pub mod rng;
 pub mod whatif;

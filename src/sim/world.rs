@@ -13,6 +13,7 @@ use std::net::IpAddr;
 use super::auth::AuthPolicy;
 use super::config::{Action, DEFAULT_MAX_STEPS, HostConfig, HostRole, RetrySchedule, WorldConfig};
 use super::fault::{Fault, FaultAction, FaultCounts, FaultPolicy, Struck};
+use super::queue::{Job, QueueEntry};
 use super::rng::Rng;
 use crate::dns::Zone;
 use crate::engine::pop3::{Maildrop, Pop3Client, Pop3Server};
@@ -38,7 +39,7 @@ pub(super) struct Stored {
 #[derive(Debug)]
 pub(super) struct HostState {
     pub config: HostConfig,
-    pub queue: Vec<super::relay::QueueEntry>,
+    pub queue: Vec<QueueEntry>,
     /// `user@domain` → messages.
     pub mailboxes: BTreeMap<String, Vec<Stored>>,
     /// DNS answers this host has seen, for the inspector.
@@ -155,7 +156,7 @@ pub struct World {
     pub(super) hosts: Vec<HostState>,
     pub(super) zone: Zone,
     pub(super) conns: Vec<Conn>,
-    pub(super) jobs: Vec<super::relay::Job>,
+    pub(super) jobs: Vec<Job>,
     pub(super) latency: Millis,
     pub(super) retry: RetrySchedule,
     pub(super) start_unix: i64,
