@@ -7,6 +7,8 @@ pub mod fault;
 mod queue;
 mod relay;
 pub mod rng;
+mod run;
+mod session;
 pub mod whatif;
 pub mod world;
 

@@ -2,11 +2,16 @@
 //! for its own domains, or the queue for everything else; MX lookup (RFC 5321 §5.1, null
 //! MX of RFC 7505), trying each MX in preference order, retries on a schedule, and
 //! delivery status notifications (RFC 3461, RFC 3464) when it gives up or when asked.
+//!
+//! The relay sits above the sessions: it opens its delivery connections through them
+//! ([`super::session`]), and they hand it accepted messages and finished sessions through
+//! [`Delivery`], which it implements.
 
 use std::net::IpAddr;
 
 use super::auth::JUNK_FOLDER;
 use super::queue::{Heard, Job, JobStage, QueueEntry};
+use super::session::Delivery;
 use super::world::{ClientEnd, Event, Stored, World, mailbox_key};
 use crate::dns::{DnsError, Record, RecordType, Resolver, canonical_name};
 use crate::engine::{
@@ -39,15 +44,12 @@ fn status_of(reply: &Reply) -> EnhancedStatusCode {
     })
 }
 
-impl World {
-    /// The unix time of now, for Date: and Received:.
-    fn unix_now(&self) -> i64 {
-        self.start_unix + (self.now / 1000) as i64
-    }
-
+/// What the sessions hand up ([`Delivery`]): an accepted message is stored or queued here,
+/// and the end of a delivery session decides its job.
+impl Delivery for World {
     /// A server took a message (its 250): add the trace field (and, after authentication
     /// checks, their results above it), then store or queue it.
-    pub(super) fn accept_message(
+    fn accept_message(
         &mut self,
         host: usize,
         client: usize,
@@ -104,6 +106,40 @@ impl World {
             &message.queue_id,
             Intake { junk, expand_lists: true },
         );
+    }
+
+    /// A relay's SMTP session ended: record each recipient's outcome.
+    fn session_finished(&mut self, job: usize, conn: usize) {
+        let events = self.client_events(conn);
+        let statuses: Vec<(Recipient, Option<RecipientStatus>)> =
+            match self.conns.get(conn).map(|c| &c.client_end) {
+                Some(ClientEnd::Smtp { session, .. }) => {
+                    session.outcomes().map(|(r, s)| (r.clone(), s.cloned())).collect()
+                }
+                _ => Vec::new(),
+            };
+        let session_failed =
+            events.iter().any(|e| matches!(e, ClientEvent::TransactionFailed(r) if r.code.get() == 421));
+        let all_deferred =
+            statuses.iter().all(|(_, s)| matches!(s, Some(RecipientStatus::Deferred(_)) | None));
+        if session_failed && all_deferred {
+            // The server went away before the transaction: try the next MX (§5.1).
+            if let Some((_, Some(status))) = statuses.first()
+                && let Some(j) = self.jobs.get_mut(job)
+            {
+                j.last_error = status.reply().clone();
+            }
+            let at = self.now;
+            return self.schedule(at, Event::Job(job));
+        }
+        self.finish_job(job, Some(statuses));
+    }
+}
+
+impl World {
+    /// The unix time of now, for Date: and Received:.
+    fn unix_now(&self) -> i64 {
+        self.start_unix + (self.now / 1000) as i64
     }
 
     /// Local recipients go to their mailboxes; the rest into the queue.
@@ -536,33 +572,6 @@ impl World {
             let at = self.now + self.latency;
             self.schedule(at, Event::Job(job));
         }
-    }
-
-    /// A relay's SMTP session ended: record each recipient's outcome.
-    pub(super) fn session_finished(&mut self, job: usize, conn: usize) {
-        let events = self.client_events(conn);
-        let statuses: Vec<(Recipient, Option<RecipientStatus>)> =
-            match self.conns.get(conn).map(|c| &c.client_end) {
-                Some(ClientEnd::Smtp { session, .. }) => {
-                    session.outcomes().map(|(r, s)| (r.clone(), s.cloned())).collect()
-                }
-                _ => Vec::new(),
-            };
-        let session_failed =
-            events.iter().any(|e| matches!(e, ClientEvent::TransactionFailed(r) if r.code.get() == 421));
-        let all_deferred =
-            statuses.iter().all(|(_, s)| matches!(s, Some(RecipientStatus::Deferred(_)) | None));
-        if session_failed && all_deferred {
-            // The server went away before the transaction: try the next MX (§5.1).
-            if let Some((_, Some(status))) = statuses.first()
-                && let Some(j) = self.jobs.get_mut(job)
-            {
-                j.last_error = status.reply().clone();
-            }
-            let at = self.now;
-            return self.schedule(at, Event::Job(job));
-        }
-        self.finish_job(job, Some(statuses));
     }
 
     /// The job is over: either with outcomes from a session, or with its last error for

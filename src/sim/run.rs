@@ -1,0 +1,51 @@
+//! The event loop: events in time order (ties in the order they were scheduled), the virtual
+//! clock jumping to each, the step and time caps. It hands each event to the sessions
+//! ([`super::session`]) or the relay ([`super::relay`]), the two files that act on it.
+
+use super::world::{Event, World};
+use crate::timeline::Timeline;
+
+impl World {
+    /// Runs to the end (or a cap) and returns the timeline.
+    pub fn run(mut self) -> Timeline {
+        while let Some((&(time, seq), _)) = self.events.iter().next() {
+            if time > self.max_time || self.timeline.steps.len() >= self.max_steps {
+                self.timeline.outcome.truncated = true;
+                break;
+            }
+            let Some(event) = self.events.remove(&(time, seq)) else { break };
+            self.now = time;
+            self.handle(event);
+        }
+        self.finish()
+    }
+
+    fn finish(mut self) -> Timeline {
+        // Steps are recorded when they are decided; a DNS answer is decided with its
+        // query but arrives later. The player wants them in time order (a stable sort
+        // keeps the causal order of steps at the same instant).
+        self.timeline.steps.sort_by_key(|s| s.time);
+        let outcome = &mut self.timeline.outcome;
+        for host in &self.hosts {
+            for (mailbox, messages) in &host.mailboxes {
+                *outcome.delivered.entry(mailbox.clone()).or_default() += messages.len();
+            }
+            outcome.queued += host.queue.len();
+        }
+        self.timeline
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Start(i) => {
+                if let Some(action) = self.actions.get(i).cloned() {
+                    self.start_action(action);
+                }
+            }
+            Event::Arrive { conn, to_server, bytes } => self.arrive(conn, to_server, bytes),
+            Event::Attempt { host, id } => self.attempt(host, &id),
+            Event::Job(job) => self.continue_job(job),
+            Event::Release(conn) => self.flush(conn),
+        }
+    }
+}
