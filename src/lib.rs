@@ -1,19 +1,21 @@
 //! smtp-playground: an SMTP lab that runs in the browser.
 //!
-//! Layers, each depending only on the ones before it:
-//! - [`rfc`]: citations of RFC sections and their links to the RFC Editor (uses nothing).
-//! - [`proto`]: parsers and serializers for the SMTP wire format (no I/O, no state).
-//! - [`engine`]: sans-IO client and server sessions (bytes in, bytes and events out).
-//! - [`message`]: RFC 5322 headers, trace fields and RFC 3464 delivery reports.
-//! - [`dns`]: DNS records, a zone that answers queries and the `Resolver` trait (data, no world).
-//! - [`mailauth`]: SPF, DKIM and DMARC, and the checks a step carries (no world).
-//! - [`timeline`]: the timeline a run produces: steps, lanes, snapshots, outcome (serializable data).
-//! - [`teach`]: the teaching views: annotated bytes, inspector views, plain-language explanations.
-//! - [`sim`]: the deterministic simulated world that writes the timeline.
-//! - [`scenario`]: the scenario file format and the lesson library.
-//! - `transcript` (native only): transcript lines as `run`, `serve` and `send` print them.
-//! - `net` (native only): `serve` and `send`, the same sessions over real TCP and TLS.
-//! - `ui` (wasm32 only): the Yew player that renders what the layers below produce.
+//! Layers, bottom first. A module may use the modules listed before it and none after it;
+//! `tests/layers.rs` reads every `crate::` path in `src/` and holds the code to this order.
+//! - [`rfc`]: RFC citations (`RFC 5321 §4.1.1.2`) and their RFC Editor links. Uses nothing.
+//! - [`proto`]: parsers and serializers for the SMTP wire format (no I/O, no state). Uses nothing.
+//! - [`engine`]: sans-IO SMTP client and server sessions, POP3. Uses `proto`.
+//! - [`message`]: RFC 5322 headers, trace fields, RFC 3464 delivery reports. Uses `proto`.
+//! - [`dns`]: DNS records, a zone that answers queries, the `Resolver` trait. Uses nothing.
+//! - [`mailauth`]: SPF, DKIM, DMARC and the checks a step carries. Uses `dns`, `message`, `proto`, `rfc`.
+//! - [`timeline`]: what a run produces: steps, lanes, snapshots (data). Uses `mailauth`, `proto`, `rfc`.
+//! - [`teach`]: annotated bytes, inspector views, explanations. Uses `timeline`, `message`, `proto`, `rfc`.
+//! - [`sim`]: the deterministic simulated world that writes the timeline. Uses all of the above.
+//! - [`scenario`]: the scenario file format and the lesson library. Builds and runs `sim` worlds.
+//! - `transcript` (native only): lines as `run`, `serve` and `send` print them. Uses `timeline`.
+//! - `net` (native only): `serve` and `send` over real TCP and TLS. Uses `scenario`, `sim` and below.
+//! - `cli` (native only): the command line (`lessons`, `run`, `check`, `serve`, `send`). Uses `net`.
+//! - `ui` (wasm32 only): the Yew player that renders what the layers below produce. Uses any of them.
 #![forbid(unsafe_code)]
 
 #[cfg(not(target_arch = "wasm32"))]
