@@ -1,6 +1,7 @@
-//! DNS data of the simulated world: the records mail routing and authentication use
-//! (RFC 1035 §3.3, RFC 3596 for AAAA), a zone that answers queries, and the
-//! [`Resolver`] trait that SPF, DKIM, DMARC and MX routing ask.
+//! DNS data: the records mail routing and authentication use (RFC 1035 §3.3, RFC 3596 for
+//! AAAA), a zone that answers queries, and the [`Resolver`] trait that SPF, DKIM, DMARC and
+//! the world's MX routing ask. Data only, below both: the simulated world owns a [`Zone`],
+//! and mail authentication asks whatever [`Resolver`] it is given.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
