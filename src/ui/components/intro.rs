@@ -27,6 +27,37 @@ const ROUTE: [(&str, &str); 5] = [
     ("Reader's mail client", "POP3 / IMAP"),
 ];
 
+/// How email travels, in five steps: a lead in bold, then plain words.
+const STORY: [(&str, &str); 5] = [
+    (
+        "You write, your mail client sends.",
+        "Your mail program or webmail (a mail user agent, MUA) hands the message to your provider's \
+         submission server, usually on port 587, after you log in.",
+    ),
+    (
+        "Servers relay it.",
+        "Mail servers (mail transfer agents, MTAs) pass it on. To learn where mail for example.net \
+         goes, the sending server asks DNS for that domain's MX record, which names the server that \
+         takes its mail.",
+    ),
+    (
+        "The MX stores it; the reader fetches it.",
+        "The recipient's MX puts the message in the mailbox. The reader's mail client fetches it \
+         later over POP3 or IMAP: SMTP carries mail, it does not read it.",
+    ),
+    (
+        "Every hop is a dialogue.",
+        "The client sends a command (EHLO, MAIL FROM, RCPT TO, DATA, QUIT) and the server answers \
+         with a three-digit reply: 2xx done, 3xx go on, 4xx not now, try later, 5xx no.",
+    ),
+    (
+        "The envelope is not the letter.",
+        "MAIL FROM and RCPT TO, the envelope, decide where the message goes and where problems are \
+         reported. The From: and To: lines in the message are what the reader sees; servers do not \
+         route by them, and they need not match.",
+    ),
+];
+
 /// "Start here": how email travels, in five short steps, then the learning path with each
 /// lesson's first goal and progress mark. A modal dialog: focus moves to its heading and
 /// back to where it was when it closes; Esc closes it.
@@ -85,24 +116,7 @@ pub fn intro(props: &IntroProps) -> Html {
                     { for ROUTE.iter().map(|(what, name)| html! { <li>{ *what }<small>{ *name }</small></li> }) }
                 </ol>
                 <ol class="story">
-                    <li><strong>{ "You write, your mail client sends. " }</strong>
-                        { "Your mail program or webmail (a mail user agent, MUA) hands the message to your \
-                           provider's submission server, usually on port 587, after you log in." }</li>
-                    <li><strong>{ "Servers relay it. " }</strong>
-                        { "Mail servers (mail transfer agents, MTAs) pass it on. To learn where mail for \
-                           example.net goes, the sending server asks DNS for that domain's MX record, which \
-                           names the server that takes its mail." }</li>
-                    <li><strong>{ "The MX stores it; the reader fetches it. " }</strong>
-                        { "The recipient's MX puts the message in the mailbox. The reader's mail client \
-                           fetches it later over POP3 or IMAP: SMTP carries mail, it does not read it." }</li>
-                    <li><strong>{ "Every hop is a dialogue. " }</strong>
-                        { "The client sends a command (EHLO, MAIL FROM, RCPT TO, DATA, QUIT) and the server \
-                           answers with a three-digit reply: 2xx done, 3xx go on, 4xx not now, try later, \
-                           5xx no." }</li>
-                    <li><strong>{ "The envelope is not the letter. " }</strong>
-                        { "MAIL FROM and RCPT TO, the envelope, decide where the message goes and where \
-                           problems are reported. The From: and To: lines in the message are what the reader \
-                           sees; servers do not route by them, and they need not match." }</li>
+                    { for STORY.iter().map(|(lead, text)| html! { <li><strong>{ *lead }</strong>{ " " }{ *text }</li> }) }
                 </ol>
                 <p class="how">{ "In each lesson, press play or → to go one step at a time: every step says \
                     what happened and why. “Predict the reply” asks you to guess each reply first." }</p>
