@@ -1,7 +1,7 @@
 //! The native command line: the same core as the browser, printed in a terminal.
 //!
 //! ```text
-//! smtp-playground lessons                 list the lessons
+//! smtp-playground lessons                 list the lessons, in learning-path order
 //! smtp-playground run <lesson|file> [--json] [--transcript] [--steps] [--no-color]
 //! smtp-playground check <file>            validate a scenario file
 //! smtp-playground serve [--listen ADDR] [--lesson ID | --scenario FILE] [--host NAME]
@@ -91,7 +91,7 @@ pub fn main(args: &[String]) -> (String, i32) {
 }
 
 const USAGE: &str = "smtp-playground: see email work\n\n\
-usage:\n  smtp-playground lessons                  list the lessons\n  \
+usage:\n  smtp-playground lessons                  list the lessons, in learning-path order\n  \
 smtp-playground run <lesson|file.toml>   print a lesson's timeline (--json for JSON, --transcript for the player's lines, as JSON with --json, --no-color)\n  \
 smtp-playground run <lesson|file> --steps   each step as a [[note]] picks it, and whether a note explains it\n  \
 smtp-playground check <file.toml>        validate a scenario file\n  \
@@ -143,9 +143,10 @@ fn list_steps(scenario: &Scenario, timeline: &Timeline) -> String {
     out
 }
 
+/// The lessons in the order of the learning path ([`lessons::PATH`]).
 fn list_lessons() -> String {
     let mut out = String::new();
-    for lesson in lessons::ALL {
+    for lesson in lessons::path() {
         match scenario::parse(lesson.source) {
             Ok(s) => {
                 let _ = writeln!(out, "{:<22} {:<17} {}", lesson.id, s.topic.unwrap_or_default(), s.title);

@@ -6,9 +6,13 @@
 use wasm_bindgen::{JsCast as _, JsValue};
 
 use super::embed::{EmbedOptions, Panels, valid_origin};
+use super::progress::Progress;
 use super::state::Theme;
 
 const THEME_KEY: &str = "smtp-playground-theme";
+const PROGRESS_KEY: &str = "smtp-playground-progress";
+/// Longer stored progress is not ours (24 lessons take about 1 KB): it is ignored.
+const MAX_PROGRESS_CHARS: usize = 16_384;
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -156,12 +160,35 @@ pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String, St
 
 /// The theme the learner chose last time, if any.
 pub fn stored_theme() -> Option<Theme> {
-    let storage = window()?.local_storage().ok()??;
-    match storage.get_item(THEME_KEY).ok()??.as_str() {
+    match storage()?.get_item(THEME_KEY).ok()??.as_str() {
         "light" => Some(Theme::Light),
         "dark" => Some(Theme::Dark),
         _ => None,
     }
+}
+
+/// The page's local storage, when the browser lets the page have it (not in some private
+/// modes, nor in a sandboxed frame without same-origin).
+fn storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok()?
+}
+
+/// The progress stored by earlier visits (none when storage is refused).
+pub fn stored_progress() -> Progress {
+    storage()
+        .and_then(|s| s.get_item(PROGRESS_KEY).ok()?)
+        .filter(|text| text.len() <= MAX_PROGRESS_CHARS)
+        .map(|text| Progress::parse(&text))
+        .unwrap_or_default()
+}
+
+/// Stores `progress` together with what is stored already (another tab may have added
+/// marks). A refused or full storage only means the marks do not outlive the page.
+pub fn store_progress(progress: &Progress) {
+    let Some(storage) = storage() else { return };
+    let mut all = stored_progress();
+    all.merge(progress);
+    let _ = storage.set_item(PROGRESS_KEY, &all.encode());
 }
 
 /// Whether the system asks for a dark theme.
@@ -180,7 +207,7 @@ pub fn apply_theme(theme: Theme) {
     if let Some(root) = document().and_then(|d| d.document_element()) {
         let _ = root.set_attribute("data-theme", name);
     }
-    if let Some(Ok(Some(storage))) = window().map(|w| w.local_storage()) {
+    if let Some(storage) = storage() {
         let _ = storage.set_item(THEME_KEY, name);
     }
 }

@@ -10,6 +10,7 @@ use crate::scenario::{self, Scenario, console, lessons, permalink};
 use crate::sim::timeline::Millis;
 use crate::sim::{StepKind, Timeline};
 use crate::ui::embed::EmbedOptions;
+use crate::ui::progress::Progress;
 
 /// Playback speeds offered, as multiples of the normal pace.
 pub const SPEEDS: [(f64, &str); 5] = [(0.25, "0.25×"), (0.5, "0.5×"), (1.0, "1×"), (2.0, "2×"), (4.0, "4×")];
@@ -31,6 +32,8 @@ pub struct Loaded {
     pub lines: Rc<[Vec<String>]>,
     /// The distinct reply codes of the run, ascending: the choices "predict the reply" offers.
     pub codes: Rc<[u16]>,
+    /// How many replies "predict the reply" asks for: a perfect score is this many.
+    pub replies: usize,
 }
 
 impl Loaded {
@@ -46,6 +49,7 @@ impl Loaded {
         let lines: Rc<[Vec<String>]> = timeline.steps.iter().map(|s| s.transcript_lines()).collect();
         let mut codes: Vec<u16> =
             timeline.steps.iter().filter(|s| s.kind == StepKind::Reply).filter_map(|s| s.code).collect();
+        let replies = codes.len();
         codes.sort_unstable();
         codes.dedup();
         Self {
@@ -55,6 +59,7 @@ impl Loaded {
             timeline: Rc::new(timeline),
             lines,
             codes: codes.into(),
+            replies,
         }
     }
 
@@ -145,6 +150,10 @@ pub struct State {
     pub crlf: bool,
     pub help: bool,
     pub picker: bool,
+    /// The "Start here" introduction and the learning path are open.
+    pub intro: bool,
+    /// The lessons finished and predicted, as local storage keeps them.
+    pub progress: Progress,
     pub presenter: bool,
     pub predict: Option<Predict>,
     pub theme: Option<Theme>,
@@ -214,6 +223,8 @@ impl State {
             speed: NORMAL_SPEED,
             crlf: false,
             help: false,
+            intro: false,
+            progress: Progress::default(),
             presenter: false,
             predict: None,
             theme,
@@ -310,6 +321,20 @@ impl State {
         }
     }
 
+    /// Marks the library lesson played as finished once its last step is shown, with the
+    /// score when replies were predicted. A run with console lines is the learner's own
+    /// session, not the lesson, so it marks nothing.
+    fn record_progress(&mut self) {
+        let Some(loaded) = self.loaded.as_ref() else { return };
+        let Some(id) = loaded.lesson.as_deref() else { return };
+        if self.is_empty() || !self.at_end() || !self.console.lines.is_empty() {
+            return;
+        }
+        let score =
+            self.predict.as_ref().filter(|p| !p.answers.is_empty()).map(|p| (p.score().0, loaded.replies));
+        self.progress.record(id, score);
+    }
+
     fn seek(mut self, position: usize) -> Self {
         self.position = position.min(self.len());
         if let Some(predict) = self.predict.as_mut() {
@@ -347,6 +372,8 @@ pub enum Action {
     ToggleCrlf,
     ToggleHelp,
     TogglePicker,
+    /// Open or close the "Start here" introduction and learning path.
+    ToggleIntro,
     /// Escape: close whatever overlay is open.
     Dismiss,
     TogglePresenter,
@@ -369,7 +396,10 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut state = (*self).clone();
-        let state = match action {
+        // A console run jumps to its end by itself: that is not the learner reaching it.
+        let console =
+            matches!(action, Action::ConsoleServer(_) | Action::ConsoleSend(_) | Action::ConsoleClear);
+        let mut state = match action {
             Action::OpenLesson(id) => {
                 let mut opened = State::open(&id, 0, state.theme);
                 opened.speed = state.speed;
@@ -377,6 +407,7 @@ impl Reducible for State {
                 opened.presenter = state.presenter;
                 opened.predict = state.predict.map(|_| Predict::default());
                 opened.picker = opened.loaded.is_none();
+                opened.progress = state.progress;
                 opened.lab = state.lab;
                 opened.embed = state.embed;
                 opened
@@ -457,8 +488,15 @@ impl Reducible for State {
                 state.picker = !state.picker;
                 state
             }
+            Action::ToggleIntro => {
+                state.intro = !state.intro;
+                state.help = false;
+                state.playing = false;
+                state
+            }
             Action::Dismiss => {
                 state.help = false;
+                state.intro = false;
                 state.picker = state.picker && state.loaded.is_none();
                 state
             }
@@ -508,6 +546,16 @@ impl Reducible for State {
                 state.run_console()
             }
         };
+        // Only arriving at the end counts: a page opened at the end (a shared link, a
+        // reload) marks nothing until the learner steps there.
+        let stayed_at_end = self.at_end()
+            && match (&self.loaded, &state.loaded) {
+                (Some(before), Some(after)) => Rc::ptr_eq(&before.timeline, &after.timeline),
+                _ => false,
+            };
+        if !console && !stayed_at_end {
+            state.record_progress();
+        }
         Rc::new(state)
     }
 }
