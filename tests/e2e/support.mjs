@@ -61,7 +61,7 @@ export function transcriptShown(page) {
 
 // The native CLI, built once: the same core, run outside the browser.
 let cli;
-function binary() {
+export function binary() {
   if (!cli) {
     execFileSync('cargo', ['build', '-q', '--bin', 'smtp-playground'], { stdio: 'inherit' });
     cli = join(process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'smtp-playground');
