@@ -571,6 +571,31 @@ fn the_101st_recipient_gets_452_and_the_first_100_get_the_message() {
     assert_eq!(accepted[0].envelope.recipients.len(), 100);
 }
 
+/// RFC 5321 §4.5.3.1.10: recipients past the limit get 452 and the client sends them in a
+/// later transaction. They are not the client's errors: 120 recipients must not reach the
+/// 20-error limit and end the session with 421, and the first 100 get the message.
+#[test]
+fn recipients_past_the_limit_are_not_errors() {
+    let mut script = hello();
+    script.push_str("C: MAIL FROM:<a@example.com>\nS: 250 2.1.0 Ok\n");
+    for i in 0..100 {
+        script.push_str(&format!("C: RCPT TO:<r{i}@example.net>\nS: 250 2.1.5 Ok\n"));
+    }
+    for i in 100..130 {
+        script.push_str(&format!("C: RCPT TO:<r{i}@example.net>\nS: 452 4.5.3 Error: too many recipients\n"));
+    }
+    script.push_str("C: DATA\nS: 354\nC: hi\nC: .\nS: 250 2.0.0 Ok: queued as\n");
+    // Other errors still count: 20 unknown commands end the session.
+    for _ in 0..19 {
+        script.push_str("C: FOO\nS: 500 5.5.2\n");
+    }
+    script.push_str("C: FOO\nS: 500 5.5.2\nS: 421 4.7.0 Error: too many errors\n");
+    let run = run(config(), &mut AcceptAll, &script);
+    let accepted = run.accepted();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].envelope.recipients.len(), 100);
+}
+
 // ---------------------------------------------------------------------------------------
 // Line limits and line ends
 // ---------------------------------------------------------------------------------------

@@ -798,9 +798,10 @@ impl ServerSession {
             return self.error_reply(553, EnhancedStatusCode::NON_ASCII_NOT_PERMITTED, text);
         }
         // 4. The recipient limit (RFC 5321 §4.5.3.1.10: 452, and the client tries the
-        //    rest in a later transaction).
+        //    rest in a later transaction). Not the client's error: a client that sends 120
+        //    recipients is told 20 times to wait, and must not be cut off for it.
         if self.transaction.recipients.len() >= self.config.max_recipients {
-            return self.error_reply(
+            return self.reply_enhanced(
                 452,
                 EnhancedStatusCode::TOO_MANY_RECIPIENTS,
                 "Error: too many recipients",
