@@ -15,7 +15,8 @@
 //! `serve` runs one host of a scenario as a real SMTP server (by default the lesson
 //! `telnet-session`'s `smtp.example.com`; `--host` picks another, else the first MX with an
 //! SMTP server): its `ServerConfig` and `MailPolicy`, real STARTTLS with a certificate made at
-//! start-up, messages written to `DIR/<mailbox>/NNNNNN.eml`. The host's SPF/DKIM/DMARC
+//! start-up, each message stored once in `DIR/.messages/` and hard-linked to `DIR/<mailbox>/NNNNNN.eml`,
+//! its 250 sent only once it is on disk. The host's SPF/DKIM/DMARC
 //! checks (`authenticate = true`) are not run: against a real client on loopback they would
 //! judge 127.0.0.1 against the lesson's invented DNS. `send` delivers one message with the
 //! simulated world's client; without `--starttls` it never tries TLS, with it TLS is required.

@@ -94,11 +94,12 @@ impl Serve {
         cert
     }
 
-    /// Messages delivered so far: mailbox → the .eml files' bytes, in name order.
+    /// Messages delivered so far: mailbox → the .eml files' bytes, in name order. Folders
+    /// whose names start with `.` (`.messages`, `.tmp`) are serve's own, not mailboxes.
     fn mailboxes(&self) -> BTreeMap<String, Vec<Vec<u8>>> {
         let mut out = BTreeMap::new();
         for entry in std::fs::read_dir(&self.maildir.0).expect("read the maildir").flatten() {
-            if !entry.path().is_dir() {
+            if !entry.path().is_dir() || entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
             let mut files: Vec<PathBuf> = std::fs::read_dir(entry.path())
