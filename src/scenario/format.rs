@@ -125,6 +125,13 @@
 //! password = "hunter2"
 //! delete = false
 //! ```
+//!
+//! Every duration (`latency`, `max_time`, retry times, `greylist`, `down`, `at`, `for`) is at
+//! most [`MAX_DURATION_MS`], 365 days: longer is refused with its line and column, so no sum
+//! of times in the simulator can come near the end of its 64-bit clock.
+
+/// The longest duration a scenario may give: 365 days, in milliseconds.
+pub const MAX_DURATION_MS: u64 = 365 * 86_400_000;
 
 use super::toml::{Entry, Item, Pos, Table, TomlError, Value};
 

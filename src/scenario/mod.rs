@@ -147,12 +147,19 @@ pub fn parse_duration(text: &str) -> Option<Millis> {
 }
 
 fn duration((text, pos): (&str, Pos)) -> Result<Millis, TomlError> {
-    parse_duration(text).ok_or_else(|| {
+    let ms = parse_duration(text).ok_or_else(|| {
         error(
             pos,
             format!("{text:?} is not a duration: expected e.g. \"250ms\", \"30s\", \"5m\", \"2h\" or \"1d\""),
         )
-    })
+    })?;
+    if ms > format::MAX_DURATION_MS {
+        return Err(error(
+            pos,
+            format!("{text:?} is longer than 365 days, the longest duration a scenario may give"),
+        ));
+    }
+    Ok(ms)
 }
 
 fn optional_duration(value: Option<(&str, Pos)>) -> Result<Option<Millis>, TomlError> {

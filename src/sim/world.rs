@@ -491,7 +491,7 @@ impl World {
             (DNS_LANE.to_owned(), self.name(host))
         };
         self.timeline.steps.push(Step {
-            time: self.now + if query { 0 } else { self.latency },
+            time: self.now.saturating_add(if query { 0 } else { self.latency }),
             duration: self.latency,
             from,
             to,
@@ -893,7 +893,7 @@ impl World {
                 code,
             );
         }
-        let at = self.now + self.latency;
+        let at = self.now.saturating_add(self.latency);
         self.schedule(at, Event::Arrive { conn, to_server: false, bytes });
     }
 
@@ -952,7 +952,7 @@ impl World {
                 );
             }
         }
-        let at = self.now + self.latency;
+        let at = self.now.saturating_add(self.latency);
         self.schedule(at, Event::Arrive { conn, to_server: true, bytes });
     }
 
