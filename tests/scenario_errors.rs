@@ -255,6 +255,59 @@ fn cases() -> Vec<(String, usize, usize, &'static str)> {
             1,
             "unknown key `hots` in [[fault]] (is it `host`?)",
         ),
+        // Names that become wire text: a domain or an address literal, nothing hidden.
+        (
+            format!(
+                "{HEAD}[[host]]\nname = \"mx.example\\r\\n250 injected\"\nrole = \"mx\"\nip = \"1.2.3.4\"\n"
+            ),
+            4,
+            8,
+            "contains U+000D",
+        ),
+        (
+            format!("{HEAD}[[host]]\nname = \"\\u202Eten.elpmaxe\"\nrole = \"mx\"\nip = \"1.2.3.4\"\n"),
+            4,
+            8,
+            "contains U+202E",
+        ),
+        (
+            format!("{HEAD}[[host]]\nname = \"mx example\"\nrole = \"mx\"\nip = \"1.2.3.4\"\n"),
+            4,
+            8,
+            "is not a domain or [address literal]",
+        ),
+        (
+            host("smtp = { hostname = \"mx\\n220 fake\" }"),
+            7,
+            21,
+            "smtp hostname \"mx\\n220 fake\" contains U+000A",
+        ),
+        (host("domains = [\"exa\\u200Bmple.net\"]"), 7, 12, "contains U+200B"),
+        (host("mailboxes = [\"bob@exa\\u2066mple.net\"]"), 7, 14, "contains U+2066"),
+        (
+            send(
+                "from = \"pc\"\nto = \"mx\"\nhelo = \"pc\\r\\nRSET\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n",
+            ),
+            15,
+            8,
+            "helo",
+        ),
+        (
+            send(
+                "from = \"pc\"\nto = \"mx\"\nmail_from = \"a\\u200D@b.example\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n",
+            ),
+            15,
+            13,
+            "contains U+200D",
+        ),
+        (
+            send(
+                "from = \"pc\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\\uFEFF\"]\nmessage = \"x\"\n",
+            ),
+            16,
+            12,
+            "contains U+FEFF",
+        ),
         // Absurd durations (they overflowed the simulator's clock).
         (format!("{HEAD}latency = \"9223372036854775807\"\n"), 3, 11, "longer than 365 days"),
         (

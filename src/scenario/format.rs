@@ -44,7 +44,8 @@
 //! delay_warning = "4h"      # "delayed" DSN to NOTIFY=DELAY recipients
 //!
 //! [[host]]
-//! name = "smtp.example.com" # lane, DNS and HELO name
+//! name = "smtp.example.com" # lane, DNS and HELO name: a domain or [address literal]; no
+//!                           # control, bidi or zero-width characters in any name or address
 //! role = "submission"       # client | submission | relay | mx | reader
 //! ip = "192.0.2.25"
 //! domains = ["example.com"]            # final destination for these
