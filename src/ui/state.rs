@@ -180,20 +180,11 @@ impl State {
         Self::with_loaded(loaded, notice, step, theme)
     }
 
-    /// The player opened on a `?scenario=` permalink parameter at `step`. A link that does
-    /// not decode or load opens the first lesson with a notice saying why.
+    /// The player opened on a permalink parameter (`#scenario=`, or an old `?scenario=`) at
+    /// `step`. A link that does not decode or load opens the first lesson with a notice
+    /// saying why.
     pub fn open_link(param: &str, step: usize, theme: Option<Theme>) -> Self {
-        let loaded = permalink::decode(param)
-            .map_err(|e| format!("The link's scenario could not be read: {e}."))
-            .and_then(|source| {
-                Loaded::from_source(None, &source).map_err(|e| {
-                    format!(
-                        "The link's scenario could not be loaded: line {}, column {}: {}.",
-                        e.line, e.column, e.message
-                    )
-                })
-            });
-        match loaded {
+        match Self::link(param) {
             Ok(loaded) => Self::with_loaded(Some(loaded), None, step, theme),
             Err(message) => {
                 let first = lessons::ALL.first().map_or("telnet-session", |l| l.id);
@@ -202,6 +193,20 @@ impl State {
                 state
             }
         }
+    }
+
+    /// A permalink parameter's scenario, run; or a message for the learner saying why not.
+    fn link(param: &str) -> Result<Loaded, String> {
+        permalink::decode(param).map_err(|e| format!("The link's scenario could not be read: {e}.")).and_then(
+            |source| {
+                Loaded::from_source(None, &source).map_err(|e| {
+                    format!(
+                        "The link's scenario could not be loaded: line {}, column {}: {}.",
+                        e.line, e.column, e.message
+                    )
+                })
+            },
+        )
     }
 
     fn with_loaded(
@@ -352,6 +357,10 @@ impl State {
 pub enum Action {
     /// Open a library lesson from its first step.
     OpenLesson(String),
+    /// Play the scenario of a permalink parameter at a step: the address bar's fragment
+    /// changed (`hashchange`). The same text only moves to the step; a link that does not
+    /// load keeps the current scenario and leaves a notice.
+    OpenLink(String, usize),
     /// Play a scenario given as text (edited, linked or sent by an embedding page) from its
     /// first step. A scenario that does not load keeps the current one and leaves a notice
     /// with the error's line and column.
@@ -411,6 +420,32 @@ impl Reducible for State {
                 opened.lab = state.lab;
                 opened.embed = state.embed;
                 opened
+            }
+            Action::OpenLink(param, step) => {
+                state.playing = false;
+                let same = permalink::decode(&param)
+                    .is_ok_and(|source| state.loaded.as_ref().is_some_and(|l| *l.source == *source));
+                if same {
+                    state.seek(step)
+                } else {
+                    match State::link(&param) {
+                        Ok(loaded) => {
+                            state.pristine = Some((None, loaded.source.clone()));
+                            state.loaded = Some(loaded);
+                            state.notice = None;
+                            state.opened = None;
+                            state.picker = false;
+                            state.intro = false;
+                            state.predict = state.predict.map(|_| Predict::default());
+                            state.console = Console::default();
+                            state.seek(step)
+                        }
+                        Err(message) => {
+                            state.notice = Some(message);
+                            state
+                        }
+                    }
+                }
             }
             Action::LoadSource(source) => match Loaded::from_source(None, &source) {
                 Ok(loaded) => {

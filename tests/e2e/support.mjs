@@ -8,9 +8,13 @@ import { serve } from '../../scripts/serve.mjs';
 
 export const ARTIFACTS = 'test-artifacts/screenshots';
 
-/** Starts the static server over dist/ and a browser; returns them and a `close()`. */
+/** Starts the static server over dist/ and a browser; returns them, the URLs requested from
+ *  the server (`requests`) and a `close()`. */
 export async function start() {
   const site = await serve({ root: 'dist' });
+  // Every request line the server received (path and query, as a host's log keeps them).
+  const requests = [];
+  site.server.on('request', (req) => requests.push(req.url));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -20,6 +24,7 @@ export async function start() {
   return {
     url: site.url,
     browser,
+    requests,
     async close() {
       await browser.close();
       site.server.close();

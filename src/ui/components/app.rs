@@ -19,14 +19,22 @@ use crate::ui::hooks::{use_embed, use_keyboard, use_location, use_playback};
 use crate::ui::progress::Progress;
 use crate::ui::state::State;
 
-/// The player: picks its lesson and step from the URL, then renders the state. A visit
+/// The player: picks its lesson and step, or a share link's scenario and step, from the
+/// URL, then renders the state. A visit
 /// that names no lesson and no scenario opens on the "Start here" introduction, over the
 /// first lesson of the learning path.
 #[component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| {
         let (lesson, step) = browser::read_location();
-        let mut state = if let Some(param) = browser::read_param("scenario") {
+        // A share link's scenario is in the fragment; an old link's in the query (the
+        // address then moves it to the fragment, see `use_location`).
+        let fragment = browser::read_fragment();
+        let link = match fragment.scenario {
+            Some(param) => Some((param, fragment.step)),
+            None => browser::read_param("scenario").map(|param| (param, step)),
+        };
+        let mut state = if let Some((param, step)) = link {
             State::open_link(&param, step, browser::stored_theme())
         } else {
             let first = lessons::PATH.first().copied().unwrap_or("telnet-session");
