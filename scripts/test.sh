@@ -40,7 +40,7 @@ run clippy cargo clippy --all-targets --locked -- -D warnings
 run clippy-wasm wasm cargo clippy --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 run cargo-test cargo test --locked
 run build-web scripts/build-web.sh
-run wasm-test wasm cargo test --target wasm32-unknown-unknown --locked --lib --test wasm --test wasm_inspect --test wasm_check
+run wasm-test wasm cargo test --target wasm32-unknown-unknown --locked --lib --test wasm --test wasm_inspect --test wasm_check --test wasm_path
 run e2e node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
 
 stage "Summary ($((SECONDS - START)) s in all)"

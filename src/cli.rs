@@ -1,7 +1,7 @@
 //! The native command line: the same core as the browser, printed in a terminal.
 //!
 //! ```text
-//! smtp-playground lessons                 list the lessons
+//! smtp-playground lessons                 list the lessons, in learning-path order
 //! smtp-playground run <lesson|file> [--json] [--transcript] [--steps] [--no-color]
 //! smtp-playground check <file>            validate a scenario file
 //! smtp-playground serve [--listen ADDR] [--lesson ID | --scenario FILE] [--host NAME]
@@ -15,7 +15,8 @@
 //! `serve` runs one host of a scenario as a real SMTP server (by default the lesson
 //! `telnet-session`'s `smtp.example.com`; `--host` picks another, else the first MX with an
 //! SMTP server): its `ServerConfig` and `MailPolicy`, real STARTTLS with a certificate made at
-//! start-up, messages written to `DIR/<mailbox>/NNNNNN.eml`. The host's SPF/DKIM/DMARC
+//! start-up, each message stored once in `DIR/.messages/` and hard-linked to `DIR/<mailbox>/NNNNNN.eml`,
+//! its 250 sent only once it is on disk. The host's SPF/DKIM/DMARC
 //! checks (`authenticate = true`) are not run: against a real client on loopback they would
 //! judge 127.0.0.1 against the lesson's invented DNS. `send` delivers one message with the
 //! simulated world's client; without `--starttls` it never tries TLS, with it TLS is required.
@@ -89,7 +90,7 @@ pub fn main(args: &[String]) -> (String, i32) {
 }
 
 const USAGE: &str = "smtp-playground: see email work\n\n\
-usage:\n  smtp-playground lessons                  list the lessons\n  \
+usage:\n  smtp-playground lessons                  list the lessons, in learning-path order\n  \
 smtp-playground run <lesson|file.toml>   print a lesson's timeline (--json for JSON, --transcript for the player's lines, as JSON with --json, --no-color)\n  \
 smtp-playground run <lesson|file> --steps   each step as a [[note]] picks it, and whether a note explains it\n  \
 smtp-playground check <file.toml>        validate a scenario file\n  \
@@ -141,9 +142,10 @@ fn list_steps(scenario: &Scenario, timeline: &Timeline) -> String {
     out
 }
 
+/// The lessons in the order of the learning path ([`lessons::PATH`]).
 fn list_lessons() -> String {
     let mut out = String::new();
-    for lesson in lessons::ALL {
+    for lesson in lessons::path() {
         match scenario::parse(lesson.source) {
             Ok(s) => {
                 let _ = writeln!(out, "{:<22} {:<17} {}", lesson.id, s.topic.unwrap_or_default(), s.title);

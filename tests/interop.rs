@@ -94,11 +94,12 @@ impl Serve {
         cert
     }
 
-    /// Messages delivered so far: mailbox → the .eml files' bytes, in name order.
+    /// Messages delivered so far: mailbox → the .eml files' bytes, in name order. Folders
+    /// whose names start with `.` (`.messages`, `.tmp`) are serve's own, not mailboxes.
     fn mailboxes(&self) -> BTreeMap<String, Vec<Vec<u8>>> {
         let mut out = BTreeMap::new();
         for entry in std::fs::read_dir(&self.maildir.0).expect("read the maildir").flatten() {
-            if !entry.path().is_dir() {
+            if !entry.path().is_dir() || entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
             let mut files: Vec<PathBuf> = std::fs::read_dir(entry.path())
@@ -289,6 +290,30 @@ fn smtplib_message_over_the_size_limit() {
     let (status, log) = server.stop();
     assert!(status.success());
     assert!(log.contains(" size=") && log.contains("S: 552 5.3.4"), "{log}");
+}
+
+/// RFC 5321 §4.5.3.1.10: the recipients past 100 get 452 4.5.3 and smtplib goes on to send
+/// the message to the first 100; the 20 refusals do not end the session with 421.
+#[test]
+fn smtplib_sendmail_to_more_recipients_than_the_limit() {
+    let server = Serve::start("many-recipients");
+    let result = smtplib(&server, "many-recipients");
+    let refused = result["refused"].as_object().unwrap_or_else(|| panic!("{result}"));
+    assert_eq!(refused.len(), 20, "{result}");
+    for i in 100..120 {
+        let entry = &refused[&format!("r{i:03}@open.example")];
+        assert_eq!(entry[0], 452, "{result}");
+        assert!(entry[1].as_str().is_some_and(|t| t.starts_with("4.5.3")), "{result}");
+    }
+    let boxes = server.mailboxes();
+    for i in 0..100 {
+        let mailbox = format!("r{i:03}@open.example");
+        assert_eq!(boxes.get(&mailbox).map(Vec::len), Some(1), "{mailbox}: {boxes:?}");
+    }
+    assert!(!boxes.contains_key("r100@open.example"));
+    let (status, log) = server.stop();
+    assert!(status.success(), "serve exited with {status}:\n{log}");
+    assert!(!log.contains("S: 421"), "{log}");
 }
 
 // ---------------------------------------------------------------------------------------

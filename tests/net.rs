@@ -568,7 +568,10 @@ fn a_local_part_cannot_escape_the_mail_directory() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["_.._.._escaped@example.org", "_tmp_abs@example.org", "server-cert.pem"]);
+    assert_eq!(
+        names,
+        [".messages", ".tmp", "_.._.._escaped@example.org", "_tmp_abs@example.org", "server-cert.pem"]
+    );
     assert!(!dir.join("escaped@example.org").exists() && !Path::new("/tmp/abs@example.org").exists());
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -652,4 +655,108 @@ fn greylisting_runs_on_the_real_clock_and_host_picks_the_server() {
         smtp.command("RCPT TO:<bob@example.net>")
             .starts_with("554 5.7.1 <bob@example.net>: Relay access denied")
     );
+}
+
+/// A mailbox folder that cannot be made (a plain file in its place; the same as a full
+/// disk or a permission error): `451 4.3.0` after the data, not a 250 for mail never
+/// stored (RFC 5321 §6.1), nothing under a final name, and the session goes on.
+#[test]
+fn a_message_that_cannot_be_stored_gets_451_not_250() {
+    let mut server = Server::start("blocked", &["--scenario", &interop_scenario()]);
+    std::fs::write(server.maildir.join("carol@example.net"), "a plain file, not a folder").expect("block");
+    let mut smtp = server.connect();
+    smtp.reply();
+    smtp.command("EHLO client.example.com");
+    assert!(smtp.command("MAIL FROM:<a@example.com>").starts_with("250"));
+    assert!(smtp.command("RCPT TO:<bob@example.net>").starts_with("250"));
+    assert!(smtp.command("RCPT TO:<carol@example.net>").starts_with("250"));
+    assert!(smtp.command("DATA").starts_with("354"));
+    assert_eq!(smtp.command("Subject: x\r\n\r\ny\r\n."), "451 4.3.0 Error: queue file write error");
+    // Not the client's fault: the session goes on, and bob alone gets the next message.
+    assert!(smtp.command("MAIL FROM:<a@example.com>").starts_with("250"));
+    assert!(smtp.command("RCPT TO:<bob@example.net>").starts_with("250"));
+    assert!(smtp.command("DATA").starts_with("354"));
+    assert!(smtp.command("Subject: z\r\n\r\ny\r\n.").starts_with("250 2.0.0 Ok: queued as "));
+    smtp.command("QUIT");
+    server.wait_for("the failure", |l| {
+        l.contains("-- could not store message ") && l.contains("answering 451")
+    });
+    let eml = final_names(&server.maildir);
+    assert_eq!(
+        eml.iter().map(|p| p.strip_prefix(&server.maildir).expect("inside")).collect::<Vec<_>>(),
+        [Path::new(".messages/000002.eml"), Path::new("bob@example.net/000002.eml")],
+        "only the second message is stored (the first one's numbers are not used again)"
+    );
+    assert!(String::from_utf8_lossy(&stored(&server, "bob@example.net", 2)).contains("Subject: z\r\n"));
+    assert!(server.terminate().success());
+    assert!(server.rest().contains("shut down: 1 sessions, 1 messages"));
+}
+
+/// Every `.eml` under a final name (not in `.tmp`), sorted.
+fn final_names(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(root) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() && entry.file_name() != ".tmp" {
+            for file in std::fs::read_dir(&path).into_iter().flatten().flatten() {
+                if file.path().extension().is_some_and(|e| e == "eml") {
+                    out.push(file.path());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// No torn write: `serve` is killed (SIGKILL, no clean-up) the moment the first final name
+/// of a large message appears, and every final name shows the whole message. A name that
+/// was visible while the bytes were still being written would hold part of it.
+#[test]
+fn a_killed_server_leaves_no_partial_message_under_a_final_name() {
+    let dir = temp_dir("torn");
+    let scenario = dir.join("open.toml");
+    std::fs::write(
+        &scenario,
+        "title = \"t\"\ndescription = \"d\"\n[[host]]\nname = \"mx.example.org\"\nrole = \"mx\"\n\
+         ip = \"192.0.2.1\"\ndomains = [\"example.org\"]\nsmtp = {}\n",
+    )
+    .expect("scenario");
+    let mut server = Server::start("torn", &["--scenario", scenario.to_str().unwrap_or_default()]);
+    let mut smtp = server.connect();
+    smtp.reply();
+    smtp.command("EHLO client.example.com");
+    smtp.command("MAIL FROM:<a@example.com>");
+    for i in 0..4 {
+        assert!(smtp.command(&format!("RCPT TO:<r{i}@example.org>")).starts_with("250"));
+    }
+    assert!(smtp.command("DATA").starts_with("354"));
+    // 8 MB of 100-octet lines, then a last line that only a complete file ends with.
+    let line = format!("{}\r\n", "x".repeat(98));
+    let mut data = "Subject: big\r\n\r\n".to_owned();
+    while data.len() < 8_000_000 {
+        data.push_str(&line);
+    }
+    data.push_str("THE END\r\n.\r\n");
+    smtp.write(data.as_bytes());
+    let deadline = Instant::now() + WAIT;
+    while final_names(&server.maildir).is_empty() {
+        assert!(Instant::now() < deadline, "no message appeared");
+        std::thread::yield_now();
+    }
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("wait");
+    let names = final_names(&server.maildir);
+    assert!(!names.is_empty());
+    for path in names {
+        let bytes = std::fs::read(&path).expect("read");
+        assert!(
+            bytes.len() > 8_000_000 && bytes.ends_with(b"\r\nTHE END\r\n"),
+            "{}: {} octets, torn",
+            path.display(),
+            bytes.len()
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

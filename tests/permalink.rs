@@ -39,12 +39,17 @@ fn damaged_links_get_clear_errors() {
     // Not UTF-8.
     let latin1 = miniz_oxide::deflate::compress_to_vec(b"title = \"caf\xe9\"", 6);
     assert_eq!(decode(&B64.encode(latin1)), Err(PermalinkError::NotUtf8 { valid_up_to: 12 }));
+    // Nothing at all (`#scenario=` cut short).
+    assert_eq!(decode(""), Err(PermalinkError::Empty));
+    assert_eq!(decode(" \n"), Err(PermalinkError::Empty));
     // Too long to be any scenario.
     assert!(matches!(decode(&"A".repeat(1 << 20)), Err(PermalinkError::TooLong { .. })));
     // Padding and surrounding blanks are forgiven.
     let padded = base64::engine::general_purpose::URL_SAFE.encode(B64.decode(encode("x = 1")).unwrap());
     assert_eq!(decode(&format!(" {padded}\n")).as_deref(), Ok("x = 1"));
-    for e in [PermalinkError::TooLarge { limit: 1 }, PermalinkError::Base64("x".into())] {
+    for e in
+        [PermalinkError::TooLarge { limit: 1 }, PermalinkError::Base64("x".into()), PermalinkError::Empty]
+    {
         assert!(e.to_string().starts_with("the link"));
     }
 }

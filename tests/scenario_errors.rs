@@ -255,6 +255,71 @@ fn cases() -> Vec<(String, usize, usize, &'static str)> {
             1,
             "unknown key `hots` in [[fault]] (is it `host`?)",
         ),
+        // Names that become wire text: a domain or an address literal, nothing hidden.
+        (
+            format!(
+                "{HEAD}[[host]]\nname = \"mx.example\\r\\n250 injected\"\nrole = \"mx\"\nip = \"1.2.3.4\"\n"
+            ),
+            4,
+            8,
+            "contains U+000D",
+        ),
+        (
+            format!("{HEAD}[[host]]\nname = \"\\u202Eten.elpmaxe\"\nrole = \"mx\"\nip = \"1.2.3.4\"\n"),
+            4,
+            8,
+            "contains U+202E",
+        ),
+        (
+            format!("{HEAD}[[host]]\nname = \"mx example\"\nrole = \"mx\"\nip = \"1.2.3.4\"\n"),
+            4,
+            8,
+            "is not a domain or [address literal]",
+        ),
+        (
+            host("smtp = { hostname = \"mx\\n220 fake\" }"),
+            7,
+            21,
+            "smtp hostname \"mx\\n220 fake\" contains U+000A",
+        ),
+        (host("domains = [\"exa\\u200Bmple.net\"]"), 7, 12, "contains U+200B"),
+        (host("mailboxes = [\"bob@exa\\u2066mple.net\"]"), 7, 14, "contains U+2066"),
+        (
+            send(
+                "from = \"pc\"\nto = \"mx\"\nhelo = \"pc\\r\\nRSET\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n",
+            ),
+            15,
+            8,
+            "helo",
+        ),
+        (
+            send(
+                "from = \"pc\"\nto = \"mx\"\nmail_from = \"a\\u200D@b.example\"\nrcpt_to = [\"c@d.example\"]\nmessage = \"x\"\n",
+            ),
+            15,
+            13,
+            "contains U+200D",
+        ),
+        (
+            send(
+                "from = \"pc\"\nto = \"mx\"\nmail_from = \"a@b.example\"\nrcpt_to = [\"c@d.example\\uFEFF\"]\nmessage = \"x\"\n",
+            ),
+            16,
+            12,
+            "contains U+FEFF",
+        ),
+        // Absurd durations (they overflowed the simulator's clock).
+        (format!("{HEAD}latency = \"9223372036854775807\"\n"), 3, 11, "longer than 365 days"),
+        (
+            format!("{HEAD}[retry]\nintervals = [\"5m\", \"18446744073709551615\"]\n"),
+            4,
+            20,
+            "longer than 365 days",
+        ),
+        (format!("{HEAD}max_time = \"366d\"\n"), 3, 12, "longer than 365 days"),
+        (host("greylist = \"8760h1ms\""), 7, 12, "longer than 365 days"),
+        (host("down = [[\"0s\", \"100000d\"]]"), 7, 16, "longer than 365 days"),
+        (send(&format!("at = \"400d\"\n{good_send}")), 13, 6, "longer than 365 days"),
     ]
 }
 
@@ -357,6 +422,43 @@ mod mutations {
                     prop_assert!(e.column >= 1, "{e}");
                 }
             }
+        }
+    }
+}
+
+/// Every duration at the largest value a scenario may have, every number at its limit: the
+/// simulator's sums of times and sizes must not overflow (a debug build panics when they do).
+/// The relay queues the message (the MX is down), retries, warns and bounces at those times.
+#[test]
+fn maximal_durations_run_without_overflow() {
+    let max = "365d";
+    let cases = ["9223372036854775807", "-9223372036854775808", "0"]
+        .into_iter()
+        .flat_map(|start| [(start, "1ms"), (start, max)]);
+    for (start, latency) in cases {
+        let text = format!(
+            "{HEAD}latency = \"{latency}\"\nmax_time = \"{max}\"\nstart = {start}\nseed = 9223372036854775807\n\
+             [retry]\nintervals = [\"{max}\", \"{max}\"]\nmax_age = \"{max}\"\ndelay_warning = \"{max}\"\n\
+             {CLIENT}\
+             [[host]]\nname = \"relay.example\"\nrole = \"relay\"\nip = \"192.0.2.3\"\n\
+             smtp = {{ max_message_size = 9223372036854775807 }}\nrelay_clients = [\"192.0.2.1\"]\n\
+             [[host]]\nname = \"mx.example\"\nrole = \"mx\"\nip = \"192.0.2.2\"\ndomains = [\"example\"]\n\
+             greylist = \"{max}\"\ndown = [[\"0s\", \"{max}\"], [\"{max}\", \"{max}\"]]\nsmtp = {{}}\n\
+             [dns]\n\"example\" = {{ mx = [[65535, \"mx.example\"]] }}\n\"mx.example\" = {{ a = [\"192.0.2.2\"] }}\n\
+             [[send]]\nat = \"1s\"\nfrom = \"pc\"\nto = \"relay.example\"\nmail_from = \"a@b.example\"\n\
+             rcpt_to = [\"c@example\"]\nnotify = \"SUCCESS,FAILURE,DELAY\"\nmessage = \"x\"\n\
+             [[send]]\nat = \"{max}\"\nfrom = \"pc\"\nto = \"mx.example\"\nmail_from = \"a@b.example\"\n\
+             rcpt_to = [\"c@example\"]\nmessage = \"x\"\n\
+             [[fault]]\nhost = \"relay.example\"\naction = \"down\"\nat = \"{max}\"\nfor = \"{max}\"\n"
+        );
+        let scenario = scenario::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let run = scenario.run();
+        let transcript = run.transcript().join("\n");
+        if latency == "1ms" {
+            assert!(
+                transcript.contains("deferred"),
+                "start {start}: the relay never deferred:\n{transcript}"
+            );
         }
     }
 }

@@ -571,6 +571,95 @@ fn the_101st_recipient_gets_452_and_the_first_100_get_the_message() {
     assert_eq!(accepted[0].envelope.recipients.len(), 100);
 }
 
+/// RFC 5321 §4.5.3.1.10: recipients past the limit get 452 and the client sends them in a
+/// later transaction. They are not the client's errors: 120 recipients must not reach the
+/// 20-error limit and end the session with 421, and the first 100 get the message.
+#[test]
+fn recipients_past_the_limit_are_not_errors() {
+    let mut script = hello();
+    script.push_str("C: MAIL FROM:<a@example.com>\nS: 250 2.1.0 Ok\n");
+    for i in 0..100 {
+        script.push_str(&format!("C: RCPT TO:<r{i}@example.net>\nS: 250 2.1.5 Ok\n"));
+    }
+    for i in 100..130 {
+        script.push_str(&format!("C: RCPT TO:<r{i}@example.net>\nS: 452 4.5.3 Error: too many recipients\n"));
+    }
+    script.push_str("C: DATA\nS: 354\nC: hi\nC: .\nS: 250 2.0.0 Ok: queued as\n");
+    // Other errors still count: 20 unknown commands end the session.
+    for _ in 0..19 {
+        script.push_str("C: FOO\nS: 500 5.5.2\n");
+    }
+    script.push_str("C: FOO\nS: 500 5.5.2\nS: 421 4.7.0 Error: too many errors\n");
+    let run = run(config(), &mut AcceptAll, &script);
+    let accepted = run.accepted();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].envelope.recipients.len(), 100);
+}
+
+/// With storage confirmation (what `serve` uses) the reply to the data waits for the
+/// owner's word: 250 only once the message is stored, `451 4.3.0` when it could not be
+/// (RFC 5321 §6.1: the 250 takes responsibility). Pipelined input waits meanwhile, and a
+/// failed write is not the client's error.
+#[test]
+fn the_reply_to_the_data_waits_for_storage() {
+    for stored in [true, false] {
+        let mut server = ServerSession::new(config(), None).with_storage_confirmation();
+        let mut policy = AcceptAll;
+        server.handle_input(b"EHLO client.example\r\n", &mut policy);
+        poll_lines(&mut server);
+        let input = b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n";
+        server.handle_input(input, &mut policy);
+        assert_eq!(poll_lines(&mut server).len(), 3);
+        server.handle_input(b"Subject: x\r\n\r\nhi\r\n.\r\nNOOP\r\n", &mut policy);
+        assert_eq!(poll_lines(&mut server), Vec::<String>::new(), "no reply before storage");
+        assert_eq!(server.awaiting_storage().map(|m| m.data.len()), Some(18));
+        let events = poll_events(&mut server);
+        assert!(!events.iter().any(|e| matches!(e, ServerEvent::MessageAccepted(_))), "{events:?}");
+
+        server.handle_storage(stored, &mut policy);
+        let lines = poll_lines(&mut server);
+        let events = poll_events(&mut server);
+        assert!(server.awaiting_storage().is_none());
+        if stored {
+            assert!(lines[0].starts_with("250 2.0.0 Ok: queued as "), "{lines:?}");
+            assert!(
+                matches!(&events[0], ServerEvent::MessageAccepted(m) if m.data.len() == 18),
+                "{events:?}"
+            );
+        } else {
+            assert_eq!(lines[0], "451 4.3.0 Error: queue file write error");
+            assert!(matches!(&events[0], ServerEvent::MessageRejected { reply } if reply.code.get() == 451));
+            assert!(!events.iter().any(|e| matches!(e, ServerEvent::MessageAccepted(_))), "{events:?}");
+        }
+        // The pipelined NOOP is answered after the data's reply.
+        assert_eq!(lines[1], "250 2.0.0 Ok");
+        assert_eq!(lines.len(), 2);
+        // A storage answer when nothing waits changes nothing.
+        server.handle_storage(true, &mut policy);
+        assert!(poll_lines(&mut server).is_empty());
+    }
+    // 25 failed writes in one session: each 451, no 421 (not the client's errors).
+    let mut server = greeted(config()).with_storage_confirmation();
+    for _ in 0..25 {
+        let input = b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.net>\r\nDATA\r\nhi\r\n.\r\n";
+        server.handle_input(input, &mut AcceptAll);
+        server.handle_storage(false, &mut AcceptAll);
+        let lines = poll_lines(&mut server);
+        assert_eq!(lines.last().map(String::as_str), Some("451 4.3.0 Error: queue file write error"));
+    }
+    assert!(!server.is_closed());
+    // BDAT LAST waits the same way.
+    let mut server = greeted(config()).with_storage_confirmation();
+    server.handle_input(
+        b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.net>\r\nBDAT 4 LAST\r\nhi\r\n",
+        &mut AcceptAll,
+    );
+    assert_eq!(poll_lines(&mut server).len(), 2);
+    assert!(server.awaiting_storage().is_some());
+    server.handle_storage(true, &mut AcceptAll);
+    assert!(poll_lines(&mut server)[0].starts_with("250 2.0.0 Ok: queued as "));
+}
+
 // ---------------------------------------------------------------------------------------
 // Line limits and line ends
 // ---------------------------------------------------------------------------------------

@@ -163,6 +163,7 @@ mod lab {
 
     use smtp_playground::scenario::console::CONSOLE_LANE;
     use smtp_playground::scenario::{lessons, permalink};
+    use smtp_playground::ui::browser::{self, Fragment};
     use smtp_playground::ui::state::{Action, State};
     use wasm_bindgen_test::*;
     use yew::Reducible as _;
@@ -234,5 +235,58 @@ mod lab {
         let changed = reduce(start, &[Action::LoadSource(edited.as_str().into())]);
         assert_eq!(changed.loaded.as_ref().and_then(|l| l.lesson.clone()), None);
         assert_eq!(changed.pristine.as_ref().and_then(|(l, _)| l.clone()).as_deref(), Some("mx-relay"));
+    }
+
+    /// Share links carry the scenario in the fragment (issue 14): it is read in any order,
+    /// hostile values are refused with a notice or ignored, and a changed fragment opens its
+    /// scenario (the same text only moves to the step).
+    #[wasm_bindgen_test]
+    fn fragments_open_links_and_refuse_hostile_values() {
+        let lesson = lessons::get("mx-relay").expect("lesson");
+        let edited = lesson.source.replace("Relaying through an MX lookup", "Edited");
+        let param = permalink::encode(&edited);
+        let parsed = Fragment::parse(&format!("#step=3&scenario={param}"));
+        assert_eq!(parsed, Fragment { scenario: Some(param.clone()), step: 3 });
+        assert_eq!(Fragment::parse("#step=-1"), Fragment { scenario: None, step: 0 });
+        assert_eq!(Fragment::parse(""), Fragment::default());
+        assert_eq!(Fragment::parse("#scenario=").scenario.as_deref(), Some(""));
+        assert_eq!(Fragment::parse("#step=99999999999999999999999").step, 0);
+
+        for (hostile, why) in [
+            (String::new(), "carries no scenario"),
+            ("not*base64".to_owned(), "could not be read"),
+            ("A".repeat(1 << 20), "characters long"),
+        ] {
+            let opened = State::open_link(&hostile, 0, None);
+            assert!(opened.loaded.is_some());
+            assert!(opened.notice.as_deref().is_some_and(|n| n.contains(why)), "{:?}", opened.notice);
+        }
+
+        // A new fragment plays its text at its step; Reset goes back to that text.
+        let start = Rc::new(State::open("mx-relay", 0, None));
+        let linked = reduce(start, &[Action::OpenLink(param.clone(), 3)]);
+        let loaded = linked.loaded.as_ref().expect("loaded");
+        assert_eq!((&*loaded.source, loaded.lesson.as_deref(), linked.position), (edited.as_str(), None, 3));
+        assert_eq!(linked.pristine.as_ref().map(|(_, t)| t.to_string()), Some(edited.clone()));
+        // The same text again only moves to the step.
+        let timeline = loaded.timeline.clone();
+        let stepped = reduce(linked.clone(), &[Action::OpenLink(param.clone(), 5)]);
+        assert!(Rc::ptr_eq(&stepped.loaded.as_ref().expect("loaded").timeline, &timeline));
+        assert_eq!(stepped.position, 5);
+        // A damaged one keeps what is played, with a notice.
+        let damaged = reduce(stepped, &[Action::OpenLink("%%%".into(), 1)]);
+        assert_eq!(damaged.position, 5);
+        assert!(Rc::ptr_eq(&damaged.loaded.as_ref().expect("loaded").timeline, &timeline));
+        assert!(damaged.notice.as_deref().is_some_and(|n| n.contains("could not be read")));
+
+        // The address bar: the scenario goes to the fragment and the query goes.
+        let location = web_sys::window().expect("window").location();
+        let before = location.href().expect("href");
+        let url = browser::write_scenario_location(&param, 2);
+        assert!(url.ends_with(&format!("#scenario={param}&step=2")), "{url}");
+        assert_eq!(location.search().expect("search"), "");
+        assert_eq!(browser::read_fragment(), Fragment { scenario: Some(param), step: 2 });
+        let history = web_sys::window().expect("window").history().expect("history");
+        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&before)).expect("restored");
     }
 }

@@ -3,41 +3,21 @@
 //! the whole value one click away, and two compared values together.
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
-
 use smtp_playground::mailauth::check::{Check, Mark, Method, Row, Verdict};
 use smtp_playground::scenario::{self, lessons};
 use smtp_playground::ui::components::check::{CheckView, CheckViewProps, SHOWN_WHOLE};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+#[path = "support/dom.rs"]
+mod dom;
+use dom::{settle_until, test_root, text};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn test_root(id: &str) -> web_sys::Element {
-    let document = gloo::utils::document();
-    let root = document.create_element("div").expect("div");
-    root.set_id(id);
-    gloo::utils::body().append_child(&root).expect("append");
-    root
-}
-
-/// Waits until `done` holds, for at most two seconds (Yew renders on a later tick).
-async fn settle_until(done: impl Fn() -> bool) {
-    for _ in 0..100 {
-        if done() {
-            return;
-        }
-        yew::platform::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 fn all(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
     let nodes = root.query_selector_all(selector).expect("selector");
     (0..nodes.length()).filter_map(|i| nodes.item(i)).filter_map(|n| n.dyn_into().ok()).collect()
-}
-
-fn text(element: &web_sys::Element) -> String {
-    element.text_content().unwrap_or_default()
 }
 
 #[wasm_bindgen_test]

@@ -2,46 +2,19 @@
 //! dsn-notify at its last step, asserted on the DOM a learner sees.
 #![cfg(target_arch = "wasm32")]
 
-use std::rc::Rc;
-use std::time::Duration;
-
 use smtp_playground::scenario::{self, lessons};
 use smtp_playground::timeline::StepKind;
 use smtp_playground::ui::components::annotated::{AnnotatedBytes, AnnotatedBytesProps};
 use smtp_playground::ui::components::inspectors::{Inspectors, InspectorsProps};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+#[path = "support/dom.rs"]
+mod dom;
+use dom::{settle_until, test_root, text};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// A fresh `<div>` in the page to mount a component in.
-fn test_root(id: &str) -> web_sys::Element {
-    let document = gloo::utils::document();
-    let root = document.create_element("div").expect("div");
-    root.set_id(id);
-    gloo::utils::body().append_child(&root).expect("append");
-    root
-}
-
-/// Lets Yew's scheduler render.
-async fn settle() {
-    yew::platform::time::sleep(Duration::from_millis(20)).await;
-}
-
-/// Waits until `done` holds (Yew renders on a later tick, later still on a loaded
-/// machine), for at most two seconds; the assertion after it says what was missing.
-async fn settle_until(done: impl Fn() -> bool) {
-    for _ in 0..100 {
-        if done() {
-            return;
-        }
-        settle().await;
-    }
-}
-
-fn text(root: &web_sys::Element) -> String {
-    root.text_content().unwrap_or_default()
-}
 
 /// Clicks the first element matching `selector` whose text contains `containing`.
 fn click(root: &web_sys::Element, selector: &str, containing: &str) {

@@ -189,6 +189,12 @@ enum State {
     },
     /// A SASL response line after 334.
     Auth(AuthStep),
+    /// The owner's word that the message is stored ([`ServerSession::handle_storage`])
+    /// before the reply to its data; input waits meanwhile.
+    ExpectStorage {
+        message: Box<ReceivedMessage>,
+        answering: Option<Verb>,
+    },
     /// Refused with 554: everything but QUIT gets 503 (RFC 5321 §3.1).
     Refused,
     Closed,
@@ -245,6 +251,8 @@ pub struct ServerSession {
     messages: u64,
     /// An intervention for DATA or BDAT, applied at the end of the data or chunk.
     armed: Option<Intervention>,
+    /// Whether the reply to a complete message waits for [`ServerSession::handle_storage`].
+    storage_confirmation: bool,
 }
 
 impl ServerSession {
@@ -263,6 +271,7 @@ impl ServerSession {
             errors: 0,
             messages: 0,
             armed: None,
+            storage_confirmation: false,
             config,
         };
         match session.config.refuse_with.clone() {
@@ -280,6 +289,52 @@ impl ServerSession {
             }
         }
         session
+    }
+
+    /// Makes the reply to every complete message wait for the owner's word that it is
+    /// stored: a server takes responsibility with its 250 (RFC 5321 §6.1), so it must not
+    /// say 250 before the message is safe on disk. After the data the session holds the
+    /// message ([`ServerSession::awaiting_storage`]) and reads no further input until
+    /// [`ServerSession::handle_storage`]. Without this (the simulated world), 250 comes at once.
+    pub fn with_storage_confirmation(mut self) -> Self {
+        self.storage_confirmation = true;
+        self
+    }
+
+    /// The message waiting to be stored, when the session waits for the owner's word.
+    pub fn awaiting_storage(&self) -> Option<&ReceivedMessage> {
+        match &self.state {
+            State::ExpectStorage { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The owner stored the message [`ServerSession::awaiting_storage`] showed (`stored`), or
+    /// could not. Stored: `250 2.0.0 Ok: queued as …` and [`ServerEvent::MessageAccepted`].
+    /// Not stored: `451 4.3.0` (Postfix: "queue file write error"), so the client keeps the
+    /// message and tries again (RFC 5321 §4.2.5); the server's trouble is not the client's
+    /// error, so it does not count towards `max_errors`. Then input that waited is read.
+    pub fn handle_storage(&mut self, stored: bool, policy: &mut dyn Policy) {
+        let State::ExpectStorage { .. } = &self.state else { return };
+        let State::ExpectStorage { message, answering } = std::mem::replace(&mut self.state, State::Command)
+        else {
+            return;
+        };
+        self.answering = answering;
+        if stored {
+            let text = format!("Ok: queued as {}", message.queue_id);
+            self.reply_enhanced(250, EnhancedStatusCode::OK, text);
+            self.events.push_back(ServerEvent::MessageAccepted(message));
+        } else {
+            let reply = make_reply(
+                451,
+                enhanced(StatusClass::PersistentTransientFailure, 3, 0),
+                "Error: queue file write error",
+            );
+            self.events.push_back(ServerEvent::MessageRejected { reply: reply.clone() });
+            self.push(reply);
+        }
+        while self.process_one(policy) {}
     }
 
     /// The configuration the session runs with.
@@ -365,7 +420,7 @@ impl ServerSession {
     /// Handles one unit of input (a line, data, a chunk); false when more is needed.
     fn process_one(&mut self, policy: &mut dyn Policy) -> bool {
         match &mut self.state {
-            State::Closed => false,
+            State::Closed | State::ExpectStorage { .. } => false,
             State::Data(reader) => {
                 let (used, outcome) = reader.read(&self.input);
                 self.input.drain(..used);
@@ -798,9 +853,10 @@ impl ServerSession {
             return self.error_reply(553, EnhancedStatusCode::NON_ASCII_NOT_PERMITTED, text);
         }
         // 4. The recipient limit (RFC 5321 §4.5.3.1.10: 452, and the client tries the
-        //    rest in a later transaction).
+        //    rest in a later transaction). Not the client's error: a client that sends 120
+        //    recipients is told 20 times to wait, and must not be cut off for it.
         if self.transaction.recipients.len() >= self.config.max_recipients {
-            return self.error_reply(
+            return self.reply_enhanced(
                 452,
                 EnhancedStatusCode::TOO_MANY_RECIPIENTS,
                 "Error: too many recipients",
@@ -942,13 +998,14 @@ impl ServerSession {
         }
         self.messages += 1;
         let queue_id = queue_id(self.config.queue_id_seed, self.messages);
-        self.reply_enhanced(250, EnhancedStatusCode::OK, format!("Ok: queued as {queue_id}"));
-        self.events.push_back(ServerEvent::MessageAccepted(Box::new(ReceivedMessage {
-            queue_id,
-            envelope,
-            data,
-            session: self.info.clone(),
-        })));
+        let message = Box::new(ReceivedMessage { queue_id, envelope, data, session: self.info.clone() });
+        if self.storage_confirmation {
+            self.state = State::ExpectStorage { message, answering: self.answering };
+            return;
+        }
+        let text = format!("Ok: queued as {}", message.queue_id);
+        self.reply_enhanced(250, EnhancedStatusCode::OK, text);
+        self.events.push_back(ServerEvent::MessageAccepted(message));
     }
 
     /// Applies an owner's [`Intervention`] in place of the server's own answer. An injected

@@ -45,29 +45,42 @@ fn serve_connection(
     // Queue ids differ between sessions and between runs.
     let seed = (shared.started_unix as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ number;
     let config = ServerConfig { queue_id_seed: seed, ..shared.config.clone() };
-    let mut session = ServerSession::new(config, Some(peer.ip()));
+    // The 250 after the data waits until the message is on disk (RFC 5321 §6.1).
+    let mut session = ServerSession::new(config, Some(peer.ip())).with_storage_confirmation();
     let mut io = Transport::Plain(tcp);
     let mut buf = vec![0u8; READ_CHUNK];
     let mut last_input = Instant::now();
     let result = loop {
-        // 1. What the last input caused. Messages are stored before their 250 is sent:
-        //    the 250 says the server has taken responsibility (RFC 5321 §6.1).
+        // 1. What the last input caused. A complete message is stored before the session
+        //    answers it: 250 once it is on disk, 451 4.3.0 if it could not be written.
+        while let Some(message) = session.awaiting_storage() {
+            let unix = shared.unix_now();
+            let stored = match shared.maildir.deliver(message, peer.ip(), &shared.config.hostname, unix) {
+                Ok(stored) => {
+                    for stored in stored {
+                        transcript.note(&format!(
+                            "delivered: {} → {} (queue id {})",
+                            stored.mailbox,
+                            stored.path.display(),
+                            message.queue_id
+                        ));
+                    }
+                    true
+                }
+                Err(e) => {
+                    transcript
+                        .note(&format!("could not store message {}, answering 451: {e}", message.queue_id));
+                    false
+                }
+            };
+            let mut policy = shared.policy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            policy.now = shared.uptime_seconds();
+            session.handle_storage(stored, &mut *policy);
+        }
         let mut start_tls = false;
         while let Some(event) = session.poll_event() {
             match event {
-                ServerEvent::MessageAccepted(message) => {
-                    let unix = shared.unix_now();
-                    for stored in shared.maildir.deliver(&message, peer.ip(), &shared.config.hostname, unix) {
-                        match stored {
-                            Ok(stored) => transcript.note(&format!(
-                                "delivered: {} → {} (queue id {})",
-                                stored.mailbox,
-                                stored.path.display(),
-                                message.queue_id
-                            )),
-                            Err(e) => transcript.note(&format!("could not store message {}: {e}", message.queue_id)),
-                        }
-                    }
+                ServerEvent::MessageAccepted(_) => {
                     shared.messages.fetch_add(1, Ordering::SeqCst);
                 }
                 ServerEvent::StartTlsAccepted => start_tls = true,

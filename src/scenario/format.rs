@@ -44,7 +44,8 @@
 //! delay_warning = "4h"      # "delayed" DSN to NOTIFY=DELAY recipients
 //!
 //! [[host]]
-//! name = "smtp.example.com" # lane, DNS and HELO name
+//! name = "smtp.example.com" # lane, DNS and HELO name: a domain or [address literal]; no
+//!                           # control, bidi or zero-width characters in any name or address
 //! role = "submission"       # client | submission | relay | mx | reader
 //! ip = "192.0.2.25"
 //! domains = ["example.com"]            # final destination for these
@@ -125,6 +126,13 @@
 //! password = "hunter2"
 //! delete = false
 //! ```
+//!
+//! Every duration (`latency`, `max_time`, retry times, `greylist`, `down`, `at`, `for`) is at
+//! most [`MAX_DURATION_MS`], 365 days: longer is refused with its line and column, so no sum
+//! of times in the simulator can come near the end of its 64-bit clock.
+
+/// The longest duration a scenario may give: 365 days, in milliseconds.
+pub const MAX_DURATION_MS: u64 = 365 * 86_400_000;
 
 use super::toml::{Entry, Item, Pos, Table, TomlError, Value};
 

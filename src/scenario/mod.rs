@@ -148,12 +148,19 @@ pub fn parse_duration(text: &str) -> Option<Millis> {
 }
 
 fn duration((text, pos): (&str, Pos)) -> Result<Millis, TomlError> {
-    parse_duration(text).ok_or_else(|| {
+    let ms = parse_duration(text).ok_or_else(|| {
         error(
             pos,
             format!("{text:?} is not a duration: expected e.g. \"250ms\", \"30s\", \"5m\", \"2h\" or \"1d\""),
         )
-    })
+    })?;
+    if ms > format::MAX_DURATION_MS {
+        return Err(error(
+            pos,
+            format!("{text:?} is longer than 365 days, the longest duration a scenario may give"),
+        ));
+    }
+    Ok(ms)
 }
 
 fn optional_duration(value: Option<(&str, Pos)>) -> Result<Option<Millis>, TomlError> {
@@ -164,11 +171,55 @@ fn ip((text, pos): (&str, Pos)) -> Result<IpAddr, TomlError> {
     text.parse().map_err(|_| error(pos, format!("{text:?} is not an IP address")))
 }
 
+/// The first character that must not be in a name that becomes wire text or a lane label:
+/// a control character (CR/LF would inject lines into a greeting), or a bidirectional or
+/// zero-width formatting character (U+202E shows `moc.elpmaxe` as `example.com`).
+fn hidden_character(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{061C}'
+                    | '\u{180E}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{FEFF}'
+            )
+    })
+}
+
+/// Refuses a name (`what`) with a control, bidirectional or zero-width character.
+fn visible_name((text, pos): (&str, Pos), what: &str) -> Result<(), TomlError> {
+    match hidden_character(text) {
+        Some(c) => Err(error(
+            pos,
+            format!(
+                "{what} {text:?} contains U+{:04X}: control, bidirectional and zero-width characters are not allowed in names",
+                u32::from(c)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A host's name as the protocol has it: a domain or an address literal (RFC 5321 §4.1.2,
+/// §4.1.3); it becomes a greeting, an EHLO argument, a `Received:` field.
+fn host_or_literal((text, pos): (&str, Pos), what: &str) -> Result<Host, TomlError> {
+    visible_name((text, pos), what)?;
+    text.parse().map_err(|_| {
+        error(pos, format!("{what} {text:?} is not a domain or [address literal] (RFC 5321 §4.1.2)"))
+    })
+}
+
 fn domain_ascii((text, pos): (&str, Pos)) -> Result<String, TomlError> {
+    visible_name((text, pos), "domain")?;
     crate::proto::Domain::new(text).map(|d| d.to_ascii().to_owned()).map_err(|e| error(pos, e.to_string()))
 }
 
 fn forward_path((text, pos): (&str, Pos), key: &str) -> Result<ForwardPath, TomlError> {
+    visible_name((text, pos), key)?;
     format!("<{text}>")
         .parse()
         .map_err(|_| error(pos, format!("{key} {text:?} is not an address (local-part@domain)")))
@@ -355,6 +406,7 @@ const HOST_KEYS: &[&str] = &[
 fn read_host(table: &Table) -> Result<(HostConfig, Pos), TomlError> {
     let mut f = Fields::new(table, "[[host]]", HOST_KEYS);
     let (name, name_pos) = f.required_string("name")?;
+    host_or_literal((name, name_pos), "host name")?;
     let (role_text, role_pos) = f.required_string("role")?;
     let role = match role_text {
         "client" => HostRole::Client,
@@ -571,7 +623,10 @@ fn read_smtp(table: &Table, host_name: &str) -> Result<ServerConfig, TomlError> 
     let flag =
         |f: &mut Fields, key: &'static str, default: bool| f.boolean(key).map(|b| b.unwrap_or(default));
     let mut config = ServerConfig {
-        hostname: f.string("hostname")?.map_or_else(|| host_name.to_owned(), |(h, _)| h.to_owned()),
+        hostname: match f.string("hostname")? {
+            Some(value) => host_or_literal(value, "smtp hostname").map(|_| value.0.to_owned())?,
+            None => host_name.to_owned(),
+        },
         banner: f.string("banner")?.map_or(d.banner.clone(), |(b, _)| b.to_owned()),
         max_message_size: f.number("max_message_size")?.unwrap_or(d.max_message_size),
         max_recipients: f.number("max_recipients")?.unwrap_or(d.max_recipients),
@@ -702,14 +757,13 @@ fn read_send(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
     let server = known_host(hosts, f.required_string("to")?)?;
     let port = f.number::<u16>("port")?.unwrap_or(25);
     let helo: Host = match f.string("helo")? {
-        Some((text, pos)) => {
-            text.parse().map_err(|_| error(pos, format!("{text:?} is not a domain or [address literal]")))?
-        }
+        Some((text, pos)) => host_or_literal((text, pos), "helo")?,
         None => client.parse().map_err(|_| {
             error(f.pos(), format!("the client's name {client:?} is not a domain: set `helo`"))
         })?,
     };
     let (mail_from, mail_pos) = f.required_string("mail_from")?;
+    visible_name((mail_from, mail_pos), "mail_from")?;
     let reverse_path = if mail_from.is_empty() {
         ReversePath::Null
     } else {

@@ -7,8 +7,10 @@
 //! [`MAX_SCENARIO_OCTETS`] once inflated (a "zip bomb" stops at the limit, it is never
 //! inflated whole), or text that is not UTF-8.
 //!
-//! For the UI: `#s=` + `encode(&source)` in the location; on load, `decode` the value and
-//! [`super::parse`] it, showing either error to the learner.
+//! For the UI: `#scenario=` + `encode(&source)` + `&step=N` in the location's fragment,
+//! which browsers never send to the server (so a learner's message stays out of the static
+//! host's logs); on load, `decode` the value and [`super::parse`] it, showing either error
+//! to the learner.
 
 use std::fmt;
 
@@ -35,6 +37,8 @@ const MAX_PARAM_CHARS: usize = (MAX_SCENARIO_OCTETS + MAX_SCENARIO_OCTETS / 1024
 /// Why a permalink could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PermalinkError {
+    /// Nothing after `scenario=` (a link cut short when copied).
+    Empty,
     /// Longer than any scenario's permalink can be.
     TooLong { chars: usize, limit: usize },
     /// Not base64url.
@@ -50,6 +54,7 @@ pub enum PermalinkError {
 impl fmt::Display for PermalinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            PermalinkError::Empty => write!(f, "the link carries no scenario (nothing follows “scenario=”)"),
             PermalinkError::TooLong { chars, limit } => {
                 write!(
                     f,
@@ -79,6 +84,9 @@ pub fn encode(source: &str) -> String {
 /// The scenario text of a parameter made by [`encode`].
 pub fn decode(param: &str) -> Result<String, PermalinkError> {
     let param = param.trim();
+    if param.is_empty() {
+        return Err(PermalinkError::Empty);
+    }
     if param.len() > MAX_PARAM_CHARS {
         return Err(PermalinkError::TooLong { chars: param.len(), limit: MAX_PARAM_CHARS });
     }

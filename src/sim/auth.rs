@@ -127,7 +127,7 @@ impl World {
                 for (i, lookup) in lookups.iter().take(MAX_SHOWN_LOOKUPS).enumerate() {
                     self.now = t;
                     self.auth_lookup_steps(server, lookup, i == 0);
-                    t += 2 * self.latency;
+                    t = t.saturating_add(self.latency.saturating_mul(2));
                 }
                 self.now = t;
                 if let Some(extra) = lookups.len().checked_sub(MAX_SHOWN_LOOKUPS).filter(|&n| n > 0) {

@@ -44,6 +44,12 @@ fn status_of(reply: &Reply) -> EnhancedStatusCode {
     })
 }
 
+/// The unix time at virtual time `at` of a world that began at `start_unix`; saturates
+/// rather than overflows (a scenario may start at any i64).
+fn unix_at(start_unix: i64, at: Millis) -> i64 {
+    start_unix.saturating_add(i64::try_from(at / 1000).unwrap_or(i64::MAX))
+}
+
 /// What the sessions hand up ([`Delivery`]): an accepted message is stored or queued here,
 /// and the end of a delivery session decides its job.
 impl Delivery for World {
@@ -139,7 +145,7 @@ impl Delivery for World {
 impl World {
     /// The unix time of now, for Date: and Received:.
     fn unix_now(&self) -> i64 {
-        self.start_unix + (self.now / 1000) as i64
+        unix_at(self.start_unix, self.now)
     }
 
     /// Local recipients go to their mailboxes; the rest into the queue.
@@ -467,7 +473,7 @@ impl World {
             j.last_error = reply;
             j.next_target = usize::MAX;
         }
-        let at = self.now + 2 * self.latency;
+        let at = self.now.saturating_add(self.latency.saturating_mul(2));
         self.schedule(at, Event::Job(job));
     }
 
@@ -539,7 +545,7 @@ impl World {
                         )
                     }
                 }
-                let at = self.now + 2 * self.latency;
+                let at = self.now.saturating_add(self.latency.saturating_mul(2));
                 self.schedule(at, Event::Job(job));
             }
         }
@@ -569,7 +575,7 @@ impl World {
                     format!("connect to {target}: no answer"),
                 );
             }
-            let at = self.now + self.latency;
+            let at = self.now.saturating_add(self.latency);
             self.schedule(at, Event::Job(job));
         }
     }
@@ -690,7 +696,7 @@ impl World {
             }
         });
         entry.envelope.recipients = deferred.iter().map(|(r, _, _)| r.clone()).collect();
-        entry.next_attempt = Some(self.now + wait);
+        entry.next_attempt = Some(self.now.saturating_add(wait));
         entry.last_error = last_error.clone();
         let warn = self.retry.delay_warning.is_some_and(|w| age >= w) && !entry.delay_warned;
         let wants_delay: Vec<_> =
@@ -756,7 +762,7 @@ impl World {
         let report = DeliveryReport {
             reporting_mta: TypedValue::dns(&name),
             received_from_mta: None,
-            arrival_date: Some(self.start_unix + (arrived / 1000) as i64),
+            arrival_date: Some(unix_at(self.start_unix, arrived)),
             original_envelope_id: envelope.mail_params.envid.clone(),
             recipients: wanted
                 .iter()
@@ -783,7 +789,7 @@ impl World {
                         .map(|h| TypedValue::smtp(&h.reply.to_string())),
                     last_attempt_date: Some(self.unix_now()),
                     will_retry_until: (action == Action::Delayed)
-                        .then(|| self.start_unix + ((self.now + self.retry.max_age) / 1000) as i64),
+                        .then(|| unix_at(self.start_unix, self.now.saturating_add(self.retry.max_age))),
                 })
                 .collect(),
         };

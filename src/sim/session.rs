@@ -439,7 +439,7 @@ impl World {
                 code,
             );
         }
-        let at = self.now + self.latency;
+        let at = self.now.saturating_add(self.latency);
         self.schedule(at, Event::Arrive { conn, to_server: false, bytes });
     }
 
@@ -498,7 +498,7 @@ impl World {
                 );
             }
         }
-        let at = self.now + self.latency;
+        let at = self.now.saturating_add(self.latency);
         self.schedule(at, Event::Arrive { conn, to_server: true, bytes });
     }
 

@@ -281,7 +281,7 @@ impl World {
             (DNS_LANE.to_owned(), self.name(host))
         };
         self.timeline.steps.push(Step {
-            time: self.now + if query { 0 } else { self.latency },
+            time: self.now.saturating_add(if query { 0 } else { self.latency }),
             duration: self.latency,
             from,
             to,

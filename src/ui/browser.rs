@@ -6,9 +6,13 @@
 use wasm_bindgen::{JsCast as _, JsValue};
 
 use super::embed::{EmbedOptions, Panels, valid_origin};
+use super::progress::Progress;
 use super::state::Theme;
 
 const THEME_KEY: &str = "smtp-playground-theme";
+const PROGRESS_KEY: &str = "smtp-playground-progress";
+/// Longer stored progress is not ours (24 lessons take about 1 KB): it is ignored.
+const MAX_PROGRESS_CHARS: usize = 16_384;
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -32,7 +36,8 @@ pub fn read_location() -> (Option<String>, usize) {
     (lesson, step)
 }
 
-/// The value of the query parameter `name` the page was opened with (`?scenario=…`).
+/// The value of the query parameter `name` the page was opened with (`?scenario=…`, the
+/// form share links had before issue 14).
 pub fn read_param(name: &str) -> Option<String> {
     let search = window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     search.trim_start_matches('?').split('&').find_map(|pair| {
@@ -102,11 +107,15 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Replaces the URL's query with this lesson and step, without a history entry.
+/// Replaces the URL's query with this lesson and step, without a history entry (a
+/// fragment goes: the lesson is the one played).
 pub fn write_location(lesson: &str, step: usize) {
     let Some(window) = window() else { return };
     let query = format!("?lesson={lesson}&step={step}");
-    if window.location().search().ok().as_deref() == Some(query.as_str()) {
+    let location = window.location();
+    if location.search().ok().as_deref() == Some(query.as_str())
+        && location.hash().ok().is_none_or(|hash| hash.is_empty())
+    {
         return;
     }
     if let Ok(history) = window.history() {
@@ -114,21 +123,54 @@ pub fn write_location(lesson: &str, step: usize) {
     }
 }
 
-/// The page's own address with `?scenario=PARAM&step=N` (a permalink, issue 7); the
-/// address bar gets it too, without a history entry. `param` is base64url, so it needs no
-/// escaping.
+/// What a share link carries after `#` (issue 14): `scenario=PARAM&step=N`. The
+/// fragment never reaches the server, so neither does the scenario (nor a learner's
+/// message in it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fragment {
+    /// The permalink parameter, when the fragment names one (possibly empty or damaged:
+    /// [`crate::scenario::permalink::decode`] says why).
+    pub scenario: Option<String>,
+    /// The step, 0 when absent or not a number.
+    pub step: usize,
+}
+
+impl Fragment {
+    /// Reads `#scenario=…&step=N` (the `#` optional, the pairs in any order); other pairs
+    /// are ignored.
+    pub fn parse(hash: &str) -> Self {
+        let mut fragment = Self::default();
+        for pair in hash.trim_start_matches('#').split('&') {
+            match pair.split_once('=') {
+                Some(("scenario", value)) => fragment.scenario = Some(percent_decode(value)),
+                Some(("step", value)) => fragment.step = value.parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+        fragment
+    }
+}
+
+/// The fragment the page was opened with (or that the address bar now holds).
+pub fn read_fragment() -> Fragment {
+    Fragment::parse(&window().and_then(|w| w.location().hash().ok()).unwrap_or_default())
+}
+
+/// The page's own address with `#scenario=PARAM&step=N` (a permalink); the address bar gets
+/// it too, without a history entry and without any query (an old `?scenario=` link leaves
+/// the query this way). `param` is base64url, so it needs no escaping.
 pub fn write_scenario_location(param: &str, step: usize) -> String {
-    let query = format!("?scenario={param}&step={step}");
-    let Some(window) = window() else { return query };
+    let fragment = format!("#scenario={param}&step={step}");
+    let Some(window) = window() else { return fragment };
     let location = window.location();
-    let base =
-        format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default());
-    if location.search().ok().as_deref() != Some(query.as_str())
+    let path = location.pathname().unwrap_or_default();
+    let search = location.search().unwrap_or_default();
+    if (!search.is_empty() || location.hash().ok().as_deref() != Some(fragment.as_str()))
         && let Ok(history) = window.history()
     {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&query));
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{fragment}")));
     }
-    format!("{base}{query}")
+    format!("{}{path}{fragment}", location.origin().unwrap_or_default())
 }
 
 /// Puts `text` on the clipboard; `done` hears whether it worked (it may be refused, e.g.
@@ -156,12 +198,35 @@ pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String, St
 
 /// The theme the learner chose last time, if any.
 pub fn stored_theme() -> Option<Theme> {
-    let storage = window()?.local_storage().ok()??;
-    match storage.get_item(THEME_KEY).ok()??.as_str() {
+    match storage()?.get_item(THEME_KEY).ok()??.as_str() {
         "light" => Some(Theme::Light),
         "dark" => Some(Theme::Dark),
         _ => None,
     }
+}
+
+/// The page's local storage, when the browser lets the page have it (not in some private
+/// modes, nor in a sandboxed frame without same-origin).
+fn storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok()?
+}
+
+/// The progress stored by earlier visits (none when storage is refused).
+pub fn stored_progress() -> Progress {
+    storage()
+        .and_then(|s| s.get_item(PROGRESS_KEY).ok()?)
+        .filter(|text| text.len() <= MAX_PROGRESS_CHARS)
+        .map(|text| Progress::parse(&text))
+        .unwrap_or_default()
+}
+
+/// Stores `progress` together with what is stored already (another tab may have added
+/// marks). A refused or full storage only means the marks do not outlive the page.
+pub fn store_progress(progress: &Progress) {
+    let Some(storage) = storage() else { return };
+    let mut all = stored_progress();
+    all.merge(progress);
+    let _ = storage.set_item(PROGRESS_KEY, &all.encode());
 }
 
 /// Whether the system asks for a dark theme.
@@ -180,7 +245,7 @@ pub fn apply_theme(theme: Theme) {
     if let Some(root) = document().and_then(|d| d.document_element()) {
         let _ = root.set_attribute("data-theme", name);
     }
-    if let Some(Ok(Some(storage))) = window().map(|w| w.local_storage()) {
+    if let Some(storage) = storage() {
         let _ = storage.set_item(THEME_KEY, name);
     }
 }

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod components;
 pub mod embed;
 mod hooks;
+pub mod progress;
 pub mod state;
 
 /// Mounts the player on the page's `<body>`, after installing a panic hook that shows

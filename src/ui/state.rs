@@ -9,6 +9,7 @@ use yew::Reducible;
 use crate::scenario::{self, Scenario, console, lessons, permalink};
 use crate::timeline::{Millis, StepKind, Timeline};
 use crate::ui::embed::EmbedOptions;
+use crate::ui::progress::Progress;
 
 /// Playback speeds offered, as multiples of the normal pace.
 pub const SPEEDS: [(f64, &str); 5] = [(0.25, "0.25×"), (0.5, "0.5×"), (1.0, "1×"), (2.0, "2×"), (4.0, "4×")];
@@ -30,6 +31,8 @@ pub struct Loaded {
     pub lines: Rc<[Vec<String>]>,
     /// The distinct reply codes of the run, ascending: the choices "predict the reply" offers.
     pub codes: Rc<[u16]>,
+    /// How many replies "predict the reply" asks for: a perfect score is this many.
+    pub replies: usize,
 }
 
 impl Loaded {
@@ -45,6 +48,7 @@ impl Loaded {
         let lines: Rc<[Vec<String>]> = timeline.steps.iter().map(|s| s.transcript_lines()).collect();
         let mut codes: Vec<u16> =
             timeline.steps.iter().filter(|s| s.kind == StepKind::Reply).filter_map(|s| s.code).collect();
+        let replies = codes.len();
         codes.sort_unstable();
         codes.dedup();
         Self {
@@ -54,6 +58,7 @@ impl Loaded {
             timeline: Rc::new(timeline),
             lines,
             codes: codes.into(),
+            replies,
         }
     }
 
@@ -144,6 +149,10 @@ pub struct State {
     pub crlf: bool,
     pub help: bool,
     pub picker: bool,
+    /// The "Start here" introduction and the learning path are open.
+    pub intro: bool,
+    /// The lessons finished and predicted, as local storage keeps them.
+    pub progress: Progress,
     pub presenter: bool,
     pub predict: Option<Predict>,
     pub theme: Option<Theme>,
@@ -170,20 +179,11 @@ impl State {
         Self::with_loaded(loaded, notice, step, theme)
     }
 
-    /// The player opened on a `?scenario=` permalink parameter at `step`. A link that does
-    /// not decode or load opens the first lesson with a notice saying why.
+    /// The player opened on a permalink parameter (`#scenario=`, or an old `?scenario=`) at
+    /// `step`. A link that does not decode or load opens the first lesson with a notice
+    /// saying why.
     pub fn open_link(param: &str, step: usize, theme: Option<Theme>) -> Self {
-        let loaded = permalink::decode(param)
-            .map_err(|e| format!("The link's scenario could not be read: {e}."))
-            .and_then(|source| {
-                Loaded::from_source(None, &source).map_err(|e| {
-                    format!(
-                        "The link's scenario could not be loaded: line {}, column {}: {}.",
-                        e.line, e.column, e.message
-                    )
-                })
-            });
-        match loaded {
+        match Self::link(param) {
             Ok(loaded) => Self::with_loaded(Some(loaded), None, step, theme),
             Err(message) => {
                 let first = lessons::ALL.first().map_or("telnet-session", |l| l.id);
@@ -192,6 +192,20 @@ impl State {
                 state
             }
         }
+    }
+
+    /// A permalink parameter's scenario, run; or a message for the learner saying why not.
+    fn link(param: &str) -> Result<Loaded, String> {
+        permalink::decode(param).map_err(|e| format!("The link's scenario could not be read: {e}.")).and_then(
+            |source| {
+                Loaded::from_source(None, &source).map_err(|e| {
+                    format!(
+                        "The link's scenario could not be loaded: line {}, column {}: {}.",
+                        e.line, e.column, e.message
+                    )
+                })
+            },
+        )
     }
 
     fn with_loaded(
@@ -213,6 +227,8 @@ impl State {
             speed: NORMAL_SPEED,
             crlf: false,
             help: false,
+            intro: false,
+            progress: Progress::default(),
             presenter: false,
             predict: None,
             theme,
@@ -309,6 +325,20 @@ impl State {
         }
     }
 
+    /// Marks the library lesson played as finished once its last step is shown, with the
+    /// score when replies were predicted. A run with console lines is the learner's own
+    /// session, not the lesson, so it marks nothing.
+    fn record_progress(&mut self) {
+        let Some(loaded) = self.loaded.as_ref() else { return };
+        let Some(id) = loaded.lesson.as_deref() else { return };
+        if self.is_empty() || !self.at_end() || !self.console.lines.is_empty() {
+            return;
+        }
+        let score =
+            self.predict.as_ref().filter(|p| !p.answers.is_empty()).map(|p| (p.score().0, loaded.replies));
+        self.progress.record(id, score);
+    }
+
     fn seek(mut self, position: usize) -> Self {
         self.position = position.min(self.len());
         if let Some(predict) = self.predict.as_mut() {
@@ -326,6 +356,10 @@ impl State {
 pub enum Action {
     /// Open a library lesson from its first step.
     OpenLesson(String),
+    /// Play the scenario of a permalink parameter at a step: the address bar's fragment
+    /// changed (`hashchange`). The same text only moves to the step; a link that does not
+    /// load keeps the current scenario and leaves a notice.
+    OpenLink(String, usize),
     /// Play a scenario given as text (edited, linked or sent by an embedding page) from its
     /// first step. A scenario that does not load keeps the current one and leaves a notice
     /// with the error's line and column.
@@ -346,6 +380,8 @@ pub enum Action {
     ToggleCrlf,
     ToggleHelp,
     TogglePicker,
+    /// Open or close the "Start here" introduction and learning path.
+    ToggleIntro,
     /// Escape: close whatever overlay is open.
     Dismiss,
     TogglePresenter,
@@ -368,7 +404,10 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut state = (*self).clone();
-        let state = match action {
+        // A console run jumps to its end by itself: that is not the learner reaching it.
+        let console =
+            matches!(action, Action::ConsoleServer(_) | Action::ConsoleSend(_) | Action::ConsoleClear);
+        let mut state = match action {
             Action::OpenLesson(id) => {
                 let mut opened = State::open(&id, 0, state.theme);
                 opened.speed = state.speed;
@@ -376,9 +415,36 @@ impl Reducible for State {
                 opened.presenter = state.presenter;
                 opened.predict = state.predict.map(|_| Predict::default());
                 opened.picker = opened.loaded.is_none();
+                opened.progress = state.progress;
                 opened.lab = state.lab;
                 opened.embed = state.embed;
                 opened
+            }
+            Action::OpenLink(param, step) => {
+                state.playing = false;
+                let same = permalink::decode(&param)
+                    .is_ok_and(|source| state.loaded.as_ref().is_some_and(|l| *l.source == *source));
+                if same {
+                    state.seek(step)
+                } else {
+                    match State::link(&param) {
+                        Ok(loaded) => {
+                            state.pristine = Some((None, loaded.source.clone()));
+                            state.loaded = Some(loaded);
+                            state.notice = None;
+                            state.opened = None;
+                            state.picker = false;
+                            state.intro = false;
+                            state.predict = state.predict.map(|_| Predict::default());
+                            state.console = Console::default();
+                            state.seek(step)
+                        }
+                        Err(message) => {
+                            state.notice = Some(message);
+                            state
+                        }
+                    }
+                }
             }
             Action::LoadSource(source) => match Loaded::from_source(None, &source) {
                 Ok(loaded) => {
@@ -456,8 +522,15 @@ impl Reducible for State {
                 state.picker = !state.picker;
                 state
             }
+            Action::ToggleIntro => {
+                state.intro = !state.intro;
+                state.help = false;
+                state.playing = false;
+                state
+            }
             Action::Dismiss => {
                 state.help = false;
+                state.intro = false;
                 state.picker = state.picker && state.loaded.is_none();
                 state
             }
@@ -507,6 +580,16 @@ impl Reducible for State {
                 state.run_console()
             }
         };
+        // Only arriving at the end counts: a page opened at the end (a shared link, a
+        // reload) marks nothing until the learner steps there.
+        let stayed_at_end = self.at_end()
+            && match (&self.loaded, &state.loaded) {
+                (Some(before), Some(after)) => Rc::ptr_eq(&before.timeline, &after.timeline),
+                _ => false,
+            };
+        if !console && !stayed_at_end {
+            state.record_progress();
+        }
         Rc::new(state)
     }
 }

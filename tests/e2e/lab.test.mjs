@@ -2,7 +2,7 @@
 // permalinks and exports. Everything shown comes from the core; these tests drive the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openPlayer, position, transcriptShown } from './support.mjs';
+import { start, open, openPlayer, position, transcriptShown } from './support.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -182,16 +182,20 @@ test('a permalink carries an edited scenario across a reload and a new page', as
   await openLab(page, 'share');
   await page.click('#share-link');
   const link = await page.inputValue('#share-url');
-  assert.match(link, /\?scenario=[A-Za-z0-9_-]+&step=4$/);
+  // The scenario travels in the fragment, which never reaches the server; no query at all.
+  assert.match(link, /\/#scenario=[A-Za-z0-9_-]+&step=4$/);
+  assert.equal(new URL(link).search, '');
   assert.equal(page.url(), link);
   await page.reload();
   await page.locator('#lesson-title', { hasText: 'Shared <b>relay</b>' }).waitFor();
   await position(page, 4);
-  const other = await openPlayer(env, link.split('?')[1]);
+  assert.equal(page.url(), link, 'the reloaded page keeps the link');
+  const other = await open(env.browser, link);
   await other.locator('#lesson-title', { hasText: 'Shared <b>relay</b>' }).waitFor();
+  await position(other, 4);
   assert.equal(await other.locator('#lesson-title b').count(), 0, 'markup in a title stays text');
   // A damaged link leaves a notice and opens a lesson.
-  const damaged = await openPlayer(env, 'scenario=not*base64');
+  const damaged = await open(env.browser, `${env.url}#scenario=not*base64`);
   await damaged.locator('.notice', { hasText: 'could not be read' }).waitFor();
   assert.deepEqual([...page.errors, ...other.errors, ...damaged.errors], []);
 });

@@ -320,11 +320,11 @@ test('every control is focusable and labelled', async () => {
     .map((e) => e.outerHTML));
   assert.deepEqual(unlabelled, []);
   const names = [];
-  for (let i = 0; i < 14; i++) {
+  for (let i = 0; i < 16; i++) {
     await page.keyboard.press('Tab');
     names.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName));
   }
-  for (const id of ['lessons-toggle', 'predict-toggle', 'theme-toggle', 'first', 'back', 'play', 'forward', 'last', 'scrubber', 'speed']) {
+  for (const id of ['intro-toggle', 'lessons-toggle', 'predict-toggle', 'theme-toggle', 'first', 'back', 'play', 'forward', 'last', 'scrubber', 'speed']) {
     assert.ok(names.includes(id), `${id} is reached by Tab: ${names}`);
   }
   assert.deepEqual(page.errors, []);

@@ -8,9 +8,13 @@ import { serve } from '../../scripts/serve.mjs';
 
 export const ARTIFACTS = 'test-artifacts/screenshots';
 
-/** Starts the static server over dist/ and a browser; returns them and a `close()`. */
+/** Starts the static server over dist/ and a browser; returns them, the URLs requested from
+ *  the server (`requests`) and a `close()`. */
 export async function start() {
   const site = await serve({ root: 'dist' });
+  // Every request line the server received (path and query, as a host's log keeps them).
+  const requests = [];
+  site.server.on('request', (req) => requests.push(req.url));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -20,6 +24,7 @@ export async function start() {
   return {
     url: site.url,
     browser,
+    requests,
     async close() {
       await browser.close();
       site.server.close();
@@ -61,7 +66,7 @@ export function transcriptShown(page) {
 
 // The native CLI, built once: the same core, run outside the browser.
 let cli;
-function binary() {
+export function binary() {
   if (!cli) {
     execFileSync('cargo', ['build', '-q', '--bin', 'smtp-playground'], { stdio: 'inherit' });
     cli = join(process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'smtp-playground');

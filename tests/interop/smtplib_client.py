@@ -13,6 +13,8 @@ delivered .eml files. Cases:
   auth-before-tls      login() before STARTTLS: AUTH is not offered, smtplib refuses
   size-declared        a message over the SIZE limit, declared with MAIL FROM … SIZE=
   size-undeclared      the same message without SIZE=: refused at the end of DATA
+  many-recipients      sendmail() to 120 recipients at open.example (any local part):
+                       the 20 past the limit of 100 are refused with 452, the rest get it
 """
 
 import json
@@ -128,6 +130,13 @@ def case_size(addr, ca, declared):
             return error(e)
 
 
+def case_many_recipients(addr, ca):
+    recipients = [f"r{i:03}@open.example" for i in range(120)]
+    with connect(addr) as smtp:
+        refused = smtp.sendmail("alice@example.com", recipients, message("many recipients"))
+        return {"refused": {rcpt: [code, text.decode()] for rcpt, (code, text) in refused.items()}}
+
+
 CASES = {
     "several-recipients": case_several_recipients,
     "smtputf8": case_smtputf8,
@@ -136,6 +145,7 @@ CASES = {
     "auth-before-tls": case_auth_before_tls,
     "size-declared": lambda a, c: case_size(a, c, True),
     "size-undeclared": lambda a, c: case_size(a, c, False),
+    "many-recipients": case_many_recipients,
 }
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ use super::ending::Ending;
 use super::explanation::Explanation;
 use super::help::Help;
 use super::inspectors::Inspectors;
+use super::intro::Intro;
 use super::lab::{Lab, WhatIf};
 use super::lanes::Lanes;
 use super::picker::Picker;
@@ -15,23 +16,38 @@ use crate::scenario::lessons;
 use crate::ui::browser;
 use crate::ui::embed::Panels;
 use crate::ui::hooks::{use_embed, use_keyboard, use_location, use_playback};
+use crate::ui::progress::Progress;
 use crate::ui::state::State;
 
-/// The player: picks its lesson and step from the URL, then renders the state.
+/// The player: picks its lesson and step, or a share link's scenario and step, from the
+/// URL, then renders the state. A visit
+/// that names no lesson and no scenario opens on the "Start here" introduction, over the
+/// first lesson of the learning path.
 #[component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| {
         let (lesson, step) = browser::read_location();
-        if let Some(param) = browser::read_param("scenario") {
-            return State::open_link(&param, step, browser::stored_theme());
-        }
-        let first = lessons::ALL.first().map_or("telnet-session", |l| l.id);
-        let mut state = State::open(lesson.as_deref().unwrap_or(first), step, browser::stored_theme());
-        state.embed = browser::read_embed();
-        if state.embed.is_some() {
-            state.picker = false;
-            state.playing = state.embed.as_ref().is_some_and(|e| e.autoplay) && !state.at_end();
-        }
+        // A share link's scenario is in the fragment; an old link's in the query (the
+        // address then moves it to the fragment, see `use_location`).
+        let fragment = browser::read_fragment();
+        let link = match fragment.scenario {
+            Some(param) => Some((param, fragment.step)),
+            None => browser::read_param("scenario").map(|param| (param, step)),
+        };
+        let mut state = if let Some((param, step)) = link {
+            State::open_link(&param, step, browser::stored_theme())
+        } else {
+            let first = lessons::PATH.first().copied().unwrap_or("telnet-session");
+            let mut state = State::open(lesson.as_deref().unwrap_or(first), step, browser::stored_theme());
+            state.embed = browser::read_embed();
+            if state.embed.is_some() {
+                state.picker = false;
+                state.playing = state.embed.as_ref().is_some_and(|e| e.autoplay) && !state.at_end();
+            }
+            state.intro = lesson.is_none() && state.embed.is_none();
+            state
+        };
+        state.progress = browser::stored_progress();
         state
     });
     use_playback(&state);
@@ -43,6 +59,13 @@ pub fn app() -> Html {
             browser::apply_theme(*theme);
         }
     });
+    use_effect_with(state.progress.clone(), |progress| {
+        if *progress != Progress::default() {
+            browser::store_progress(progress);
+        }
+    });
+    // Every lesson's file is read once, for the picker, the path and "Next lesson".
+    let path = use_memo((), |_| lessons::path_by_topic());
     let on_action = {
         let dispatcher = state.dispatcher();
         Callback::from(move |action| dispatcher.dispatch(action))
@@ -59,6 +82,7 @@ pub fn app() -> Html {
     } else {
         state.play_delay().min(700)
     };
+    let (next, path_done) = next_lesson(&state, &path);
     let body = match &state.loaded {
         None => html! {},
         Some(loaded) => {
@@ -93,7 +117,8 @@ pub fn app() -> Html {
                                     codes={loaded.codes.clone()} on_action={on_action.clone()} />
                             }
                             <Explanation timeline={loaded.timeline.clone()} current={current}
-                                description={scenario.description.clone()} verdict={verdict} />
+                                description={scenario.description.clone()} goals={scenario.narrative.goals.clone()}
+                                verdict={verdict} />
                             if state.embed.is_none() {
                                 <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
                                     faults={scenario.world.faults.clone()} console={!state.console.lines.is_empty()}
@@ -101,7 +126,9 @@ pub fn app() -> Html {
                             }
                             if state.at_end() && !state.is_empty() {
                                 <Ending try_next={scenario.try_next.clone()} outcome={loaded.timeline.outcome.clone()}
-                                    score={state.predict.as_ref().map(|p| p.score())} on_action={on_action.clone()} />
+                                    score={state.predict.as_ref().map(|p| p.score())}
+                                    recap={scenario.narrative.recap.clone()} next={next.clone()} path_done={path_done}
+                                    on_action={on_action.clone()} />
                             }
                         </div>
                         }
@@ -129,11 +156,15 @@ pub fn app() -> Html {
             }
         }
     };
+    let intro = state.intro && state.embed.is_none();
     html! {
+        <>
+        // Behind the open introduction the page is inert: out of the Tab order and hidden
+        // from screen readers, so focus stays in the dialog.
         <div class={classes!("app", state.presenter.then_some("presenter"), state.playing.then_some("playing"),
-            state.embed.is_some().then_some("embedded"))}>
+            state.embed.is_some().then_some("embedded"))} inert={intro}>
             if state.embed.is_none() {
-            <Toolbar picker={state.picker} presenter={state.presenter} predict={state.predict.is_some()}
+            <Toolbar picker={state.picker} intro={state.intro} presenter={state.presenter} predict={state.predict.is_some()}
                 theme={state.theme} lab={state.lab.is_some()} on_action={on_action.clone()} />
             }
             if let Some(notice) = &state.notice {
@@ -141,12 +172,35 @@ pub fn app() -> Html {
                     if state.picker && state.embed.is_none() { { " Pick one of the lessons below." } }</p>
             }
             if state.picker && state.embed.is_none() {
-                <Picker current={state.loaded.as_ref().and_then(|l| l.lesson.clone())} on_action={on_action.clone()} />
+                <Picker current={state.loaded.as_ref().and_then(|l| l.lesson.clone())} path={path.clone()}
+                    progress={state.progress.clone()} on_action={on_action.clone()} />
             }
             { body }
-            if state.help { <Help on_action={on_action} /> }
+            if state.help { <Help on_action={on_action.clone()} /> }
         </div>
+        if intro { <Intro path={path} progress={state.progress.clone()} on_action={on_action} /> }
+        </>
     }
+}
+
+/// "Next lesson" at the end: the lesson after this one on the learning path (after the one
+/// it was edited from, for a lesson changed in the lab), or, for a scenario of the learner's
+/// own, the first lesson of the path not finished yet; and whether this one ends the path.
+/// An embedded player leaves the order to its course page.
+fn next_lesson(state: &State, path: &[lessons::Topic]) -> (Option<(&'static str, String)>, bool) {
+    if state.embed.is_some() {
+        return (None, false);
+    }
+    let lesson = state.loaded.as_ref().and_then(|l| l.lesson.clone());
+    let lesson = lesson.or_else(|| state.pristine.as_ref().and_then(|(lesson, _)| lesson.clone()));
+    let next = match lesson.as_deref() {
+        Some(id) if lessons::PATH.contains(&id) => lessons::next(id),
+        _ => state.progress.first_unfinished(),
+    };
+    let title = |id: &str| path.iter().flat_map(|(_, l)| l).find(|s| s.id == id).map(|s| s.title.clone());
+    let next = next.and_then(|l| Some((l.id, title(l.id)?)));
+    let done = next.is_none() && lesson.as_deref() == lessons::PATH.last().copied();
+    (next, done)
 }
 
 /// The full player at the same lesson and step (relative: the embed is served from the

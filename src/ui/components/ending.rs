@@ -1,5 +1,6 @@
 use yew::prelude::*;
 
+use super::lesson_link::{lesson_href, open_on_click};
 use crate::scenario::format::TryNext;
 use crate::timeline::Outcome;
 use crate::ui::state::Action;
@@ -10,10 +11,17 @@ pub struct EndingProps {
     pub outcome: Outcome,
     /// Right guesses and guesses made, in "predict the reply" mode.
     pub score: Option<(usize, usize)>,
+    /// What the lesson taught, in two or three lines.
+    pub recap: Option<String>,
+    /// The next lesson on the learning path: its id and title.
+    pub next: Option<(&'static str, String)>,
+    /// This was the last lesson on the path.
+    pub path_done: bool,
     pub on_action: Callback<Action>,
 }
 
-/// The end of a lesson: what came of it, the score, and experiments to try next.
+/// The end of a lesson: what came of it, the score, what was learned, the next lesson on
+/// the learning path and experiments to try next.
 #[component(Ending)]
 pub fn ending(props: &EndingProps) -> Html {
     let outcome = &props.outcome;
@@ -34,6 +42,20 @@ pub fn ending(props: &EndingProps) -> Html {
                 if outcome.queued > 0 { <li>{ format!("Still queued: {}", outcome.queued) }</li> }
                 if outcome.truncated { <li>{ "The run stopped at its step or time limit." }</li> }
             </ul>
+            if let Some(recap) = &props.recap {
+                <h4 id="recap-heading">{ "What you learned" }</h4>
+                <p id="recap" class="recap">{ recap }</p>
+            }
+            if let Some((id, title)) = &props.next {
+                <p class="next-lesson">
+                    <a id="next-lesson" href={lesson_href(id)} data-lesson={*id} onclick={open_on_click(id, &props.on_action)}>
+                        { "Next lesson: " }<strong>{ title }</strong><span aria-hidden="true">{ "\u{a0}→" }</span></a>
+                </p>
+            } else if props.path_done {
+                <p class="next-lesson path-done">{ "This was the last lesson of the learning path. " }
+                    <button id="open-path" onclick={props.on_action.reform(|_| Action::ToggleIntro)}>
+                        { "See the whole path" }</button></p>
+            }
             if !props.try_next.is_empty() {
                 <h4>{ "Try this next" }</h4>
                 <ul class="try-next">

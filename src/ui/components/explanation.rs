@@ -13,6 +13,8 @@ pub struct ExplanationProps {
     pub current: Option<usize>,
     /// The lesson's description, shown before the first step.
     pub description: String,
+    /// What the learner can do after the lesson, listed before the first step.
+    pub goals: Vec<String>,
     /// The learner's guess at this reply, in "predict the reply" mode, and if it was right.
     pub verdict: Option<(Guess, bool)>,
 }
@@ -25,6 +27,12 @@ pub fn explanation(props: &ExplanationProps) -> Html {
         return html! {
             <section id="explanation" class="explanation intro" aria-label="Explanation">
                 <p class="description">{ &props.description }</p>
+                if !props.goals.is_empty() {
+                    <h3 id="goals-heading" class="goals-heading">{ "In this lesson you will learn to:" }</h3>
+                    <ul id="goals" class="goals" aria-labelledby="goals-heading">
+                        { for props.goals.iter().map(|goal| html! { <li>{ goal }</li> }) }
+                    </ul>
+                }
                 <p class="hint">{ "Press play, or → to go one step at a time. Press ? for the keyboard shortcuts." }</p>
             </section>
         };

@@ -6,6 +6,8 @@ use crate::ui::state::{Action, LabTab, Theme};
 #[derive(Properties, PartialEq)]
 pub struct ToolbarProps {
     pub picker: bool,
+    /// Whether the "Start here" introduction is open.
+    pub intro: bool,
     pub presenter: bool,
     pub predict: bool,
     pub theme: Option<Theme>,
@@ -14,7 +16,8 @@ pub struct ToolbarProps {
     pub on_action: Callback<Action>,
 }
 
-/// The page's header: the lesson list, the classroom modes, the theme and help.
+/// The page's header: the introduction, the lesson list, the classroom modes, the theme
+/// and help.
 #[component(Toolbar)]
 pub fn toolbar(props: &ToolbarProps) -> Html {
     let send = |action: Action| props.on_action.reform(move |_: MouseEvent| action.clone());
@@ -33,6 +36,9 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
         <header class="toolbar">
             <h1>{ "SMTP Playground" }</h1>
             <nav class="tools" aria-label="Player options">
+                <button id="intro-toggle" aria-haspopup="dialog" aria-expanded={props.intro.to_string()}
+                    onclick={send(Action::ToggleIntro)}
+                    title="How email travels, and the lessons in order">{ "Start here" }</button>
                 <button id="lessons-toggle" aria-expanded={props.picker.to_string()} aria-controls="picker"
                     onclick={send(Action::TogglePicker)}>{ "☰ Lessons" }</button>
                 <button id="lab-toggle" aria-expanded={props.lab.to_string()} aria-controls="lab"

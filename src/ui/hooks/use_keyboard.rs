@@ -33,11 +33,12 @@ fn action_for(key: &str, presenter: bool) -> Option<Action> {
 }
 
 /// Listens for the player's shortcuts on the whole document. Keys typed into a text
-/// field, a select or the scrubber keep their usual meaning there.
+/// field, a select or the scrubber keep their usual meaning there. While the introduction
+/// is open only Esc works (it closes it): the player behind it does not move.
 #[hook]
 pub fn use_keyboard(state: &UseReducerHandle<State>) {
     let dispatcher = state.dispatcher();
-    use_effect_with(state.presenter, move |&presenter| {
+    use_effect_with((state.presenter, state.intro), move |&(presenter, intro)| {
         let listener = web_sys::window().and_then(|w| w.document()).map(|document| {
             EventListener::new_with_options(
                 &document,
@@ -55,7 +56,7 @@ pub fn use_keyboard(state: &UseReducerHandle<State>) {
                             matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
                                 || e.closest(".annotated, [role=tablist]").ok().flatten().is_some()
                         });
-                    if in_field && event.key() != "Escape" {
+                    if (in_field || intro) && event.key() != "Escape" {
                         return;
                     }
                     if let Some(action) = action_for(&event.key(), presenter) {

@@ -32,7 +32,8 @@ const FORMATS: [(Format, &str, &str); 4] = [
     (Format::Eml, "eml", "Delivered message (.eml)"),
 ];
 
-/// Sharing (a permalink carrying the scenario's text) and exports, all made by the core.
+/// Sharing (a permalink carrying the scenario's text in its fragment) and exports, all made
+/// by the core.
 #[component(SharePanel)]
 pub fn share_panel(props: &SharePanelProps) -> Html {
     let link = use_state(|| None::<(String, Option<bool>)>);
@@ -110,7 +111,7 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
     html! {
         <div class="lab-share">
             <h3>{ "Share" }</h3>
-            <p class="lab-help">{ "A link that carries this scenario's text (edits, faults and messages included) and the step shown." }</p>
+            <p class="lab-help">{ "A link that carries this scenario's text (edits, faults and messages included) and the step shown. The text travels after the link's #, which browsers never send to a server: only whoever opens the link sees it." }</p>
             <div class="lab-row">
                 <button type="button" id="share-link" onclick={share}>{ "Share: copy the link" }</button>
             </div>
