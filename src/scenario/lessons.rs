@@ -13,17 +13,31 @@ pub struct Lesson {
 
 macro_rules! lessons {
     ($($id:literal),+ $(,)?) => {
-        /// Every lesson, in library order (the golden digests follow it). Learners see them
-        /// in the order of [`PATH`].
+        /// Every lesson, in the order of the learning path.
         pub const ALL: &[Lesson] = &[$(Lesson { id: $id, source: include_str!(concat!("lessons/", $id, ".toml")) }),+];
+        /// The learning path's lesson ids, in order (the same list as [`ALL`]).
+        pub const PATH: &[&str] = &[$($id),+];
     };
 }
 
+// The learning path: every lesson once, in the order a teacher would take a class through
+// them, topic by topic, each topic building on the ones before it:
+//
+// 1. Basics: one session typed by hand, what EHLO announces, a recipient refused, and the
+//    last hop (POP3): the two ends of the route before its middle.
+// 2. Extensions: the extensions EHLO just announced, each at work in one session.
+// 3. Routing: a second server, found through DNS (MX), then what happens when it is
+//    down, says "no mail here" or does not exist.
+// 4. Queueing: a server that cannot deliver now keeps the message and tries again.
+// 5. Delivery reports: when it finally cannot, the sender hears why (DSN).
+// 6. Security: submission with STARTTLS and AUTH first, then who may relay, then two
+//    attacks that need the earlier lessons to follow.
+// 7. Authentication: SPF and DKIM each on their own, then DMARC, which combines them.
 lessons![
     "telnet-session",
     "ehlo-extensions",
-    "pop3-retrieval",
     "unknown-recipient",
+    "pop3-retrieval",
     "pipelining",
     "size-limit",
     "smtputf8",
@@ -38,12 +52,12 @@ lessons![
     "dsn-notify",
     "submission-auth",
     "relay-denied",
-    "smtp-smuggling",
     "starttls-injection",
+    "smtp-smuggling",
     "spf-spoofed",
-    "dmarc-reject",
     "dkim-pass",
     "dkim-body-changed",
+    "dmarc-reject",
 ];
 
 /// The lesson with this id.
@@ -51,49 +65,9 @@ pub fn get(id: &str) -> Option<&'static Lesson> {
     ALL.iter().find(|l| l.id == id)
 }
 
-/// The learning path: every lesson once, in the order a teacher would take a class through
-/// them, topic by topic, each topic building on the ones before it:
-///
-/// 1. Basics: one session typed by hand, what EHLO announces, a recipient refused, and the
-///    last hop (POP3): the two ends of the route before its middle.
-/// 2. Extensions: the extensions EHLO just announced, each at work in one session.
-/// 3. Routing: a second server, found through DNS (MX), then what happens when it is
-///    down, says "no mail here" or does not exist.
-/// 4. Queueing: a server that cannot deliver now keeps the message and tries again.
-/// 5. Delivery reports: when it finally cannot, the sender hears why (DSN).
-/// 6. Security: submission with STARTTLS and AUTH first, then who may relay, then two
-///    attacks that need the earlier lessons to follow.
-/// 7. Authentication: SPF and DKIM each on their own, then DMARC, which combines them.
-pub const PATH: &[&str] = &[
-    "telnet-session",
-    "ehlo-extensions",
-    "unknown-recipient",
-    "pop3-retrieval",
-    "pipelining",
-    "size-limit",
-    "smtputf8",
-    "mx-relay",
-    "backup-mx",
-    "null-mx",
-    "nxdomain",
-    "retry-later",
-    "greylisting",
-    "retries-exhausted",
-    "mailbox-full",
-    "dsn-notify",
-    "submission-auth",
-    "relay-denied",
-    "starttls-injection",
-    "smtp-smuggling",
-    "spf-spoofed",
-    "dkim-pass",
-    "dkim-body-changed",
-    "dmarc-reject",
-];
-
 /// The lessons in the order of the learning path.
 pub fn path() -> impl Iterator<Item = &'static Lesson> {
-    PATH.iter().filter_map(|id| get(id))
+    ALL.iter()
 }
 
 /// The lesson after `id` on the learning path: `None` after the last one, or for an id

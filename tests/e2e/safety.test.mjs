@@ -8,7 +8,10 @@ import { start } from './support.mjs';
 
 const TITLE = '<img src=x onerror="window.xss=1;alert(1)">';
 const DESCRIPTION = '<script>window.xss=2;alert(2)</script> and "><svg onload=window.xss=3>';
-const CLIENT = '"><svg onload="window.xss=4;alert(4)">';
+// Host names are validated as domains now, so a markup name is refused with a located error,
+// which must itself show as text; the rest of the scenario uses a valid client name.
+const BAD_HOST = '"><svg onload="window.xss=4;alert(4)">';
+const CLIENT = 'client.example.com';
 const LOCAL = '<img src=x onerror=window.xss=5>';
 const BODY = '<script>window.xss=6</script><img src=x onerror=alert(6)>';
 
@@ -123,7 +126,7 @@ test('a scenario full of XSS payloads, sent through load-scenario, shows them as
   const transcript = (await f.locator('.transcript .text').allTextContents()).join('\n');
   assert.ok(transcript.includes(`RCPT TO:<${RECIPIENT}>`), 'the address as typed');
   assert.ok(transcript.includes(BODY), 'the body as typed');
-  assert.ok((await f.locator('.lanes').textContent()).includes(CLIENT), 'the host name as text');
+  assert.ok((await f.locator('.lanes').textContent()).includes(CLIENT), 'the host name');
   const ending = await f.locator('#ending').textContent();
   assert.ok(ending.includes('javascript:alert(8)') && ending.includes('<a href="javascript:alert(8)">click</a>'));
   await assertClean(f, 'at the end');
@@ -134,6 +137,15 @@ test('a scenario full of XSS payloads, sent through load-scenario, shows them as
   // Stepping back and forth re-renders every step once more.
   for (let i = 0; i < 12; i++) await f.locator('#back').click();
   await assertClean(f, 'stepping back');
+
+  // A markup host name is refused, and the error that names it is text.
+  await page.evaluate((source) => document.getElementById('p').loadScenario(source),
+    SCENARIO.replaceAll(toml(CLIENT), toml(BAD_HOST)));
+  const notice = f.locator('.notice', { hasText: 'line' });
+  await notice.waitFor();
+  const said = await notice.textContent();
+  assert.ok(said.includes('is not a domain') && said.includes('svg onload'), said);
+  await assertClean(f, 'a refused host name');
   await page.waitForTimeout(300);
   assert.deepEqual(dialogs, []);
   assert.deepEqual(page.errors, []);
