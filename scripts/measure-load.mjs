@@ -1,6 +1,7 @@
 // Measures the built site (dist/) in headless Chromium, next to the performance budgets:
 //
-//   lesson by lesson, on a fresh browser context (nothing cached):
+//   lesson by lesson, each on a fresh browser context (nothing cached; one untimed load first
+//   so that the browser's own start-up is not charged to the first lesson):
 //   - fetched: every file the page fetched from navigation until "playable" (the play button
 //     exists and is enabled), each file once, as its `gzip -9` size (node's zlib at level 9;
 //     GNU gzip -9, which scripts/measure-size.sh uses, packs the wasm about 1% smaller);
@@ -249,6 +250,12 @@ const rows = [];
 const lab = [];
 const failures = [];
 try {
+  // One untimed load first: the browser's own start-up (its network service, the first
+  // renderer) would otherwise be charged to the first lesson.
+  const warm = await openPage();
+  await warm.page.goto(`${site.url}?lesson=${ids[0]}`);
+  await warm.page.waitForFunction(() => 'playable' in window.__marks, null, { polling: 50 }).catch(() => {});
+  await warm.context.close();
   for (const id of ids) {
     try {
       rows.push(await measureLesson(id));
