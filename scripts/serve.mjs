@@ -21,18 +21,27 @@ const TYPES = {
   '.toml': 'text/plain; charset=utf-8',
 };
 
-/** Serves `root` on host:port (port 0 picks a free one); resolves to { server, url }. */
-export function serve({ root = 'dist', host = '127.0.0.1', port = 0 } = {}) {
+/** The file under `root` that a request for `pathname` is answered with (a directory's
+ *  index.html), or null for a path outside `root`. */
+export async function fileFor(root, pathname) {
   const base = resolve(root);
+  const file = normalize(join(base, decodeURIComponent(pathname)));
+  if (file !== base && !file.startsWith(base + sep)) return null;
+  return (await stat(file).catch(() => null))?.isDirectory() ? join(file, 'index.html') : file;
+}
+
+/** Serves `root` on host:port (port 0 picks a free one); resolves to { server, url }.
+ *  `onRequest(pathname)`, when given, is told of every request as it arrives. */
+export function serve({ root = 'dist', host = '127.0.0.1', port = 0, onRequest } = {}) {
   const server = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-      let file = normalize(join(base, path));
-      if (file !== base && !file.startsWith(base + sep)) {
+      const path = new URL(req.url, 'http://x').pathname;
+      onRequest?.(path);
+      const file = await fileFor(root, path);
+      if (!file) {
         res.writeHead(403).end('forbidden');
         return;
       }
-      if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
       const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
       // Course pages on other origins load the custom element as a module script, which
