@@ -1,12 +1,34 @@
 #!/usr/bin/env bash
 # Builds the playground for the browser into dist/ (release, wasm-opt -Oz) and prints its size.
+# Three parts (issue 13, "player first"):
+#   1. lessons/ID.json and lessons/index.json: every library lesson run by the native core,
+#      the data the player plays from (smtp-playground lessons --export);
+#   2. the player module (trunk: index.html, CSS, smtp-playground*.js/wasm);
+#   3. the simulator module for the Web Worker (src/bin/simulator.rs: simulator.js,
+#      simulator_bg.wasm, started by simulator-worker.js), fetched only by the lab, share
+#      links and an embedding page's load-scenario.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+LESSONS="$ROOT/target/lesson-data"
+# The native core writes the lesson data, with the native (rustup) toolchain: before
+# wasm-env.sh, which may point cargo at Debian's for wasm32.
+echo "[build-web] lesson data (native: smtp-playground lessons --export)"
+rm -rf "$LESSONS"
+cargo run -q --locked --bin smtp-playground -- lessons --export "$LESSONS"
 # shellcheck source=wasm-env.sh
 source scripts/wasm-env.sh
-echo "[build-web] trunk build --release ($(cat .tools/wasm-mode) toolchain for wasm32)"
+echo "[build-web] player: trunk build --release ($(cat .tools/wasm-mode) toolchain for wasm32)"
 # Not --offline: with -Z build-std (Debian fallback) cargo must fetch std's own crates once.
 # Trunk still never downloads tools: the versions pinned in Trunk.toml are on PATH.
 trunk --log warn build --release
+cp -r "$LESSONS" dist/lessons
+echo "[build-web] simulator worker: cargo build --bin simulator, wasm-bindgen --target no-modules, wasm-opt"
+cargo build -q --release --locked --target wasm32-unknown-unknown --bin simulator
+wasm-bindgen --target no-modules --no-typescript --out-dir dist --out-name simulator \
+  target/wasm32-unknown-unknown/release/simulator.wasm
+# The same wasm-opt passes trunk gives the player (index.html); the features come from the
+# module's own target_features section, stripped last.
+wasm-opt -Oz --flatten --rereloop -Oz --converge --strip-producers --strip-target-features \
+  dist/simulator_bg.wasm -o dist/simulator_bg.wasm
 scripts/measure-size.sh

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! smtp-playground lessons                 list the lessons, in learning-path order
+//! smtp-playground lessons --export DIR    write the player's lesson data (built into the site)
 //! smtp-playground run <lesson|file> [--json] [--transcript] [--steps] [--no-color]
 //! smtp-playground check <file>            validate a scenario file
 //! smtp-playground serve [--listen ADDR] [--lesson ID | --scenario FILE] [--host NAME]
@@ -23,7 +24,9 @@
 //! Both stream their transcript in `run`'s format; see [`stream`].
 
 use std::fmt::Write as _;
+use std::path::Path;
 
+use crate::scenario::played::{self, Played};
 use crate::scenario::{self, Scenario, lessons};
 use crate::timeline::{StepKind, Timeline};
 use crate::transcript::{WireLine, note_line, paint, wire_line};
@@ -33,6 +36,10 @@ use crate::transcript::{WireLine, note_line, paint, wire_line};
 pub fn main(args: &[String]) -> (String, i32) {
     let color = !args.iter().any(|a| a == "--no-color");
     let positional: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with("--")).collect();
+    let all: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "--no-color").collect();
+    if let ["lessons", "--export", dir] = all.as_slice() {
+        return export_lessons(Path::new(dir));
+    }
     match positional.as_slice() {
         ["lessons"] => (list_lessons(), 0),
         ["run", target] => match load(target) {
@@ -91,6 +98,7 @@ pub fn main(args: &[String]) -> (String, i32) {
 
 const USAGE: &str = "smtp-playground: see email work\n\n\
 usage:\n  smtp-playground lessons                  list the lessons, in learning-path order\n  \
+smtp-playground lessons --export DIR     write each lesson's run as the page's static data (DIR/ID.json, DIR/index.json)\n  \
 smtp-playground run <lesson|file.toml>   print a lesson's timeline (--json for JSON, --transcript for the player's lines, as JSON with --json, --no-color)\n  \
 smtp-playground run <lesson|file> --steps   each step as a [[note]] picks it, and whether a note explains it\n  \
 smtp-playground check <file.toml>        validate a scenario file\n  \
@@ -140,6 +148,31 @@ fn list_steps(scenario: &Scenario, timeline: &Timeline) -> String {
         );
     }
     out
+}
+
+/// Writes the player's static lesson data into `dir`: `index.json` (the picker's list by
+/// topic) and `ID.json` for every lesson (its [`Played`] run). The page plays a lesson from
+/// these files alone; the simulator module is fetched only for the lab and share links.
+fn export_lessons(dir: &Path) -> (String, i32) {
+    let mut files = vec![("index".to_owned(), serde_json::to_string(&played::index()).unwrap_or_default())];
+    for lesson in lessons::path() {
+        match Played::lesson(lesson.id) {
+            Some(run) => files.push((lesson.id.to_owned(), run.to_json())),
+            None => return (format!("lesson {} does not load: run `check` on it\n", lesson.id), 1),
+        }
+    }
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return (format!("cannot create {}: {e}\n", dir.display()), 1);
+    }
+    let mut octets = 0;
+    for (name, json) in &files {
+        let path = dir.join(format!("{name}.json"));
+        if let Err(e) = std::fs::write(&path, json) {
+            return (format!("cannot write {}: {e}\n", path.display()), 1);
+        }
+        octets += json.len();
+    }
+    (format!("wrote {} files ({octets} octets) to {}\n", files.len(), dir.display()), 0)
 }
 
 /// The lessons in the order of the learning path ([`lessons::PATH`]).

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use smtp_playground::scenario::lessons;
+use smtp_playground::scenario::{lessons, played};
 
 #[test]
 fn every_lesson_is_on_the_path_exactly_once() {
@@ -21,7 +21,7 @@ fn every_lesson_is_on_the_path_exactly_once() {
 fn each_lesson_leads_to_the_next_one_on_the_path() {
     let path: Vec<&str> = lessons::path().map(|l| l.id).collect();
     for pair in path.windows(2) {
-        assert_eq!(lessons::next(pair[0]).map(|l| l.id), Some(pair[1]), "after {}", pair[0]);
+        assert_eq!(lessons::next(pair[0]), Some(pair[1]), "after {}", pair[0]);
     }
     let last = path.last().copied().unwrap_or_default();
     assert_eq!(lessons::next(last), None, "{last} ends the path");
@@ -32,8 +32,8 @@ fn each_lesson_leads_to_the_next_one_on_the_path() {
 /// grouping by topic keeps the path's order.
 #[test]
 fn topics_are_contiguous_and_keep_the_path_order() {
-    let topics = lessons::path_by_topic();
-    let flat: Vec<&str> = topics.iter().flat_map(|(_, l)| l.iter().map(|s| s.id)).collect();
+    let topics = played::index();
+    let flat: Vec<&str> = topics.iter().flat_map(|(_, l)| l.iter().map(|s| s.id.as_str())).collect();
     assert_eq!(flat, lessons::PATH, "a topic comes back later on the path");
     let names: Vec<&str> = topics.iter().map(|(t, _)| t.as_str()).collect();
     for topic in ["Basics", "Routing", "Authentication"] {

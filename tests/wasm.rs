@@ -37,6 +37,9 @@ fn bad_scenarios_give_located_errors_in_the_browser() {
     assert_eq!((error.line, error.column), (4, 1));
 }
 
+#[path = "support/settle.rs"]
+mod settle;
+
 mod player {
     use std::rc::Rc;
 
@@ -45,14 +48,12 @@ mod player {
     use wasm_bindgen_test::*;
     use yew::Reducible as _;
 
-    fn reduce(state: Rc<State>, actions: &[Action]) -> Rc<State> {
-        actions.iter().cloned().fold(state, |s, a| s.reduce(a))
-    }
+    use super::settle::{open, reduce, settle};
 
     /// Stepping back returns to exactly what was shown before: position, step, lines.
     #[wasm_bindgen_test]
     fn step_back_restores_the_earlier_state() {
-        let start = Rc::new(State::open("mx-relay", 5, None));
+        let start = open("mx-relay", 5);
         assert_eq!((start.position, start.current()), (5, Some(4)));
         let there = reduce(start.clone(), &[Action::Forward, Action::Forward, Action::Back, Action::Back]);
         assert_eq!(there.position, start.position);
@@ -68,13 +69,13 @@ mod player {
     /// An unknown lesson is a notice and the open picker, never a panic.
     #[wasm_bindgen_test]
     fn unknown_lessons_leave_a_notice() {
-        let state = State::open("<script>", 3, None);
+        let state = settle(Rc::new(State::open("<script>", 3, None)));
         assert!(state.loaded.is_none() && state.picker);
         assert_eq!(state.position, 0);
         assert!(state.notice.as_deref().is_some_and(|n| n.contains("<script>")));
-        let state = Rc::new(state).reduce(Action::Forward);
+        let state = reduce(state, &[Action::Forward]);
         assert_eq!(state.position, 0);
-        let opened = state.reduce(Action::OpenLesson("telnet-session".into()));
+        let opened = reduce(state, &[Action::OpenLesson("telnet-session".into())]);
         assert!(opened.loaded.is_some() && !opened.picker && opened.notice.is_none());
     }
 
@@ -82,14 +83,12 @@ mod player {
     /// playing and says where the error is.
     #[wasm_bindgen_test]
     fn scenarios_load_from_text_or_leave_a_located_notice() {
-        let start = Rc::new(State::open("telnet-session", 4, None));
+        let start = open("telnet-session", 4);
         let source =
             smtp_playground::scenario::lessons::get("mx-relay").map(|l| l.source).unwrap_or_default();
         let loaded = reduce(start.clone(), &[Action::LoadSource(source.into())]);
         assert_eq!(loaded.position, 0);
-        assert!(
-            loaded.loaded.as_ref().is_some_and(|l| l.lesson.is_none() && l.scenario.title.contains("MX"))
-        );
+        assert!(loaded.loaded.as_ref().is_some_and(|l| l.lesson.is_none() && l.played.title.contains("MX")));
         let broken = reduce(
             start,
             &[Action::LoadSource("title = \"t\"\ndescription = \"d\"\n[[host]]\nnam = \"x\"\n".into())],
@@ -105,10 +104,7 @@ mod player {
     /// "Predict the reply" holds each reply back until a guess, then scores it.
     #[wasm_bindgen_test]
     fn predicting_holds_replies_and_scores_guesses() {
-        let state = reduce(
-            Rc::new(State::open("telnet-session", 0, None)),
-            &[Action::TogglePredict, Action::Forward],
-        );
+        let state = reduce(open("telnet-session", 0), &[Action::TogglePredict, Action::Forward]);
         assert_eq!(state.position, 1, "the TCP connect is not a reply");
         let asked = reduce(state, &[Action::Forward]);
         assert_eq!((asked.position, asked.asking()), (1, Some(1)), "the greeting waits for a guess");
@@ -127,8 +123,7 @@ mod player {
     /// Playing advances on each tick and stops at the end; long waits get a longer pause.
     #[wasm_bindgen_test]
     fn playback_ticks_to_the_end() {
-        let mut state =
-            reduce(Rc::new(State::open("size-limit", 0, None)), &[Action::Speed(4), Action::TogglePlay]);
+        let mut state = reduce(open("size-limit", 0), &[Action::Speed(4), Action::TogglePlay]);
         let len = state.len();
         for _ in 0..len + 3 {
             state = state.reduce(Action::Tick);
@@ -136,7 +131,7 @@ mod player {
         assert_eq!((state.position, state.playing), (len, false));
         let restarted = state.reduce(Action::TogglePlay);
         assert_eq!((restarted.position, restarted.playing), (0, true), "play at the end starts again");
-        let retry = Rc::new(State::open("retry-later", 0, None));
+        let retry = open("retry-later", 0);
         let long = (1..retry.len()).find(|&i| retry.wait_before(i).is_some()).expect("a long wait");
         let before_long = reduce(retry.clone(), &[Action::Seek(long)]);
         let normal = reduce(retry, &[Action::Seek(1)]);
@@ -166,11 +161,8 @@ mod lab {
     use smtp_playground::ui::browser::{self, Fragment};
     use smtp_playground::ui::state::{Action, State};
     use wasm_bindgen_test::*;
-    use yew::Reducible as _;
 
-    fn reduce(state: Rc<State>, actions: &[Action]) -> Rc<State> {
-        actions.iter().cloned().fold(state, |s, a| s.reduce(a))
-    }
+    use super::settle::{open, open_link, reduce};
 
     fn console_lines(state: &State) -> Vec<String> {
         let timeline = &state.loaded.as_ref().expect("loaded").timeline;
@@ -186,7 +178,7 @@ mod lab {
     /// end; Clear plays the scenario without it; the text edited stays the lesson's.
     #[wasm_bindgen_test]
     fn the_console_reruns_the_world_with_the_typed_session() {
-        let start = Rc::new(State::open("mx-relay", 0, None));
+        let start = open("mx-relay", 0);
         let source = start.loaded.as_ref().expect("loaded").source.clone();
         let typed = reduce(
             start.clone(),
@@ -220,18 +212,18 @@ mod lab {
     fn permalinks_open_the_text_and_edits_keep_the_origin() {
         let lesson = lessons::get("mx-relay").expect("lesson");
         let edited = lesson.source.replace("Relaying through an MX lookup", "Edited");
-        let opened = State::open_link(&permalink::encode(&edited), 3, None);
+        let opened = open_link(&permalink::encode(&edited), 3);
         let loaded = opened.loaded.as_ref().expect("loaded");
         assert_eq!((&*loaded.source, loaded.lesson.as_deref(), opened.position), (edited.as_str(), None, 3));
         assert_eq!(
             opened.pristine.as_ref().map(|(l, t)| (l.clone(), t.to_string())),
             Some((None, edited.clone()))
         );
-        let damaged = State::open_link("%%%", 0, None);
+        let damaged = open_link("%%%", 0);
         assert!(damaged.loaded.is_some());
         assert!(damaged.notice.as_deref().is_some_and(|n| n.contains("could not be read")));
 
-        let start = Rc::new(State::open("mx-relay", 0, None));
+        let start = open("mx-relay", 0);
         let changed = reduce(start, &[Action::LoadSource(edited.as_str().into())]);
         assert_eq!(changed.loaded.as_ref().and_then(|l| l.lesson.clone()), None);
         assert_eq!(changed.pristine.as_ref().and_then(|(l, _)| l.clone()).as_deref(), Some("mx-relay"));
@@ -257,13 +249,13 @@ mod lab {
             ("not*base64".to_owned(), "could not be read"),
             ("A".repeat(1 << 20), "characters long"),
         ] {
-            let opened = State::open_link(&hostile, 0, None);
+            let opened = open_link(&hostile, 0);
             assert!(opened.loaded.is_some());
             assert!(opened.notice.as_deref().is_some_and(|n| n.contains(why)), "{:?}", opened.notice);
         }
 
         // A new fragment plays its text at its step; Reset goes back to that text.
-        let start = Rc::new(State::open("mx-relay", 0, None));
+        let start = open("mx-relay", 0);
         let linked = reduce(start, &[Action::OpenLink(param.clone(), 3)]);
         let loaded = linked.loaded.as_ref().expect("loaded");
         assert_eq!((&*loaded.source, loaded.lesson.as_deref(), linked.position), (edited.as_str(), None, 3));

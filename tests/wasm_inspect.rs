@@ -2,7 +2,7 @@
 //! dsn-notify at its last step, asserted on the DOM a learner sees.
 #![cfg(target_arch = "wasm32")]
 
-use smtp_playground::scenario::{self, lessons};
+use smtp_playground::scenario::played::Played;
 use smtp_playground::timeline::StepKind;
 use smtp_playground::ui::components::annotated::{AnnotatedBytes, AnnotatedBytesProps};
 use smtp_playground::ui::components::inspectors::{Inspectors, InspectorsProps};
@@ -64,12 +64,11 @@ async fn annotated_mail_command_labels_each_parameter_and_links_its_rfc() {
 
 #[wasm_bindgen_test]
 async fn inspectors_show_the_envelope_the_received_chain_and_the_dsn() {
-    let lesson = lessons::get("dsn-notify").expect("lesson");
-    let scenario = Rc::new(scenario::parse(lesson.source).expect("parses"));
-    let timeline = Rc::new(scenario.run());
+    let played = Rc::new(Played::lesson("dsn-notify").expect("lesson"));
+    let timeline = Rc::new(played.timeline.clone());
     let last = timeline.steps.len().checked_sub(1);
     let root = test_root("inspectors-test");
-    let props = InspectorsProps { scenario, timeline, step: last };
+    let props = InspectorsProps { played, timeline, step: last };
     let handle = yew::Renderer::<Inspectors>::with_root_and_props(root.clone(), props).render();
     settle_until(|| !text(&root).is_empty()).await;
 
@@ -124,11 +123,10 @@ async fn inspectors_show_the_envelope_the_received_chain_and_the_dsn() {
 
 #[wasm_bindgen_test]
 async fn before_the_first_step_the_inspectors_are_empty() {
-    let lesson = lessons::get("retry-later").expect("lesson");
-    let scenario = Rc::new(scenario::parse(lesson.source).expect("parses"));
-    let timeline = Rc::new(scenario.run());
+    let played = Rc::new(Played::lesson("retry-later").expect("lesson"));
+    let timeline = Rc::new(played.timeline.clone());
     let root = test_root("inspectors-empty-test");
-    let props = InspectorsProps { scenario, timeline: timeline.clone(), step: None };
+    let props = InspectorsProps { played, timeline: timeline.clone(), step: None };
     let handle = yew::Renderer::<Inspectors>::with_root_and_props(root.clone(), props).render();
     settle_until(|| !text(&root).is_empty()).await;
     assert!(text(&root).contains("No message has been sent yet"));

@@ -13,13 +13,13 @@ use yew::Reducible as _;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn reduce(state: Rc<State>, actions: &[Action]) -> Rc<State> {
-    actions.iter().cloned().fold(state, |s, a| s.reduce(a))
-}
+#[path = "support/settle.rs"]
+mod settle;
+use settle::{open, reduce};
 
 /// Steps through with "predict the reply" on, guessing each reply with `guess`.
 fn predict_through(id: &str, guess: impl Fn(u16) -> Guess) -> Rc<State> {
-    let mut state = reduce(Rc::new(State::open(id, 0, None)), &[Action::TogglePredict]);
+    let mut state = reduce(open(id, 0), &[Action::TogglePredict]);
     for _ in 0..10_000 {
         if state.at_end() {
             break;
@@ -37,7 +37,7 @@ fn predict_through(id: &str, guess: impl Fn(u16) -> Guess) -> Rc<State> {
 
 #[wasm_bindgen_test]
 fn a_lesson_is_finished_at_its_last_step_not_before() {
-    let start = Rc::new(State::open("telnet-session", 0, None));
+    let start = open("telnet-session", 0);
     let len = start.len();
     let almost = reduce(start.clone(), &[Action::Seek(len - 1), Action::Forward, Action::Back]);
     assert!(almost.progress.get("telnet-session").finished, "reaching the end once is enough");
@@ -47,21 +47,21 @@ fn a_lesson_is_finished_at_its_last_step_not_before() {
     assert_eq!(end.progress.get("telnet-session"), Mark { finished: true, predicted: None });
     assert_eq!(end.progress.finished(), 1);
     // A page opened at the end (a link, a reload) marks nothing until the learner steps there.
-    let linked = reduce(Rc::new(State::open("size-limit", 9_999, None)), &[Action::TogglePicker]);
+    let linked = reduce(open("size-limit", 9_999), &[Action::TogglePicker]);
     assert!(linked.at_end());
     assert_eq!(linked.progress, Progress::default());
     assert!(reduce(linked, &[Action::Back, Action::Forward]).progress.get("size-limit").finished);
     // Opening another lesson keeps the marks, and the next lesson's end adds its own.
-    let next = lessons::next("telnet-session").expect("a next lesson").id;
+    let next = lessons::next("telnet-session").expect("a next lesson");
     let both = reduce(end, &[Action::OpenLesson(next.into()), Action::Last]);
     assert!(both.progress.get("telnet-session").finished && both.progress.get(next).finished);
-    assert_eq!(both.progress.first_unfinished().map(|l| l.id), lessons::PATH.get(2).copied());
+    assert_eq!(both.progress.first_unfinished(), lessons::PATH.get(2).copied());
 }
 
 /// The console's own session, and a scenario that is not a library lesson, mark nothing.
 #[wasm_bindgen_test]
 fn typed_sessions_and_own_scenarios_mark_nothing() {
-    let start = Rc::new(State::open("mx-relay", 0, None));
+    let start = open("mx-relay", 0);
     let typed = reduce(
         start.clone(),
         &[Action::ConsoleServer("mx.example.net".into()), Action::ConsoleSend("EHLO learner.example".into())],
@@ -94,8 +94,7 @@ fn predicting_every_reply_right_is_recorded_with_the_score() {
     both.merge(&wrong.progress);
     assert_eq!(both.get("telnet-session").predicted, Some((replies, replies)));
     // Jumping to the end in predict mode without a guess records no score.
-    let skipped =
-        reduce(Rc::new(State::open("telnet-session", 0, None)), &[Action::TogglePredict, Action::Last]);
+    let skipped = reduce(open("telnet-session", 0), &[Action::TogglePredict, Action::Last]);
     assert_eq!(skipped.progress.get("telnet-session"), Mark { finished: true, predicted: None });
 }
 
@@ -129,7 +128,7 @@ fn progress_text_reads_back_and_tolerates_damage() {
 /// "Start here" opens and closes; Esc closes it; opening a lesson from it closes it.
 #[wasm_bindgen_test]
 fn the_introduction_opens_closes_and_gives_way_to_a_lesson() {
-    let mut start = State::open("telnet-session", 0, None);
+    let mut start = (*open("telnet-session", 0)).clone();
     start.intro = true;
     let start = Rc::new(start);
     assert!(!reduce(start.clone(), &[Action::Dismiss]).intro);
@@ -139,7 +138,7 @@ fn the_introduction_opens_closes_and_gives_way_to_a_lesson() {
     assert!(!opened.intro && !opened.picker);
     assert_eq!(opened.loaded.as_ref().and_then(|l| l.lesson.as_deref()), Some("mx-relay"));
     // Opening it stops playback, so nothing moves behind it.
-    let playing = reduce(Rc::new(State::open("telnet-session", 0, None)), &[Action::TogglePlay]);
+    let playing = reduce(open("telnet-session", 0), &[Action::TogglePlay]);
     assert!(playing.playing);
     assert!(!reduce(playing, &[Action::ToggleIntro]).playing);
 }

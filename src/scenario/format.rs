@@ -146,7 +146,7 @@ pub struct Expect {
 }
 
 /// An experiment the player offers when a lesson ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TryNext {
     pub label: String,
     pub lesson: Option<String>,

@@ -70,46 +70,15 @@ pub fn path() -> impl Iterator<Item = &'static Lesson> {
     ALL.iter()
 }
 
+/// The id of the path's lesson `id`, as a `'static` string: `None` for an id that is not a
+/// library lesson. Reads only [`PATH`], so the player can use it without the lessons' files.
+pub fn path_id(id: &str) -> Option<&'static str> {
+    PATH.iter().copied().find(|p| *p == id)
+}
+
 /// The lesson after `id` on the learning path: `None` after the last one, or for an id
 /// that is not on it.
-pub fn next(id: &str) -> Option<&'static Lesson> {
+pub fn next(id: &str) -> Option<&'static str> {
     let at = PATH.iter().position(|p| *p == id)?;
-    PATH.get(at + 1).and_then(|next| get(next))
-}
-
-/// What the picker and the introduction show of a lesson, read from its file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
-    pub id: &'static str,
-    pub title: String,
-    pub topic: String,
-    pub description: String,
-    /// What the learner can do after the lesson (may be empty).
-    pub goals: Vec<String>,
-}
-
-/// A topic and its lessons on the path.
-pub type Topic = (String, Vec<Summary>);
-
-/// The learning path grouped by topic: each topic once, where the path first reaches it,
-/// with its lessons in path order. A lesson that does not parse is left out (its own test
-/// fails); one without a topic goes under "Other".
-pub fn path_by_topic() -> Vec<Topic> {
-    let mut topics: Vec<Topic> = Vec::new();
-    for lesson in path() {
-        let Ok(scenario) = super::parse(lesson.source) else { continue };
-        let topic = scenario.topic.unwrap_or_else(|| "Other".to_owned());
-        let summary = Summary {
-            id: lesson.id,
-            title: scenario.title,
-            topic: topic.clone(),
-            description: scenario.description,
-            goals: scenario.narrative.goals,
-        };
-        match topics.iter_mut().find(|(t, _)| *t == topic) {
-            Some((_, lessons)) => lessons.push(summary),
-            None => topics.push((topic, vec![summary])),
-        }
-    }
-    topics
+    PATH.get(at + 1).copied()
 }

@@ -11,6 +11,8 @@ pub mod format;
 pub mod lessons;
 pub mod narrative;
 pub mod permalink;
+pub mod played;
+pub mod service;
 pub mod toml;
 pub mod toml_write;
 
@@ -49,7 +51,7 @@ pub const MAX_FAULTS: usize = 32;
 pub const MAX_STEPS: usize = 5_000;
 
 /// A scenario file that failed to load: where, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScenarioError {
     /// 1-based line and column.
     pub line: usize,

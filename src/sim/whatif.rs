@@ -59,3 +59,23 @@ pub fn fault_for_step(timeline: &Timeline, step: usize, action: FaultAction) -> 
     let occurrence = u32::try_from(occurrence).ok()?;
     Some(Fault { host, trigger: Some(FaultTrigger { verb, occurrence }), action })
 }
+
+/// The host a "down" fault at step `step` takes away, and from when: the host connected to
+/// at a connection step, or for a DNS lookup the host its asker connects to next. `None` at
+/// other steps.
+pub fn connect_target(timeline: &Timeline, step: usize) -> Option<(String, crate::timeline::Millis)> {
+    let s = timeline.steps.get(step)?;
+    match s.kind {
+        StepKind::TcpConnect | StepKind::TcpRefused => Some((s.to.clone(), s.time)),
+        StepKind::DnsQuery | StepKind::DnsAnswer => {
+            let asker = if s.kind == StepKind::DnsQuery { &s.from } else { &s.to };
+            timeline
+                .steps
+                .iter()
+                .skip(step + 1)
+                .find(|n| matches!(n.kind, StepKind::TcpConnect | StepKind::TcpRefused) && &n.from == asker)
+                .map(|n| (n.to.clone(), n.time))
+        }
+        _ => None,
+    }
+}

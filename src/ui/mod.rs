@@ -6,7 +6,9 @@ pub mod components;
 pub mod embed;
 mod hooks;
 pub mod progress;
+pub mod simulator;
 pub mod state;
+pub mod worker;
 
 /// Mounts the player on the page's `<body>`, after installing a panic hook that shows
 /// an error panel: a panic in wasm would otherwise leave a dead page.

@@ -56,8 +56,8 @@ impl Progress {
     /// Lesson `id` was played to its last step; `score` is the right guesses and the
     /// replies it has, when the learner predicted replies on the way.
     pub fn record(&mut self, id: &str, score: Option<(usize, usize)>) {
-        let Some(lesson) = lessons::get(id) else { return };
-        let mark = self.marks.entry(lesson.id).or_default();
+        let Some(id) = lessons::path_id(id) else { return };
+        let mark = self.marks.entry(id).or_default();
         *mark = mark.merge(Mark { finished: true, predicted: score });
     }
 
@@ -70,8 +70,8 @@ impl Progress {
     }
 
     /// The first lesson on the learning path not finished yet.
-    pub fn first_unfinished(&self) -> Option<&'static lessons::Lesson> {
-        lessons::path().find(|l| !self.get(l.id).finished)
+    pub fn first_unfinished(&self) -> Option<&'static str> {
+        lessons::PATH.iter().copied().find(|id| !self.get(id).finished)
     }
 
     /// How many lessons are finished.
@@ -84,7 +84,7 @@ impl Progress {
         let mut progress = Self::default();
         for line in text.lines() {
             let mut words = line.split_ascii_whitespace();
-            let Some(lesson) = words.next().and_then(lessons::get) else { continue };
+            let Some(id) = words.next().and_then(lessons::path_id) else { continue };
             let mut mark = Mark::default();
             for word in words {
                 if word == "finished" {
@@ -97,7 +97,7 @@ impl Progress {
                 }
             }
             if !mark.is_empty() {
-                let old = progress.marks.entry(lesson.id).or_default();
+                let old = progress.marks.entry(id).or_default();
                 *old = old.merge(mark);
             }
         }

@@ -6,7 +6,9 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::scenario::{self, Scenario, console, lessons, permalink};
+use crate::scenario::played::Played;
+use crate::scenario::service::{ConsoleSession, Request};
+use crate::scenario::{ScenarioError, lessons};
 use crate::timeline::{Millis, StepKind, Timeline};
 use crate::ui::embed::EmbedOptions;
 use crate::ui::progress::Progress;
@@ -18,14 +20,14 @@ pub const NORMAL_SPEED: usize = 2;
 /// Virtual waits longer than this are compressed while playing and labelled.
 pub const LONG_WAIT: Millis = 10_000;
 
-/// The scenario being played, kept as data: its text (so an edited scenario can be
-/// played the same way), the parsed scenario and the timeline its run produced.
+/// The run being played: a [`Played`] (a lesson's static data, or the simulator worker's
+/// answer) and what the player derives from it once.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     /// The library lesson it came from, if any (URLs name it).
     pub lesson: Option<String>,
     pub source: Rc<str>,
-    pub scenario: Rc<Scenario>,
+    pub played: Rc<Played>,
     pub timeline: Rc<Timeline>,
     /// Each step's transcript lines, as [`Timeline::transcript`] prints them.
     pub lines: Rc<[Vec<String>]>,
@@ -36,15 +38,8 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Parses and runs a scenario's text.
-    pub fn from_source(lesson: Option<String>, source: &str) -> Result<Self, scenario::ScenarioError> {
-        Ok(Self::from_scenario(lesson, source, scenario::parse(source)?))
-    }
-
-    /// Runs a scenario parsed from `source` and then changed in memory (the console adds its
-    /// session to the world); `source` stays the text that is edited, shared and exported.
-    pub fn from_scenario(lesson: Option<String>, source: &str, scenario: Scenario) -> Self {
-        let timeline = scenario.run();
+    pub fn new(played: Rc<Played>) -> Self {
+        let timeline = Rc::new(played.timeline.clone());
         let lines: Rc<[Vec<String>]> = timeline.steps.iter().map(|s| s.transcript_lines()).collect();
         let mut codes: Vec<u16> =
             timeline.steps.iter().filter(|s| s.kind == StepKind::Reply).filter_map(|s| s.code).collect();
@@ -52,27 +47,53 @@ impl Loaded {
         codes.sort_unstable();
         codes.dedup();
         Self {
-            lesson,
-            source: source.into(),
-            scenario: Rc::new(scenario),
-            timeline: Rc::new(timeline),
+            lesson: played.lesson.clone(),
+            source: played.source.as_str().into(),
+            played,
+            timeline,
             lines,
             codes: codes.into(),
             replies,
         }
     }
 
-    /// A lesson of the library, by id.
-    pub fn lesson(id: &str) -> Result<Self, String> {
-        let lesson = lessons::get(id).ok_or_else(|| format!("There is no lesson called “{id}”."))?;
-        Self::from_source(Some(lesson.id.to_owned()), lesson.source)
-            .map_err(|e| format!("The lesson “{id}” could not be loaded: {e}"))
-    }
-
     /// Whether step `index` is a server reply a learner can predict.
     pub fn is_predictable(&self, index: usize) -> bool {
         self.timeline.steps.get(index).is_some_and(|s| s.kind == StepKind::Reply && s.code.is_some())
     }
+}
+
+/// A run the player waits for: a lesson's static data, fetched, or the simulator's answer to
+/// a request. `seq` tells a late answer from the one awaited.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub seq: u32,
+    pub fetch: Fetch,
+    /// The step to show once it arrives (clamped to the run's length: `usize::MAX` is the end).
+    pub step: usize,
+    pub how: Shown,
+}
+
+/// Where a run comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetch {
+    /// `lessons/ID.json`, no simulator needed.
+    Lesson(String),
+    /// The simulator worker's answer.
+    Simulator(Request),
+}
+
+/// What a run shown replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// A library lesson, opened afresh: the editor's Reset comes back to it.
+    Lesson,
+    /// A share link's scenario: Reset comes back to it.
+    Link,
+    /// An edit of what is played (Run, a fault, a message): Reset still goes to the original.
+    Edit,
+    /// The console's session: the state's console becomes this one.
+    Console(Console),
 }
 
 /// The light/dark choice; `None` in [`State::theme`] follows the system.
@@ -166,75 +187,120 @@ pub struct State {
     pub pristine: Option<(Option<String>, Rc<str>)>,
     /// Embed mode (`?embed=1`): the panels shown, autoplay and the embedding origin.
     pub embed: Option<EmbedOptions>,
+    /// The run being fetched or asked of the simulator, if any (the page shows it loads).
+    pub pending: Option<Pending>,
+    /// The last [`Pending::seq`] given out.
+    pub seq: u32,
 }
 
 impl State {
-    /// The player opened on `lesson` at `step` (as a URL names them); an unknown lesson
-    /// leaves a notice and the picker open.
+    /// The player opened on `lesson` at `step` (as a URL names them), waiting for its data;
+    /// an unknown lesson leaves a notice and the picker open.
     pub fn open(lesson: &str, step: usize, theme: Option<Theme>) -> Self {
-        let (loaded, notice) = match Loaded::lesson(lesson) {
-            Ok(loaded) => (Some(loaded), None),
-            Err(message) => (None, Some(message)),
-        };
-        Self::with_loaded(loaded, notice, step, theme)
+        Self::empty(theme).fetch_lesson(lesson, step)
     }
 
     /// The player opened on a permalink parameter (`#scenario=`, or an old `?scenario=`) at
-    /// `step`. A link that does not decode or load opens the first lesson with a notice
-    /// saying why.
+    /// `step`, waiting for the simulator to run it.
     pub fn open_link(param: &str, step: usize, theme: Option<Theme>) -> Self {
-        match Self::link(param) {
-            Ok(loaded) => Self::with_loaded(Some(loaded), None, step, theme),
-            Err(message) => {
-                let first = lessons::ALL.first().map_or("telnet-session", |l| l.id);
-                let mut state = Self::open(first, 0, theme);
-                state.notice = Some(message);
-                state
-            }
-        }
+        Self::empty(theme).ask(Request::Link { param: param.to_owned() }, step, Shown::Link)
     }
 
-    /// A permalink parameter's scenario, run; or a message for the learner saying why not.
-    fn link(param: &str) -> Result<Loaded, String> {
-        permalink::decode(param).map_err(|e| format!("The link's scenario could not be read: {e}.")).and_then(
-            |source| {
-                Loaded::from_source(None, &source).map_err(|e| {
-                    format!(
-                        "The link's scenario could not be loaded: line {}, column {}: {}.",
-                        e.line, e.column, e.message
-                    )
-                })
-            },
-        )
-    }
-
-    fn with_loaded(
-        loaded: Option<Loaded>,
-        notice: Option<String>,
-        step: usize,
-        theme: Option<Theme>,
-    ) -> Self {
-        let position = loaded.as_ref().map_or(0, |l| step.min(l.timeline.steps.len()));
+    fn empty(theme: Option<Theme>) -> Self {
         Self {
-            pristine: loaded.as_ref().map(|l| (l.lesson.clone(), l.source.clone())),
-            lab: None,
-            console: Console::default(),
-            picker: loaded.is_none(),
-            loaded,
-            notice,
-            position,
+            loaded: None,
+            notice: None,
+            position: 0,
             playing: false,
             speed: NORMAL_SPEED,
             crlf: false,
             help: false,
+            picker: false,
             intro: false,
             progress: Progress::default(),
             presenter: false,
             predict: None,
             theme,
             opened: None,
+            lab: None,
+            console: Console::default(),
+            pristine: None,
             embed: None,
+            pending: None,
+            seq: 0,
         }
+    }
+
+    /// Waits for a library lesson's data; an id that is no lesson leaves a notice instead.
+    fn fetch_lesson(mut self, id: &str, step: usize) -> Self {
+        match lessons::path_id(id) {
+            Some(id) => self.wait(Fetch::Lesson(id.to_owned()), step, Shown::Lesson),
+            None => {
+                self.notice = Some(format!("There is no lesson called “{id}”."));
+                self.picker = self.picker || self.loaded.is_none();
+                self
+            }
+        }
+    }
+
+    /// Waits for the simulator's answer to `request`.
+    pub fn ask(self, request: Request, step: usize, how: Shown) -> Self {
+        self.wait(Fetch::Simulator(request), step, how)
+    }
+
+    fn wait(mut self, fetch: Fetch, step: usize, how: Shown) -> Self {
+        self.seq = self.seq.wrapping_add(1);
+        self.playing = false;
+        self.pending = Some(Pending { seq: self.seq, fetch, step, how });
+        self
+    }
+
+    /// Shows a run that arrived: at `step`, replacing what `how` says.
+    fn show(mut self, played: Rc<Played>, step: usize, how: Shown) -> Self {
+        let first = self.loaded.is_none();
+        let loaded = Loaded::new(played);
+        match how {
+            Shown::Lesson => {
+                self.pristine = Some((loaded.lesson.clone(), loaded.source.clone()));
+                self.console = Console::default();
+                self.intro = self.intro && first;
+            }
+            Shown::Link => {
+                self.pristine = Some((None, loaded.source.clone()));
+                self.console = Console::default();
+                self.intro = false;
+            }
+            Shown::Edit => self.console.lines.clear(),
+            Shown::Console(console) => self.console = console,
+        }
+        self.loaded = Some(loaded);
+        self.notice = None;
+        self.opened = None;
+        self.picker = false;
+        self.playing = false;
+        self.predict = self.predict.map(|_| Predict::default());
+        let mut state = self.seek(step);
+        // An autoplaying embed starts once its first run is there.
+        if first && state.embed.as_ref().is_some_and(|e| e.autoplay) && !state.at_end() {
+            state.playing = true;
+        }
+        state
+    }
+
+    /// The console's session run again (the scenario alone without lines).
+    fn run_console(self, console: Console) -> Self {
+        let Some(loaded) = &self.loaded else { return self };
+        let session = console
+            .server
+            .clone()
+            .filter(|_| !console.lines.is_empty())
+            .map(|server| ConsoleSession { server, lines: console.lines.clone() });
+        let request = Request::Run {
+            lesson: loaded.lesson.clone(),
+            source: loaded.source.to_string(),
+            console: session,
+        };
+        self.ask(request, usize::MAX, Shown::Console(console))
     }
 
     /// The number of steps in the run.
@@ -295,34 +361,6 @@ impl State {
             }
         }
         self
-    }
-
-    /// Re-runs the scenario's text with the console's session in it (none without lines)
-    /// and shows the run's end. A line the run refuses is taken back, with a notice.
-    fn run_console(mut self) -> Self {
-        let Some(loaded) = &self.loaded else { return self };
-        let (lesson, source) = (loaded.lesson.clone(), loaded.source.clone());
-        let run = match self.console.server.as_deref().filter(|_| !self.console.lines.is_empty()) {
-            Some(server) => console::console_scenario(&source, server, &self.console.lines)
-                .map(|scenario| Loaded::from_scenario(lesson, &source, scenario)),
-            None => Loaded::from_source(lesson, &source),
-        };
-        self.playing = false;
-        match run {
-            Ok(loaded) => {
-                self.loaded = Some(loaded);
-                self.notice = None;
-                self.opened = None;
-                self.predict = self.predict.map(|_| Predict::default());
-                let end = self.len();
-                self.seek(end)
-            }
-            Err(e) => {
-                self.console.lines.pop();
-                self.notice = Some(format!("The console could not run: {}.", e.message));
-                self
-            }
-        }
     }
 
     /// Marks the library lesson played as finished once its last step is shown, with the
@@ -397,6 +435,32 @@ pub enum Action {
     ConsoleSend(String),
     /// Forget the console's lines and play the scenario without them.
     ConsoleClear,
+    /// Ask the simulator for a run and show it at a step (`usize::MAX`: the end).
+    Ask(Request, usize),
+    /// The run awaited ([`Pending::seq`]) arrived, or could not be had.
+    Arrived(u32, Result<Rc<Played>, Failure>),
+    /// Show a run the lab already has, at a step (`usize::MAX`: the end).
+    Show(Rc<Played>, usize),
+    /// Say something went wrong, keeping what is played.
+    Notice(String),
+}
+
+/// Why a run could not be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The scenario text is wrong here.
+    Invalid(ScenarioError),
+    /// In words: a link that does not decode, a lesson or the simulator that did not load.
+    Refused(String),
+}
+
+impl Failure {
+    fn located(&self, what: &str) -> String {
+        match self {
+            Failure::Invalid(e) => format!("{what}: line {}, column {}: {}.", e.line, e.column, e.message),
+            Failure::Refused(message) => message.clone(),
+        }
+    }
 }
 
 impl Reducible for State {
@@ -405,67 +469,72 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut state = (*self).clone();
         // A console run jumps to its end by itself: that is not the learner reaching it.
-        let console =
-            matches!(action, Action::ConsoleServer(_) | Action::ConsoleSend(_) | Action::ConsoleClear);
+        let console = matches!(
+            action,
+            Action::ConsoleServer(_) | Action::ConsoleSend(_) | Action::ConsoleClear | Action::Arrived(..)
+        ) && matches!(state.pending.as_ref().map(|p| &p.how), Some(Shown::Console(_)));
         let mut state = match action {
             Action::OpenLesson(id) => {
-                let mut opened = State::open(&id, 0, state.theme);
-                opened.speed = state.speed;
-                opened.crlf = state.crlf;
-                opened.presenter = state.presenter;
-                opened.predict = state.predict.map(|_| Predict::default());
-                opened.picker = opened.loaded.is_none();
-                opened.progress = state.progress;
-                opened.lab = state.lab;
-                opened.embed = state.embed;
-                opened
+                state.help = false;
+                state.fetch_lesson(&id, 0)
             }
             Action::OpenLink(param, step) => {
-                state.playing = false;
-                let same = permalink::decode(&param)
-                    .is_ok_and(|source| state.loaded.as_ref().is_some_and(|l| *l.source == *source));
+                let same =
+                    state.loaded.as_ref().is_some_and(|l| l.played.link.as_deref() == Some(param.as_str()));
                 if same {
+                    state.playing = false;
                     state.seek(step)
                 } else {
-                    match State::link(&param) {
-                        Ok(loaded) => {
-                            state.pristine = Some((None, loaded.source.clone()));
-                            state.loaded = Some(loaded);
-                            state.notice = None;
-                            state.opened = None;
-                            state.picker = false;
-                            state.intro = false;
-                            state.predict = state.predict.map(|_| Predict::default());
-                            state.console = Console::default();
-                            state.seek(step)
-                        }
-                        Err(message) => {
-                            state.notice = Some(message);
-                            state
-                        }
-                    }
+                    state.ask(Request::Link { param }, step, Shown::Link)
                 }
             }
-            Action::LoadSource(source) => match Loaded::from_source(None, &source) {
-                Ok(loaded) => {
-                    state.loaded = Some(loaded);
-                    state.notice = None;
-                    state.playing = false;
-                    state.opened = None;
-                    state.picker = false;
-                    state.predict = state.predict.map(|_| Predict::default());
-                    state.console.lines.clear();
-                    state.seek(0)
+            Action::LoadSource(source) => state.ask(
+                Request::Run { lesson: None, source: source.to_string(), console: None },
+                0,
+                Shown::Edit,
+            ),
+            Action::Ask(request, step) => state.ask(request, step, Shown::Edit),
+            Action::Arrived(seq, result) => {
+                let Some(pending) = state.pending.take().filter(|p| p.seq == seq) else { return self };
+                match result {
+                    Ok(played) => state.show(played, pending.step, pending.how),
+                    Err(failure) => match (&pending.how, &pending.fetch) {
+                        (Shown::Console(_), _) => {
+                            state.notice = Some(failure.located("The console could not run").replacen(
+                                "The console could not run: line 1, column 1: ",
+                                "The console could not run: ",
+                                1,
+                            ));
+                            state
+                        }
+                        (Shown::Link, _) if state.loaded.is_none() => {
+                            let first = lessons::PATH.first().copied().unwrap_or("telnet-session");
+                            let mut state = state.fetch_lesson(first, 0);
+                            state.notice = Some(failure.located("The link's scenario could not be loaded"));
+                            state
+                        }
+                        (Shown::Link, _) => {
+                            state.notice = Some(failure.located("The link's scenario could not be loaded"));
+                            state
+                        }
+                        (_, Fetch::Lesson(id)) => {
+                            state.notice =
+                                Some(failure.located(&format!("The lesson “{id}” could not be loaded")));
+                            state.picker = state.picker || state.loaded.is_none();
+                            state
+                        }
+                        _ => {
+                            state.notice = Some(failure.located("The scenario could not be loaded"));
+                            state
+                        }
+                    },
                 }
-                Err(e) => {
-                    state.playing = false;
-                    state.notice = Some(format!(
-                        "The scenario could not be loaded: line {}, column {}: {}.",
-                        e.line, e.column, e.message
-                    ));
-                    state
-                }
-            },
+            }
+            Action::Show(played, step) => state.show(played, step, Shown::Edit),
+            Action::Notice(message) => {
+                state.notice = Some(message);
+                state
+            }
             Action::Forward => {
                 state.playing = false;
                 state.forward()
@@ -568,16 +637,22 @@ impl Reducible for State {
                 state
             }
             Action::ConsoleServer(server) => {
-                state.console = Console { server: Some(server), lines: Vec::new() };
-                state.run_console()
+                let console = Console { server: Some(server), lines: Vec::new() };
+                if state.console.lines.is_empty() {
+                    state.console = console;
+                    state
+                } else {
+                    state.run_console(console)
+                }
             }
             Action::ConsoleSend(line) => {
-                state.console.lines.push(line);
-                state.run_console()
+                let mut console = state.console.clone();
+                console.lines.push(line);
+                state.run_console(console)
             }
             Action::ConsoleClear => {
-                state.console.lines.clear();
-                state.run_console()
+                let console = Console { server: state.console.server.clone(), lines: Vec::new() };
+                state.run_console(console)
             }
         };
         // Only arriving at the end counts: a page opened at the end (a shared link, a

@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use super::controls::Controls;
@@ -13,11 +15,12 @@ use super::predict::PredictPanel;
 use super::toolbar::Toolbar;
 use super::transcript::Transcript;
 use crate::scenario::lessons;
-use crate::ui::browser;
+use crate::scenario::played::Topic;
 use crate::ui::embed::Panels;
-use crate::ui::hooks::{use_embed, use_keyboard, use_location, use_playback};
+use crate::ui::hooks::{use_embed, use_keyboard, use_loader, use_location, use_playback};
 use crate::ui::progress::Progress;
-use crate::ui::state::State;
+use crate::ui::state::{Fetch, State};
+use crate::ui::{browser, simulator};
 
 /// The player: picks its lesson and step, or a share link's scenario and step, from the
 /// URL, then renders the state. A visit
@@ -42,7 +45,6 @@ pub fn app() -> Html {
             state.embed = browser::read_embed();
             if state.embed.is_some() {
                 state.picker = false;
-                state.playing = state.embed.as_ref().is_some_and(|e| e.autoplay) && !state.at_end();
             }
             state.intro = lesson.is_none() && state.embed.is_none();
             state
@@ -50,6 +52,7 @@ pub fn app() -> Html {
         state.progress = browser::stored_progress();
         state
     });
+    use_loader(&state);
     use_playback(&state);
     use_keyboard(&state);
     use_location(&state);
@@ -64,8 +67,22 @@ pub fn app() -> Html {
             browser::store_progress(progress);
         }
     });
-    // Every lesson's file is read once, for the picker, the path and "Next lesson".
-    let path = use_memo((), |_| lessons::path_by_topic());
+    // The library's index (lessons/index.json), fetched once, for the picker, the path and
+    // "Next lesson"; until it arrives they show the lessons by id.
+    let path = use_state(|| Rc::new(Vec::<Topic>::new()));
+    {
+        let path = path.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(json) = simulator::fetch_text("lessons/index.json").await
+                    && let Ok(index) = serde_json::from_str::<Vec<Topic>>(&json)
+                {
+                    path.set(Rc::new(index));
+                }
+            });
+        });
+    }
+    let path: Rc<Vec<Topic>> = (*path).clone();
     let on_action = {
         let dispatcher = state.dispatcher();
         Callback::from(move |action| dispatcher.dispatch(action))
@@ -84,16 +101,21 @@ pub fn app() -> Html {
     };
     let (next, path_done) = next_lesson(&state, &path);
     let body = match &state.loaded {
+        None if state.pending.is_some() => html! {
+            <main class="stage loading" aria-busy="true">
+                <p class="loading-note" role="status">{ loading_text(&state) }</p>
+            </main>
+        },
         None => html! {},
         Some(loaded) => {
-            let scenario = &loaded.scenario;
+            let played = &loaded.played;
             let current = state.current();
             let verdict = state.predict.as_ref().zip(current).and_then(|(p, i)| p.answers.get(&i).copied());
             html! {
                 <main class="stage">
                     <header class="lesson-head">
-                        <h2 id="lesson-title">{ &scenario.title }</h2>
-                        if let Some(topic) = &scenario.topic { <p class="topic">{ topic }</p> }
+                        <h2 id="lesson-title">{ &played.title }</h2>
+                        if let Some(topic) = &played.topic { <p class="topic">{ topic }</p> }
                     </header>
                     if panels.lanes {
                         <Lanes timeline={loaded.timeline.clone()} position={state.position} travel={travel} />
@@ -105,7 +127,7 @@ pub fn app() -> Html {
                         wait={current.and_then(|i| state.wait_before(i))} on_action={on_action.clone()} />
                     }
                     if let (Some(tab), None) = (state.lab, &state.embed) {
-                        <Lab tab={tab} source={loaded.source.clone()} scenario={loaded.scenario.clone()}
+                        <Lab tab={tab} source={loaded.source.clone()} played={loaded.played.clone()}
                             timeline={loaded.timeline.clone()} console={state.console.clone()}
                             pristine={state.pristine.clone()} position={state.position} on_action={on_action.clone()} />
                     }
@@ -117,17 +139,17 @@ pub fn app() -> Html {
                                     codes={loaded.codes.clone()} on_action={on_action.clone()} />
                             }
                             <Explanation timeline={loaded.timeline.clone()} current={current}
-                                description={scenario.description.clone()} goals={scenario.narrative.goals.clone()}
+                                description={played.description.clone()} goals={played.goals.clone()}
                                 verdict={verdict} />
                             if state.embed.is_none() {
                                 <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
-                                    faults={scenario.world.faults.clone()} console={!state.console.lines.is_empty()}
+                                    faults={played.faults.clone()} console={!state.console.lines.is_empty()}
                                     on_action={on_action.clone()} />
                             }
                             if state.at_end() && !state.is_empty() {
-                                <Ending try_next={scenario.try_next.clone()} outcome={loaded.timeline.outcome.clone()}
+                                <Ending try_next={played.try_next.clone()} outcome={loaded.timeline.outcome.clone()}
                                     score={state.predict.as_ref().map(|p| p.score())}
-                                    recap={scenario.narrative.recap.clone()} next={next.clone()} path_done={path_done}
+                                    recap={played.recap.clone()} next={next.clone()} path_done={path_done}
                                     on_action={on_action.clone()} />
                             }
                         </div>
@@ -141,7 +163,7 @@ pub fn app() -> Html {
                                 on_action={on_action.clone()} />
                             }
                             if panels.inspectors {
-                            <Inspectors scenario={loaded.scenario.clone()} timeline={loaded.timeline.clone()} step={current} />
+                            <Inspectors played={loaded.played.clone()} timeline={loaded.timeline.clone()} step={current} />
                             }
                         </div>
                         }
@@ -167,6 +189,9 @@ pub fn app() -> Html {
             <Toolbar picker={state.picker} intro={state.intro} presenter={state.presenter} predict={state.predict.is_some()}
                 theme={state.theme} lab={state.lab.is_some()} on_action={on_action.clone()} />
             }
+            if let (Some(_), Some(_)) = (&state.pending, &state.loaded) {
+                <p class="loading-note busy" role="status">{ loading_text(&state) }</p>
+            }
             if let Some(notice) = &state.notice {
                 <p class="notice" role="alert">{ notice }
                     if state.picker && state.embed.is_none() { { " Pick one of the lessons below." } }</p>
@@ -187,7 +212,7 @@ pub fn app() -> Html {
 /// it was edited from, for a lesson changed in the lab), or, for a scenario of the learner's
 /// own, the first lesson of the path not finished yet; and whether this one ends the path.
 /// An embedded player leaves the order to its course page.
-fn next_lesson(state: &State, path: &[lessons::Topic]) -> (Option<(&'static str, String)>, bool) {
+fn next_lesson(state: &State, path: &[Topic]) -> (Option<(&'static str, String)>, bool) {
     if state.embed.is_some() {
         return (None, false);
     }
@@ -197,10 +222,25 @@ fn next_lesson(state: &State, path: &[lessons::Topic]) -> (Option<(&'static str,
         Some(id) if lessons::PATH.contains(&id) => lessons::next(id),
         _ => state.progress.first_unfinished(),
     };
-    let title = |id: &str| path.iter().flat_map(|(_, l)| l).find(|s| s.id == id).map(|s| s.title.clone());
-    let next = next.and_then(|l| Some((l.id, title(l.id)?)));
+    let title = |id: &str| {
+        path.iter()
+            .flat_map(|(_, l)| l)
+            .find(|s| s.id == id)
+            .map_or_else(|| id.to_owned(), |s| s.title.clone())
+    };
+    let next = next.map(|id| (id, title(id)));
     let done = next.is_none() && lesson.as_deref() == lessons::PATH.last().copied();
     (next, done)
+}
+
+/// What the page waits for, in words.
+fn loading_text(state: &State) -> &'static str {
+    match state.pending.as_ref().map(|p| &p.fetch) {
+        Some(Fetch::Lesson(_)) => "Loading the lesson…",
+        Some(Fetch::Simulator(_)) if !simulator::started() => "Starting the simulator…",
+        Some(Fetch::Simulator(_)) => "Running the scenario…",
+        None => "",
+    }
 }
 
 /// The full player at the same lesson and step (relative: the embed is served from the

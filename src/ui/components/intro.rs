@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::lesson_link::{lesson_href, open_on_click};
 use super::progress_mark::progress_mark;
-use crate::scenario::lessons::Topic;
+use crate::scenario::played::Topic;
 use crate::ui::progress::Progress;
 use crate::ui::state::Action;
 
@@ -90,11 +90,11 @@ pub fn intro(props: &IntroProps) -> Html {
     let total: usize = props.path.iter().map(|(_, lessons)| lessons.len()).sum();
     let finished = props.progress.finished();
     let resume = props.progress.first_unfinished().and_then(|lesson| {
-        let summary = props.path.iter().flat_map(|(_, l)| l).find(|s| s.id == lesson.id)?;
+        let summary = props.path.iter().flat_map(|(_, l)| l).find(|s| s.id == lesson)?;
         let label = if finished == 0 { "Start with the first lesson: " } else { "Continue with: " };
         Some(html! {
-            <a id="intro-start" class="primary" href={lesson_href(lesson.id)} data-lesson={lesson.id}
-                onclick={open_on_click(lesson.id, &props.on_action)}>
+            <a id="intro-start" class="primary" href={lesson_href(lesson)} data-lesson={lesson}
+                onclick={open_on_click(lesson, &props.on_action)}>
                 { label }<strong>{ &summary.title }</strong></a>
         })
     });
@@ -132,9 +132,9 @@ pub fn intro(props: &IntroProps) -> Html {
                                     { for lessons.iter().map(|lesson| {
                                         html! {
                                             <li>
-                                                <a class="path-lesson" href={lesson_href(lesson.id)} data-lesson={lesson.id}
-                                                    onclick={open_on_click(lesson.id, &props.on_action)}>{ &lesson.title }</a>
-                                                { progress_mark(props.progress.get(lesson.id)) }
+                                                <a class="path-lesson" href={lesson_href(&lesson.id)} data-lesson={lesson.id.clone()}
+                                                    onclick={open_on_click(&lesson.id, &props.on_action)}>{ &lesson.title }</a>
+                                                { progress_mark(props.progress.get(&lesson.id)) }
                                                 if let Some(goal) = lesson.goals.first() { <p class="goal">{ goal }</p> }
                                             </li>
                                         }

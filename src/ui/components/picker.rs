@@ -3,7 +3,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::progress_mark::progress_mark;
-use crate::scenario::lessons::Topic;
+use crate::scenario::played::Topic;
 use crate::ui::progress::Progress;
 use crate::ui::state::Action;
 
@@ -28,13 +28,13 @@ pub fn picker(props: &PickerProps) -> Html {
                     <h2>{ topic }</h2>
                     <ul>
                         { for entries.iter().map(|entry| {
-                            let id = entry.id;
-                            let current = props.current.as_deref() == Some(id);
+                            let id = entry.id.clone();
+                            let current = props.current.as_deref() == Some(id.as_str());
                             html! {
                                 <li>
-                                    <button class="lesson" data-lesson={id} aria-current={current.then_some("page")}
-                                        onclick={props.on_action.reform(move |_| Action::OpenLesson(id.to_owned()))}>
-                                        { &entry.title }{ progress_mark(props.progress.get(id)) }
+                                    <button class="lesson" data-lesson={id.clone()} aria-current={current.then_some("page")}
+                                        onclick={props.on_action.reform(move |_| Action::OpenLesson(id.clone()))}>
+                                        { &entry.title }{ progress_mark(props.progress.get(&entry.id)) }
                                     </button>
                                     <p>{ &entry.description }</p>
                                 </li>

@@ -129,7 +129,7 @@ pub fn use_embed(state: &UseReducerHandle<State>) {
                     "ready",
                     &[
                         ("lesson", lesson.clone()),
-                        ("title", JsValue::from_str(&loaded.scenario.title)),
+                        ("title", JsValue::from_str(&loaded.played.title)),
                         ("steps", JsValue::from(steps as u32)),
                     ],
                 ),

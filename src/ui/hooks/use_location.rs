@@ -1,9 +1,6 @@
-use std::rc::Rc;
-
 use gloo::events::EventListener;
 use yew::prelude::*;
 
-use crate::scenario::permalink;
 use crate::ui::browser;
 use crate::ui::state::{Action, State};
 
@@ -30,9 +27,8 @@ pub fn use_location(state: &UseReducerHandle<State>) {
         move || drop(listener)
     });
     let lesson = state.loaded.as_ref().and_then(|l| l.lesson.clone()).filter(|_| !embedded);
-    let source = state.loaded.as_ref().filter(|_| !embedded).map(|l| l.source.clone());
-    // Deflating runs once per text, not once per step.
-    let param = use_memo(source.map(PtrKey), |source| source.as_ref().map(|s| permalink::encode(&s.0)));
+    // The simulator wrote the link's parameter with the run (a lesson's URL names it instead).
+    let param = state.loaded.as_ref().filter(|_| !embedded).and_then(|l| l.played.link.clone());
     use_effect_with((lesson, param, state.position), |(lesson, param, position)| {
         match (lesson, param.as_ref()) {
             (Some(lesson), _) => browser::write_location(lesson, *position),
@@ -42,14 +38,4 @@ pub fn use_location(state: &UseReducerHandle<State>) {
             (None, None) => {}
         }
     });
-}
-
-/// An `Rc<str>` compared by identity: a new text is a new allocation.
-#[derive(Clone)]
-struct PtrKey(Rc<str>);
-
-impl PartialEq for PtrKey {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
 }

@@ -3,13 +3,13 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::empty;
-use crate::scenario::Scenario;
+use crate::scenario::played::Played;
 use crate::teach::inspect::{lookups, snapshot_at};
 use crate::timeline::{Timeline, format_time};
 
 #[derive(Properties, PartialEq)]
 pub struct DnsPanelProps {
-    pub scenario: Rc<Scenario>,
+    pub played: Rc<Played>,
     pub timeline: Rc<Timeline>,
     pub step: Option<usize>,
 }
@@ -65,9 +65,9 @@ pub fn dns_panel(props: &DnsPanelProps) -> Html {
             <table class="insp-table insp-zone">
                 <thead><tr><th scope="col">{ "Name" }</th><th scope="col">{ "Record" }</th></tr></thead>
                 <tbody>
-                    { for props.scenario.world.zone.iter().flat_map(|(name, records)| records.iter().map(move |record| html! {
-                        <tr><td><code>{ format!("{name}.") }</code></td><td><code>{ record.to_string() }</code></td></tr>
-                    })) }
+                    { for props.played.zone.iter().map(|(name, record)| html! {
+                        <tr><td><code>{ name.clone() }</code></td><td><code>{ record.clone() }</code></td></tr>
+                    }) }
                 </tbody>
             </table>
         </div>

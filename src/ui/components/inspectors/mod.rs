@@ -12,12 +12,12 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::scenario::Scenario;
+use crate::scenario::played::Played;
 use crate::timeline::Timeline;
 
 #[derive(Properties, PartialEq)]
 pub struct InspectorsProps {
-    pub scenario: Rc<Scenario>,
+    pub played: Rc<Played>,
     pub timeline: Rc<Timeline>,
     /// The step shown; `None` before the first step.
     pub step: Option<usize>,
@@ -82,7 +82,7 @@ pub fn inspectors(props: &InspectorsProps) -> Html {
             html! { <envelope::EnvelopePanel timeline={props.timeline.clone()} step={props.step} /> }
         }
         "dns" => {
-            html! { <dns::DnsPanel scenario={props.scenario.clone()} timeline={props.timeline.clone()} step={props.step} /> }
+            html! { <dns::DnsPanel played={props.played.clone()} timeline={props.timeline.clone()} step={props.step} /> }
         }
         "queue" => html! { <queue::QueuePanel timeline={props.timeline.clone()} step={props.step} /> },
         "mailboxes" => {

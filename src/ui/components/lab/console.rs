@@ -2,15 +2,14 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::scenario::Scenario;
-use crate::scenario::console::{CONSOLE_LANE, advertised_extensions, completions, console_servers};
+use crate::scenario::console::{CONSOLE_LANE, advertised_extensions, completions};
+use crate::scenario::played::Played;
 use crate::timeline::{StepKind, Timeline};
 use crate::ui::state::{Action, Console};
 
 #[derive(Properties, PartialEq)]
 pub struct ConsolePanelProps {
-    pub source: Rc<str>,
-    pub scenario: Rc<Scenario>,
+    pub played: Rc<Played>,
     pub timeline: Rc<Timeline>,
     pub console: Console,
     pub on_action: Callback<Action>,
@@ -24,7 +23,7 @@ pub struct ConsolePanelProps {
 pub fn console_panel(props: &ConsolePanelProps) -> Html {
     let input = use_state(String::new);
     let cursor = use_state(|| None::<usize>);
-    let servers = use_memo(props.scenario.clone(), |s| console_servers(s));
+    let servers = &props.played.servers;
     let advertised = use_memo(props.timeline.clone(), |t| advertised_extensions(t, CONSOLE_LANE));
     let server = props
         .console

@@ -4,8 +4,11 @@ use std::rc::Rc;
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-use crate::scenario::{self, ScenarioError};
-use crate::ui::state::Action;
+use crate::scenario::ScenarioError;
+use crate::scenario::service::{Answer, Request};
+use crate::ui::hooks::run_of;
+use crate::ui::simulator;
+use crate::ui::state::{Action, Failure};
 
 /// How long typing must pause before the draft is validated.
 const DEBOUNCE_MS: u32 = 300;
@@ -17,7 +20,7 @@ pub struct EditorPanelProps {
     pub on_action: Callback<Action>,
 }
 
-/// The scenario's text, editable: validated by the core's parser as the learner types
+/// The scenario's text, editable: validated by the simulator's parser as the learner types
 /// (the error's line is marked behind the text and its location given), played with Run,
 /// and taken back to the lesson's own text with Reset.
 #[component(EditorPanel)]
@@ -42,8 +45,14 @@ pub fn editor_panel(props: &EditorPanelProps) -> Html {
             draft.set(text.clone());
             let error = error.clone();
             // Replacing the timeout drops (cancels) the one pending.
-            *timer.borrow_mut() =
-                Some(Timeout::new(DEBOUNCE_MS, move || error.set(scenario::parse(&text).err())));
+            *timer.borrow_mut() = Some(Timeout::new(DEBOUNCE_MS, move || {
+                simulator::ask(&Request::Check { source: text }, move |answer| match answer {
+                    Ok(Answer::Invalid(e)) => error.set(Some(e)),
+                    Ok(_) => error.set(None),
+                    // The simulator did not load: Run says so.
+                    Err(_) => {}
+                })
+            }));
         })
     };
     let onscroll = {
@@ -61,12 +70,16 @@ pub fn editor_panel(props: &EditorPanelProps) -> Html {
             (draft.clone(), error.clone(), timer.clone(), props.on_action.clone());
         Callback::from(move |_: MouseEvent| {
             timer.borrow_mut().take();
-            let problem = scenario::parse(&draft).err();
-            let ok = problem.is_none();
-            error.set(problem);
-            if ok {
-                on_action.emit(Action::LoadSource(draft.as_str().into()));
-            }
+            let (error, on_action) = (error.clone(), on_action.clone());
+            let request = Request::Run { lesson: None, source: (*draft).clone(), console: None };
+            simulator::ask(&request, move |answer| match run_of(answer) {
+                Ok(played) => {
+                    error.set(None);
+                    on_action.emit(Action::Show(played, 0));
+                }
+                Err(Failure::Invalid(e)) => error.set(Some(e)),
+                Err(Failure::Refused(why)) => on_action.emit(Action::Notice(why)),
+            });
         })
     };
     let reset = {

@@ -2,9 +2,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::scenario::edit::with_eml;
+use crate::scenario::service::Request;
 use crate::ui::browser;
-use crate::ui::state::Action;
+use crate::ui::hooks::run_of;
+use crate::ui::simulator;
+use crate::ui::state::{Action, Failure};
 
 #[derive(Properties, PartialEq)]
 pub struct MessagePanelProps {
@@ -13,7 +15,8 @@ pub struct MessagePanelProps {
 }
 
 /// "Bring your own message": an `.eml` pasted or opened is sent through the current world
-/// by its first client, as a mail client would ([`with_eml`]); the player then shows the
+/// by its first client, as a mail client would ([`crate::scenario::edit::with_eml`], in the
+/// simulator); the player then shows the
 /// end of the run, where the inspectors hold its envelope, headers and Received chain.
 #[component(MessagePanel)]
 pub fn message_panel(props: &MessagePanelProps) -> Html {
@@ -40,13 +43,19 @@ pub fn message_panel(props: &MessagePanelProps) -> Html {
     let send = {
         let (text, error, source, on_action) =
             (text.clone(), error.clone(), props.source.clone(), props.on_action.clone());
-        Callback::from(move |_: MouseEvent| match with_eml(&source, &text, None, None) {
-            Ok(scenario) => {
-                error.set(None);
-                on_action.emit(Action::LoadSource(scenario.into()));
-                on_action.emit(Action::Last);
-            }
-            Err(e) => error.set(Some(format!("Line {}, column {}: {}", e.line, e.column, e.message))),
+        Callback::from(move |_: MouseEvent| {
+            let (error, on_action) = (error.clone(), on_action.clone());
+            let request = Request::Eml { source: source.to_string(), eml: (*text).clone() };
+            simulator::ask(&request, move |answer| match run_of(answer) {
+                Ok(played) => {
+                    error.set(None);
+                    on_action.emit(Action::Show(played, usize::MAX));
+                }
+                Err(Failure::Invalid(e)) => {
+                    error.set(Some(format!("Line {}, column {}: {}", e.line, e.column, e.message)))
+                }
+                Err(Failure::Refused(why)) => error.set(Some(why)),
+            });
         })
     };
     html! {

@@ -1,9 +1,8 @@
 //! The lab (issue 7): type SMTP at a server of the world, edit the scenario, send your own
 //! message through it, share it as a link and export it. Every change goes back to the
-//! player as scenario text ([`Action::LoadSource`]) or a console line, so the lanes,
+//! player as a run of the simulator worker ([`crate::ui::simulator`]), so the lanes,
 //! transcript, explanations and inspectors show it like any lesson. The protocol work is the
-//! core's ([`crate::scenario::console`], [`crate::scenario::edit`],
-//! [`crate::scenario::permalink`], [`crate::scenario::export`]); these components only ask.
+//! core's ([`crate::scenario::service`] answers in the worker); these components only ask.
 
 mod console;
 mod editor;
@@ -18,15 +17,16 @@ use yew::prelude::*;
 
 pub use whatif::WhatIf;
 
-use crate::scenario::Scenario;
+use crate::scenario::played::Played;
 use crate::timeline::Timeline;
+use crate::ui::simulator;
 use crate::ui::state::{Action, Console, LabTab};
 
 #[derive(Properties, PartialEq)]
 pub struct LabProps {
     pub tab: LabTab,
     pub source: Rc<str>,
-    pub scenario: Rc<Scenario>,
+    pub played: Rc<Played>,
     pub timeline: Rc<Timeline>,
     pub console: Console,
     pub pristine: Option<(Option<String>, Rc<str>)>,
@@ -44,6 +44,8 @@ const TABS: [(LabTab, &str, &str); 4] = [
 /// The lab's tabs and the open one's panel.
 #[component(Lab)]
 pub fn lab(props: &LabProps) -> Html {
+    // Opening the lab fetches and starts the simulator, once.
+    use_effect_with((), |_| simulator::warm());
     let current = TABS.iter().position(|(t, ..)| *t == props.tab).unwrap_or(0);
     let (_, id, _) = TABS.get(current).copied().unwrap_or(TABS[0]);
     // WAI-ARIA tabs: arrows, Home and End select a tab and move the focus to it.
@@ -70,7 +72,7 @@ pub fn lab(props: &LabProps) -> Html {
     });
     let panel = match props.tab {
         LabTab::Console => html! {
-            <console::ConsolePanel source={props.source.clone()} scenario={props.scenario.clone()}
+            <console::ConsolePanel played={props.played.clone()}
                 timeline={props.timeline.clone()} console={props.console.clone()} on_action={props.on_action.clone()} />
         },
         LabTab::Editor => html! {
@@ -81,7 +83,7 @@ pub fn lab(props: &LabProps) -> Html {
             <message::MessagePanel source={props.source.clone()} on_action={props.on_action.clone()} />
         },
         LabTab::Share => html! {
-            <share::SharePanel source={props.source.clone()} scenario={props.scenario.clone()}
+            <share::SharePanel source={props.source.clone()} played={props.played.clone()}
                 timeline={props.timeline.clone()} position={props.position} />
         },
     };

@@ -2,16 +2,15 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::scenario::export::{delivered_eml, smtplib_script, swaks_command, transcript_text};
-use crate::scenario::{Scenario, permalink};
-use crate::sim::Action as WorldAction;
+use crate::scenario::played::Played;
+use crate::scenario::service::{Answer, ExportFormat, Request};
 use crate::timeline::Timeline;
-use crate::ui::browser;
+use crate::ui::{browser, simulator};
 
 #[derive(Properties, PartialEq)]
 pub struct SharePanelProps {
     pub source: Rc<str>,
-    pub scenario: Rc<Scenario>,
+    pub played: Rc<Played>,
     pub timeline: Rc<Timeline>,
     pub position: usize,
 }
@@ -33,7 +32,7 @@ const FORMATS: [(Format, &str, &str); 4] = [
 ];
 
 /// Sharing (a permalink carrying the scenario's text in its fragment) and exports, all made
-/// by the core.
+/// by the core in the simulator worker.
 #[component(SharePanel)]
 pub fn share_panel(props: &SharePanelProps) -> Html {
     let link = use_state(|| None::<(String, Option<bool>)>);
@@ -44,14 +43,26 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
 
     let share = {
         let (link, source, position) = (link.clone(), props.source.clone(), props.position);
+        let known = props.played.link.clone();
         Callback::from(move |_: MouseEvent| {
-            let url = browser::write_scenario_location(&permalink::encode(&source), position);
-            link.set(Some((url.clone(), None)));
-            let (link, shown) = (link.clone(), url.clone());
-            browser::copy_text(&url, move |ok| link.set(Some((shown, Some(ok)))));
+            let link = link.clone();
+            let shared = move |param: &str| {
+                let url = browser::write_scenario_location(param, position);
+                link.set(Some((url.clone(), None)));
+                let (link, shown) = (link.clone(), url.clone());
+                browser::copy_text(&url, move |ok| link.set(Some((shown, Some(ok)))));
+            };
+            match &known {
+                Some(param) => shared(param),
+                None => simulator::ask(&Request::Encode { source: source.to_string() }, move |answer| {
+                    if let Ok(Answer::Text(param)) = answer {
+                        shared(&param);
+                    }
+                }),
+            }
         })
     };
-    let sends = props.scenario.world.actions.iter().filter(|a| matches!(a, WorldAction::Send { .. })).count();
+    let sends = props.played.sends;
     // Every delivered message at the end of the run: (mailbox, index in it).
     let messages: Vec<(String, usize)> = props
         .timeline
@@ -67,14 +78,44 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
         })
         .unwrap_or_default();
     let chosen_message = messages.get(*message_index).or(messages.first());
-    let (text, file) = match *format {
-        Format::Transcript => (transcript_text(&props.timeline), "transcript.txt".to_owned()),
-        Format::Swaks => (swaks_command(&props.scenario, *send_index, None), "send.sh".to_owned()),
-        Format::Python => (smtplib_script(&props.scenario, *send_index, None), "send.py".to_owned()),
-        Format::Eml => match chosen_message.and_then(|(name, i)| delivered_eml(&props.timeline, name, *i)) {
-            Some(eml) => (eml, "message.eml".to_owned()),
-            None => ("No message was delivered in this run.\n".to_owned(), String::new()),
+    let (export, file) = match *format {
+        Format::Transcript => (Some(ExportFormat::Transcript), "transcript.txt"),
+        Format::Swaks => (Some(ExportFormat::Swaks(*send_index)), "send.sh"),
+        Format::Python => (Some(ExportFormat::Python(*send_index)), "send.py"),
+        Format::Eml => match chosen_message {
+            Some((mailbox, index)) => {
+                (Some(ExportFormat::Eml { mailbox: mailbox.clone(), index: *index }), "message.eml")
+            }
+            None => (None, ""),
         },
+    };
+    // The simulator writes the export; until it answers the box says so.
+    let exported = use_state(|| None::<(Request, String)>);
+    let request = export.map(|format| Request::Export { source: props.source.to_string(), format });
+    {
+        let exported = exported.clone();
+        use_effect_with(request.clone(), move |request| {
+            if let Some(request) = request.clone() {
+                simulator::ask(&request.clone(), move |answer| {
+                    let text = match answer {
+                        Ok(Answer::Text(text)) => text,
+                        Ok(_) => "The scenario could not be exported.\n".to_owned(),
+                        Err(why) => format!("{why}\n"),
+                    };
+                    exported.set(Some((request, text)));
+                });
+            }
+        });
+    }
+    let text = match (&request, exported.as_ref()) {
+        (None, _) => "No message was delivered in this run.\n".to_owned(),
+        (Some(asked), Some((done, text))) if asked == done => text.clone(),
+        (Some(_), _) => "Preparing the export…\n".to_owned(),
+    };
+    let file = if request.is_some() && text != "Preparing the export…\n" {
+        file.to_owned()
+    } else {
+        String::new()
     };
     let on_format = {
         let (format, copied) = (format.clone(), copied.clone());

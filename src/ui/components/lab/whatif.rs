@@ -2,12 +2,12 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::proto::reply::parse_reply;
-use crate::scenario::edit::{add_fault, remove_fault};
-use crate::sim::whatif::fault_for_step;
-use crate::sim::{Fault, FaultAction};
+use crate::scenario::service::{self, Request};
+use crate::sim::whatif::connect_target;
 use crate::timeline::{Millis, StepKind, Timeline};
-use crate::ui::state::Action;
+use crate::ui::hooks::run_of;
+use crate::ui::simulator;
+use crate::ui::state::{Action, Failure};
 
 /// The replies offered, as they go on the wire (code, enhanced code, text).
 const REPLIES: [&str; 5] = [
@@ -28,17 +28,17 @@ pub struct WhatIfProps {
     pub timeline: Rc<Timeline>,
     /// The step shown; `None` before the first.
     pub current: Option<usize>,
-    /// The scenario's `[[fault]]`s, in file order.
-    pub faults: Vec<Fault>,
+    /// The scenario's `[[fault]]`s in file order, in words.
+    pub faults: Vec<String>,
     /// Whether the run holds a console session: its commands are not in the text, so a
     /// fault counted against them would strike elsewhere once the text is played alone.
     pub console: bool,
     pub on_action: Callback<Action>,
 }
 
-/// "What if…": injects a fault at the current step ([`fault_for_step`]) into the scenario's
-/// text ([`add_fault`]) and plays it again from the same step; the faults of the text are
-/// listed with Undo ([`remove_fault`]).
+/// "What if…": asks the simulator to inject a fault at the current step into the scenario's
+/// text and play it again from the same step ([`Request::AddFault`]); the faults of the text
+/// are listed with Undo ([`Request::RemoveFault`]).
 #[component(WhatIf)]
 pub fn what_if(props: &WhatIfProps) -> Html {
     let choice = use_state(|| "reply".to_owned());
@@ -49,76 +49,33 @@ pub fn what_if(props: &WhatIfProps) -> Html {
 
     let step = props.current.and_then(|i| props.timeline.steps.get(i).map(|s| (i, s)));
     let is_command = step.is_some_and(|(_, s)| matches!(s.kind, StepKind::Command | StepKind::Data));
-    // Connections and DNS lookups: the host connected to, or about to be (the next
-    // connection the asking host opens after its lookup).
-    let connect_host = step.and_then(|(i, s)| match s.kind {
-        StepKind::TcpConnect | StepKind::TcpRefused => Some((s.to.clone(), s.time)),
-        StepKind::DnsQuery | StepKind::DnsAnswer => {
-            let asker = if s.kind == StepKind::DnsQuery { &s.from } else { &s.to };
-            props
-                .timeline
-                .steps
-                .iter()
-                .skip(i + 1)
-                .find(|n| matches!(n.kind, StepKind::TcpConnect | StepKind::TcpRefused) && &n.from == asker)
-                .map(|n| (n.to.clone(), n.time))
-        }
-        _ => None,
-    });
+    // Connections and DNS lookups: the host connected to, or about to be.
+    let connect_host = props.current.and_then(|i| connect_target(&props.timeline, i));
     let apply = {
-        let (choice, reply, custom, downtime, error) =
-            (choice.clone(), reply.clone(), custom.clone(), downtime.clone(), error.clone());
-        let (source, timeline, on_action, current) =
-            (props.source.clone(), props.timeline.clone(), props.on_action.clone(), props.current);
-        let connect_host = connect_host.clone();
+        let (choice, reply, custom, downtime) =
+            (choice.clone(), reply.clone(), custom.clone(), downtime.clone());
+        let (source, current) = (props.source.clone(), props.current);
+        let (on_action, error) = (props.on_action.clone(), error.clone());
         Callback::from(move |_: MouseEvent| {
             let Some(index) = current else { return };
-            let wire = |text: &str| parse_reply(format!("{}\r\n", text.trim()).as_bytes());
-            let action = match choice.as_str() {
-                "reply" => wire(&reply).map(FaultAction::Reply),
-                "custom" => wire(&custom).map(FaultAction::Reply),
-                "greylist" => Some(FaultAction::Greylist),
-                "close-421" => Some(FaultAction::Close421),
-                "drop" => Some(FaultAction::Drop),
-                _ => None,
+            let what = match choice.as_str() {
+                "reply" => service::WhatIf::Reply((*reply).clone()),
+                "custom" => service::WhatIf::Reply((*custom).clone()),
+                "greylist" => service::WhatIf::Greylist,
+                "close-421" => service::WhatIf::Close421,
+                "drop" => service::WhatIf::Drop,
+                _ => service::WhatIf::Down(*downtime),
             };
-            let fault = match (choice.as_str(), action, &connect_host) {
-                ("down", _, Some((host, at))) => Some(Fault {
-                    host: host.clone(),
-                    trigger: None,
-                    action: FaultAction::Down { at: *at, duration: *downtime },
-                }),
-                ("down", ..) => timeline.steps.get(index).and_then(|s| {
-                    fault_for_step(&timeline, index, FaultAction::Down { at: s.time, duration: *downtime })
-                }),
-                (_, Some(action), _) => fault_for_step(&timeline, index, action),
-                ("custom", None, _) => {
-                    error.set(Some("A reply is a 4xx or 5xx code, optionally an enhanced code, then text: \"451 4.3.0 Try later\".".into()));
-                    return;
-                }
-                _ => None,
-            };
-            match fault {
-                Some(fault) => {
-                    error.set(None);
-                    on_action.emit(Action::LoadSource(add_fault(&source, &fault).into()));
-                    on_action.emit(Action::Seek(index + 1));
-                }
-                None => error.set(Some(
-                    "That cannot happen at this step: a reply must be 4xx or 5xx, and greylisting is for RCPT.".into(),
-                )),
-            }
+            let request = Request::AddFault { source: source.to_string(), step: index, what };
+            ask(&request, index + 1, on_action.clone(), error.clone());
         })
     };
     let undo = |n: usize| {
-        let (source, on_action, error, current) =
-            (props.source.clone(), props.on_action.clone(), error.clone(), props.current);
-        Callback::from(move |_: MouseEvent| match remove_fault(&source, n) {
-            Ok(text) => {
-                on_action.emit(Action::LoadSource(text.into()));
-                on_action.emit(Action::Seek(current.map_or(0, |c| c + 1)));
-            }
-            Err(e) => error.set(Some(format!("Line {}, column {}: {}", e.line, e.column, e.message))),
+        let (source, current) = (props.source.clone(), props.current);
+        let (on_action, error) = (props.on_action.clone(), error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let request = Request::RemoveFault { source: source.to_string(), index: n };
+            ask(&request, current.map_or(0, |c| c + 1), on_action.clone(), error.clone());
         })
     };
     let set = |state: UseStateHandle<String>| {
@@ -190,7 +147,7 @@ pub fn what_if(props: &WhatIfProps) -> Html {
                 <ul class="whatif-faults" aria-label="Faults in this scenario">
                     { for props.faults.iter().enumerate().map(|(n, fault)| html! {
                         <li>
-                            <span>{ fault.describe() }</span>{ " " }
+                            <span>{ fault.clone() }</span>{ " " }
                             <button type="button" class="whatif-undo" onclick={undo(n)}>{ "Undo" }</button>
                         </li>
                     }) }
@@ -198,4 +155,19 @@ pub fn what_if(props: &WhatIfProps) -> Html {
             }
         </details>
     }
+}
+
+/// Asks the simulator for the run `request` makes (the text with a fault added or taken out)
+/// and shows it at `step`; what goes wrong is said under the panel.
+fn ask(request: &Request, step: usize, on_action: Callback<Action>, error: UseStateHandle<Option<String>>) {
+    simulator::ask(request, move |answer| match run_of(answer) {
+        Ok(played) => {
+            error.set(None);
+            on_action.emit(Action::Show(played, step));
+        }
+        Err(Failure::Invalid(e)) => {
+            error.set(Some(format!("Line {}, column {}: {}", e.line, e.column, e.message)))
+        }
+        Err(Failure::Refused(why)) => error.set(Some(why)),
+    });
 }

@@ -1,0 +1,49 @@
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::scenario::played::Played;
+use crate::scenario::service::Answer;
+use crate::ui::simulator;
+use crate::ui::state::{Action, Failure, Fetch, State};
+
+/// Fetches what the state waits for ([`State::pending`]): a lesson's static data
+/// (`lessons/ID.json`), or the simulator worker's answer to a request. The result comes back
+/// as [`Action::Arrived`] with the request's number, so a late answer is told apart.
+#[hook]
+pub fn use_loader(state: &UseReducerHandle<State>) {
+    let dispatcher = state.dispatcher();
+    let pending = state.pending.clone();
+    use_effect_with(pending.as_ref().map(|p| p.seq), move |_| {
+        let Some(pending) = pending else { return };
+        let seq = pending.seq;
+        match pending.fetch {
+            Fetch::Lesson(id) => wasm_bindgen_futures::spawn_local(async move {
+                let result = match simulator::fetch_text(&format!("lessons/{id}.json")).await {
+                    Ok(json) => serde_json::from_str::<Played>(&json)
+                        .map(Rc::new)
+                        .map_err(|e| Failure::Refused(format!("The lesson “{id}” could not be read: {e}."))),
+                    Err(why) => {
+                        Err(Failure::Refused(format!("The lesson “{id}” could not be loaded: {why}.")))
+                    }
+                };
+                dispatcher.dispatch(Action::Arrived(seq, result));
+            }),
+            Fetch::Simulator(request) => simulator::ask(&request, move |answer| {
+                dispatcher.dispatch(Action::Arrived(seq, run_of(answer)));
+            }),
+        }
+    });
+}
+
+/// A run from the simulator's answer, or why there is none.
+pub fn run_of(answer: Result<Answer, String>) -> Result<Rc<Played>, Failure> {
+    match answer {
+        Ok(Answer::Played(played)) => Ok(Rc::new(*played)),
+        Ok(Answer::Invalid(e)) => Err(Failure::Invalid(e)),
+        Ok(Answer::Refused(why)) | Err(why) => Err(Failure::Refused(why)),
+        Ok(Answer::Valid | Answer::Text(_)) => {
+            Err(Failure::Refused("The simulator answered something else.".into()))
+        }
+    }
+}
