@@ -139,8 +139,7 @@ pub struct WorldConfig {
 pub enum SigningKeySource {
     /// An Ed25519 private key's 32-octet seed (RFC 8463), what every lesson uses.
     Ed25519Seed([u8; 32]),
-    /// An RSA private key in PEM, for native use: the browser page leaves RSA out
-    /// ([`dkim::RSA_IN_THIS_BUILD`]), so lessons stay with Ed25519.
+    /// An RSA private key in PEM (PKCS#8 or PKCS#1), for `a=rsa-sha256`.
     RsaPem(String),
 }
 

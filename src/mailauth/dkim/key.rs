@@ -16,18 +16,6 @@ use super::signature::{Algorithm, base64_value};
 use super::tag_list::{self, colon_list};
 use crate::dns::Record;
 
-/// Whether RSA is in this build. The browser page leaves it out: the simulated world verifies
-/// whatever key a record names, so without this switch every page would carry RSA (54 KB
-/// gzip of wasm, measured with the release build) though the lessons sign and publish
-/// Ed25519 keys only. Native builds and the
-/// library's own tests (on any target) keep RSA. Where it is left out, RSA keys are refused
-/// with [`RSA_LEFT_OUT`]: a `k=rsa` record is a permerror, `rsa_from_*` an error.
-pub const RSA_IN_THIS_BUILD: bool = !cfg!(all(target_arch = "wasm32", not(test)));
-
-/// Why an RSA key is refused where [`RSA_IN_THIS_BUILD`] is false.
-pub const RSA_LEFT_OUT: &str =
-    "RSA keys are left out of the browser build to keep the page small; use Ed25519";
-
 /// A signer's private key.
 #[derive(Clone, PartialEq, Eq)]
 pub enum SigningKey {
@@ -70,9 +58,6 @@ impl SigningKey {
     /// Reads an RSA key from PEM: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE
     /// KEY`, as RFC 8463 Appendix A.1 gives it). Surrounding white space is ignored.
     pub fn rsa_from_pem(pem: &str) -> Result<Self, DkimError> {
-        if !RSA_IN_THIS_BUILD {
-            return Err(DkimError::Key(RSA_LEFT_OUT.into()));
-        }
         let pem = pem.trim();
         let key = if pem.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
             RsaPrivateKey::from_pkcs1_pem(pem).map_err(|e| DkimError::Key(format!("PKCS#1 PEM: {e}")))?
@@ -84,9 +69,6 @@ impl SigningKey {
 
     /// Reads an RSA key from DER: PKCS#8 `PrivateKeyInfo` or PKCS#1 `RSAPrivateKey`.
     pub fn rsa_from_der(der: &[u8]) -> Result<Self, DkimError> {
-        if !RSA_IN_THIS_BUILD {
-            return Err(DkimError::Key(RSA_LEFT_OUT.into()));
-        }
         let key = RsaPrivateKey::from_pkcs8_der(der)
             .or_else(|_| RsaPrivateKey::from_pkcs1_der(der))
             .map_err(|e| DkimError::Key(format!("neither PKCS#8 nor PKCS#1 DER: {e}")))?;
@@ -122,7 +104,6 @@ impl SigningKey {
     /// (RFC 8463 §4.2).
     fn public_key_bytes(&self) -> Result<Vec<u8>, DkimError> {
         match self {
-            SigningKey::Rsa(_) if !RSA_IN_THIS_BUILD => Err(DkimError::Key(RSA_LEFT_OUT.into())),
             SigningKey::Rsa(key) => key
                 .0
                 .to_public_key()
@@ -157,7 +138,6 @@ impl SigningKey {
     /// SHA-512 of the key's prefix and the message.
     pub(crate) fn sign_hash(&self, hash: &[u8; 32]) -> Result<Vec<u8>, DkimError> {
         match self {
-            SigningKey::Rsa(_) if !RSA_IN_THIS_BUILD => Err(DkimError::Key(RSA_LEFT_OUT.into())),
             SigningKey::Rsa(key) => key
                 .0
                 .sign(Pkcs1v15Sign::new::<Sha256>(), hash)
@@ -187,7 +167,6 @@ impl PublicKey {
     /// records have it, a bare PKCS#1 RSAPublicKey; Ed25519 as 32 raw octets (RFC 8463 §4.2).
     fn from_p(key_type: &str, p: &[u8]) -> Result<Self, String> {
         match key_type {
-            "rsa" if !RSA_IN_THIS_BUILD => Err(RSA_LEFT_OUT.to_owned()),
             "rsa" => RsaPublicKey::from_public_key_der(p)
                 .map_err(|e| e.to_string())
                 .or_else(|spki_error| {
@@ -222,7 +201,6 @@ impl PublicKey {
     /// order, and neither the key nor `R` may be a point of small order.
     pub(crate) fn verify_hash(&self, hash: &[u8; 32], signature: &[u8]) -> bool {
         match self {
-            PublicKey::Rsa(_) if !RSA_IN_THIS_BUILD => false,
             PublicKey::Rsa(key) => key.verify(Pkcs1v15Sign::new::<Sha256>(), hash, signature).is_ok(),
             PublicKey::Ed25519(key) => ed25519_compact::Signature::from_slice(signature)
                 .is_ok_and(|signature| key.verify(hash, &signature).is_ok()),
