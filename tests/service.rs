@@ -207,3 +207,25 @@ fn requests_and_answers_survive_json() {
     let json = serde_json::to_string(&run).expect("json");
     assert_eq!(serde_json::from_str::<Answer>(&json).expect("reads"), run);
 }
+
+/// A learner's own RSA-signed message (signed by dkimpy, tests/e2e/fixtures/rsa-signed.eml)
+/// verifies in the simulator: RSA is in every build, the worker's included. The browser
+/// test pastes the same file into the page.
+#[test]
+fn a_dkimpy_rsa_signed_eml_verifies_in_the_simulator() {
+    let world = include_str!("e2e/fixtures/rsa-world.toml");
+    let eml = include_str!("e2e/fixtures/rsa-signed.eml");
+    let run = played(answer(Request::Eml { source: world.to_owned(), eml: eml.to_owned() }));
+    // The world's own [[send]] goes first, unsigned; the learner's message is the second.
+    let dkim: Vec<&str> = run
+        .timeline
+        .steps
+        .iter()
+        .filter(|s| s.summary.starts_with("DKIM") && s.check.is_some())
+        .map(|s| s.summary.as_str())
+        .collect();
+    assert_eq!(dkim.len(), 2, "{dkim:#?}");
+    assert!(dkim[1].contains("pass") && dkim[1].contains("rsa"), "{}", dkim[1]);
+    let results = run.timeline.transcript().join("\n");
+    assert!(results.contains("rsa2026"), "the RSA signature's selector is looked up");
+}

@@ -72,6 +72,8 @@ pub struct Pending {
     /// The step to show once it arrives (clamped to the run's length: `usize::MAX` is the end).
     pub step: usize,
     pub how: Shown,
+    /// A notice to keep once it arrives (a link that failed, so the first lesson opens).
+    pub notice: Option<String>,
 }
 
 /// Where a run comes from.
@@ -251,7 +253,7 @@ impl State {
     fn wait(mut self, fetch: Fetch, step: usize, how: Shown) -> Self {
         self.seq = self.seq.wrapping_add(1);
         self.playing = false;
-        self.pending = Some(Pending { seq: self.seq, fetch, step, how });
+        self.pending = Some(Pending { seq: self.seq, fetch, step, how, notice: None });
         self
     }
 
@@ -497,7 +499,11 @@ impl Reducible for State {
             Action::Arrived(seq, result) => {
                 let Some(pending) = state.pending.take().filter(|p| p.seq == seq) else { return self };
                 match result {
-                    Ok(played) => state.show(played, pending.step, pending.how),
+                    Ok(played) => {
+                        let mut state = state.show(played, pending.step, pending.how);
+                        state.notice = pending.notice.or(state.notice);
+                        state
+                    }
                     Err(failure) => match (&pending.how, &pending.fetch) {
                         (Shown::Console(_), _) => {
                             state.notice = Some(failure.located("The console could not run").replacen(
@@ -510,7 +516,11 @@ impl Reducible for State {
                         (Shown::Link, _) if state.loaded.is_none() => {
                             let first = lessons::PATH.first().copied().unwrap_or("telnet-session");
                             let mut state = state.fetch_lesson(first, 0);
-                            state.notice = Some(failure.located("The link's scenario could not be loaded"));
+                            let notice = failure.located("The link's scenario could not be loaded");
+                            if let Some(pending) = state.pending.as_mut() {
+                                pending.notice = Some(notice.clone());
+                            }
+                            state.notice = Some(notice);
                             state
                         }
                         (Shown::Link, _) => {

@@ -3,16 +3,30 @@
 //! reader, SPF/DKIM/DMARC (RSA included), permalinks and exports; the page's own module
 //! holds none of them.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::Closure;
 
-use crate::scenario::service::{self, Request};
+use crate::scenario::service::{self, Answer, Request};
 
 #[derive(Deserialize)]
 struct Envelope {
     id: u32,
     request: Request,
+}
+
+/// What goes back to the page ([`crate::ui::simulator`] reads it). Serialised straight from
+/// the structs, so a run's JSON has the field order of a lesson's data file.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum ToPage {
+    Answer { id: u32, answer: Answer },
+    Crashed(String),
+}
+
+fn to_page(message: &ToPage) -> String {
+    serde_json::to_string(message)
+        .unwrap_or_else(|_| "{\"crashed\":\"an answer could not be written\"}".to_owned())
 }
 
 /// Installs the message handler and tells the page the simulator is ready. A panic (a bug)
@@ -21,20 +35,15 @@ pub fn serve() {
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     std::panic::set_hook(Box::new(|info| {
         let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-        let message = serde_json::json!({ "crashed": info.to_string() }).to_string();
+        let message = to_page(&ToPage::Crashed(info.to_string()));
         let _ = scope.post_message(&message.into());
     }));
     let reply_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
         let Some(text) = event.data().as_string() else { return };
         let message = match serde_json::from_str::<Envelope>(&text) {
-            Ok(Envelope { id, request }) => {
-                let answer = service::answer(request);
-                serde_json::json!({ "answer": { "id": id, "answer": answer } }).to_string()
-            }
-            Err(e) => {
-                serde_json::json!({ "crashed": format!("a request could not be read: {e}") }).to_string()
-            }
+            Ok(Envelope { id, request }) => to_page(&ToPage::Answer { id, answer: service::answer(request) }),
+            Err(e) => to_page(&ToPage::Crashed(format!("a request could not be read: {e}"))),
         };
         let _ = reply_scope.post_message(&message.into());
     });

@@ -15,6 +15,12 @@ async function openLab(page, tab) {
   await page.locator(`#lab-panel-${tab}`).waitFor();
 }
 
+/** The export box's text once the simulator has written it (it holds `want`). */
+async function exported(page, want) {
+  await page.waitForFunction((w) => document.querySelector('#export-text')?.value.includes(w), want);
+  return page.inputValue('#export-text');
+}
+
 const transcriptText = async (page) => (await transcriptShown(page)).join('\n');
 
 test('the console: a full session with DATA and a 550 shows in the transcript, explained', async () => {
@@ -154,6 +160,8 @@ test('bring your own message: an .eml goes through the world; envelope and Recei
   await page.setInputFiles('#eml-file', { name: 'own.eml', mimeType: 'message/rfc822', buffer: Buffer.from(eml) });
   await page.waitForFunction(() => document.querySelector('#eml-text').value.includes('My own message'));
   await page.click('#eml-send');
+  // The simulator worker runs it; the player then shows the run's end.
+  await page.locator('.transcript .text', { hasText: 'MAIL FROM:<carol@example.com>' }).first().waitFor();
   const { shown, total } = await position(page);
   assert.equal(shown, total);
   const text = await transcriptText(page);
@@ -204,13 +212,13 @@ test('export: the client side as swaks and smtplib with the lesson addresses, an
   const page = await openPlayer(env, 'lesson=mx-relay');
   await openLab(page, 'share');
   await page.selectOption('#export-format', 'swaks');
-  const swaks = await page.inputValue('#export-text');
+  const swaks = await exported(page, 'swaks');
   assert.match(swaks, /\| swaks \\$/m);
   for (const want of ['alice@example.com', 'bob@example.net']) assert.ok(swaks.includes(want), `swaks has ${want}`);
   await page.selectOption('#export-format', 'python');
-  assert.match(await page.inputValue('#export-text'), /smtplib/);
+  assert.match(await exported(page, 'smtplib'), /smtplib/);
   await page.selectOption('#export-format', 'eml');
-  const eml = await page.inputValue('#export-text');
+  const eml = await exported(page, 'Return-Path');
   assert.match(eml, /^Return-Path: <alice@example\.com>/m);
   assert.match(eml, /^Received: /m);
   const download = page.waitForEvent('download');

@@ -1,0 +1,177 @@
+// Player first (issue 13) in Chromium: a lesson plays from its static data without the
+// simulator module; the lab, a share link and an embedding page's load-scenario fetch the
+// simulator once, in a Web Worker; blocked, it is reported and the lesson still plays; the
+// data each lesson ships is exactly what the simulator makes in the browser; and a learner's
+// own RSA-signed message verifies in the page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { start, open, openPlayer, position, lessonIds } from './support.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env?.close(); });
+
+/** Every URL the page asked for, as the browser saw them (the worker's fetches included). */
+function recordRequests(page) {
+  const urls = [];
+  page.context().on('request', (r) => urls.push(new URL(r.url()).pathname));
+  return urls;
+}
+const simulatorFetches = (urls) => urls.filter((u) => /simulator_bg\.wasm$/.test(u)).length;
+
+async function openLab(page, tab) {
+  if (!(await page.locator('#lab').count())) await page.click('#lab-toggle');
+  await page.click(`#lab-tab-${tab}`);
+  await page.locator(`#lab-panel-${tab}`).waitFor();
+}
+
+test('a lesson plays from its data alone: no simulator module is fetched', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const urls = recordRequests(page);
+  await page.goto(`${env.url}?lesson=dkim-pass&step=0`);
+  await page.locator('#play').waitFor();
+  await page.locator('#lesson-title', { hasText: 'DKIM' }).waitFor();
+  for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowRight');
+  await position(page, 20);
+  await page.keyboard.press('End');
+  const { shown, total } = await position(page);
+  assert.equal(shown, total);
+  assert.ok(urls.includes('/lessons/dkim-pass.json'), urls.join(' '));
+  assert.equal(simulatorFetches(urls), 0, `no simulator: ${urls.join(' ')}`);
+  assert.equal(urls.filter((u) => u.includes('simulator')).length, 0);
+  await context.close();
+});
+
+test('the lab fetches the simulator once, and every tab works through it', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const urls = recordRequests(page);
+  await page.goto(`${env.url}?lesson=mx-relay&step=0`);
+  await page.locator('#play').waitFor();
+  await openLab(page, 'console');
+  await page.selectOption('#console-server', 'mx.example.net');
+  await page.fill('#console-input', 'EHLO learner.example');
+  await page.press('#console-input', 'Enter');
+  await page.locator('.console-reply', { hasText: '250' }).first().waitFor();
+  await openLab(page, 'editor');
+  // The live check is the simulator's parser: a located error.
+  await page.fill('#editor-source', 'title = "t"\ndescription = "d"\n[[host]]\nnam = "x"\n');
+  await page.locator('#editor-status.lab-error', { hasText: 'Line 4, column 1' }).waitFor();
+  await openLab(page, 'share');
+  await page.selectOption('#export-format', 'transcript');
+  await page.waitForFunction(() => document.querySelector('#export-text')?.value.includes('EHLO'));
+  assert.equal(simulatorFetches(urls), 1, urls.join(' '));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a share link and an embed load-scenario each fetch the simulator once and play', async () => {
+  const source = await readFile('src/scenario/lessons/size-limit.toml', 'utf8');
+  // A link made by the page itself.
+  const maker = await openPlayer(env, 'lesson=size-limit');
+  await openLab(maker, 'share');
+  await maker.click('#share-link');
+  const link = await maker.inputValue('#share-url');
+  await maker.close();
+
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const urls = recordRequests(page);
+  await page.goto(link);
+  await page.locator('#lesson-title', { hasText: 'SIZE' }).waitFor();
+  await page.keyboard.press('End');
+  const { shown, total } = await position(page);
+  assert.ok(total > 0 && shown === total);
+  assert.equal(simulatorFetches(urls), 1, urls.join(' '));
+
+  // An embedding page sends a scenario of its own.
+  const embedUrls = recordRequests(page);
+  embedUrls.length = 0;
+  await page.goto(`${env.url}embed-example.html`);
+  const frame = page.frameLocator('#retries iframe');
+  await frame.locator('#play').waitFor();
+  await page.evaluate((text) => {
+    const element = document.querySelector('#retries');
+    element.loadScenario ? element.loadScenario(text) : element.call('load-scenario', { source: text });
+  }, source.replace('SIZE', 'SIZE (sent by the page)'));
+  await frame.locator('#lesson-title', { hasText: 'sent by the page' }).waitFor();
+  assert.equal(simulatorFetches(embedUrls), 1, embedUrls.join(' '));
+  await context.close();
+});
+
+test('the simulator blocked: a clear message, and the lesson still plays', async () => {
+  const context = await env.browser.newContext();
+  await context.route(/simulator/, (route) => route.abort());
+  const page = await context.newPage();
+  await page.goto(`${env.url}?lesson=mx-relay&step=0`);
+  await page.locator('#play').waitFor();
+  await openLab(page, 'message');
+  await page.fill('#eml-text', 'From: a@example.com\r\nTo: bob@example.net\r\n\r\nHi\r\n');
+  await page.click('#eml-send');
+  await page.locator('#eml-error', { hasText: 'simulator could not be loaded' }).waitFor();
+  await page.click('.lab-close');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await position(page, 2);
+  // A share link needs the simulator: its notice says so, and the first lesson plays.
+  const linked = await context.newPage();
+  await linked.goto(`${env.url}#scenario=AAAA`);
+  await linked.locator('.notice', { hasText: 'simulator could not be loaded' }).waitFor();
+  await linked.locator('#lesson-title').waitFor();
+  await linked.keyboard.press('ArrowRight');
+  await position(linked, 1);
+  await context.close();
+});
+
+test('each lesson\'s data is exactly what the simulator makes in the browser', async () => {
+  const page = await open(env.browser, `${env.url}?lesson=telnet-session`);
+  const ids = lessonIds();
+  const differences = await page.evaluate(async (ids) => {
+    const worker = new Worker('./simulator-worker.js');
+    const messages = [];
+    let wake = () => {};
+    worker.onmessage = (e) => { messages.push(JSON.parse(e.data)); wake(); };
+    const next = () => new Promise((resolve) => {
+      if (messages.length) return resolve(messages.shift());
+      wake = () => { wake = () => {}; resolve(messages.shift()); };
+    });
+    const ready = await next();
+    if (ready !== 'ready') return [`not ready: ${JSON.stringify(ready)}`];
+    const differ = [];
+    for (const [i, id] of ids.entries()) {
+      const text = await (await fetch(`lessons/${id}.json`)).text();
+      const data = JSON.parse(text);
+      worker.postMessage(JSON.stringify({ id: i, request: { Run: { lesson: id, source: data.source, console: null } } }));
+      const reply = await next();
+      const run = reply.answer?.answer?.Played;
+      if (!run) differ.push(`${id}: ${JSON.stringify(reply).slice(0, 200)}`);
+      // Byte for byte: the worker's answer re-serialised is the file's text.
+      else if (JSON.stringify(run) !== text) differ.push(`${id} differs`);
+    }
+    worker.terminate();
+    return differ;
+  }, ids);
+  assert.deepEqual(differences, []);
+  assert.equal(ids.length, 24);
+});
+
+test('a real RSA-signed message (dkimpy) pasted as .eml verifies in the page', async () => {
+  const world = await readFile('tests/e2e/fixtures/rsa-world.toml', 'utf8');
+  const eml = await readFile('tests/e2e/fixtures/rsa-signed.eml', 'utf8');
+  const page = await openPlayer(env, 'lesson=dkim-pass');
+  await openLab(page, 'editor');
+  await page.fill('#editor-source', world);
+  await page.click('#editor-run');
+  await page.locator('#lesson-title', { hasText: 'RSA-signed' }).waitFor();
+  await openLab(page, 'message');
+  await page.fill('#eml-text', eml);
+  await page.click('#eml-send');
+  const verdict = page.locator('.transcript .text', { hasText: 'DKIM: the signature of example.com (s=rsa2026) verifies → pass' });
+  await verdict.waitFor();
+  assert.equal(await verdict.count(), 1);
+  assert.deepEqual(page.errors, []);
+});
