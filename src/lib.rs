@@ -11,11 +11,15 @@
 //! - [`timeline`]: what a run produces: steps, lanes, snapshots (data). Uses `mailauth`, `proto`, `rfc`.
 //! - [`teach`]: annotated bytes, inspector views, explanations. Uses `timeline`, `message`, `proto`, `rfc`.
 //! - [`sim`]: the deterministic simulated world that writes the timeline. Uses all of the above.
-//! - [`scenario`]: the scenario file format and the lesson library. Builds and runs `sim` worlds.
+//! - [`scenario`]: the scenario file format and the lesson library. Builds and runs `sim` worlds;
+//!   `scenario::played` is a run as the player reads it, `scenario::service` what the page asks
+//!   of the simulator.
 //! - `transcript` (native only): lines as `run`, `serve` and `send` print them. Uses `timeline`.
 //! - `net` (native only): `serve` and `send` over real TCP and TLS. Uses `scenario`, `sim` and below.
 //! - `cli` (native only): the command line (`lessons`, `run`, `check`, `serve`, `send`). Uses `net`.
-//! - `ui` (wasm32 only): the Yew player that renders what the layers below produce. Uses any of them.
+//! - `ui` (wasm32 only): the Yew player that renders what the layers below produce, and the
+//!   simulator Web Worker's side (`ui::worker`, run by `src/bin/simulator.rs`). Uses any of them;
+//!   the player itself links no world, scenario reader or mail authentication (issue 13).
 #![forbid(unsafe_code)]
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -470,11 +470,9 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut state = (*self).clone();
-        // A console run jumps to its end by itself: that is not the learner reaching it.
-        let console = matches!(
-            action,
-            Action::ConsoleServer(_) | Action::ConsoleSend(_) | Action::ConsoleClear | Action::Arrived(..)
-        ) && matches!(state.pending.as_ref().map(|p| &p.how), Some(Shown::Console(_)));
+        // A run that arrives (a lesson opened at a step its URL names, a console run shown at
+        // its end) is not the learner reaching that step: it marks nothing.
+        let arrived = matches!(action, Action::Arrived(..) | Action::Show(..));
         let mut state = match action {
             Action::OpenLesson(id) => {
                 state.help = false;
@@ -672,7 +670,7 @@ impl Reducible for State {
                 (Some(before), Some(after)) => Rc::ptr_eq(&before.timeline, &after.timeline),
                 _ => false,
             };
-        if !console && !stayed_at_end {
+        if !arrived && !stayed_at_end {
             state.record_progress();
         }
         Rc::new(state)

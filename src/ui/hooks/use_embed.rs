@@ -102,9 +102,14 @@ pub fn use_embed(state: &UseReducerHandle<State>) {
     let dispatcher = state.dispatcher();
     use_effect_with(parent.clone(), move |parent| {
         let listener = parent.clone().and_then(|origin| listen_for_commands(origin, dispatcher));
-        let observer = parent.clone().and_then(observe_height);
+        move || drop(listener)
+    });
+    // The height is reported once the first run is shown: the loading note's is not the
+    // player's, and a frame sized to it would jump.
+    let shown = state.loaded.is_some();
+    use_effect_with((parent.clone(), shown), move |(parent, shown)| {
+        let observer = parent.clone().filter(|_| *shown).and_then(observe_height);
         move || {
-            drop(listener);
             if let Some((observer, callback)) = observer {
                 observer.disconnect();
                 drop(callback);
