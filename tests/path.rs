@@ -58,3 +58,13 @@ fn the_cli_lists_the_lessons_in_path_order() {
     let ids: Vec<&str> = out.lines().filter_map(|l| l.split_whitespace().next()).collect();
     assert_eq!(ids, lessons::PATH);
 }
+
+/// index.html preloads the lesson's data before the player runs (issue 13); its list of
+/// lesson ids is the path's, in the same order.
+#[test]
+fn the_pages_preload_list_is_the_path() {
+    let html = include_str!("../index.html");
+    let list = html.split("var lessons = [").nth(1).and_then(|rest| rest.split(']').next()).expect("the list");
+    let ids: Vec<&str> = list.split(", ").map(|id| id.trim_matches('\'')).collect();
+    assert_eq!(ids, lessons::PATH);
+}
