@@ -6,7 +6,9 @@
 //! smtp-playground run <lesson|file> [--json] [--transcript] [--steps] [--no-color]
 //! smtp-playground check <file>            validate a scenario file
 //! smtp-playground serve [--listen ADDR] [--lesson ID | --scenario FILE] [--host NAME]
-//!                       [--maildir DIR] [--idle-timeout SECS] [--max-connections N]
+//!                       [--maildir DIR] [--idle-timeout SECS] [--command-timeout SECS]
+//!                       [--data-timeout SECS] [--session-timeout SECS] [--handshake-timeout SECS]
+//!                       [--max-connections N] [--max-per-address N]
 //!                       [--allow-remote] [--no-color]
 //! smtp-playground send --server HOST:PORT [--starttls] [--tls-ca FILE | --insecure]
 //!                      [--auth USER:PASS] [--helo NAME] [--chunking] [--no-pipelining]
@@ -108,7 +110,12 @@ smtp-playground serve [options]          a lesson's server on a real port (Ctrl-
 --host NAME            which host of the scenario (default: the first MX with smtp)\n    \
 --maildir DIR          where messages and server-cert.pem go (default ./smtp-playground-mail)\n    \
 --idle-timeout SECS    421 after this long without input (default 300)\n    \
+--command-timeout SECS 421 when one command line takes longer than this, however it trickles (default 300)\n    \
+--data-timeout SECS    421 when the message data takes longer than this (default 600)\n    \
+--session-timeout SECS 421 when a session lasts longer than this (default 1800)\n    \
+--handshake-timeout SECS  give up a STARTTLS handshake after this long (default 30)\n    \
 --max-connections N    421 to connections over this (default 32)\n    \
+--max-per-address N    421 to a client address with this many open already (default: half of --max-connections)\n    \
 --allow-remote         listen on a non-loopback address too\n  \
 smtp-playground send --server HOST:PORT --from ADDR --to ADDR [--to ADDR ...] [FILE | -]\n    \
 --starttls             require TLS (without it, TLS is never tried), with one of:\n    \
@@ -341,7 +348,20 @@ impl Options {
 fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, String> {
     let options = Options::parse(
         args,
-        &["--listen", "--lesson", "--scenario", "--host", "--maildir", "--idle-timeout", "--max-connections"],
+        &[
+            "--listen",
+            "--lesson",
+            "--scenario",
+            "--host",
+            "--maildir",
+            "--idle-timeout",
+            "--command-timeout",
+            "--data-timeout",
+            "--session-timeout",
+            "--handshake-timeout",
+            "--max-connections",
+            "--max-per-address",
+        ],
         &["--no-color", "--allow-remote"],
     )?;
     if options.help {
@@ -392,6 +412,22 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
         policy: host.policy.clone(),
         maildir: options.value("--maildir")?.unwrap_or("smtp-playground-mail").into(),
         idle_timeout: std::time::Duration::from_secs(idle),
+        limits: {
+            let default = crate::net::Limits::default();
+            let max_connections = options.number("--max-connections", 32, 1)?;
+            let seconds = |name: &str, default: std::time::Duration| {
+                options.number(name, default.as_secs(), 1).map(std::time::Duration::from_secs)
+            };
+            crate::net::Limits {
+                command: seconds("--command-timeout", default.command)?,
+                data: seconds("--data-timeout", default.data)?,
+                session: seconds("--session-timeout", default.session)?,
+                handshake: seconds("--handshake-timeout", default.handshake)?,
+                // Half the slots by default, as Postfix's smtpd_client_connection_count_limit
+                // (50 of 100): a load tool on one address is served, and never takes them all.
+                per_address: options.number("--max-per-address", (max_connections / 2).max(1), 1)?,
+            }
+        },
         max_connections: options.number("--max-connections", 32, 1)?,
         color: !options.switch("--no-color"),
     }))

@@ -760,3 +760,162 @@ fn a_killed_server_leaves_no_partial_message_under_a_final_name() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Writes `bytes` one at a time, `gap` apart, from another thread (a slowloris client);
+/// stops at the first failed write (the server closed).
+fn trickle(stream: &TcpStream, bytes: Vec<u8>, gap: Duration) -> std::thread::JoinHandle<()> {
+    let mut writer = stream.try_clone().expect("clone");
+    std::thread::spawn(move || {
+        for byte in bytes {
+            std::thread::sleep(gap);
+            if writer.write_all(&[byte]).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// Issue 15, slowloris: a command line trickled a byte at a time is cut at
+/// --command-timeout, although every byte would reset the idle timer.
+#[test]
+fn a_trickled_command_line_is_cut_at_its_deadline() {
+    let mut server = Server::start(
+        "trickle-command",
+        &["--scenario", &interop_scenario(), "--command-timeout", "2", "--idle-timeout", "60"],
+    );
+    let mut smtp = server.connect();
+    assert!(smtp.reply().starts_with("220"));
+    let started = Instant::now();
+    let writer = trickle(
+        smtp.reader.get_ref(),
+        b"NOOP and a very long tail that never ends".to_vec(),
+        Duration::from_millis(250),
+    );
+    assert_eq!(smtp.reply(), "421 4.4.2 mx.example.net Error: timeout exceeded");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(1_900) && took < Duration::from_secs(4), "cut after {took:?}");
+    assert!(smtp.closed());
+    let _ = writer.join();
+    server.wait_for("the reason in the log", |l| {
+        l.contains("a command line took longer than --command-timeout")
+    });
+}
+
+/// The message data has a deadline of its own, from the 354, that trickled lines cannot
+/// extend; and a whole session one, that slow but complete commands cannot.
+#[test]
+fn trickled_data_and_endless_sessions_are_cut_at_their_deadlines() {
+    let mut server = Server::start(
+        "trickle-data",
+        &[
+            "--scenario",
+            &interop_scenario(),
+            "--data-timeout",
+            "2",
+            "--session-timeout",
+            "3",
+            "--idle-timeout",
+            "60",
+        ],
+    );
+    let mut smtp = server.connect();
+    smtp.reply();
+    smtp.command("EHLO client.example.com");
+    assert!(smtp.command("MAIL FROM:<alice@example.org>").starts_with("250"));
+    assert!(smtp.command("RCPT TO:<bob@example.net>").starts_with("250"));
+    assert!(smtp.command("DATA").starts_with("354"));
+    let started = Instant::now();
+    let writer = trickle(smtp.reader.get_ref(), b"line\r\n".repeat(40), Duration::from_millis(50));
+    assert_eq!(smtp.reply(), "421 4.4.2 mx.example.net Error: timeout exceeded");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(1_900) && took < Duration::from_secs(4), "data cut after {took:?}");
+    let _ = writer.join();
+    server.wait_for("the data reason", |l| l.contains("the message data took longer than --data-timeout"));
+
+    // A NOOP every 400 ms keeps the session busy but not alive past --session-timeout.
+    let mut busy = server.connect();
+    let started = Instant::now();
+    busy.reply();
+    let reply = loop {
+        let reply = busy.command("NOOP");
+        if !reply.starts_with("250") || started.elapsed() > Duration::from_secs(8) {
+            break reply;
+        }
+        std::thread::sleep(Duration::from_millis(400));
+    };
+    assert_eq!(reply, "421 4.4.2 mx.example.net Error: timeout exceeded");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(2_900) && took < Duration::from_secs(5),
+        "session cut after {took:?}"
+    );
+    server
+        .wait_for("the session reason", |l| l.contains("the session's time limit (--session-timeout) is up"));
+}
+
+/// A ClientHello trickled after STARTTLS cannot hold the handshake past
+/// --handshake-timeout (it held 52.6 s against a 30 s limit before).
+#[test]
+fn a_trickled_client_hello_is_cut_at_the_handshake_deadline() {
+    let mut server = Server::start(
+        "trickle-tls",
+        &["--scenario", &interop_scenario(), "--handshake-timeout", "2", "--idle-timeout", "60"],
+    );
+    let mut smtp = server.connect();
+    smtp.reply();
+    smtp.command("EHLO client.example.com");
+    assert_eq!(smtp.command("STARTTLS"), "220 2.0.0 Ready to start TLS");
+    let started = Instant::now();
+    // A TLS record header announcing 512 octets of handshake, then the octets, slowly.
+    let mut hello = vec![0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+    hello.extend(std::iter::repeat_n(0x2a, 200));
+    let writer = trickle(smtp.reader.get_ref(), hello, Duration::from_millis(100));
+    let _ = smtp.drain();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(4), "the handshake was held {took:?}");
+    let _ = writer.join();
+    server.wait_for("the handshake timeout", |l| l.contains("TLS handshake failed: the handshake timed out"));
+}
+
+/// No single address can take every slot: past --max-per-address its new connections get
+/// `421 4.7.0`, while another address still gets the greeting.
+#[test]
+fn one_address_cannot_take_every_connection() {
+    let mut server = Server::start(
+        "per-address",
+        &["--scenario", &interop_scenario(), "--max-connections", "4", "--max-per-address", "2"],
+    );
+    let mut first = server.connect();
+    let mut second = server.connect();
+    assert!(first.reply().starts_with("220") && second.reply().starts_with("220"));
+    let mut third = server.connect();
+    assert_eq!(third.reply(), "421 4.7.0 Too many connections from your address, try again later");
+    assert!(third.closed());
+    server.wait_for("the refusal", |l| l.contains("-- connection refused: over --max-per-address"));
+    // Another address (127.0.0.2, also loopback) is greeted. std cannot bind a client
+    // socket before connecting, so Python's socket module makes this connection.
+    let port = server.addr.port().to_string();
+    let other = Command::new("python3")
+        .args([
+            "-c",
+            "import socket, sys\n\
+             s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10, source_address=('127.0.0.2', 0))\n\
+             print(s.makefile().readline().strip())",
+            &port,
+        ])
+        .output()
+        .expect("python3");
+    let greeting = String::from_utf8_lossy(&other.stdout);
+    assert!(
+        greeting.starts_with("220 mx.example.net"),
+        "{greeting} {}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+    // A slot freed is a slot again.
+    assert_eq!(first.command("QUIT"), "221 2.0.0 Bye");
+    assert!(first.closed());
+    std::thread::sleep(Duration::from_millis(300));
+    let mut again = server.connect();
+    assert!(again.reply().starts_with("220"));
+    assert!(second.command("NOOP").starts_with("250"));
+}

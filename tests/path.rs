@@ -64,7 +64,8 @@ fn the_cli_lists_the_lessons_in_path_order() {
 #[test]
 fn the_pages_preload_list_is_the_path() {
     let html = include_str!("../index.html");
-    let list = html.split("var lessons = [").nth(1).and_then(|rest| rest.split(']').next()).expect("the list");
+    let list =
+        html.split("var lessons = [").nth(1).and_then(|rest| rest.split(']').next()).expect("the list");
     let ids: Vec<&str> = list.split(", ").map(|id| id.trim_matches('\'')).collect();
     assert_eq!(ids, lessons::PATH);
 }

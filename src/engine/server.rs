@@ -389,6 +389,14 @@ impl ServerSession {
         matches!(self.state, State::Data(_) | State::Chunk { .. })
     }
 
+    /// Whether a command line has begun but not ended (bytes are waiting for their CRLF), so
+    /// the owner can hold the whole line to a deadline that trickled bytes cannot extend.
+    pub fn has_partial_input(&self) -> bool {
+        !matches!(self.state, State::Closed)
+            && !self.in_data()
+            && (!self.input.is_empty() || self.discarding_line)
+    }
+
     /// The owner's idle timer fired: 421 4.4.2 and close (RFC 5321 §4.5.3.2).
     pub fn handle_timeout(&mut self) {
         if self.is_closed() {

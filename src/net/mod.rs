@@ -16,4 +16,4 @@ pub mod tls;
 mod transport;
 
 pub use send::{SendOptions, send};
-pub use serve::{ServeOptions, pick_host, serve};
+pub use serve::{Limits, ServeOptions, pick_host, serve};

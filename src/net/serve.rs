@@ -5,8 +5,9 @@
 //! [`ServerSession`](crate::engine::ServerSession) as the simulated world, so what a learner
 //! sees with `telnet` or `swaks` is what the lesson showed.
 
+use std::collections::HashMap;
 use std::io::Write as _;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,8 +33,41 @@ pub struct ServeOptions {
     pub policy: MailPolicy,
     pub maildir: PathBuf,
     pub idle_timeout: Duration,
+    pub limits: Limits,
     pub max_connections: usize,
     pub color: bool,
+}
+
+/// The deadlines and the per-address cap that keep slow and greedy clients from holding the
+/// server (issue 15). Each deadline runs from a fixed start, so bytes trickled in one at a
+/// time cannot extend it, unlike the idle timeout, which any input resets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// One command line, from its first byte to its CRLF (`--command-timeout`, 300 s: the
+    /// RFC 5321 §4.5.3.2.7 server timeout, held to the whole line).
+    pub command: Duration,
+    /// The message data, from the 354 to the final dot or last BDAT chunk (`--data-timeout`,
+    /// 600 s: §4.5.3.2.6's ten minutes for the data termination).
+    pub data: Duration,
+    /// A whole session (`--session-timeout`, 1800 s).
+    pub session: Duration,
+    /// A STARTTLS handshake (`--handshake-timeout`, 30 s).
+    pub handshake: Duration,
+    /// Open connections from one client address (`--max-per-address`, by default half of
+    /// `--max-connections`, 16 of 32): no single address can take every slot.
+    pub per_address: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            command: Duration::from_secs(300),
+            data: Duration::from_secs(600),
+            session: Duration::from_secs(1800),
+            handshake: Duration::from_secs(30),
+            per_address: 16,
+        }
+    }
 }
 
 /// How often a waiting session looks at the shutdown flag and its idle timer.
@@ -66,6 +100,7 @@ pub(super) struct Shared {
     pub maildir: Maildir,
     pub tls: Arc<rustls::ServerConfig>,
     pub idle_timeout: Duration,
+    pub limits: Limits,
     pub color: bool,
     pub started: Instant,
     /// Unix seconds at start, for Received: dates and the queue ids' seed.
@@ -147,6 +182,7 @@ fn run(options: ServeOptions) -> Result<(), String> {
         maildir,
         tls,
         idle_timeout: options.idle_timeout,
+        limits: options.limits,
         color: options.color,
         started: Instant::now(),
         started_unix,
@@ -154,6 +190,7 @@ fn run(options: ServeOptions) -> Result<(), String> {
         messages: AtomicU64::new(0),
     });
     let active = Arc::new(AtomicUsize::new(0));
+    let per_address: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
     let mut sessions: u64 = 0;
     let mut threads = Vec::new();
     // 4. Accept until told to stop. The listener does not block, so the flag is seen
@@ -175,11 +212,22 @@ fn run(options: ServeOptions) -> Result<(), String> {
         sessions += 1;
         let number = sessions;
         if active.load(Ordering::SeqCst) >= options.max_connections {
-            refuse(&shared, number, stream, peer, "over --max-connections");
+            refuse(&shared, number, stream, peer, TOO_MANY, "over --max-connections");
             continue;
         }
+        {
+            let mut counts = per_address.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let open = counts.entry(peer.ip()).or_insert(0);
+            if *open >= options.limits.per_address {
+                drop(counts);
+                refuse(&shared, number, stream, peer, TOO_MANY_FROM_YOU, "over --max-per-address");
+                continue;
+            }
+            *open += 1;
+        }
         active.fetch_add(1, Ordering::SeqCst);
-        let guard = ActiveGuard(Arc::clone(&active));
+        let guard =
+            ActiveGuard { active: Arc::clone(&active), per_address: Arc::clone(&per_address), ip: peer.ip() };
         let shared_for_thread = Arc::clone(&shared);
         let spawned = std::thread::Builder::new().name(format!("session-{number}")).spawn(move || {
             let _guard = guard;
@@ -201,23 +249,49 @@ fn run(options: ServeOptions) -> Result<(), String> {
     Ok(())
 }
 
-/// Counts a session as open until its thread ends, even by a panic.
-struct ActiveGuard(Arc<AtomicUsize>);
+/// Counts a session as open, in all and for its address, until its thread ends, even by a
+/// panic.
+struct ActiveGuard {
+    active: Arc<AtomicUsize>,
+    per_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    ip: IpAddr,
+}
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.active.fetch_sub(1, Ordering::SeqCst);
+        let mut counts = self.per_address.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(open) = counts.get_mut(&self.ip) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                counts.remove(&self.ip);
+            }
+        }
     }
 }
 
-/// Over the cap: `421 4.3.2 Too many connections` instead of the greeting (RFC 5321 §3.1:
-/// a server may refuse a connection with 421 and close it).
-fn refuse(shared: &Shared, number: u64, stream: TcpStream, peer: SocketAddr, why: &str) {
+/// Over `--max-connections`: `421 4.3.2` (the system is busy, X.3.2).
+const TOO_MANY: (u16, u16, &str) = (3, 2, "Too many connections, try again later");
+/// Over `--max-per-address`: `421 4.7.0` (refused by policy for this client, X.7.0), as
+/// Postfix's smtpd_client_connection_count_limit answers.
+const TOO_MANY_FROM_YOU: (u16, u16, &str) = (7, 0, "Too many connections from your address, try again later");
+
+/// Over a cap: a 421 instead of the greeting (RFC 5321 §3.1: a server may refuse a
+/// connection with 421 and close it).
+fn refuse(
+    shared: &Shared,
+    number: u64,
+    stream: TcpStream,
+    peer: SocketAddr,
+    reply: (u16, u16, &str),
+    why: &str,
+) {
+    let (subject, detail, text) = reply;
     let reply = Reply::with_enhanced(
         ReplyCode::new(421).unwrap_or(ReplyCode::SYNTAX_ERROR),
-        EnhancedStatusCode::new(StatusClass::PersistentTransientFailure, 3, 2)
+        EnhancedStatusCode::new(StatusClass::PersistentTransientFailure, subject, detail)
             .unwrap_or(EnhancedStatusCode::OK),
-        "Too many connections, try again later",
+        text,
     );
     let config = ServerConfig { refuse_with: Some(reply), ..shared.config.clone() };
     let mut refused = ServerSession::new(config, Some(peer.ip()));

@@ -16,8 +16,6 @@ use crate::engine::{ServerConfig, ServerEvent, ServerSession};
 const READ_CHUNK: usize = 16 * 1024;
 /// A client that stops reading our replies is given up after this long.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
-/// The longest a STARTTLS handshake may take.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Serves one connection to its end and prints its transcript as one block.
 pub(super) fn run(shared: &Shared, number: u64, tcp: TcpStream, peer: SocketAddr) {
@@ -50,6 +48,11 @@ fn serve_connection(
     let mut io = Transport::Plain(tcp);
     let mut buf = vec![0u8; READ_CHUNK];
     let mut last_input = Instant::now();
+    // The deadlines (`Limits`): each runs from a fixed start, so trickled bytes do not move it.
+    let limits = shared.limits;
+    let session_deadline = Instant::now() + limits.session;
+    let mut command_deadline: Option<Instant> = None;
+    let mut data_deadline: Option<Instant> = None;
     let result = loop {
         // 1. What the last input caused. A complete message is stored before the session
         //    answers it: 250 once it is on disk, 451 4.3.0 if it could not be written.
@@ -112,13 +115,14 @@ fn serve_connection(
         // 3. STARTTLS: the 220 is out; the handshake runs on the same socket. What the
         //    client sent after STARTTLS was given to the session, which discarded it.
         if start_tls {
-            let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+            let deadline = Instant::now() + limits.handshake;
             match io.accept_tls(shared.tls.clone(), deadline, &|| shared.stopping()) {
                 Ok(upgraded) => {
                     io = upgraded;
                     let description = io.tls_description().unwrap_or_default();
                     transcript.note(&format!("TLS established ({description})"));
                     last_input = Instant::now();
+                    command_deadline = None;
                     continue;
                 }
                 // The socket went into the handshake; nothing is left to close but it.
@@ -139,9 +143,22 @@ fn serve_connection(
                 let mut policy = shared.policy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 policy.now = shared.uptime_seconds();
                 session.handle_input(bytes, &mut *policy);
+                drop(policy);
+                // A line begun starts its deadline; one ended clears it. The same for data.
+                command_deadline = session
+                    .has_partial_input()
+                    .then(|| command_deadline.unwrap_or(last_input + limits.command));
+                data_deadline = session.in_data().then(|| data_deadline.unwrap_or(last_input + limits.data));
+                if let Some(why) = overdue(session_deadline, command_deadline, data_deadline) {
+                    transcript.note(why);
+                    session.handle_timeout();
+                }
             }
             Err(e) if is_timeout(&e) => {
-                if last_input.elapsed() >= shared.idle_timeout {
+                if let Some(why) = overdue(session_deadline, command_deadline, data_deadline) {
+                    transcript.note(why);
+                    session.handle_timeout();
+                } else if last_input.elapsed() >= shared.idle_timeout {
                     session.handle_timeout();
                 }
             }
@@ -154,4 +171,18 @@ fn serve_connection(
     };
     io.close();
     result
+}
+
+/// Which deadline has passed, in words for the transcript, if any.
+fn overdue(session: Instant, command: Option<Instant>, data: Option<Instant>) -> Option<&'static str> {
+    let now = Instant::now();
+    if now >= session {
+        Some("the session's time limit (--session-timeout) is up")
+    } else if command.is_some_and(|deadline| now >= deadline) {
+        Some("a command line took longer than --command-timeout to arrive")
+    } else if data.is_some_and(|deadline| now >= deadline) {
+        Some("the message data took longer than --data-timeout to arrive")
+    } else {
+        None
+    }
 }

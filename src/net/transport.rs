@@ -85,7 +85,9 @@ impl Transport {
 }
 
 /// Drives a handshake to its end over a socket whose reads time out now and then (so a
-/// shutdown is noticed); gives up at `deadline`.
+/// shutdown is noticed); gives up at `deadline`. Records are read one socket read at a
+/// time and the deadline is looked at after each, so a peer trickling its ClientHello a few
+/// bytes at a time cannot stretch the handshake past it.
 fn handshake<D>(
     conn: &mut ConnectionCommon<D>,
     tcp: &mut TcpStream,
@@ -93,18 +95,32 @@ fn handshake<D>(
     stop: &dyn Fn() -> bool,
 ) -> Result<(), String> {
     while conn.is_handshaking() {
-        match conn.complete_io(tcp) {
-            Ok((0, 0)) if conn.wants_read() => return Err("the peer closed the connection".into()),
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) => {
-                if Instant::now() >= deadline {
-                    return Err("the handshake timed out".into());
-                }
-                if stop() {
-                    return Err("shutting down".into());
+        while conn.wants_write() {
+            match conn.write_tls(tcp) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        if !conn.is_handshaking() {
+            break;
+        }
+        if Instant::now() >= deadline {
+            return Err("the handshake timed out".into());
+        }
+        if stop() {
+            return Err("shutting down".into());
+        }
+        match conn.read_tls(tcp) {
+            Ok(0) => return Err("the peer closed the connection".into()),
+            Ok(_) => {
+                if let Err(e) = conn.process_new_packets() {
+                    // Tell the peer why (a TLS alert), then give up.
+                    let _ = conn.write_tls(tcp);
+                    return Err(e.to_string());
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
                 return Err("the peer closed the connection".into());
             }
