@@ -116,8 +116,19 @@ pub enum MailboxState {
     Disabled,
 }
 
+/// How long after its delay a greylisted triple may retry before it starts over: two days,
+/// Postgrey's default retry window.
+pub const GREYLIST_RETRY_WINDOW: u64 = 2 * 24 * 3600;
+/// The most (client, sender, recipient) triples the greylisting table remembers.
+pub const GREYLIST_MAX_ENTRIES: usize = 100_000;
+
 /// The policy of a typical mail server, as data: the domains it is the destination
 /// for, their mailboxes, who may relay through it, users and passwords, and greylisting.
+///
+/// The greylisting table is bounded: a triple first seen more than the delay plus
+/// [`GREYLIST_RETRY_WINDOW`] ago starts over (as Postgrey's retry window does), and past
+/// [`GREYLIST_MAX_ENTRIES`] the expired and then the oldest entries are forgotten, so no
+/// stream of new senders can grow it without end.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MailPolicy {
     /// Domains this server is final destination for (Postfix `mydestination`), ASCII
@@ -238,7 +249,25 @@ impl Policy for MailPolicy {
         if let Some(delay) = self.greylist_delay {
             let client = session.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
             let triple = format!("{client} {sender} {shown}");
-            let first = *self.greylist_seen.entry(triple).or_insert(self.now);
+            let now = self.now;
+            let expired =
+                |first: u64| now >= first.saturating_add(delay).saturating_add(GREYLIST_RETRY_WINDOW);
+            if !self.greylist_seen.contains_key(&triple) && self.greylist_seen.len() >= GREYLIST_MAX_ENTRIES {
+                // A full table forgets what has expired, then its oldest entries.
+                self.greylist_seen.retain(|_, first| !expired(*first));
+                while self.greylist_seen.len() >= GREYLIST_MAX_ENTRIES {
+                    let oldest =
+                        self.greylist_seen.iter().min_by_key(|(_, first)| **first).map(|(k, _)| k.clone());
+                    let Some(oldest) = oldest else { break };
+                    self.greylist_seen.remove(&oldest);
+                }
+            }
+            let first = self.greylist_seen.entry(triple).or_insert(now);
+            // A triple not retried within the window starts over, as if never seen.
+            if expired(*first) {
+                *first = now;
+            }
+            let first = *first;
             if self.now < first.saturating_add(delay) {
                 let wait = first.saturating_add(delay) - self.now;
                 return reply(
@@ -305,6 +334,34 @@ mod tests {
         assert_eq!(ask(&mut policy, &anon, "<bob@example.net>"), 451);
         policy.now = 1300;
         assert_eq!(ask(&mut policy, &anon, "<bob@example.net>"), 250);
+    }
+
+    /// Issue 15: the greylisting table cannot grow without end, and a triple that never came
+    /// back within the retry window is greylisted afresh.
+    #[test]
+    fn the_greylisting_table_is_bounded_and_expires() {
+        let mut policy = MailPolicy {
+            local_domains: ["example.net".to_owned()].into(),
+            mailboxes: [("bob@example.net".to_owned(), MailboxState::Active)].into(),
+            greylist_delay: Some(300),
+            ..MailPolicy::default()
+        };
+        let params = RcptParameters::default();
+        let session = SessionInfo { client_ip: Some([192, 0, 2, 1].into()), ..SessionInfo::default() };
+        let from = |n: usize| -> ReversePath { format!("<sender{n}@example.org>").parse().expect("path") };
+        for n in 0..GREYLIST_MAX_ENTRIES + 50 {
+            policy.now = n as u64;
+            let verdict = policy.recipient(&session, &from(n), &path("<bob@example.net>"), &params);
+            assert_eq!(code(verdict), 451);
+        }
+        assert!(policy.greylist_seen.len() <= GREYLIST_MAX_ENTRIES, "{}", policy.greylist_seen.len());
+        // The newest triple is remembered: after its delay it passes.
+        let newest = GREYLIST_MAX_ENTRIES + 49;
+        policy.now = newest as u64 + 300;
+        assert_eq!(code(policy.recipient(&session, &from(newest), &path("<bob@example.net>"), &params)), 250);
+        // Long past the retry window it starts over.
+        policy.now = newest as u64 + 300 + GREYLIST_RETRY_WINDOW;
+        assert_eq!(code(policy.recipient(&session, &from(newest), &path("<bob@example.net>"), &params)), 451);
     }
 
     #[test]

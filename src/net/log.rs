@@ -8,6 +8,9 @@ use crate::transcript::{WireLine, note_line, wire_line};
 
 /// Lines kept per session; a 10 MB message is not worth printing line by line.
 const MAX_LINES: usize = 400;
+/// The most notes a session's transcript shows; past it they are counted with the lines
+/// left out.
+const MAX_NOTES: usize = 100;
 /// Characters shown of one line.
 const MAX_SHOWN_CHARS: usize = 200;
 
@@ -28,6 +31,8 @@ pub struct Transcript {
     /// The partial line's real length (only its start is kept).
     partial_octets: usize,
     lines: usize,
+    /// Notes shown so far (capped at [`MAX_NOTES`]).
+    notes: usize,
     omitted: usize,
     out: String,
     /// Print each line as soon as it is made (`send`), instead of keeping the block.
@@ -47,6 +52,7 @@ impl Transcript {
             partial_tls: false,
             partial_octets: 0,
             lines: 0,
+            notes: 0,
             omitted: 0,
             out: String::new(),
             streaming,
@@ -141,13 +147,26 @@ impl Transcript {
         }
     }
 
-    /// Something that happened that is not a line on the wire.
+    /// Something that happened that is not a line on the wire. Notes say what happened to
+    /// the session, so they are shown past the wire lines' cap, but they have a cap of their
+    /// own ([`MAX_NOTES`]): a session of a thousand messages must not print a thousand lines
+    /// of "delivered".
     pub fn note(&mut self, summary: &str) {
+        if self.notes >= MAX_NOTES {
+            self.omitted += 1;
+            return;
+        }
+        self.notes += 1;
         let time = self.now();
         let text = note_line(self.color, time, &self.local, summary);
-        // Notes are never cut: they say what happened to the session.
         self.lines = self.lines.saturating_sub(1);
         self.push(text);
+    }
+
+    /// How the session ended: always shown, whatever the caps.
+    pub fn last_note(&mut self, summary: &str) {
+        self.notes = 0;
+        self.note(summary);
     }
 
     /// The whole block (for `serve`), with a count of the lines left out.
@@ -157,6 +176,7 @@ impl Transcript {
             let omitted = self.omitted;
             self.omitted = 0;
             self.lines = 0;
+            self.notes = 0;
             self.note(&format!("{omitted} more lines not shown"));
         }
         self.out
@@ -204,6 +224,32 @@ mod tests {
         assert_eq!(shown(b"bare\n"), "bare");
         let long = shown(&[b'a'; 1000]);
         assert!(long.ends_with("… (1000 octets)") && long.chars().count() < 220, "{long}");
+    }
+
+    /// Issue 15: every line is counted, notes too. A session of a thousand notes prints at
+    /// most MAX_LINES wire lines and MAX_NOTES notes, then how many were left out, and how it
+    /// ended.
+    #[test]
+    fn notes_have_a_cap_too() {
+        let mut t = Transcript::new("c", "s", "s", false, false);
+        for n in 0..1000 {
+            t.client_bytes(format!("RCPT TO:<u{n}@example.net>\r\n").as_bytes(), false);
+            t.note(&format!("delivered message {n}"));
+        }
+        t.last_note("connection closed by the client");
+        let block = t.finish();
+        let lines: Vec<&str> = block.lines().collect();
+        assert!(lines.len() <= MAX_LINES + MAX_NOTES + 2, "{} lines", lines.len());
+        assert!(
+            lines.iter().any(|l| l.ends_with("-- connection closed by the client")),
+            "the ending is shown"
+        );
+        let omitted = 2000 - (lines.len() - 2);
+        assert!(
+            lines.last().is_some_and(|l| l.ends_with(&format!("-- {omitted} more lines not shown"))),
+            "{:?}",
+            lines.last()
+        );
     }
 
     #[test]

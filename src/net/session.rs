@@ -24,7 +24,7 @@ pub(super) fn run(shared: &Shared, number: u64, tcp: TcpStream, peer: SocketAddr
     let ending = match serve_connection(shared, number, tcp, peer, &mut transcript) {
         Ok(ending) | Err(ending) => ending,
     };
-    transcript.note(&ending);
+    transcript.last_note(&ending);
     print_block(&format!("-- session {number} from {peer} --\n{}", transcript.finish()));
 }
 
