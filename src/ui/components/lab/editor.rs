@@ -28,6 +28,7 @@ pub fn editor_panel(props: &EditorPanelProps) -> Html {
     let draft = use_state(|| props.source.to_string());
     let error = use_state(|| None::<ScenarioError>);
     let timer: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
+    let busy = use_state(|| false);
     let backdrop = use_node_ref();
     {
         // A new scenario played (Run, a fault, a lesson) becomes the draft.
@@ -68,17 +69,22 @@ pub fn editor_panel(props: &EditorPanelProps) -> Html {
     let run = {
         let (draft, error, timer, on_action) =
             (draft.clone(), error.clone(), timer.clone(), props.on_action.clone());
+        let busy = busy.clone();
         Callback::from(move |_: MouseEvent| {
             timer.borrow_mut().take();
-            let (error, on_action) = (error.clone(), on_action.clone());
+            let (error, on_action, busy) = (error.clone(), on_action.clone(), busy.clone());
+            busy.set(true);
             let request = Request::Run { lesson: None, source: (*draft).clone(), console: None };
-            simulator::ask(&request, move |answer| match run_of(answer) {
-                Ok(played) => {
-                    error.set(None);
-                    on_action.emit(Action::Show(played, 0));
+            simulator::ask(&request, move |answer| {
+                busy.set(false);
+                match run_of(answer) {
+                    Ok(played) => {
+                        error.set(None);
+                        on_action.emit(Action::Show(played, 0));
+                    }
+                    Err(Failure::Invalid(e)) => error.set(Some(e)),
+                    Err(Failure::Refused(why)) => on_action.emit(Action::Notice(why)),
                 }
-                Err(Failure::Invalid(e)) => error.set(Some(e)),
-                Err(Failure::Refused(why)) => on_action.emit(Action::Notice(why)),
             });
         })
     };
@@ -126,10 +132,11 @@ pub fn editor_panel(props: &EditorPanelProps) -> Html {
                 } }
             </p>
             <div class="lab-row">
-                <button type="button" id="editor-run" onclick={run}>{ "Run" }</button>
+                <button type="button" id="editor-run" onclick={run} disabled={*busy}>{ "Run" }</button>
                 <button type="button" id="editor-reset" onclick={reset} disabled={props.pristine.is_none()}>
                     { "Reset" }
                 </button>
+                if *busy { <span class="loading-note" role="status">{ super::message::busy_text() }</span> }
             </div>
         </div>
     }

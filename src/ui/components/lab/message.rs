@@ -22,6 +22,8 @@ pub struct MessagePanelProps {
 pub fn message_panel(props: &MessagePanelProps) -> Html {
     let text = use_state(String::new);
     let error = use_state(|| None::<String>);
+    // Waiting for the simulator (its first start fetches it): said beside the button.
+    let busy = use_state(|| false);
     let oninput = {
         let text = text.clone();
         Callback::from(move |event: InputEvent| {
@@ -43,18 +45,25 @@ pub fn message_panel(props: &MessagePanelProps) -> Html {
     let send = {
         let (text, error, source, on_action) =
             (text.clone(), error.clone(), props.source.clone(), props.on_action.clone());
+        let busy = busy.clone();
         Callback::from(move |_: MouseEvent| {
-            let (error, on_action) = (error.clone(), on_action.clone());
+            let (error, on_action, busy) = (error.clone(), on_action.clone(), busy.clone());
+            busy.set(true);
             let request = Request::Eml { source: source.to_string(), eml: (*text).clone() };
             simulator::ask(&request, move |answer| match run_of(answer) {
                 Ok(played) => {
+                    busy.set(false);
                     error.set(None);
                     on_action.emit(Action::Show(played, usize::MAX));
                 }
                 Err(Failure::Invalid(e)) => {
+                    busy.set(false);
                     error.set(Some(format!("Line {}, column {}: {}", e.line, e.column, e.message)))
                 }
-                Err(Failure::Refused(why)) => error.set(Some(why)),
+                Err(Failure::Refused(why)) => {
+                    busy.set(false);
+                    error.set(Some(why))
+                }
             });
         })
     };
@@ -71,10 +80,16 @@ pub fn message_panel(props: &MessagePanelProps) -> Html {
             <textarea id="eml-text" class="lab-mono" rows="10" spellcheck="false" value={(*text).clone()} {oninput} />
             if let Some(e) = error.as_ref() { <p id="eml-error" class="lab-error" role="alert">{ e.clone() }</p> }
             <div class="lab-row">
-                <button type="button" id="eml-send" onclick={send} disabled={text.trim().is_empty()}>
+                <button type="button" id="eml-send" onclick={send} disabled={text.trim().is_empty() || *busy}>
                     { "Send through the world" }
                 </button>
+                if *busy { <span class="loading-note" role="status">{ busy_text() }</span> }
             </div>
         </div>
     }
+}
+
+/// What the page waits for after a click that needs the simulator.
+pub fn busy_text() -> &'static str {
+    if simulator::started() { "Running the world…" } else { "Starting the simulator…" }
 }
