@@ -46,9 +46,15 @@ thread_local! {
     static SIMULATOR: RefCell<Option<Simulator>> = const { RefCell::new(None) };
 }
 
-/// Whether the worker has been started (for tests and the loading message).
+/// Whether the worker has been started.
 pub fn started() -> bool {
     SIMULATOR.with(|s| s.borrow().is_some())
+}
+
+/// Whether the simulator has loaded and answers (the loading messages say "Starting the
+/// simulator…" until then).
+pub fn ready() -> bool {
+    SIMULATOR.with(|s| s.borrow().as_ref().is_some_and(|sim| sim.ready))
 }
 
 /// Starts the worker ahead of a request (the lab opened), so its first answer is quick.

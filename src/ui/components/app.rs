@@ -237,7 +237,7 @@ fn next_lesson(state: &State, path: &[Topic]) -> (Option<(&'static str, String)>
 fn loading_text(state: &State) -> &'static str {
     match state.pending.as_ref().map(|p| &p.fetch) {
         Some(Fetch::Lesson(_)) => "Loading the lesson…",
-        Some(Fetch::Simulator(_)) if !simulator::started() => "Starting the simulator…",
+        Some(Fetch::Simulator(_)) if !simulator::ready() => "Starting the simulator…",
         Some(Fetch::Simulator(_)) => "Running the scenario…",
         None => "",
     }

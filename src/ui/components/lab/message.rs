@@ -91,5 +91,5 @@ pub fn message_panel(props: &MessagePanelProps) -> Html {
 
 /// What the page waits for after a click that needs the simulator.
 pub fn busy_text() -> &'static str {
-    if simulator::started() { "Running the world…" } else { "Starting the simulator…" }
+    if simulator::ready() { "Running the world…" } else { "Starting the simulator…" }
 }
