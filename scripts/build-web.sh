@@ -31,4 +31,5 @@ wasm-bindgen --target no-modules --no-typescript --out-dir dist --out-name simul
 # module's own target_features section, stripped last.
 wasm-opt -Oz --flatten --rereloop -Oz --converge --strip-producers --strip-target-features \
   dist/simulator_bg.wasm -o dist/simulator_bg.wasm
+node scripts/precompress.mjs dist
 scripts/measure-size.sh

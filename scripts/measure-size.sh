@@ -6,7 +6,8 @@
 #   - on demand: the simulator module and its worker, fetched only by the Lab, share links
 #     and an embedding page's load-scenario (issue 13). embed.js and embed-example.html are
 #     for course pages, not the player, and are counted in neither.
-# scripts/measure-load.mjs measures the same in Chromium, lesson by lesson.
+# The precompressed copies (FILE.br, FILE.gz) are left out: they are the same files, sent
+# compressed. scripts/measure-load.mjs measures the same in Chromium, lesson by lesson.
 set -euo pipefail
 DIST=${1:-dist}
 [ -d "$DIST" ] || { echo "measure-size: $DIST not built" >&2; exit 1; }
@@ -24,7 +25,7 @@ while IFS= read -r -d '' f; do
     embed.js|embed-example.html) ;;
     *) player=$((player + gz)) ;;
   esac
-done < <(find "$DIST" -type f -print0 | sort -z)
+done < <(find "$DIST" -type f ! -name '*.br' ! -name '*.gz' -print0 | sort -z)
 kb() { awk -v b="$1" 'BEGIN{printf "%.1f KB", b/1024}'; }
 printf '%-48s %10d %10d\n' "all files" "$total_raw" "$total_gz"
 first=$((player + largest))

@@ -30,6 +30,21 @@ export async function fileFor(root, pathname) {
   return (await stat(file).catch(() => null))?.isDirectory() ? join(file, 'index.html') : file;
 }
 
+/** The precompressed sibling of `file` that `accept` (an Accept-Encoding value) allows, as
+ *  { name, file }, or null. A coding listed with q=0 is refused. */
+async function precompressed(file, accept) {
+  const accepted = new Map(accept.split(',').map((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return [name, q ? Number(q.slice(2)) : 1];
+  }));
+  for (const [name, suffix] of [['br', '.br'], ['gzip', '.gz']]) {
+    if (!((accepted.get(name) ?? 0) > 0)) continue;
+    if ((await stat(file + suffix).catch(() => null))?.isFile()) return { name, file: file + suffix };
+  }
+  return null;
+}
+
 /** Serves `root` on host:port (port 0 picks a free one); resolves to { server, url }.
  *  `onRequest(pathname)`, when given, is told of every request as it arrives. */
 export function serve({ root = 'dist', host = '127.0.0.1', port = 0, onRequest } = {}) {
@@ -42,8 +57,15 @@ export function serve({ root = 'dist', host = '127.0.0.1', port = 0, onRequest }
         res.writeHead(403).end('forbidden');
         return;
       }
-      const body = await readFile(file);
       const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
+      // A precompressed copy (scripts/precompress.mjs) when the browser accepts it: brotli,
+      // then gzip; otherwise the file itself.
+      const encoding = await precompressed(file, req.headers['accept-encoding'] ?? '');
+      if (encoding) {
+        headers['content-encoding'] = encoding.name;
+        headers.vary = 'accept-encoding';
+      }
+      const body = await readFile(encoding ? encoding.file : file);
       // Course pages on other origins load the custom element as a module script, which
       // browsers fetch with CORS.
       if (file.endsWith(`${sep}embed.js`)) headers['access-control-allow-origin'] = '*';

@@ -18,5 +18,10 @@ pub fn start() {
         web_sys::console::error_1(&message.as_str().into());
         browser::show_error_panel(&message);
     }));
+    // The static "Loading the player…" of index.html gives way to the player.
+    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot"))
+    {
+        boot.remove();
+    }
     yew::Renderer::<components::app::App>::new().render();
 }
