@@ -281,12 +281,8 @@ impl State {
         self.picker = false;
         self.playing = false;
         self.predict = self.predict.map(|_| Predict::default());
-        let mut state = self.seek(step);
-        // An autoplaying embed starts once its first run is there.
-        if first && state.embed.as_ref().is_some_and(|e| e.autoplay) && !state.at_end() {
-            state.playing = true;
-        }
-        state
+        // An autoplaying embed starts when it is seen (`use_embed`), not when it arrives.
+        self.seek(step)
     }
 
     /// The console's session run again (the scenario alone without lines).

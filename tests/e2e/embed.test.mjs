@@ -242,6 +242,32 @@ test('without ?parent= or outside a frame the message API stays off; embed mode 
   await page.close();
 });
 
+test('an autoplay embed below the fold loads but waits at step 0 until it is scrolled into view', async () => {
+  const player = new URL(env.url).origin;
+  const page_ = `<!DOCTYPE html><meta charset="utf-8"><body style="margin:0">
+    <script type="module" src="${player}/embed.js"></script>
+    <div id="text" style="height:1200px">A course page's text.</div>
+    <smtp-playground id="late" lesson="telnet-session" autoplay panels="lanes,explanation"></smtp-playground>
+    <div style="height:2000px"></div></body>`;
+  const late = await listen((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page_));
+  try {
+    const page = await env.browser.newPage({ viewport: { width: 900, height: 800 } });
+    await page.addInitScript(RECORD);
+    await page.goto(late.url);
+    // Near enough for the lazy frame to load, but not on screen.
+    await page.evaluate(() => window.scrollTo(0, 300));
+    await event(page, 'late', 'ready', { lesson: 'telnet-session' });
+    await page.waitForTimeout(2500);
+    const early = await page.evaluate(() => window.events.filter((e) => e.type === 'step-changed' && e.step > 0).length);
+    assert.equal(early, 0, 'no step played while off screen');
+    await page.locator('#late').scrollIntoViewIfNeeded();
+    await event(page, 'late', 'step-changed', { step: 1 });
+    await page.close();
+  } finally {
+    late.server.close();
+  }
+});
+
 test('autoplay under prefers-reduced-motion still advances, without travel animation', async () => {
   const travel = (page) => page.locator('.lanes').evaluate((e) => e.getAttribute('style'));
   const reduced = await open(env.browser, `${env.url}?embed=1&lesson=telnet-session&autoplay=1`, { reducedMotion: 'reduce' });

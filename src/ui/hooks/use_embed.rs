@@ -104,6 +104,20 @@ pub fn use_embed(state: &UseReducerHandle<State>) {
         let listener = parent.clone().and_then(|origin| listen_for_commands(origin, dispatcher));
         move || drop(listener)
     });
+    // Autoplay waits until at least half the player is in the reader's viewport: an embed
+    // further down a course page starts when it is scrolled to, not while off screen. In a
+    // frame, IntersectionObserver's implicit root is the top-level page's viewport.
+    let autoplay = state.embed.as_ref().is_some_and(|e| e.autoplay) && state.loaded.is_some();
+    let player = state.dispatcher();
+    use_effect_with(autoplay, move |autoplay| {
+        let observer = autoplay.then(|| play_when_seen(player)).flatten();
+        move || {
+            if let Some((observer, callback)) = observer {
+                observer.disconnect();
+                drop(callback);
+            }
+        }
+    });
     // The height is reported once the first run is shown: the loading note's is not the
     // player's, and a frame sized to it would jump.
     let shown = state.loaded.is_some();
@@ -163,4 +177,32 @@ pub fn use_embed(state: &UseReducerHandle<State>) {
             );
         }
     });
+}
+
+type SeenCallback = Closure<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>;
+
+/// Plays once the page's body is at least half visible; the observer stops after that.
+fn play_when_seen(
+    player: UseReducerDispatcher<State>,
+) -> Option<(web_sys::IntersectionObserver, SeenCallback)> {
+    let body = web_sys::window()?.document()?.body()?;
+    let callback = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
+        move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
+            let seen = entries.iter().any(|entry| {
+                entry
+                    .dyn_into::<web_sys::IntersectionObserverEntry>()
+                    .is_ok_and(|e| e.is_intersecting() && e.intersection_ratio() >= 0.5)
+            });
+            if seen {
+                observer.disconnect();
+                player.dispatch(Action::Play);
+            }
+        },
+    );
+    let options = web_sys::IntersectionObserverInit::new();
+    options.set_threshold(&JsValue::from_f64(0.5));
+    let observer =
+        web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options).ok()?;
+    observer.observe(&body);
+    Some((observer, callback))
 }
