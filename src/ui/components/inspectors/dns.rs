@@ -50,7 +50,7 @@ pub fn dns_panel(props: &DnsPanelProps) -> Html {
                         <h3>{ "What each host has cached" }</h3>
                         { for snapshot.dns_cache.iter().filter(|(_, c)| !c.is_empty()).map(|(host, cache)| html! {
                             <details class="insp-cache">
-                                <summary>{ format!("{host} ({} answers)", cache.len()) }</summary>
+                                <summary>{ format!("{host} ({} {})", cache.len(), if cache.len() == 1 { "answer" } else { "answers" }) }</summary>
                                 <dl class="insp-fields">
                                     { for cache.iter().map(|(question, answer)| html! {
                                         <><dt><code>{ question.clone() }</code></dt><dd><code>{ answer.clone() }</code></dd></>
