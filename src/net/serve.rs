@@ -173,8 +173,10 @@ fn run(options: ServeOptions) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     print_block(&format!("listening on {address} as {hostname} ({})\n", options.source));
     print_block(&hint(address, &hostname, &cert_path, &fingerprint, &options));
-    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-
+    // Accept blocks (no polling between connections: a client that opens a connection per
+    // message is served at once); a stop is noticed by a watcher that then wakes accept with a
+    // connection of its own.
+    let waker = wake_on_stop(Arc::clone(&stop), address);
     let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let shared = Arc::new(Shared {
         config: options.config.clone(),
@@ -193,15 +195,13 @@ fn run(options: ServeOptions) -> Result<(), String> {
     let per_address: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
     let mut sessions: u64 = 0;
     let mut threads = Vec::new();
-    // 4. Accept until told to stop. The listener does not block, so the flag is seen
-    //    within a tick.
+    // 4. Accept until told to stop.
     while !stop.load(Ordering::Relaxed) {
         let (stream, peer) = match listener.accept() {
+            // The watcher's wake-up call, or a client arriving as the server stops.
+            Ok(_) if stop.load(Ordering::Relaxed) => break,
             Ok(accepted) => accepted,
-            Err(e) if super::transport::is_timeout(&e) || e.kind() == std::io::ErrorKind::Interrupted => {
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 // EMFILE and the like: say so, and keep serving the open sessions.
                 print_block(&format!("-- accept failed: {e}\n"));
@@ -241,12 +241,33 @@ fn run(options: ServeOptions) -> Result<(), String> {
     }
     // 5. Shut down: no new connections; each open session answers 421 at its next wait.
     drop(listener);
+    let _ = waker.join();
     for thread in threads {
         let _ = thread.join();
     }
     let messages = shared.messages.load(Ordering::SeqCst);
     print_block(&format!("shut down: {sessions} sessions, {messages} messages\n"));
     Ok(())
+}
+
+/// Watches the stop flag (set by SIGINT/SIGTERM) and, once it is set, connects to the
+/// listener so the blocking `accept` returns and the loop sees the flag.
+fn wake_on_stop(stop: Arc<AtomicBool>, listening: SocketAddr) -> std::thread::JoinHandle<()> {
+    let target = match listening.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), listening.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), listening.port())
+        }
+        _ => listening,
+    };
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(TICK);
+        }
+        let _ = TcpStream::connect_timeout(&target, Duration::from_secs(1));
+    })
 }
 
 /// Counts a session as open, in all and for its address, until its thread ends, even by a
