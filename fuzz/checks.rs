@@ -3,6 +3,8 @@
 // libFuzzer grew from fuzz/seeds/ and the reproducers in fuzz/regressions/ are replayed by
 // a plain `cargo test` on stable. Each check panics, with the input in its message, when a
 // property fails. Include it inside a module: `mod checks { include!("…/checks.rs"); }`.
+// The checks of the SMTP wire format and server are here; the others are in checks/, one
+// file per layer, each included below in a module of its own.
 
 use smtp_playground::engine::{AcceptAll, MailPolicy, MailboxState, Policy, ServerConfig, ServerSession};
 use smtp_playground::proto::command::{command, parse_command_line};
@@ -10,14 +12,47 @@ use smtp_playground::proto::data::LinePolicy;
 use smtp_playground::proto::reply::{MAX_REPLY_LINE_OCTETS, Reply, reply};
 use smtp_playground::proto::{Command, Mechanism};
 
+pub mod engine_checks {
+    include!("checks/engine.rs");
+}
+pub mod mailauth_checks {
+    include!("checks/mailauth.rs");
+}
+pub mod message_checks {
+    include!("checks/message.rs");
+}
+pub mod proto_checks {
+    include!("checks/proto.rs");
+}
+pub mod scenario_checks {
+    include!("checks/scenario.rs");
+}
+
+pub use engine_checks::{check_pop3, check_smtp_client};
+pub use mailauth_checks::{check_mailauth_records, check_mailauth_verify};
+pub use message_checks::check_message_fields;
+pub use proto_checks::{check_ehlo_reply, check_sasl_auth};
+pub use scenario_checks::{check_eml_import, check_permalink_decode, check_scenario_parse};
+
 /// A property check over one fuzz input; it panics when the property fails.
 pub type Check = fn(&[u8]);
 
-/// The fuzz targets, by the name of their folder in fuzz/seeds/ and fuzz/regressions/.
-pub const TARGETS: [(&str, Check); 3] = [
+/// The fuzz targets, by the name of their folder in fuzz/seeds/ and fuzz/regressions/ (and
+/// of their file in fuzz/fuzz_targets/).
+pub const TARGETS: [(&str, Check); 13] = [
     ("command_parser", check_command_parser),
     ("reply_parser", check_reply_parser),
     ("server_session", check_server_session),
+    ("ehlo_reply", check_ehlo_reply),
+    ("sasl_auth", check_sasl_auth),
+    ("smtp_client", check_smtp_client),
+    ("pop3", check_pop3),
+    ("message_fields", check_message_fields),
+    ("mailauth_records", check_mailauth_records),
+    ("mailauth_verify", check_mailauth_verify),
+    ("scenario_parse", check_scenario_parse),
+    ("permalink_decode", check_permalink_decode),
+    ("eml_import", check_eml_import),
 ];
 
 /// Input bytes as a Rust byte-string literal, for panic messages.

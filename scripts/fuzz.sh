@@ -8,7 +8,8 @@
 # Environment: FUZZ_TARGETS="a b" runs only those; FUZZ_SANITIZER (default none: the core
 # forbids unsafe code, so ASan finds nothing safe Rust would not, at a third of the speed);
 # FUZZ_MAX_LEN (default 4096 bytes, room for over-long lines and long pipelined sessions).
-# fuzz/dict/smtp.dict gives libFuzzer SMTP's verbs, parameters and line ends to splice in.
+# Each target gets a dictionary of tokens to splice in (see dict_for): fuzz/dict/smtp.dict
+# (SMTP verbs, parameters, line ends), message.dict, mailauth.dict, scenario.dict, pop3.dict.
 # FUZZ_KEEP_GOING=1 runs libFuzzer with -fork=1 -ignore_crashes=1: it goes on after a crash
 # (to look past a known, unfixed bug) and leaves every crashing input in fuzz/artifacts/.
 #
@@ -27,6 +28,17 @@ KEEP_GOING=()
 START=$SECONDS
 
 say() { printf '\033[1m[fuzz %4ds] %s\033[0m\n' $((SECONDS - START)) "$*"; }
+
+# The dictionary whose tokens fit a target's input.
+dict_for() {
+  case $1 in
+    message_fields | eml_import) echo fuzz/dict/message.dict ;;
+    mailauth_*) echo fuzz/dict/mailauth.dict ;;
+    scenario_parse) echo fuzz/dict/scenario.dict ;;
+    pop3) echo fuzz/dict/pop3.dict ;;
+    *) echo fuzz/dict/smtp.dict ;;
+  esac
+}
 
 case $SECONDS_PER_TARGET in
   '' | *[!0-9]*) echo "usage: scripts/fuzz.sh [seconds-per-target]" >&2; exit 2 ;;
@@ -64,7 +76,7 @@ for target in $TARGETS; do
   # New inputs go to the first corpus folder (git-ignored); the seeds are only read.
   cargo +nightly fuzz run --sanitizer "$SANITIZER" "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
     -max_total_time="$SECONDS_PER_TARGET" -max_len="$MAX_LEN" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -dict=fuzz/dict/smtp.dict "${KEEP_GOING[@]}" >"$log" 2>&1
+    -print_final_stats=1 -dict="$(dict_for "$target")" "${KEEP_GOING[@]}" >"$log" 2>&1
   rc=$?
   # One process prints final stats; fork mode prints `#execs: cov: … crash: o/t/c` lines.
   execs=$(awk '/stat::number_of_executed_units:/ { n = $2 } /^#[0-9]+: cov:/ { n = substr($1, 2) + 0 }
