@@ -267,6 +267,11 @@ impl Received {
     /// not keep (`Additional-Registered-Clauses`); `from` and `by` are required, as in the
     /// grammar. Keywords are case-insensitive.
     pub fn parse(value: &str) -> Result<Self, TraceError> {
+        // Folding is CRLF before white space (RFC 5322 §2.2.3); any other CR or LF cannot be
+        // in a field's value.
+        if unfold(value).contains(['\r', '\n']) {
+            return Err(expected("a value whose only line breaks are folds (CRLF, then a space)", value));
+        }
         let (items, date) = stamp_items(value)?;
         let mut items = items.into_iter().peekable();
         let mut received = Self {
@@ -318,8 +323,10 @@ impl Received {
                 "with" => received.with.replace(Protocol::parse(value)?).is_some(),
                 "id" => received.id.replace(value.to_owned()).is_some(),
                 "for" => {
+                    // A folded field may fold inside the path too (obsolete CFWS between
+                    // atoms, RFC 5322 §4.4): the value is the path unfolded (§2.2.3).
                     let path = value.strip_prefix('<').and_then(|v| v.strip_suffix('>')).unwrap_or(value);
-                    received.for_path.replace(path.to_owned()).is_some()
+                    received.for_path.replace(unfold(path)).is_some()
                 }
                 "from" => true,
                 // Additional-Registered-Clauses = CFWS Atom FWS String: skipped.

@@ -162,9 +162,17 @@ impl EhloReply {
             return None;
         }
         let (first, rest) = reply.lines.split_first()?;
+        // RFC 2034 §4 exempts the EHLO reply from enhanced codes, so what looks like one at
+        // the start of a one-line reply is the server's domain ("250 2.0.0 x"): give it back.
+        // On every line of a longer reply it is a quirky server's code, and is left off.
+        let first = match (&reply.enhanced, rest.is_empty()) {
+            (Some(code), true) if first.is_empty() => code.to_string(),
+            (Some(code), true) => format!("{code} {first}"),
+            _ => first.clone(),
+        };
         let (domain, greet) = match first.split_once(' ') {
             Some((domain, greet)) => (domain.to_owned(), Some(greet.to_owned())),
-            None => (first.clone(), None),
+            None => (first, None),
         };
         let capabilities = rest.iter().filter_map(|line| Capability::parse(line)).collect();
         Some(Self { domain, greet, capabilities })
