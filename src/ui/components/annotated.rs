@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::teach::annotate::{CRLF_LABEL, Part, annotate, rfc_link};
@@ -98,11 +100,11 @@ fn moved(sizes: &[usize], at: (usize, usize), key: &str) -> Option<(usize, usize
 #[component(AnnotatedBytes)]
 pub fn annotated_bytes(props: &AnnotatedBytesProps) -> Html {
     let lines = use_memo((props.kind, props.wire.clone()), |(kind, wire)| annotate(*kind, wire));
-    let selected = use_state(|| None::<(usize, usize)>);
-    {
-        let selected = selected.clone();
-        use_effect_with((props.kind, props.wire.clone()), move |_| selected.set(None));
-    }
+    // The selection belongs to the lines it was made on: new bytes start unselected. (An
+    // effect clearing it ran after the first render, so a click made before it was undone.)
+    let key = Rc::as_ptr(&lines) as usize;
+    let selection = use_state(|| None::<(usize, (usize, usize))>);
+    let selected = (*selection).filter(|(made_on, _)| *made_on == key).map(|(_, part)| part);
     let refs = use_memo(lines.clone(), |lines| {
         lines
             .iter()
@@ -112,9 +114,9 @@ pub fn annotated_bytes(props: &AnnotatedBytesProps) -> Html {
     let chosen =
         selected.and_then(|(l, p)| lines.get(l).and_then(|line| line.parts.get(p).map(|part| (line, part))));
     // The one part in the tab order: the selected one, else the first.
-    let tab_stop = if chosen.is_some() { (*selected).unwrap_or((0, 0)) } else { (0, 0) };
+    let tab_stop = if chosen.is_some() { selected.unwrap_or((0, 0)) } else { (0, 0) };
     let onkeydown = {
-        let selected = selected.clone();
+        let selection = selection.clone();
         let refs = refs.clone();
         let sizes: Vec<usize> = lines.iter().map(|line| line.parts.len()).collect();
         let any_selected = chosen.is_some();
@@ -123,7 +125,7 @@ pub fn annotated_bytes(props: &AnnotatedBytesProps) -> Html {
             // The first key press selects the part that has the focus.
             let next = if any_selected { next } else { tab_stop };
             event.prevent_default();
-            selected.set(Some(next));
+            selection.set(Some((key, next)));
             let element = refs
                 .get(next.0)
                 .and_then(|line| line.get(next.1))
@@ -139,10 +141,10 @@ pub fn annotated_bytes(props: &AnnotatedBytesProps) -> Html {
                 { for lines.iter().enumerate().map(|(l, line)| html! {
                     <li class="ab-line">
                         { for line.parts.iter().enumerate().map(|(p, part)| {
-                            let pressed = *selected == Some((l, p));
+                            let pressed = selected == Some((l, p));
                             let onclick = {
-                                let selected = selected.clone();
-                                Callback::from(move |_| selected.set(Some((l, p))))
+                                let selection = selection.clone();
+                                Callback::from(move |_| selection.set(Some((key, (l, p)))))
                             };
                             html! {
                                 <button type="button"
