@@ -96,7 +96,8 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
         let exported = exported.clone();
         use_effect_with(request.clone(), move |request| {
             if let Some(request) = request.clone() {
-                simulator::ask(&request.clone(), move |answer| {
+                let asked = request.clone();
+                simulator::ask(&asked, move |answer| {
                     let text = match answer {
                         Ok(Answer::Text(text)) => text,
                         Ok(_) => "The scenario could not be exported.\n".to_owned(),
@@ -107,15 +108,11 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
             }
         });
     }
-    let text = match (&request, exported.as_ref()) {
-        (None, _) => "No message was delivered in this run.\n".to_owned(),
-        (Some(asked), Some((done, text))) if asked == done => text.clone(),
-        (Some(_), _) => "Preparing the export…\n".to_owned(),
-    };
-    let file = if request.is_some() && text != "Preparing the export…\n" {
-        file.to_owned()
-    } else {
-        String::new()
+    // Download is offered only for an export the simulator has written.
+    let (text, file) = match (&request, exported.as_ref()) {
+        (None, _) => ("No message was delivered in this run.\n".to_owned(), String::new()),
+        (Some(asked), Some((done, text))) if asked == done => (text.clone(), file.to_owned()),
+        (Some(_), _) => ("Preparing the export…\n".to_owned(), String::new()),
     };
     let on_format = {
         let (format, copied) = (format.clone(), copied.clone());
