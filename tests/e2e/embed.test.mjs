@@ -121,7 +121,9 @@ test('the course page embeds two players from another origin; they size themselv
   assert.equal(await autoFrame.locator('.transcript-panel').count(), 1);
   assert.equal(await autoFrame.locator('#explanation').count(), 1);
 
-  // The first player plays by itself.
+  // The first player plays by itself once it is seen: scrolling to the second one above may
+  // have taken it out of view, and an autoplay player waits until it is visible.
+  await page.locator('#unknown').scrollIntoViewIfNeeded();
   await event(page, 'unknown', 'step-changed', { step: 2 });
   // Its link opens the full player at the lesson and the step shown.
   const href = new URL(await autoFrame.locator('.embed-open a').evaluate((a) => a.href));
