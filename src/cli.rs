@@ -114,8 +114,10 @@ smtp-playground serve [options]          a lesson's server on a real port (Ctrl-
 --data-timeout SECS    421 when the message data takes longer than this (default 600)\n    \
 --session-timeout SECS 421 when a session lasts longer than this (default 1800)\n    \
 --handshake-timeout SECS  give up a STARTTLS handshake after this long (default 30)\n    \
---max-connections N    421 to connections over this (default 32)\n    \
+--max-connections N    421 to connections over this (default 256)\n    \
 --max-per-address N    421 to a client address with this many open already (default: half of --max-connections)\n    \
+--log LEVEL            what to print of each session: off, sessions (one line each), commands\n                           (the default: commands, replies and notes; a message's content as its size)\n                           or transcript (every line, the content too)\n    \
+--quiet                the same as --log off\n    \
 --allow-remote         listen on a non-loopback address too\n  \
 smtp-playground send --server HOST:PORT --from ADDR --to ADDR [--to ADDR ...] [FILE | -]\n    \
 --starttls             require TLS (without it, TLS is never tried), with one of:\n    \
@@ -344,6 +346,9 @@ impl Options {
     }
 }
 
+/// `serve --max-connections` unless told.
+const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
 /// `serve`'s options; `None` for `--help`.
 fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, String> {
     let options = Options::parse(
@@ -361,8 +366,9 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
             "--handshake-timeout",
             "--max-connections",
             "--max-per-address",
+            "--log",
         ],
-        &["--no-color", "--allow-remote"],
+        &["--no-color", "--allow-remote", "--quiet"],
     )?;
     if options.help {
         return Ok(None);
@@ -404,6 +410,17 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
         );
     }
     let idle: u64 = options.number("--idle-timeout", 300, 1)?;
+    let log = match (options.value("--log")?, options.switch("--quiet")) {
+        (Some(_), true) => return Err("give --log or --quiet, not both".into()),
+        (None, true) => crate::net::LogLevel::Off,
+        (None, false) => crate::net::LogLevel::default(),
+        (Some(name), false) => crate::net::LogLevel::from_name(name).ok_or_else(|| {
+            format!("--log {name:?}: expected one of {}", crate::net::LogLevel::NAMES.join(", "))
+        })?,
+    };
+    // Enough for a load tool's usual 100 parallel sessions (Postfix's smtp-source -s 100),
+    // one thread each; --max-per-address keeps any one client to half of them.
+    let max_connections = options.number("--max-connections", DEFAULT_MAX_CONNECTIONS, 1)?;
     Ok(Some(crate::net::ServeOptions {
         listen,
         allow_remote: options.switch("--allow-remote"),
@@ -414,7 +431,6 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
         idle_timeout: std::time::Duration::from_secs(idle),
         limits: {
             let default = crate::net::Limits::default();
-            let max_connections = options.number("--max-connections", 32, 1)?;
             let seconds = |name: &str, default: std::time::Duration| {
                 options.number(name, default.as_secs(), 1).map(std::time::Duration::from_secs)
             };
@@ -428,8 +444,9 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
                 per_address: options.number("--max-per-address", (max_connections / 2).max(1), 1)?,
             }
         },
-        max_connections: options.number("--max-connections", 32, 1)?,
+        max_connections,
         color: !options.switch("--no-color"),
+        log,
     }))
 }
 

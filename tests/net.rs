@@ -919,3 +919,84 @@ fn one_address_cannot_take_every_connection() {
     assert!(again.reply().starts_with("220"));
     assert!(second.command("NOOP").starts_with("250"));
 }
+
+/// One message through `serve` at a log level; returns everything it printed.
+fn log_of(name: &str, level: &[&str]) -> String {
+    let scenario = interop_scenario();
+    let mut args = vec!["--scenario", scenario.as_str()];
+    args.extend_from_slice(level);
+    let mut server = Server::start(name, &args);
+    let mut smtp = server.connect();
+    smtp.reply();
+    smtp.command("EHLO client.example.com");
+    assert_eq!(smtp.command("MAIL FROM:<alice@example.com>"), "250 2.1.0 Ok");
+    assert_eq!(smtp.command("RCPT TO:<bob@example.net>"), "250 2.1.5 Ok");
+    assert!(smtp.command("DATA").starts_with("354"));
+    assert!(smtp.command("Subject: private\r\n\r\nthe body nobody logs\r\n.").starts_with("250 2.0.0"));
+    assert_eq!(smtp.command("QUIT"), "221 2.0.0 Bye");
+    assert!(smtp.closed());
+    // Stored whatever the level.
+    assert!(String::from_utf8_lossy(&stored(&server, "bob@example.net", 1)).contains("the body nobody logs"));
+    assert!(server.terminate().success());
+    server.rest()
+}
+
+/// Issue 16: under load a transcript of every message's content is megabytes nobody reads.
+/// By default a message's content is one note with its size; `--log transcript` shows every
+/// line, `--log sessions` one line per session, `--quiet` nothing per session.
+#[test]
+fn the_log_level_decides_how_much_of_a_session_is_printed() {
+    let commands = log_of("log-default", &[]);
+    assert!(
+        !commands.contains("the body nobody logs") && !commands.contains("Subject: private"),
+        "{commands}"
+    );
+    assert!(commands.contains(" C: MAIL FROM:<alice@example.com>"), "{commands}");
+    assert!(
+        commands.contains("-- message content: 3 lines, 42 octets (not shown; --log transcript shows it)"),
+        "{commands}"
+    );
+    assert!(commands.contains("-- delivered: bob@example.net → "), "{commands}");
+
+    let transcript = log_of("log-transcript", &["--log", "transcript"]);
+    assert!(transcript.contains(" C: the body nobody logs"), "{transcript}");
+
+    let sessions = log_of("log-sessions", &["--log", "sessions"]);
+    let lines: Vec<&str> = sessions.lines().filter(|l| l.starts_with("-- session ")).collect();
+    assert_eq!(lines.len(), 1, "{sessions}");
+    assert!(lines[0].starts_with("-- session 1 from 127.0.0.1:"), "{sessions}");
+    assert!(lines[0].contains(": 1 message stored, session closed by the server ("), "{sessions}");
+    assert!(!sessions.contains(" C: "), "{sessions}");
+
+    let quiet = log_of("log-quiet", &["--quiet"]);
+    assert!(!quiet.contains("-- session") && !quiet.contains(" C: "), "{quiet}");
+    assert!(quiet.lines().any(|l| l == "shut down: 1 sessions, 1 messages"), "{quiet}");
+}
+
+#[test]
+fn a_bad_log_level_is_refused_with_the_names() {
+    let output = Command::new(BIN).args(["serve", "--log", "loud"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("--log \"loud\": expected one of off, sessions, commands, transcript"), "{text}");
+}
+
+/// Issue 16: the default limits let a load tool's usual 100 parallel sessions from one
+/// address in (Postfix's `smtp-source -s 100` gave up at the old 32), while the per-address
+/// limit still keeps one client to half the slots.
+#[test]
+fn a_hundred_parallel_sessions_from_one_address_are_served_by_default() {
+    let mut server = Server::start("hundred", &["--scenario", &interop_scenario(), "--quiet"]);
+    let mut sessions: Vec<Smtp> = (0..100).map(|_| server.connect()).collect();
+    for smtp in &mut sessions {
+        let greeting = smtp.reply();
+        assert!(greeting.starts_with("220 mx.example.net"), "{greeting}");
+    }
+    for smtp in &mut sessions {
+        assert_eq!(smtp.command("QUIT"), "221 2.0.0 Bye");
+    }
+    drop(sessions);
+    assert!(server.terminate().success());
+    let out = server.rest();
+    assert!(out.lines().any(|l| l == "shut down: 100 sessions, 0 messages"), "{out}");
+}

@@ -14,9 +14,54 @@ const MAX_NOTES: usize = 100;
 /// Characters shown of one line.
 const MAX_SHOWN_CHARS: usize = 200;
 
+/// How much of each session `serve` prints (`--log`, `--quiet`). Under load a transcript of
+/// every message's content is megabytes of output nobody reads, so by default a message's
+/// content is one line with its size; a learner who wants every octet asks for `transcript`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum LogLevel {
+    /// Nothing per session (`--quiet`): the listening lines and the summary at shutdown.
+    Off,
+    /// One line per session: the client, the messages stored, how it ended, how long it took.
+    Sessions,
+    /// Every command, reply and note; a message's content (DATA lines, BDAT chunks) as one
+    /// line with its size.
+    #[default]
+    Commands,
+    /// Every line, the message's content too.
+    Transcript,
+}
+
+impl LogLevel {
+    /// The names `--log` takes, in order.
+    pub const NAMES: [&'static str; 4] = ["off", "sessions", "commands", "transcript"];
+
+    /// `--log NAME`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let levels = [Self::Off, Self::Sessions, Self::Commands, Self::Transcript];
+        Self::NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)).and_then(|i| levels.get(i).copied())
+    }
+}
+
+/// A message's content seen by a transcript that does not show it: counted, then summed up in
+/// one note when it ends.
+#[derive(Debug, Default)]
+struct Content {
+    /// After a 354, until the client's line holding only a dot (RFC 5321 §4.1.1.4).
+    in_data: bool,
+    /// Octets of a BDAT chunk still to come (RFC 3030 §2): the chunk is counted, not split
+    /// into lines, whatever bytes it holds.
+    chunk_left: u64,
+    lines: usize,
+    octets: u64,
+}
+
 /// The transcript of one connection, rendered as it goes.
 #[derive(Debug)]
 pub struct Transcript {
+    level: LogLevel,
+    content: Content,
+    /// Messages stored in this session (for the one-line summary of `LogLevel::Sessions`).
+    pub stored: usize,
     color: bool,
     start: Instant,
     /// `client → server` and `server → client`, as `run` names lanes.
@@ -43,6 +88,9 @@ impl Transcript {
     /// A transcript between `client` and `server`; notes go on `local`'s lane.
     pub fn new(client: &str, server: &str, local: &str, color: bool, streaming: bool) -> Self {
         Self {
+            level: LogLevel::Transcript,
+            content: Content::default(),
+            stored: 0,
             color,
             start: Instant::now(),
             to_server: format!("{client} → {server}"),
@@ -57,6 +105,17 @@ impl Transcript {
             out: String::new(),
             streaming,
         }
+    }
+
+    /// The same transcript at another level of detail.
+    pub fn with_level(mut self, level: LogLevel) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Whether lines are kept at all: below [`LogLevel::Commands`] only the counts are.
+    fn shows_lines(&self) -> bool {
+        self.level >= LogLevel::Commands
     }
 
     fn now(&self) -> Millis {
@@ -81,28 +140,68 @@ impl Transcript {
 
     /// Bytes from the client, shown line by line as they complete.
     pub fn client_bytes(&mut self, mut bytes: &[u8], tls: bool) {
+        if !self.shows_lines() {
+            return;
+        }
         if self.partial.is_empty() {
             self.partial_tls = tls;
         }
-        while let Some(lf) = bytes.iter().position(|&b| b == b'\n') {
+        loop {
+            // A BDAT chunk is octets, not lines: counted whole.
+            if self.content.chunk_left > 0 {
+                let take = usize::try_from(self.content.chunk_left).unwrap_or(usize::MAX).min(bytes.len());
+                let (chunk, rest) = bytes.split_at(take);
+                bytes = rest;
+                self.content.chunk_left -= take as u64;
+                self.content.octets += take as u64;
+                self.content.lines += chunk.iter().filter(|&&b| b == b'\n').count();
+                if self.content.chunk_left > 0 {
+                    return;
+                }
+                self.end_content("BDAT chunk");
+                continue;
+            }
+            let Some(lf) = bytes.iter().position(|&b| b == b'\n') else { break };
             let (line, rest) = bytes.split_at(lf + 1);
             bytes = rest;
             let line_tls = std::mem::replace(&mut self.partial_tls, tls);
+            self.keep_partial(line);
+            let octets = std::mem::take(&mut self.partial_octets);
+            let kept = std::mem::take(&mut self.partial);
+            if self.level < LogLevel::Transcript {
+                if self.content.in_data {
+                    if !matches!(kept.as_slice(), b".\r\n" | b".\n") {
+                        self.content.lines += 1;
+                        self.content.octets += octets as u64;
+                        continue;
+                    }
+                    self.content.in_data = false;
+                    self.end_content("message content");
+                } else {
+                    self.content.chunk_left = bdat_size(&kept).unwrap_or(0);
+                }
+            }
             if self.lines >= MAX_LINES {
                 // Past the cap only count: a large message costs no formatting.
-                self.partial.clear();
-                self.partial_octets = 0;
                 self.omitted += 1;
                 continue;
             }
-            self.keep_partial(line);
-            let octets = std::mem::take(&mut self.partial_octets);
-            let shown = shown_with_length(&std::mem::take(&mut self.partial), octets);
+            let shown = shown_with_length(&kept, octets);
             let time = self.now();
             let text = wire_line(self.color, time, &self.to_server, line_tls, WireLine::Client, &shown);
             self.push(text);
         }
         self.keep_partial(bytes);
+    }
+
+    /// The note that stands for a message's content or a chunk that was not shown.
+    fn end_content(&mut self, what: &str) {
+        let Content { lines, octets, .. } = std::mem::take(&mut self.content);
+        let lines = match lines {
+            1 => "1 line".to_owned(),
+            n => format!("{n} lines"),
+        };
+        self.note(&format!("{what}: {lines}, {octets} octets (not shown; --log transcript shows it)"));
     }
 
     /// Keeps the start of a line that has not ended yet, as much as can be shown.
@@ -114,6 +213,12 @@ impl Transcript {
 
     /// Bytes a client wrote that did not end in a line feed (the connection ended first).
     pub fn finish_client_line(&mut self) {
+        if self.content.in_data || self.content.chunk_left > 0 {
+            // The connection ended inside a message: say how much of it came.
+            self.partial.clear();
+            self.partial_octets = 0;
+            self.end_content("message content, unfinished");
+        }
         if !self.partial.is_empty() {
             let line = std::mem::take(&mut self.partial);
             let octets = std::mem::take(&mut self.partial_octets);
@@ -127,6 +232,9 @@ impl Transcript {
 
     /// Lines the server sent: a reply, or a pipelined group of replies.
     pub fn server_bytes(&mut self, bytes: &[u8], code: Option<u16>, tls: bool) {
+        if !self.shows_lines() {
+            return;
+        }
         let text = String::from_utf8_lossy(bytes);
         let lines: Vec<&str> = text.split_terminator("\r\n").collect();
         for (i, line) in lines.iter().enumerate() {
@@ -134,6 +242,8 @@ impl Transcript {
                 Some(code) if i + 1 == lines.len() => Some(code),
                 _ => line.get(..3).and_then(|c| c.parse().ok()),
             };
+            // 354: what the client sends next is the message, up to a line holding a dot.
+            self.content.in_data |= code == Some(354) && self.level < LogLevel::Transcript;
             let time = self.now();
             let text = wire_line(
                 self.color,
@@ -152,6 +262,9 @@ impl Transcript {
     /// own ([`MAX_NOTES`]): a session of a thousand messages must not print a thousand lines
     /// of "delivered".
     pub fn note(&mut self, summary: &str) {
+        if !self.shows_lines() {
+            return;
+        }
         if self.notes >= MAX_NOTES {
             self.omitted += 1;
             return;
@@ -181,6 +294,18 @@ impl Transcript {
         }
         self.out
     }
+}
+
+/// The size a `BDAT` command line announces (RFC 3030 §2: `"BDAT" SP chunk-size [SP end-marker]`),
+/// if the line is one.
+fn bdat_size(line: &[u8]) -> Option<u64> {
+    let line = std::str::from_utf8(line).ok()?;
+    let mut words = line.split_ascii_whitespace();
+    let verb = words.next()?;
+    if !verb.eq_ignore_ascii_case("BDAT") {
+        return None;
+    }
+    words.next()?.parse().ok()
 }
 
 /// A line as shown: without its line end, control characters escaped (a client must not
@@ -274,5 +399,87 @@ mod tests {
         assert!(lines[1].ends_with(" C: EHLO a") && !lines[1].contains('~'), "{block}");
         assert!(lines[2].ends_with("~C: QUIT"), "{block}");
         assert!(lines[3].ends_with("~C: junk (no line end)"), "{block}");
+    }
+
+    fn block(level: LogLevel, exchange: &[(bool, &[u8])]) -> String {
+        let mut t = Transcript::new("c", "s", "s", false, false).with_level(level);
+        for &(client, bytes) in exchange {
+            if client {
+                t.client_bytes(bytes, false);
+            } else {
+                let code = std::str::from_utf8(bytes).ok().and_then(|r| r.get(..3)?.parse().ok());
+                t.server_bytes(bytes, code, false);
+            }
+        }
+        t.finish()
+    }
+
+    /// Issue 16: by default a message's content is one note with its size; the dot that ends
+    /// it, and the commands pipelined after it, are shown.
+    #[test]
+    fn by_default_message_content_is_its_size() {
+        let exchange: [(bool, &[u8]); 4] = [
+            (true, b"DATA\r\n"),
+            (false, b"354 End data with <CR><LF>.<CR><LF>\r\n"),
+            (true, b"Subject: secret\r\n\r\nline one\r\n..dot-stuffed\r\n"),
+            (true, b"last\r\n.\r\nQUIT\r\n"),
+        ];
+        let out = block(LogLevel::Commands, &exchange);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(!out.contains("secret") && !out.contains("line one"), "{out}");
+        assert!(lines[0].ends_with(" C: DATA") && lines[1].contains(" S: 354 "), "{out}");
+        assert!(
+            lines[2]
+                .ends_with("-- message content: 5 lines, 50 octets (not shown; --log transcript shows it)"),
+            "{out}"
+        );
+        assert!(lines[3].ends_with(" C: .") && lines[4].ends_with(" C: QUIT"), "{out}");
+        // The transcript level shows every line, as before.
+        let full = block(LogLevel::Transcript, &exchange);
+        assert!(full.contains(" C: Subject: secret") && full.contains(" C: ..dot-stuffed"), "{full}");
+        assert!(!full.contains("not shown"), "{full}");
+    }
+
+    /// A BDAT chunk is octets, line feeds and dots included, counted whole; what follows it in
+    /// the same read is a command again (RFC 3030 §2).
+    #[test]
+    fn a_bdat_chunk_is_counted_whole() {
+        let exchange: [(bool, &[u8]); 3] = [
+            (true, b"BDAT 12\r\nhidden\n.\r\nab"),
+            (true, b"BDAT 3 LAST\r\nxyzQUIT\r\n"),
+            (false, b"250 2.0.0 Ok\r\n"),
+        ];
+        let out = block(LogLevel::Commands, &exchange);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(!out.contains("hidden") && !out.contains("xyz"), "{out}");
+        assert!(lines[0].ends_with(" C: BDAT 12"), "{out}");
+        assert!(
+            lines[1].ends_with("-- BDAT chunk: 2 lines, 12 octets (not shown; --log transcript shows it)")
+        );
+        assert!(lines[2].ends_with(" C: BDAT 3 LAST"), "{out}");
+        assert!(
+            lines[3].ends_with("-- BDAT chunk: 0 lines, 3 octets (not shown; --log transcript shows it)")
+        );
+        assert!(lines[4].ends_with(" C: QUIT") && lines[5].ends_with(" S: 250 2.0.0 Ok"), "{out}");
+        // A connection that ends inside the content says how much came.
+        let cut = block(LogLevel::Commands, &[(false, b"354 go\r\n"), (true, b"one\r\ntw")]);
+        assert!(
+            cut.trim_end().ends_with(
+                "-- message content, unfinished: 1 line, 5 octets (not shown; --log transcript shows it)"
+            ),
+            "{cut}"
+        );
+    }
+
+    /// Below `commands` nothing is kept: the session line is made from the counts.
+    #[test]
+    fn sessions_and_off_keep_no_lines() {
+        for level in [LogLevel::Off, LogLevel::Sessions] {
+            let out = block(level, &[(false, b"220 hi\r\n"), (true, b"EHLO x\r\n")]);
+            assert_eq!(out, "", "{level:?}");
+        }
+        assert_eq!(LogLevel::from_name("Sessions"), Some(LogLevel::Sessions));
+        assert_eq!(LogLevel::from_name("loud"), None);
+        assert_eq!(LogLevel::default(), LogLevel::Commands);
     }
 }

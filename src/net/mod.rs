@@ -15,5 +15,6 @@ mod session;
 pub mod tls;
 mod transport;
 
+pub use log::LogLevel;
 pub use send::{SendOptions, send};
 pub use serve::{Limits, ServeOptions, pick_host, serve};

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::log::LogLevel;
 use super::maildir::Maildir;
 use super::session;
 use super::tls::{self, ServerIdentity};
@@ -36,6 +37,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     pub max_connections: usize,
     pub color: bool,
+    /// How much of each session to print (`--log`, `--quiet`).
+    pub log: LogLevel,
 }
 
 /// The deadlines and the per-address cap that keep slow and greedy clients from holding the
@@ -54,7 +57,7 @@ pub struct Limits {
     /// A STARTTLS handshake (`--handshake-timeout`, 30 s).
     pub handshake: Duration,
     /// Open connections from one client address (`--max-per-address`, by default half of
-    /// `--max-connections`, 16 of 32): no single address can take every slot.
+    /// `--max-connections`, 128 of 256): no single address can take every slot.
     pub per_address: usize,
 }
 
@@ -65,7 +68,7 @@ impl Default for Limits {
             data: Duration::from_secs(600),
             session: Duration::from_secs(1800),
             handshake: Duration::from_secs(30),
-            per_address: 16,
+            per_address: 128,
         }
     }
 }
@@ -102,6 +105,7 @@ pub(super) struct Shared {
     pub idle_timeout: Duration,
     pub limits: Limits,
     pub color: bool,
+    pub log: LogLevel,
     pub started: Instant,
     /// Unix seconds at start, for Received: dates and the queue ids' seed.
     pub started_unix: i64,
@@ -186,6 +190,7 @@ fn run(options: ServeOptions) -> Result<(), String> {
         idle_timeout: options.idle_timeout,
         limits: options.limits,
         color: options.color,
+        log: options.log,
         started: Instant::now(),
         started_unix,
         stop: Arc::clone(&stop),
@@ -332,7 +337,15 @@ fn refuse(
     }
     transcript.note(&format!("connection refused: {why}"));
     let _ = stream.shutdown(std::net::Shutdown::Write);
-    print_block(&format!("-- session {number} from {peer} --\n{}", transcript.finish()));
+    match shared.log {
+        LogLevel::Off => {}
+        LogLevel::Sessions => {
+            print_block(&format!("-- session {number} from {peer}: connection refused: {why}\n"))
+        }
+        LogLevel::Commands | LogLevel::Transcript => {
+            print_block(&format!("-- session {number} from {peer} --\n{}", transcript.finish()));
+        }
+    }
 }
 
 /// How to try the server by hand.

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::log::Transcript;
+use super::log::{LogLevel, Transcript};
 use super::serve::{Shared, TICK, print_block};
 use super::transport::{Transport, is_timeout};
 use crate::engine::{ServerConfig, ServerEvent, ServerSession};
@@ -20,12 +20,30 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Serves one connection to its end and prints its transcript as one block.
 pub(super) fn run(shared: &Shared, number: u64, tcp: TcpStream, peer: SocketAddr) {
     let hostname = shared.config.hostname.clone();
-    let mut transcript = Transcript::new(&peer.to_string(), &hostname, &hostname, shared.color, false);
+    let started = Instant::now();
+    let mut transcript =
+        Transcript::new(&peer.to_string(), &hostname, &hostname, shared.color, false).with_level(shared.log);
     let ending = match serve_connection(shared, number, tcp, peer, &mut transcript) {
         Ok(ending) | Err(ending) => ending,
     };
-    transcript.last_note(&ending);
-    print_block(&format!("-- session {number} from {peer} --\n{}", transcript.finish()));
+    match shared.log {
+        LogLevel::Off => {}
+        LogLevel::Sessions => print_block(&session_line(number, peer, transcript.stored, &ending, started)),
+        LogLevel::Commands | LogLevel::Transcript => {
+            transcript.last_note(&ending);
+            print_block(&format!("-- session {number} from {peer} --\n{}", transcript.finish()));
+        }
+    }
+}
+
+/// A session in one line (`--log sessions`).
+fn session_line(number: u64, peer: SocketAddr, stored: usize, ending: &str, started: Instant) -> String {
+    let messages = match stored {
+        1 => "1 message stored".to_owned(),
+        n => format!("{n} messages stored"),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    format!("-- session {number} from {peer}: {messages}, {ending} ({seconds:.3} s)\n")
 }
 
 /// The session loop; returns how the connection ended.
@@ -60,6 +78,7 @@ fn serve_connection(
             let unix = shared.unix_now();
             let stored = match shared.maildir.deliver(message, peer.ip(), &shared.config.hostname, unix) {
                 Ok(stored) => {
+                    transcript.stored += 1;
                     for stored in stored {
                         transcript.note(&format!(
                             "delivered: {} → {} (queue id {})",
