@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs the benchmarks in bench/ (criterion, its own crate and target dir bench/target) and
 # prints throughput in MB/s: our command and reply parsers against Stalwart's smtp-proto on
-# the same corpus, with the ratio ours / smtp-proto, and a pipelined server session.
+# the same corpus, with the ratio ours / smtp-proto, and a pipelined server session; then
+# runs scripts/bench-serve.sh (`serve` against aiosmtpd and Postfix's smtp-sink) and prints
+# every figure in one table: ours, the peer's, the ratio.
 #
 #   scripts/bench.sh [criterion filter]     # e.g. scripts/bench.sh replies
+#   BENCH_SERVE=0 scripts/bench.sh          # the parsers only
 #
 # Figures are criterion's point estimate of the time per iteration (the regression slope,
 # as its `time:` line prints; the mean where there is no slope), read from
@@ -22,12 +25,20 @@ cargo bench --bench parse -- "$@" 2>&1 | awk '
   /^ *$|^Benchmarking|^Found|^  [0-9]+ \(|Performance has|No change in performance|Change within noise/ { next }
   { print }'
 
+ROWS=$(mktemp)
+trap 'rm -f "$ROWS"' EXIT
+if [ "${BENCH_SERVE:-1}" != 0 ]; then
+  echo
+  BENCH_ROWS="$ROWS" "$ROOT/scripts/bench-serve.sh"
+fi
+
 echo
-echo "[bench] summary (MB/s = 10^6 bytes/s)"
-python3 - "$CARGO_TARGET_DIR/criterion" <<'PY'
+echo "[bench] summary (MB/s = 10^6 bytes/s; msg/s = messages per second)"
+python3 - "$CARGO_TARGET_DIR/criterion" "$ROWS" <<'PY'
 import json, pathlib, sys
 
 root = pathlib.Path(sys.argv[1])
+serve_rows = [line.split("|") for line in pathlib.Path(sys.argv[2]).read_text().splitlines() if line]
 
 def mbps(group, name):
     """Throughput of one benchmark from criterion's files, or None if it did not run."""
@@ -40,14 +51,17 @@ def mbps(group, name):
         return None
     return throughput["Bytes"] / (ns * 1e-9) / 1e6, ns
 
-print(f"  {'':<26}{'ours':>14}{'smtp-proto':>14}{'ours/smtp-proto':>18}")
+print(f"  {'what':<38}{'peer':<12}{'ours':>16}{'peer':>16}{'ratio':>8}")
 for group in ("commands", "replies"):
     ours, theirs = mbps(group, "ours"), mbps(group, "smtp-proto")
     cell = lambda r: f"{r[0]:.1f} MB/s" if r else "-"
-    ratio = f"{ours[0] / theirs[0]:17.2f}x" if ours and theirs else f"{'-':>18}"
-    print(f"  {group:<26}{cell(ours):>14}{cell(theirs):>14}{ratio}")
+    ratio = f"{ours[0] / theirs[0]:7.2f}x" if ours and theirs else f"{'-':>8}"
+    print(f"  {group + ' (parse)':<38}{'smtp-proto':<12}{cell(ours):>16}{cell(theirs):>16}{ratio}")
+for name, peer, ours, theirs in serve_rows:
+    ours, theirs = float(ours), float(theirs)
+    print(f"  {'serve: ' + name:<38}{peer:<12}{ours:>10.1f} msg/s{theirs:>10.1f} msg/s{ours / theirs:7.2f}x")
 session = mbps("server_session", "pipelined_10_recipients")
 if session:
-    print(f"  {'server session (10 rcpt)':<26}{session[0]:9.1f} MB/s"
+    print(f"  {'server session (10 rcpt)':<38}{session[0]:9.1f} MB/s"
           f"  = {session[1] / 1000:.1f} µs per transaction, {1e9 / session[1]:,.0f} transactions/s")
 PY
