@@ -32,14 +32,14 @@ pub use engine_checks::{check_pop3, check_smtp_client};
 pub use mailauth_checks::{check_mailauth_records, check_mailauth_verify};
 pub use message_checks::check_message_fields;
 pub use proto_checks::{check_ehlo_reply, check_sasl_auth};
-pub use scenario_checks::{check_eml_import, check_permalink_decode, check_scenario_parse};
+pub use scenario_checks::{check_eml_import, check_permalink_decode, check_scenario_parse, check_scenario_run};
 
 /// A property check over one fuzz input; it panics when the property fails.
 pub type Check = fn(&[u8]);
 
 /// The fuzz targets, by the name of their folder in fuzz/seeds/ and fuzz/regressions/ (and
 /// of their file in fuzz/fuzz_targets/).
-pub const TARGETS: [(&str, Check); 13] = [
+pub const TARGETS: [(&str, Check); 14] = [
     ("command_parser", check_command_parser),
     ("reply_parser", check_reply_parser),
     ("server_session", check_server_session),
@@ -51,6 +51,7 @@ pub const TARGETS: [(&str, Check); 13] = [
     ("mailauth_records", check_mailauth_records),
     ("mailauth_verify", check_mailauth_verify),
     ("scenario_parse", check_scenario_parse),
+    ("scenario_run", check_scenario_run),
     ("permalink_decode", check_permalink_decode),
     ("eml_import", check_eml_import),
 ];

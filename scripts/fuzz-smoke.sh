@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# A quick check that every cargo-fuzz target in fuzz/ builds and survives a few seconds of
-# fuzzing from its committed seeds: a compile check for CI, not a fuzzing campaign (that is
-# scripts/fuzz.sh). Exits non-zero when a target fails to build or crashes; skips, with
-# exit 0, when the nightly toolchain or cargo-fuzz is missing (it never installs them).
+# A quick check that every cargo-fuzz target in fuzz/ builds and survives a short,
+# deterministic stretch of fuzzing from its committed seeds: a check for CI (scripts/test.sh
+# runs it), not a fuzzing campaign (that is scripts/fuzz.sh). Each target runs a fixed number
+# of inputs from a fixed seed (-runs, -seed=1), so the same tree always runs the same inputs:
+# a landing is never blocked by a crash found by chance, only by one these inputs reach,
+# every time. Exits non-zero when a target fails to build or crashes; when the nightly
+# toolchain or cargo-fuzz is missing it skips with exit 0, or fails with
+# FUZZ_SMOKE_REQUIRE=1 (as scripts/test.sh sets; scripts/setup.sh test installs cargo-fuzz).
 #
-#   scripts/fuzz-smoke.sh [seconds-per-target]     # default 3
+#   scripts/fuzz-smoke.sh [runs-per-target]     # default 3000 inputs, at most 10 s a target
 #
 # Builds all targets in one cargo invocation (sanitizer none, as scripts/fuzz.sh), then runs
 # each on a throw-away corpus, so fuzz/corpus/ is left alone. Crash inputs land in
@@ -12,20 +16,27 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-SECONDS_PER_TARGET=${1:-3}
-case $SECONDS_PER_TARGET in
-  '' | *[!0-9]*) echo "usage: scripts/fuzz-smoke.sh [seconds-per-target]" >&2; exit 2 ;;
+RUNS=${1:-3000}
+case $RUNS in
+  '' | *[!0-9]*) echo "usage: scripts/fuzz-smoke.sh [runs-per-target]" >&2; exit 2 ;;
 esac
+# Missing tools: skip, or fail when the caller requires the smoke.
+missing() {
+  if [ "${FUZZ_SMOKE_REQUIRE:-0}" = 1 ]; then
+    echo "fuzz-smoke: $1 (scripts/setup.sh test installs it)" >&2
+    exit 1
+  fi
+  say "skipped: $1"
+  exit 0
+}
 START=$SECONDS
 say() { printf '[fuzz-smoke %3ds] %s\n' $((SECONDS - START)) "$*"; }
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
-  say "skipped: the nightly toolchain is not installed (rustup toolchain install nightly)"
-  exit 0
+  missing "the nightly toolchain is not installed (rustup toolchain install nightly)"
 fi
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-  say "skipped: cargo-fuzz is not installed (cargo +nightly install cargo-fuzz --locked)"
-  exit 0
+  missing "cargo-fuzz is not installed (cargo +nightly install cargo-fuzz --locked)"
 fi
 
 TARGETS=$(cargo +nightly fuzz list)
@@ -44,7 +55,7 @@ for target in $TARGETS; do
   mkdir -p "$SCRATCH/$target" "fuzz/artifacts/$target" "fuzz/seeds/$target"
   log="fuzz/artifacts/$target/smoke.log"
   cargo +nightly fuzz run --sanitizer none "$target" "$SCRATCH/$target" "fuzz/seeds/$target" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -runs="$RUNS" -seed=1 -max_total_time=10 -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 >"$log" 2>&1
   rc=$?
   execs=$(awk '/stat::number_of_executed_units:/ { print $2 }' "$log")
@@ -62,4 +73,4 @@ if [ ${#FAILED[@]} -gt 0 ]; then
   say "failed: ${FAILED[*]}"
   exit 1
 fi
-say "all targets built and ran ${SECONDS_PER_TARGET}s each without a crash"
+say "all targets built and ran $RUNS inputs each (seed 1) without a crash"

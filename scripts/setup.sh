@@ -5,6 +5,7 @@
 #   scripts/setup.sh build   # what `make play` needs: wasm32 std, wasm-bindgen, trunk, wasm-opt
 #   scripts/setup.sh test    # all of the above, plus Chromium, ChromeDriver and the interop peers
 #                            # (swaks from Debian; aiosmtpd, dkimpy, pyspf from PyPI into .venv)
+#                            # and cargo-fuzz for the fuzz smoke
 #
 # How the wasm32 standard library is obtained (see ../shared/TOOLCHAIN.md):
 #   1. `rustup target add wasm32-unknown-unknown`, under a timeout (it can hang offline);
@@ -148,6 +149,16 @@ if [ "$PROFILE" = "test" ]; then
     tar -xzf "$TOOLS/pyspf-2.0.14.tar.gz" -C "$TOOLS" pyspf-2.0.14/test || die "could not unpack pyspf"
     [ -f "$SUITE" ] || die "rfc7208-tests.yml missing from the pyspf source distribution"
     note "fetched ${SUITE#"$ROOT"/}"
+  fi
+
+  step "cargo-fuzz, for the fuzz smoke (scripts/fuzz-smoke.sh; libFuzzer needs the nightly toolchain)"
+  FUZZ=0.13.2
+  rustup toolchain list | grep -q '^nightly' || die "the nightly toolchain is missing (rustup toolchain install nightly)"
+  if cargo +nightly fuzz --version 2>/dev/null | grep -q "cargo-fuzz $FUZZ"; then
+    note "cargo-fuzz $FUZZ present"
+  else
+    note "cargo +nightly install cargo-fuzz $FUZZ (a few minutes)"
+    cargo +nightly install -q cargo-fuzz --version "$FUZZ" --locked || die "could not install cargo-fuzz"
   fi
 fi
 

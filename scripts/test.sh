@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check the project has, in order, stopping at the first failure:
-# formatting, lints (native and wasm32), native tests, the release web build, wasm tests in
-# headless Chromium, and the browser end-to-end tests. Ends with each runner's summary line.
+# formatting, lints (native and wasm32), native tests, a deterministic fuzz smoke of every
+# target, the benchmarks' build (not run: figures come from scripts/bench.sh), the release web
+# build, wasm tests in headless Chromium, and the browser end-to-end tests. Ends with each
+# runner's summary line.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -39,6 +41,8 @@ run fmt cargo fmt --all -- --check
 run clippy cargo clippy --all-targets --locked -- -D warnings
 run clippy-wasm wasm cargo clippy --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 run cargo-test cargo test --locked
+run fuzz-smoke env FUZZ_SMOKE_REQUIRE=1 scripts/fuzz-smoke.sh
+run bench-build bash -c 'cd bench && CARGO_TARGET_DIR=target cargo bench --locked --no-run -q'
 run build-web scripts/build-web.sh
 run wasm-test wasm cargo test --target wasm32-unknown-unknown --locked --lib --test wasm --test wasm_inspect --test wasm_check --test wasm_path
 run e2e node --test --test-concurrency=1 --test-reporter=spec tests/e2e/

@@ -3,6 +3,7 @@
 // learner's own .eml message added to a lesson.
 // `include!`d by ../checks.rs inside `mod scenario_checks`.
 
+use super::shown;
 use smtp_playground::scenario::toml::{self, Table, Value};
 use smtp_playground::scenario::toml_write::{basic_string, multiline_basic_string};
 use smtp_playground::scenario::{self, edit, lessons, parse_duration, permalink};
@@ -40,6 +41,27 @@ pub fn check_scenario_parse(data: &[u8]) {
             "remove_fault(add_fault(s, {fault:?}), {count}) is not s"
         );
     }
+}
+
+/// The input is scenario text, and a scenario that parses is *run* (issue 15: fuzz the
+/// simulation, not only its reader). The world never panics, whatever times, sizes, faults and
+/// policies the file asks for; the run is deterministic (twice gives the same timeline); time
+/// never goes backwards; every step points at a snapshot that exists; and the timeline
+/// survives JSON, the form the page's lesson data and the worker's answers take.
+pub fn check_scenario_run(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(parsed) = scenario::parse(&text) else { return };
+    let (timeline, _) = parsed.run_checked();
+    assert_eq!(parsed.run_checked().0, timeline, "two runs of one scenario differ: {}", shown(data));
+    let mut last = 0;
+    for (i, step) in timeline.steps.iter().enumerate() {
+        assert!(step.time >= last, "step {i} goes back in time ({} < {last}): {}", step.time, shown(data));
+        last = step.time;
+        assert!(step.snapshot < timeline.snapshots.len(), "step {i} has no snapshot: {}", shown(data));
+    }
+    let json = serde_json::to_string(&timeline).expect("a timeline serializes");
+    let back: smtp_playground::timeline::Timeline = serde_json::from_str(&json).expect("and reads back");
+    assert_eq!(back, timeline, "the timeline changes through JSON: {}", shown(data));
 }
 
 /// Each string value in `table`, at any depth.
