@@ -309,12 +309,16 @@ pub fn describe_wait(ms: Millis) -> String {
     }
 }
 
-/// `1h02m03.456s`-style virtual time for transcripts.
+/// `1h02m03.456s`-style virtual time for transcripts; past a day, days first
+/// (`5d00h00m00.000s`, not `120h00m00.000s`: a queue's lifetime reads as days).
 pub fn format_time(ms: Millis) -> String {
-    let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
+    let (d, rest) = (ms / 86_400_000, ms % 86_400_000);
+    let (h, rest) = (rest / 3_600_000, rest % 3_600_000);
     let (m, rest) = (rest / 60_000, rest % 60_000);
     let (s, millis) = (rest / 1000, rest % 1000);
-    if h > 0 {
+    if d > 0 {
+        format!("{d}d{h:02}h{m:02}m{s:02}.{millis:03}s")
+    } else if h > 0 {
         format!("{h}h{m:02}m{s:02}.{millis:03}s")
     } else if m > 0 {
         format!("{m}m{s:02}.{millis:03}s")
@@ -341,6 +345,9 @@ mod tests {
         assert_eq!(format_time(20), "0.020s");
         assert_eq!(format_time(61_500), "1m01.500s");
         assert_eq!(format_time(3_723_004), "1h02m03.004s");
+        assert_eq!(format_time(86_399_999), "23h59m59.999s");
+        assert_eq!(format_time(5 * 86_400_000), "5d00h00m00.000s");
+        assert_eq!(format_time(86_400_000 + 3_723_004), "1d01h02m03.004s");
     }
 
     fn step(kind: StepKind, wire: Option<&str>, tls: bool) -> Step {
