@@ -170,8 +170,10 @@ impl EhloReply {
             (Some(code), true) => format!("{code} {first}"),
             _ => first.clone(),
         };
+        // A space with nothing after it is no `ehlo-greet`: "250-example.net \r\n" has none,
+        // as "250 example.net" has none (a greeting of "" would not survive being sent again).
         let (domain, greet) = match first.split_once(' ') {
-            Some((domain, greet)) => (domain.to_owned(), Some(greet.to_owned())),
+            Some((domain, greet)) => (domain.to_owned(), Some(greet.to_owned()).filter(|g| !g.is_empty())),
             None => (first, None),
         };
         let capabilities = rest.iter().filter_map(|line| Capability::parse(line)).collect();

@@ -307,10 +307,15 @@ fn reply_line(input: &[u8]) -> IResult<&[u8], (ReplyCode, bool, String)> {
 
 /// Splits an enhanced status code off the start of a line, if one agreeing with `code`
 /// is there, followed by a space or the end of the text (RFC 2034 §4).
+///
+/// Only a code written as codes are written (no leading zeros, `2.0.1` and not `2.0.01`) is
+/// split off: a reply is printed with the code's own spelling, so "250 2.0.01 x" read as
+/// code 2.0.1 would come back as "250 2.0.1 x", and in a one-line EHLO reply, where RFC 2034
+/// §4 makes that first word the server's domain, the domain would change.
 fn split_enhanced(code: ReplyCode, text: &str) -> Option<(EnhancedStatusCode, &str)> {
     let (first, rest) = text.split_once(' ').unwrap_or((text, ""));
     let enhanced: EnhancedStatusCode = first.parse().ok()?;
-    code.agrees_with(enhanced).then_some((enhanced, rest))
+    (code.agrees_with(enhanced) && enhanced.to_string() == first).then_some((enhanced, rest))
 }
 
 /// `Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF`

@@ -248,6 +248,7 @@ fn capability() -> impl Strategy<Value = Capability> {
 }
 
 pub fn ehlo_reply() -> impl Strategy<Value = EhloReply> {
-    (ascii_domain_text(), option::of("[ -~]{0,30}"), vec(capability(), 0..8))
+    // An empty greeting is no greeting (the reply reads back without one).
+    (ascii_domain_text(), option::of("[ -~]{1,30}"), vec(capability(), 0..8))
         .prop_map(|(domain, greet, capabilities)| EhloReply { domain, greet, capabilities })
 }
