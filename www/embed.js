@@ -4,7 +4,9 @@
 //   <smtp-playground lesson="mx-relay" step="0" autoplay panels="transcript,explanation"></smtp-playground>
 //
 // Attributes: lesson, step, autoplay, panels (lanes,transcript,explanation,inspectors,controls),
-// src (the player's URL; default: the directory this file was loaded from), title.
+// src (the player's URL; default: the directory this file was loaded from), title, height (in
+// CSS pixels: the frame keeps it from the start, and the player scrolls inside, so the course
+// text never moves while it plays; without it the frame follows the player's height).
 // Events (CustomEvents on the element, `event.detail` is the player's message): ready,
 // step-changed, lesson-finished, resize.
 // Methods: goto(n), play(), pause(), loadScenario(text), loadLesson(id).
@@ -23,7 +25,7 @@ const MAX_HEIGHT = 20000;
 
 class SmtpPlayground extends HTMLElement {
   static get observedAttributes() {
-    return ['lesson', 'step', 'autoplay', 'panels', 'src', 'title'];
+    return ['lesson', 'step', 'autoplay', 'panels', 'src', 'title', 'height'];
   }
 
   constructor() {
@@ -48,9 +50,18 @@ class SmtpPlayground extends HTMLElement {
 
   attributeChangedCallback(name, before, after) {
     if (!this.iframe || before === after) return;
-    // A new title needs no reload; any other change reloads the player with the new settings.
+    // A new title or height needs no reload; any other change reloads the player with the new
+    // settings.
     if (name === 'title') this.iframe.title = after || 'SMTP Playground lesson player';
+    else if (name === 'height') this.iframe.style.height = `${this.fixedHeight() ?? INITIAL_HEIGHT}px`;
     else this.render();
+  }
+
+  /** The height the page asked for (`height="640"` or `"640px"`), or null to follow the player. */
+  fixedHeight() {
+    const match = /^\s*(\d+(?:\.\d+)?)(?:px)?\s*$/.exec(this.getAttribute('height') || '');
+    const height = match ? Number(match[1]) : NaN;
+    return height >= 1 ? Math.min(Math.ceil(height), MAX_HEIGHT) : null;
   }
 
   /** The player's URL for the current attributes. */
@@ -78,7 +89,8 @@ class SmtpPlayground extends HTMLElement {
       // "Open in SMTP Playground ↗". No top navigation, no forms.
       this.iframe.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-popups');
       this.iframe.setAttribute('loading', 'lazy');
-      this.iframe.style.cssText = `display:block;width:100%;border:0;height:${INITIAL_HEIGHT}px`;
+      this.iframe.style.cssText =
+        `display:block;width:100%;border:0;height:${this.fixedHeight() ?? INITIAL_HEIGHT}px`;
       this.appendChild(this.iframe);
     }
     this.iframe.title = this.getAttribute('title') || 'SMTP Playground lesson player';
@@ -92,7 +104,7 @@ class SmtpPlayground extends HTMLElement {
     if (!data || typeof data !== 'object' || typeof data.type !== 'string' || !data.type.startsWith(PREFIX)) return;
     const name = data.type.slice(PREFIX.length);
     if (!EVENTS.has(name)) return;
-    if (name === 'resize') {
+    if (name === 'resize' && this.fixedHeight() === null) {
       const height = Number(data.height);
       if (Number.isFinite(height) && height > 0) {
         this.iframe.style.height = `${Math.min(Math.ceil(height), MAX_HEIGHT)}px`;

@@ -49,8 +49,8 @@ const RECORD = () => {
   }
 };
 
-async function openCourse() {
-  const page = await env.browser.newPage({ viewport: { width: 1100, height: 900 } });
+async function openCourse(viewport = { width: 1100, height: 900 }) {
+  const page = await env.browser.newPage({ viewport });
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
@@ -130,6 +130,32 @@ test('the course page embeds two players from another origin; they size themselv
   assert.equal(href.origin, player);
   assert.equal(href.searchParams.get('lesson'), 'unknown-recipient');
   assert.equal(href.searchParams.get('embed'), null);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('an embed given a height keeps it from the start while it plays; the player scrolls inside', async () => {
+  // On a phone the player's page is more than twice the frame's height: autoplay must start
+  // when half the frame is seen, as half the page never can be.
+  const page = await openCourse({ width: 360, height: 740 });
+  const iframe = page.locator('#unknown iframe');
+  // Before the player is seen or has said anything, the frame already has its height.
+  assert.equal(await iframe.evaluate((f) => f.style.height), '560px');
+  await page.evaluate(() => {
+    window.heights = [];
+    document.getElementById('unknown').addEventListener('step-changed', () =>
+      window.heights.push(document.querySelector('#unknown iframe').getBoundingClientRect().height));
+  });
+  await page.locator('#unknown').scrollIntoViewIfNeeded();
+  await event(page, 'unknown', 'step-changed', { step: 6 });
+  const heights = await page.evaluate(() => window.heights);
+  assert.ok(heights.length >= 5, `${heights}`);
+  assert.deepEqual([...new Set(heights)], [560], 'the frame never changed height');
+  // The player asked to grow (its document is taller than the frame), and was not followed.
+  const resized = await page.evaluate(() => window.events.filter((e) => e.id === 'unknown' && e.type === 'resize'));
+  assert.ok(resized.some((e) => e.height > 560), JSON.stringify(resized));
+  const frame = frameOf(page, 'unknown-recipient');
+  assert.ok(await frame.evaluate(() => document.documentElement.scrollHeight > innerHeight), 'it scrolls inside');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -181,17 +181,23 @@ pub fn use_embed(state: &UseReducerHandle<State>) {
 
 type SeenCallback = Closure<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>;
 
-/// Plays once the page's body is at least half visible; the observer stops after that.
+/// Plays once at least half of what the frame shows is in the reader's viewport; the observer
+/// stops after that. Half of the frame, not half of the body: a page author who gives the
+/// frame a fixed height (embed.js `height`) makes the body taller than the frame, and half of
+/// it may never be visible at once.
 fn play_when_seen(
     player: UseReducerDispatcher<State>,
 ) -> Option<(web_sys::IntersectionObserver, SeenCallback)> {
-    let body = web_sys::window()?.document()?.body()?;
+    let window = web_sys::window()?;
+    let body = window.document()?.body()?;
     let callback = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
         move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
+            let frame = window.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(f64::INFINITY);
             let seen = entries.iter().any(|entry| {
-                entry
-                    .dyn_into::<web_sys::IntersectionObserverEntry>()
-                    .is_ok_and(|e| e.is_intersecting() && e.intersection_ratio() >= 0.5)
+                entry.dyn_into::<web_sys::IntersectionObserverEntry>().is_ok_and(|e| {
+                    let shown = e.bounding_client_rect().height().min(frame);
+                    e.is_intersecting() && shown > 0.0 && e.intersection_rect().height() >= shown / 2.0
+                })
             });
             if seen {
                 observer.disconnect();
@@ -200,7 +206,10 @@ fn play_when_seen(
         },
     );
     let options = web_sys::IntersectionObserverInit::new();
-    options.set_threshold(&JsValue::from_f64(0.5));
+    // A callback at every tenth of the body: which one means "half the frame" depends on
+    // how much taller than the frame the body is.
+    let thresholds: js_sys::Array = (0..=10).map(|i| JsValue::from_f64(f64::from(i) / 10.0)).collect();
+    options.set_threshold(&thresholds);
     let observer =
         web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options).ok()?;
     observer.observe(&body);
