@@ -7,7 +7,7 @@ use smtp_playground::message;
 use smtp_playground::scenario::{self, lessons};
 use smtp_playground::teach::inspect::{
     Difference, Hop, TraceKind, dsns, is_dsn, lookups, message_view, next_retry, snapshot_at, steps_so_far,
-    transactions,
+    transactions, written_dsns,
 };
 use smtp_playground::timeline::{Snapshot, StepKind, Timeline};
 
@@ -174,4 +174,40 @@ fn dsns_are_found_and_read() {
     assert!(success, "NOTIFY=SUCCESS gives a success DSN too");
     assert!(dsns(snapshot_at(&timeline, None)).is_empty());
     assert!(!is_dsn("Subject: plain\r\n\r\nhi\r\n"));
+}
+
+/// Issue 14: at the step where the relay writes a DSN, the inspector shows that report (on its
+/// way to the sender) instead of "none delivered"; once a mailbox holds it, it is listed as
+/// delivered only, never twice. Every lesson that writes a DSN is checked.
+#[test]
+fn a_written_dsn_shows_until_it_is_delivered() {
+    let mut checked = 0;
+    for lesson in lessons::ALL {
+        let timeline = run(lesson.id);
+        let Some(written_at) =
+            timeline.steps.iter().position(|s| s.kind == StepKind::Dsn && s.wire.is_some())
+        else {
+            continue;
+        };
+        checked += 1;
+        assert!(written_dsns(&timeline, written_at.checked_sub(1)).is_empty(), "{}", lesson.id);
+        let pending = written_dsns(&timeline, Some(written_at));
+        assert_eq!(pending.len(), 1, "{} at step {written_at}", lesson.id);
+        assert!(pending[0].view.is_ok(), "{}: the written report reads", lesson.id);
+        assert!(dsns(snapshot_at(&timeline, Some(written_at))).is_empty(), "{}", lesson.id);
+        // By the end each report written was delivered (or is still on its way): never both.
+        let end = last(&timeline);
+        let delivered = dsns(snapshot_at(&timeline, end));
+        for pending in written_dsns(&timeline, end) {
+            assert!(
+                !delivered.iter().any(|d| d.message.data.ends_with(&pending.message.data)),
+                "{}: a report listed as delivered and on its way",
+                lesson.id
+            );
+        }
+        if lesson.id == "dsn-notify" {
+            assert!(written_dsns(&timeline, end).is_empty(), "dsn-notify delivers its reports");
+        }
+    }
+    assert!(checked >= 3, "only {checked} lessons write a DSN");
 }

@@ -121,6 +121,29 @@ async fn inspectors_show_the_envelope_the_received_chain_and_the_dsn() {
     root.remove();
 }
 
+/// Issue 14: at the step where the relay writes the DSN, the DSN tab shows that report, on
+/// its way to the sender, instead of saying none was delivered.
+#[wasm_bindgen_test]
+async fn the_dsn_tab_shows_a_report_as_soon_as_it_is_written() {
+    let played = Rc::new(Played::lesson("retries-exhausted").expect("lesson"));
+    let timeline = Rc::new(played.timeline.clone());
+    let written = timeline.steps.iter().position(|s| s.kind == StepKind::Dsn && s.wire.is_some());
+    assert!(written.is_some(), "retries-exhausted writes a DSN");
+    let root = test_root("inspectors-dsn-written-test");
+    let props = InspectorsProps { played, timeline, step: written };
+    let handle = yew::Renderer::<Inspectors>::with_root_and_props(root.clone(), props).render();
+    settle_until(|| !text(&root).is_empty()).await;
+    let before = text(&root);
+    click(&root, "[role=tab]", "DSN");
+    settle_until(|| text(&root) != before).await;
+    let shown = text(&root);
+    assert!(shown.contains("written by smtp.example.com, on its way to the sender"), "{shown}");
+    assert!(root.query_selector(".insp-recipient.insp-action-failed").expect("query").is_some(), "{shown}");
+    assert!(!shown.contains("No delivery status notification"), "{shown}");
+    handle.destroy();
+    root.remove();
+}
+
 #[wasm_bindgen_test]
 async fn before_the_first_step_the_inspectors_are_empty() {
     let played = Rc::new(Played::lesson("retry-later").expect("lesson"));

@@ -665,6 +665,34 @@ pub fn dsns(snapshot: &Snapshot) -> Vec<FoundDsn> {
     out
 }
 
+/// The DSNs a relay has written by `step` that no mailbox holds yet: on their way back to
+/// the sender (the inspector shows them at the step that writes them, instead of "none
+/// delivered"). `mailbox` is empty and `host` is the host that wrote the report.
+pub fn written_dsns(timeline: &Timeline, step: Option<usize>) -> Vec<FoundDsn> {
+    let delivered = dsns(snapshot_at(timeline, step));
+    steps_so_far(timeline, step)
+        .iter()
+        .filter(|s| s.kind == StepKind::Dsn)
+        .filter_map(|s| {
+            let text = s.wire.as_deref()?;
+            if delivered.iter().any(|d| d.message.data.ends_with(text)) {
+                return None;
+            }
+            Some(FoundDsn {
+                host: s.from.clone(),
+                mailbox: String::new(),
+                message: StoredMessage {
+                    id: String::new(),
+                    reverse_path: "<>".into(),
+                    recipients: Vec::new(),
+                    data: text.to_owned(),
+                },
+                view: dsn_view(text)?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

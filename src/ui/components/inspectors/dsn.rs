@@ -6,7 +6,7 @@ use super::{empty, row};
 use crate::message::{DeliveryReport, format_date};
 use crate::proto::ReplyCode;
 use crate::teach::annotate::{enhanced_meaning, reply_code_meaning};
-use crate::teach::inspect::{dsns, snapshot_at};
+use crate::teach::inspect::{FoundDsn, dsns, snapshot_at, written_dsns};
 use crate::timeline::Timeline;
 use crate::ui::components::annotated::rfc_anchor;
 
@@ -16,21 +16,31 @@ pub struct DsnPanelProps {
     pub step: Option<usize>,
 }
 
-/// Every delivered delivery status notification, rendered as a report: the text for
-/// people, each recipient's action and status explained, and what came back of the message.
+/// Every delivery status notification delivered so far, and those written but still on
+/// their way to the sender, rendered as a report: the text for people, each recipient's
+/// action and status explained, and what came back of the message.
 #[component(DsnPanel)]
 pub fn dsn_panel(props: &DsnPanelProps) -> Html {
-    let found = dsns(snapshot_at(&props.timeline, props.step));
-    if found.is_empty() {
-        return empty("No delivery status notification has been delivered yet.");
+    let delivered = dsns(snapshot_at(&props.timeline, props.step));
+    let written = written_dsns(&props.timeline, props.step);
+    if delivered.is_empty() && written.is_empty() {
+        return empty("No delivery status notification has been written yet.");
     }
+    let where_ = |dsn: &FoundDsn, arrived: bool| {
+        if arrived {
+            format!(" in {} on {}", dsn.mailbox, dsn.host)
+        } else {
+            format!(" written by {}, on its way to the sender", dsn.host)
+        }
+    };
+    let found = delivered.iter().map(|d| (d, true)).chain(written.iter().map(|d| (d, false)));
     html! {
         <div class="insp-dsns">
-            { for found.iter().map(|dsn| html! {
+            { for found.map(|(dsn, arrived)| html! {
                 <article class="insp-card insp-dsn">
                     <h3>
                         { dsn.view.as_ref().ok().and_then(|v| v.subject.clone()).unwrap_or_else(|| "Delivery status notification".into()) }
-                        <span class="insp-time">{ format!(" in {} on {}", dsn.mailbox, dsn.host) }</span>
+                        <span class="insp-time">{ where_(dsn, arrived) }</span>
                     </h3>
                     { match &dsn.view {
                         Err(error) => html! { <p class="insp-warn">{ format!("The report cannot be read: {error}") }</p> },
