@@ -31,7 +31,7 @@ pub fn ending(props: &EndingProps) -> Html {
             if let Some((right, total)) = props.score {
                 <p id="score" class="score">
                     { format!("Your score: {right} of {total} replies predicted") }
-                    if total > 0 { { format!(" ({}%)", right * 100 / total) } }
+                    if total > 0 { { format!(" ({}%)", percent(right, total)) } }
                 </p>
             }
             <ul class="outcome">
@@ -74,5 +74,28 @@ pub fn ending(props: &EndingProps) -> Html {
                 </ul>
             }
         </section>
+    }
+}
+
+/// `part` of `total` in whole percent, rounded to the nearest (7 of 16 is 44%, not 43%).
+pub fn percent(part: usize, total: usize) -> usize {
+    if total == 0 { 0 } else { (part * 200 + total) / (total * 2) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn percentages_round_to_the_nearest() {
+        assert_eq!(percent(7, 16), 44);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(2, 3), 67);
+        assert_eq!(percent(16, 16), 100);
+        assert_eq!(percent(0, 16), 0);
+        assert_eq!(percent(1, 0), 0);
     }
 }
