@@ -73,6 +73,34 @@ test('the console: a full session with DATA and a 550 shows in the transcript, e
   assert.deepEqual(page.errors, []);
 });
 
+test('the console: a pasted block of lines reaches the server as one pipelined write', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await openLab(page, 'console');
+  await page.selectOption('#console-server', 'mx.example.net');
+  // A real paste event, as the browser fires it, with the text on its clipboard data.
+  const block = 'EHLO learner.example\nMAIL FROM:<learner@example.org>\nRCPT TO:<bob@example.net>\n';
+  await page.locator('#console-input').evaluate((field, text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    field.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, block);
+  await page.waitForFunction(() => document.querySelectorAll('.console-reply').length >= 4);
+  const lines = await page.locator('.console-line code').allInnerTexts();
+  const at = (want) => lines.findIndex((l) => l.includes(want));
+  const ehlo = at('EHLO learner.example');
+  const rcpt = at('RCPT TO:<bob@example.net>');
+  const firstReplyAfterGreeting = lines.findIndex((l, i) => i > ehlo && /S: 250[ -]/.test(l));
+  assert.ok(ehlo >= 0 && rcpt > ehlo, lines.join('\n'));
+  // All three commands went out at one instant, before the server answered the first: one write.
+  const sentAt = (i) => lines[i].split(' ')[0];
+  assert.equal(sentAt(ehlo), sentAt(rcpt), lines.join('\n'));
+  assert.ok(firstReplyAfterGreeting > rcpt, lines.join('\n'));
+  assert.ok(lines.some((l) => l.includes('S: 250 2.1.5')), lines.join('\n'));
+  // The field is empty again, ready for the next line.
+  assert.equal(await page.inputValue('#console-input'), '');
+  assert.deepEqual(page.errors, []);
+});
+
 test('the editor: a syntax error is located and marked, fixed, then run; Reset brings the lesson back', async () => {
   const page = await openPlayer(env, 'lesson=mx-relay');
   await openLab(page, 'editor');

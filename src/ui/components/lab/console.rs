@@ -95,6 +95,30 @@ pub fn console_panel(props: &ConsolePanelProps) -> Html {
             input.set(field.value());
         })
     };
+    // A pasted block of several lines is sent as it is, in one write: the way a client
+    // pipelines (RFC 2920) or an attacker injects commands behind STARTTLS (RFC 3207 §4.2).
+    // A single line pastes into the field as usual.
+    let onpaste = {
+        let (input, cursor, on_action) = (input.clone(), cursor.clone(), props.on_action.clone());
+        let (server, chosen) = (server.clone(), props.console.server.clone());
+        Callback::from(move |event: Event| {
+            use wasm_bindgen::JsCast as _;
+            let pasted = event
+                .dyn_ref::<web_sys::ClipboardEvent>()
+                .and_then(|e| e.clipboard_data())
+                .and_then(|data| data.get_data("text/plain").ok())
+                .unwrap_or_default();
+            let Some(block) = pasted_block(&input, &pasted) else { return };
+            event.prevent_default();
+            let Some(server) = server.clone() else { return };
+            if chosen.as_ref() != Some(&server) {
+                on_action.emit(Action::ConsoleServer(server));
+            }
+            on_action.emit(Action::ConsoleSend(block));
+            input.set(String::new());
+            cursor.set(None);
+        })
+    };
     let onchange = props.on_action.reform(|event: Event| {
         let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
         Action::ConsoleServer(select.value())
@@ -110,7 +134,8 @@ pub fn console_panel(props: &ConsolePanelProps) -> Html {
 
     html! {
         <div class="lab-console">
-            <p class="lab-help">{ "Type SMTP at a server of this world, one line at a time (Enter sends). \
+            <p class="lab-help">{ "Type SMTP at a server of this world, one line at a time (Enter sends), \
+                or paste several lines to send them in one write, as a pipelining client does. \
                 The world runs again with your session in it: the lanes, the transcript and the inspectors show \
                 what the server answered and what it did with the mail." }</p>
             <div class="lab-row">
@@ -136,7 +161,7 @@ pub fn console_panel(props: &ConsolePanelProps) -> Html {
             <div class="console-input">
                 <label for="console-input">{ if data_mode { "Message text (a lone . ends it)" } else { "Command" } }</label>
                 <input id="console-input" type="text" autocomplete="off" spellcheck="false"
-                    value={(*input).clone()} {oninput} {onkeydown}
+                    value={(*input).clone()} {oninput} {onkeydown} {onpaste}
                     aria-describedby="console-hints" disabled={server.is_none()} />
             </div>
             <ul id="console-hints" class="console-hints" aria-label="Completions (Tab takes the first)">
@@ -153,4 +178,36 @@ pub fn console_panel(props: &ConsolePanelProps) -> Html {
 fn summary_item(step: &crate::timeline::Step) -> Option<Html> {
     (step.kind == StepKind::Reply)
         .then(|| html! { <li class="console-explain">{ step.summary.clone() }</li> })
+}
+
+/// What a paste of `pasted` into the field holding `typed` sends: `None` for a single line
+/// (it goes into the field), else the typed text and the pasted lines joined with CRLF, in one
+/// write. Line ends are made CRLF and a trailing line end is dropped (the console adds one).
+pub fn pasted_block(typed: &str, pasted: &str) -> Option<String> {
+    if !pasted.contains(['\r', '\n']) {
+        return None;
+    }
+    let text = format!("{typed}{pasted}").replace("\r\n", "\n").replace('\r', "\n");
+    let text = text.trim_end_matches('\n');
+    (!text.is_empty()).then(|| text.split('\n').collect::<Vec<_>>().join("\r\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pasted_block;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn a_pasted_block_is_one_write_with_crlf_line_ends() {
+        assert_eq!(pasted_block("", "EHLO x"), None);
+        assert_eq!(
+            pasted_block("", "EHLO x\nMAIL FROM:<a@b>\n").as_deref(),
+            Some("EHLO x\r\nMAIL FROM:<a@b>")
+        );
+        assert_eq!(pasted_block("EH", "LO x\r\nQUIT\r\n").as_deref(), Some("EHLO x\r\nQUIT"));
+        assert_eq!(pasted_block("", "a\rb").as_deref(), Some("a\r\nb"));
+        assert_eq!(pasted_block("", "\n\n"), None);
+    }
 }
