@@ -250,6 +250,14 @@ pub fn apply_theme(theme: Theme) {
     }
 }
 
+/// Moves the keyboard focus to the element with `id`, if there is one and it can take it.
+pub fn focus_id(id: &str) {
+    let element = document().and_then(|d| d.get_element_by_id(id));
+    if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = element.focus();
+    }
+}
+
 /// Asks for full screen (must run inside a user gesture) or leaves it.
 pub fn set_fullscreen(on: bool) {
     let Some(document) = document() else { return };

@@ -112,7 +112,7 @@ pub fn app() -> Html {
             let current = state.current();
             let verdict = state.predict.as_ref().zip(current).and_then(|(p, i)| p.answers.get(&i).copied());
             html! {
-                <main class="stage">
+                <main class="stage" id="lesson" tabindex="-1">
                     <header class="lesson-head">
                         <h2 id="lesson-title">{ &played.title }</h2>
                         if let Some(topic) = &played.topic { <p class="topic">{ topic }</p> }
@@ -179,6 +179,12 @@ pub fn app() -> Html {
         }
     };
     let intro = state.intro && state.embed.is_none();
+    // The skip link moves focus itself: following `#lesson` would replace the fragment,
+    // which holds a shared scenario.
+    let skip_to_lesson = Callback::from(|event: MouseEvent| {
+        event.prevent_default();
+        browser::focus_id("lesson");
+    });
     html! {
         <>
         // Behind the open introduction the page is inert: out of the Tab order and hidden
@@ -186,6 +192,7 @@ pub fn app() -> Html {
         <div class={classes!("app", state.presenter.then_some("presenter"), state.playing.then_some("playing"),
             state.embed.is_some().then_some("embedded"))} inert={intro}>
             if state.embed.is_none() {
+            <a class="skip-link" href="#lesson" onclick={skip_to_lesson}>{ "Skip to the lesson" }</a>
             <Toolbar picker={state.picker} intro={state.intro} presenter={state.presenter} predict={state.predict.is_some()}
                 theme={state.theme} lab={state.lab.is_some()} on_action={on_action.clone()} />
             }

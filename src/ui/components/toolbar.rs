@@ -48,8 +48,11 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
                     title="Pause before each reply and guess it">{ "Predict the reply" }</button>
                 <button id="presenter-toggle" aria-pressed={props.presenter.to_string()} onclick={presenter}
                     title="Large type and full screen; PageUp/PageDown step">{ "Presenter" }</button>
+                // A toggle's name stays the same and aria-pressed says its state; the visible
+                // text is that name, so a voice user can say what they see (WCAG 2.5.3).
                 <button id="theme-toggle" aria-pressed={dark.to_string()} onclick={toggle_theme}
-                    aria-label="Dark theme">{ if dark { "☾ Dark" } else { "☀ Light" } }</button>
+                    title={if dark { "Dark theme is on" } else { "Dark theme is off" }}>
+                    <span aria-hidden="true">{ if dark { "☾ " } else { "☀ " } }</span>{ "Dark theme" }</button>
                 <button id="help-toggle" aria-label="Keyboard shortcuts" onclick={send(Action::ToggleHelp)}>{ "?" }</button>
             </nav>
         </header>

@@ -34,6 +34,16 @@ fn scroll_to_current(list: &NodeRef) {
     }
 }
 
+/// The transcript row (`li`) an event happened in.
+fn row_of(target: Option<web_sys::EventTarget>) -> Option<web_sys::Element> {
+    target?.dyn_into::<web_sys::Element>().ok()?.closest("li.step").ok().flatten()
+}
+
+/// A row's step index, from its `data-index`.
+fn row_index(row: &web_sys::Element) -> Option<usize> {
+    row.get_attribute("data-index")?.parse().ok()
+}
+
 /// Compares the shared lesson data by pointer, not line by line (see
 /// [`TranscriptStepProps`](super::transcript_step::TranscriptStepProps)'s `PartialEq`).
 impl PartialEq for TranscriptProps {
@@ -81,10 +91,52 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         })
     };
     let end = props.position.min(props.lines.len());
+    // Roving focus (WAI-ARIA APG): the whole list is one stop in the Tab order, the row
+    // focused last or else the current step; ArrowUp and ArrowDown move between rows. Left,
+    // Right, Home and End keep stepping the player, as everywhere else on the page.
+    let focused = use_state_eq(|| None::<usize>);
+    let active = (*focused).filter(|&i| i < end).or(end.checked_sub(1));
+    let onfocusin = {
+        let focused = focused.clone();
+        Callback::from(move |event: FocusEvent| {
+            if let Some(index) = row_of(event.target()).and_then(|row| row_index(&row)) {
+                focused.set(Some(index));
+            }
+        })
+    };
+    let onkeydown = Callback::from(|event: KeyboardEvent| {
+        let down = match event.key().as_str() {
+            "ArrowDown" => true,
+            "ArrowUp" => false,
+            _ => return,
+        };
+        if event.ctrl_key() || event.alt_key() || event.meta_key() {
+            return;
+        }
+        let Some(row) = row_of(event.target()) else { return };
+        let next = if down { row.next_element_sibling() } else { row.previous_element_sibling() };
+        // The same kind of button in the next row, or its jump button when it has no parts.
+        let same_kind = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .map(|e| if e.class_name().split_whitespace().any(|c| c == "parts") { ".parts" } else { ".jump" })
+            .unwrap_or(".jump");
+        let button = next.and_then(|next| {
+            next.query_selector(same_kind)
+                .ok()
+                .flatten()
+                .or_else(|| next.query_selector(".jump").ok().flatten())
+        });
+        event.prevent_default();
+        if let Some(button) = button.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = button.focus();
+        }
+    });
     let rows = (0..end).map(|index| {
         html! {
             <TranscriptStep key={index} index={index} lines={props.lines.clone()} timeline={props.timeline.clone()}
-                current={index + 1 == end} crlf={props.crlf} opened={props.opened == Some(index)} on_action={props.on_action.clone()} />
+                current={index + 1 == end} active={active == Some(index)} crlf={props.crlf}
+                opened={props.opened == Some(index)} on_action={props.on_action.clone()} />
         }
     });
     let announced = end.checked_sub(1).and_then(|i| props.lines.get(i)).and_then(|l| l.first()).cloned();
@@ -96,7 +148,8 @@ pub fn transcript(props: &TranscriptProps) -> Html {
                     onclick={props.on_action.reform(|_| Action::ToggleCrlf)}>{ "Show CRLF" }</button>
                 <button id="download" onclick={download}>{ "Download .txt" }</button>
             </header>
-            <ol class="transcript" ref={list} aria-label="Transcript up to the current step">
+            <ol class="transcript" ref={list} aria-label="Transcript up to the current step"
+                {onfocusin} {onkeydown}>
                 { for rows }
             </ol>
             <p id="announcer" class="sr-only" aria-live="polite">{ announced.unwrap_or_default() }</p>

@@ -14,6 +14,8 @@ pub struct TranscriptStepProps {
     pub lines: Rc<[Vec<String>]>,
     pub timeline: Rc<Timeline>,
     pub current: bool,
+    /// Whether the row holds the transcript's one Tab stop (roving focus).
+    pub active: bool,
     pub crlf: bool,
     /// Whether the step's annotated bytes are shown.
     pub opened: bool,
@@ -29,6 +31,7 @@ impl PartialEq for TranscriptStepProps {
             && Rc::ptr_eq(&self.lines, &other.lines)
             && Rc::ptr_eq(&self.timeline, &other.timeline)
             && self.current == other.current
+            && self.active == other.active
             && self.crlf == other.crlf
             && self.opened == other.opened
             && self.on_action == other.on_action
@@ -46,9 +49,10 @@ pub fn transcript_step(props: &TranscriptStepProps) -> Html {
     let mark = if step.kind == StepKind::Reply { reply_mark(step.code) } else { None };
     let class = classes!("step", kind_class(step.kind), mark.map(|m| m.0), step.tls.then_some("tls"));
     let crlf = props.crlf && step.wire.is_some();
+    let tabindex = if props.active { "0" } else { "-1" };
     html! {
-        <li class={class} aria-current={props.current.then_some("step")}>
-            <button class="jump" onclick={props.on_action.reform(move |_| Action::Seek(index + 1))}>
+        <li class={class} data-index={index.to_string()} aria-current={props.current.then_some("step")}>
+            <button class="jump" {tabindex} onclick={props.on_action.reform(move |_| Action::Seek(index + 1))}>
                 { for lines.iter().map(|line| html! {
                     <span class="line">
                         <span class="text">{ line }</span>
@@ -57,7 +61,7 @@ pub fn transcript_step(props: &TranscriptStepProps) -> Html {
                 }) }
             </button>
             if let Some(wire) = step.wire.clone() {
-                <button class="parts" aria-expanded={props.opened.to_string()}
+                <button class="parts" {tabindex} aria-expanded={props.opened.to_string()}
                     aria-label={format!("Parts of step {}", index + 1)} title="Show the parts of this line"
                     onclick={props.on_action.reform(move |_| Action::ToggleLine(index))}>{ "⋯" }</button>
                 if props.opened { <AnnotatedBytes kind={step.kind} wire={wire} /> }

@@ -11,6 +11,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("←", "previous step"),
     ("Home", "first step"),
     ("End", "last step"),
+    ("↑ / ↓", "previous / next line, in the transcript"),
     ("PageDown / PageUp", "next / previous step in presenter mode"),
     ("?", "show or hide this help"),
     ("Esc", "close this help"),

@@ -47,13 +47,13 @@ pub fn dsn_panel(props: &DsnPanelProps) -> Html {
                         Ok(view) => html! {
                             <>
                                 <h4>{ "For people" }</h4>
-                                <pre class="insp-body">{ view.human.clone() }</pre>
+                                <pre class="insp-body" tabindex="0">{ view.human.clone() }</pre>
                                 <h4>{ "For programs (message/delivery-status, " }{ rfc_anchor("RFC 3464 §2") }{ ")" }</h4>
                                 { report(&view.report) }
                                 { for view.returned.as_ref().map(|returned| html! {
                                     <>
                                         <h4>{ "Returned message" }</h4>
-                                        <pre class="insp-body">{ returned.clone() }</pre>
+                                        <pre class="insp-body" tabindex="0">{ returned.clone() }</pre>
                                     </>
                                 }) }
                             </>

@@ -33,7 +33,9 @@ fn transaction(t: &Transaction) -> Html {
         <article class="insp-card">
             <h3>{ format!("{} → {}", t.client, t.server) }<span class="insp-time">{ format!(" at {}", format_time(t.time)) }</span></h3>
             <div class="insp-columns">
-                <section aria-label="Envelope">
+                // Plain groups named by their headings, not landmarks: a card per transaction
+                // would repeat the same two landmark names.
+                <div class="insp-group">
                     <h4>{ "Envelope (SMTP)" }</h4>
                     <dl class="insp-fields">
                         <dt>{ "MAIL FROM" }</dt>
@@ -50,8 +52,8 @@ fn transaction(t: &Transaction) -> Html {
                             </>
                         }) }
                     </dl>
-                </section>
-                <section aria-label="Header fields">
+                </div>
+                <div class="insp-group">
                     <h4>{ "Header fields (message)" }</h4>
                     { match &t.headers {
                         Some(headers) if !headers.fields.is_empty() => html! {
@@ -67,7 +69,7 @@ fn transaction(t: &Transaction) -> Html {
                         Some(_) => empty("The message has no From:, To:, Cc:, Bcc: or Subject: field."),
                         None => empty("The message data has not been sent yet."),
                     } }
-                </section>
+                </div>
             </div>
             { if t.differences.is_empty() {
                 if t.complete { html! { <p class="insp-same">{ "Envelope and header fields agree." }</p> } } else { html! {} }

@@ -112,7 +112,7 @@ fn message_html(view: &MessageView) -> Html {
                 }) }
             </dl>
             <h4>{ "Body" }</h4>
-            <pre class="insp-body">{ view.body.clone() }</pre>
+            <pre class="insp-body" tabindex="0">{ view.body.clone() }</pre>
         </article>
     }
 }

@@ -1,0 +1,166 @@
+// Accessibility in Chromium: axe-core (the engine behind Lighthouse's and most browser
+// extensions' audits) over every state a learner reaches, light and dark, phone and desktop;
+// the skip link; and the transcript as one Tab stop with arrow keys between its lines.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { start, open, openPlayer, position } from './support.mjs';
+
+let env;
+let axeSource;
+before(async () => {
+  env = await start();
+  axeSource = await readFile('node_modules/axe-core/axe.min.js', 'utf8');
+});
+after(async () => { await env?.close(); });
+
+/** axe-core's violations on the page as it is now: WCAG 2.1 A and AA and best practices.
+ *  Each as `rule (impact): selector, …` so a failure says what and where. */
+async function violations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ content: axeSource });
+  }
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+/** Audits `page` in the state `what`, collecting violations into `found`. */
+async function audit(page, what, found) {
+  await page.waitForTimeout(100); // the last render's animation frame
+  for (const v of await violations(page)) found.push(`${what}: ${v}`);
+}
+
+for (const [scheme, width, height] of [['light', 1280, 800], ['dark', 1280, 800], ['light', 360, 740], ['dark', 1920, 1080]]) {
+  test(`axe finds nothing in the player's states (${scheme}, ${width}×${height})`, async () => {
+    const found = [];
+    const page = await openPlayer(env, 'lesson=dsn-notify', { colorScheme: scheme, viewport: { width, height } });
+    await audit(page, 'before step 1', found);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await audit(page, 'step 2', found);
+    // A MAIL line's parts opened and one part chosen (the selected label's contrast).
+    const total = (await position(page)).total;
+    await page.keyboard.press('End');
+    await position(page, total);
+    await audit(page, 'the end, with the recap', found);
+    const row = page.locator('.transcript li', { has: page.locator('button.parts') }).nth(2);
+    await row.locator('button.parts').click();
+    await row.locator('.annotated').waitFor();
+    await row.locator('button.ab-seg').nth(1).click();
+    await audit(page, 'a line\'s parts, one chosen', found);
+    // Every inspector tab.
+    const tabs = page.locator('section.inspectors [role=tab]');
+    for (let i = 0; i < (await tabs.count()); i++) {
+      await tabs.nth(i).click();
+      await audit(page, `inspector ${await tabs.nth(i).textContent()}`, found);
+    }
+    await page.click('#lessons-toggle');
+    await page.locator('#picker').waitFor();
+    await audit(page, 'the lesson picker', found);
+    await page.click('#lessons-toggle');
+    await page.click('#help-toggle');
+    await audit(page, 'the shortcuts', found);
+    await page.keyboard.press('Escape');
+    await page.click('#predict-toggle');
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    await page.locator('#predict').waitFor();
+    await audit(page, 'predict the reply, asking', found);
+    await page.click('#predict-toggle');
+    await page.click('#presenter-toggle');
+    await audit(page, 'presenter mode', found);
+    await page.click('#presenter-toggle');
+    await page.click('#intro-toggle');
+    await page.locator('#intro').waitFor();
+    await audit(page, 'start here', found);
+    assert.deepEqual(found, []);
+    assert.deepEqual(page.errors, []);
+  });
+}
+
+test('axe finds nothing in the lab\'s tabs, with a console session run', async () => {
+  const found = [];
+  const page = await openPlayer(env, 'lesson=mx-relay', { viewport: { width: 1280, height: 800 } });
+  await page.click('#lab-toggle');
+  await page.locator('#lab').waitFor();
+  await page.selectOption('#console-server', 'mx.example.net');
+  await page.fill('#console-input', 'EHLO learner.example');
+  await page.press('#console-input', 'Enter');
+  await page.locator('.console-reply').first().waitFor();
+  await audit(page, 'console', found);
+  const tabs = page.locator('#lab [role=tab]');
+  for (let i = 1; i < (await tabs.count()); i++) {
+    await tabs.nth(i).click();
+    await audit(page, `lab ${await tabs.nth(i).textContent()}`, found);
+  }
+  assert.deepEqual(found, []);
+  assert.deepEqual(page.errors, []);
+});
+
+test('the first Tab stop skips to the lesson without touching the address', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay&step=4');
+  const before = page.url();
+  await page.keyboard.press('Tab');
+  const skip = page.locator('.skip-link:focus');
+  await skip.waitFor();
+  assert.equal(await skip.textContent(), 'Skip to the lesson');
+  const box = await skip.boundingBox();
+  assert.ok(box && box.y >= 0 && box.height > 10, `the focused skip link is on screen: ${JSON.stringify(box)}`);
+  await page.keyboard.press('Enter');
+  await page.locator('#lesson:focus').waitFor();
+  assert.equal(page.url(), before);
+  // The next Tab goes to the lesson's first control, past the toolbar.
+  await page.keyboard.press('Tab');
+  const next = await page.evaluate(() => document.activeElement.closest('#lesson') !== null
+    && document.activeElement.closest('.toolbar') === null);
+  assert.ok(next, 'focus is inside the lesson');
+  assert.deepEqual(page.errors, []);
+});
+
+test('the transcript is one Tab stop; arrow keys move between its lines and leave the player where it is', async () => {
+  const page = await openPlayer(env, 'lesson=mx-relay');
+  await page.keyboard.press('End');
+  const { total } = await position(page);
+  const rows = page.locator('.transcript li');
+  assert.equal(await rows.count(), total);
+  // Only the current line's buttons are in the Tab order.
+  const tabbable = () => page.locator('.transcript button:not([tabindex="-1"])').count();
+  const current = page.locator('.transcript li[aria-current="step"]');
+  assert.equal(await tabbable(), await current.locator('button').count());
+  await current.locator('button.jump').focus();
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  const focused = await page.evaluate(() => Number(document.activeElement.closest('li').dataset.index));
+  assert.equal(focused, total - 3);
+  assert.equal((await position(page)).shown, total, 'arrows in the transcript do not step');
+  // The line focused last holds the Tab stop now; Enter jumps to it.
+  assert.equal(await page.locator(`.transcript li[data-index="${total - 3}"] button.jump`).getAttribute('tabindex'), '0');
+  assert.equal(await tabbable(), await rows.nth(total - 3).locator('button').count());
+  await page.keyboard.press('Enter');
+  await position(page, total - 2);
+  // ArrowDown from a parts button goes to the next line's parts button where it has one.
+  const withParts = page.locator('.transcript li', { has: page.locator('button.parts') });
+  await withParts.first().locator('button.parts').focus();
+  const from = await page.evaluate(() => Number(document.activeElement.closest('li').dataset.index));
+  await page.keyboard.press('ArrowDown');
+  const to = await page.evaluate(() => ({
+    index: Number(document.activeElement.closest('li').dataset.index),
+    parts: document.activeElement.classList.contains('parts'),
+  }));
+  assert.equal(to.index, from + 1);
+  assert.equal(to.parts, (await rows.nth(from + 1).locator('button.parts').count()) === 1);
+  // A whole finished lesson is a short walk with Tab: count the stops round the page.
+  const fresh = await open(env.browser, `${env.url}?lesson=mx-relay`);
+  await fresh.locator('#play').waitFor();
+  await fresh.keyboard.press('End');
+  await position(fresh, total);
+  const stops = await fresh.evaluate(() => [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+    .filter((e) => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length > 0).length);
+  assert.ok(stops < 50, `${stops} Tab stops on a finished lesson of ${total} steps`);
+  assert.deepEqual([...page.errors, ...fresh.errors], []);
+});
