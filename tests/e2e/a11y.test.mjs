@@ -164,3 +164,16 @@ test('the transcript is one Tab stop; arrow keys move between its lines and leav
   assert.ok(stops < 50, `${stops} Tab stops on a finished lesson of ${total} steps`);
   assert.deepEqual([...page.errors, ...fresh.errors], []);
 });
+
+test('on a touch screen the hints speak of taps, not keys; with a keyboard, of keys', async () => {
+  const phone = await openPlayer(env, 'lesson=mx-relay', { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  assert.ok(await phone.evaluate(() => matchMedia('(pointer: coarse)').matches), 'the emulated phone has a coarse pointer');
+  const hint = (page) => page.locator('#explanation .hint').innerText();
+  assert.match(await hint(phone), /^Tap play/);
+  assert.doesNotMatch(await hint(phone), /Press|→|\?/);
+  assert.equal(await phone.locator('#help-toggle').isVisible(), false);
+  const desk = await openPlayer(env, 'lesson=mx-relay', { viewport: { width: 1280, height: 800 } });
+  assert.match(await hint(desk), /^Press play, or → .* Press \? for the keyboard shortcuts\.$/);
+  assert.equal(await desk.locator('#help-toggle').isVisible(), true);
+  assert.deepEqual([...phone.errors, ...desk.errors], []);
+});

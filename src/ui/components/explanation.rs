@@ -33,7 +33,11 @@ pub fn explanation(props: &ExplanationProps) -> Html {
                         { for props.goals.iter().map(|goal| html! { <li>{ goal }</li> }) }
                     </ul>
                 }
-                <p class="hint">{ "Press play, or → to go one step at a time. Press ? for the keyboard shortcuts." }</p>
+                // Keys for a keyboard, taps for a touch screen (the stylesheet shows one).
+                <p class="hint">
+                    <span class="keys-only">{ "Press play, or → to go one step at a time. Press ? for the keyboard shortcuts." }</span>
+                    <span class="touch-only">{ "Tap play to watch it all, or the next-step button beside it to go one step at a time." }</span>
+                </p>
             </section>
         };
     };
