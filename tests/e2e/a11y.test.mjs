@@ -177,3 +177,20 @@ test('on a touch screen the hints speak of taps, not keys; with a keyboard, of k
   assert.equal(await desk.locator('#help-toggle').isVisible(), true);
   assert.deepEqual([...phone.errors, ...desk.errors], []);
 });
+
+test('events on a lifeline are filled marks, not empty boxes, and the clock is a reading, not a button', async () => {
+  const page = await openPlayer(env, 'lesson=retry-later&step=20', { viewport: { width: 1280, height: 800 } });
+  const look = (selector) => page.locator(selector).first().evaluate((e) => {
+    const s = getComputedStyle(e);
+    return { fill: s.backgroundColor, ink: s.color, radius: s.borderRadius, turned: s.transform !== 'none' };
+  });
+  const note = await look('.msg.event.note .arrow');
+  const queue = await look('.msg.event.queue .arrow');
+  for (const mark of [note, queue]) assert.equal(mark.fill, mark.ink, 'filled with the message colour');
+  assert.equal(note.radius, '50%');
+  assert.ok(queue.turned, 'the queue mark is a diamond');
+  const clock = await page.locator('.clock time').evaluate((e) => getComputedStyle(e).borderTopStyle);
+  assert.equal(clock, 'none');
+  assert.equal(await page.locator('.clock svg.icon').count(), 1);
+  assert.deepEqual(page.errors, []);
+});

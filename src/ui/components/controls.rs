@@ -64,6 +64,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 </select>
             </label>
             <span class="clock" role="timer" aria-label="Virtual clock">
+                { icon(Glyph::Clock) }
                 <span class="sr-only">{ "Virtual time " }</span>
                 <time id="clock">{ props.time.map_or_else(|| "—".to_owned(), format_time) }</time>
             </span>

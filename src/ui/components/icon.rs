@@ -13,6 +13,8 @@ pub enum Glyph {
     FastForward,
     /// Bytes that travelled inside TLS.
     Lock,
+    /// The virtual clock: a dial, so the time reads as a reading, not a button.
+    Clock,
 }
 
 /// A 16×16 icon, hidden from screen readers (its button carries the label). A plain
@@ -27,6 +29,9 @@ pub fn icon(glyph: Glyph) -> Html {
         Glyph::Last => "M12 2h2v12h-2zM7 2l5 6-5 6zM1 2l5 6-5 6z",
         Glyph::FastForward => "M1 3l7 5-7 5zM8 3l7 5-7 5z",
         Glyph::Lock => "M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7zm2 0h4V5a2 2 0 0 0-4 0z",
+        Glyph::Clock => {
+            "M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm0 2a5 5 0 1 1 0 10A5 5 0 0 1 8 3zm-.75 1.5v4.1l3 1.8.75-1.2-2.25-1.35V4.5z"
+        }
     };
     html! {
         <svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
