@@ -273,7 +273,7 @@ test('at the end, "try this next" opens a lesson in one click and shows hints as
 
 test('presenter mode: large type, full screen, PageDown and PageUp step', async () => {
   const page = await openPlayer(env, 'lesson=pipelining&step=4');
-  const size = () => page.locator('.transcript').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  const size = () => page.locator('#explanation').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
   const small = await size();
   await page.keyboard.press('PageDown');
   assert.equal((await position(page)).shown, 4, 'PageDown does nothing outside presenter mode');
@@ -289,6 +289,36 @@ test('presenter mode: large type, full screen, PageDown and PageUp step', async 
   await page.click('#presenter-toggle');
   await page.waitForFunction(() => !document.querySelector('.app.presenter') && !document.fullscreenElement);
   assert.deepEqual(page.errors, []);
+});
+
+test('presenter mode fits one 16:10 or 16:9 screen: lanes, the explanation in large type and the controls, nothing below', async () => {
+  for (const [width, height, least] of [[1280, 800, 20], [1920, 1080, 28]]) {
+    const page = await openPlayer(env, 'lesson=mx-relay&step=12', { viewport: { width, height } });
+    const normal = await page.locator('#explanation').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    await page.click('#presenter-toggle');
+    await page.locator('.app.presenter').waitFor();
+    await page.waitForTimeout(300);
+    const boxes = await page.evaluate(() => Object.fromEntries(['.lanes', '.controls', '#explanation', '#play', '.msg.current']
+      .map((s) => [s, document.querySelector(s)?.getBoundingClientRect().toJSON()])));
+    for (const [what, box] of Object.entries(boxes)) {
+      assert.ok(box && box.top >= 0 && box.bottom <= height + 0.5 && box.right <= width + 0.5,
+        `${what} within ${width}×${height}: ${JSON.stringify(box)}`);
+    }
+    assert.equal(await page.evaluate(() => document.documentElement.scrollHeight), height, 'the page does not scroll');
+    const large = await page.locator('#explanation').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    assert.ok(large >= least && large > normal * 1.25, `explanation at ${large}px on ${width}×${height} (normal ${normal}px)`);
+    // Side by side: the explanation beside the lanes, not under them.
+    assert.ok(boxes['#explanation'].left >= boxes['.lanes'].right, 'explanation beside the lanes');
+    // Stepping on keeps the newest message in sight.
+    for (let i = 0; i < 10; i++) await page.keyboard.press('PageDown');
+    await position(page, 22);
+    const current = await page.locator('.msg.current').evaluate((e) => e.getBoundingClientRect().toJSON());
+    const lanes = await page.locator('.lanes').evaluate((e) => e.getBoundingClientRect().toJSON());
+    assert.ok(current.top >= lanes.top && current.bottom <= lanes.bottom + 0.5, 'the current message is inside the lanes');
+    await page.screenshot({ path: `test-artifacts/screenshots/presenter-${width}x${height}.png` });
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
 });
 
 test('the theme toggle switches light and dark and persists in localStorage', async () => {
