@@ -194,3 +194,24 @@ test('events on a lifeline are filled marks, not empty boxes, and the clock is a
   assert.equal(await page.locator('.clock svg.icon').count(), 1);
   assert.deepEqual(page.errors, []);
 });
+
+test('on a phone the lanes cut nothing for good: host names wrap, roles stay, a tapped label shows whole', async () => {
+  const page = await openPlayer(env, 'lesson=spf-spoofed&step=14', { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  const heads = await page.locator('.lane-heads li').evaluateAll((items) => items.map((li) => {
+    const [name, role] = [li.querySelector('strong'), li.querySelector('small')];
+    return { name: name.textContent, whole: name.scrollWidth <= name.clientWidth + 1 && name.scrollHeight <= name.clientHeight + 1,
+      role: role.textContent, shown: role.getClientRects().length > 0 && role.scrollWidth <= role.clientWidth + 1 };
+  }));
+  for (const head of heads) {
+    assert.ok(head.whole, `${head.name} shown whole`);
+    assert.ok(head.shown, `${head.name}'s role "${head.role}" shown whole`);
+  }
+  const label = page.locator('.msg:not(.checked) .label', { hasText: 'example.com. I' });
+  const cut = () => label.evaluate((e) => e.scrollWidth > e.clientWidth + 1);
+  assert.ok(await cut(), 'the query is cut in its narrow lane');
+  await label.tap();
+  await page.locator('.msg .label:focus').waitFor();
+  assert.equal(await cut(), false, 'tapped, it shows whole');
+  assert.equal((await position(page)).shown, 14, 'a tap on a label does not step');
+  assert.deepEqual(page.errors, []);
+});

@@ -41,6 +41,17 @@ pub fn kind_class(kind: StepKind) -> &'static str {
     }
 }
 
+/// A host name that may wrap after each dot (`<wbr>`), so a narrow lane shows it whole.
+fn breakable(name: &str) -> Html {
+    let mut parts = name.split_inclusive('.').peekable();
+    html! {
+        { for std::iter::from_fn(|| {
+            let part = parts.next()?;
+            Some(html! { <>{ part }if parts.peek().is_some() { <wbr /> }</> })
+        }) }
+    }
+}
+
 /// The reply class as a CSS class and a mark that does not rely on colour.
 pub fn reply_mark(code: Option<u16>) -> Option<(&'static str, &'static str)> {
     Some(match code? / 100 {
@@ -111,7 +122,9 @@ pub fn lanes(props: &LanesProps) -> Html {
         rows.push(html! {
                 <li class={class} key={i} style={format!("--lo:{lo};--hi:{hi}")} title={step.summary.clone()}>
                     <span class="arrow" aria-hidden="true"></span>
-                    <span class="label" tabindex={verdict.map(|_| "0")} title={verdict.map(|_| step.summary.clone())}>
+                    // A tap or click focuses the label and shows it whole (a narrow lane cuts it);
+                    // a verdict's label is also a Tab stop. The transcript has every line in full.
+                    <span class="label" tabindex={if verdict.is_some() { "0" } else { "-1" }} title={verdict.map(|_| step.summary.clone())}>
                         if step.tls { <span class="lock" role="img" aria-label="encrypted">{ icon(Glyph::Lock) }</span> }
                         if let Some((_, mark)) = mark { <span class="mark" aria-hidden="true">{ mark }</span> }
                         { for verdict.map(verdict_chip) }
@@ -126,7 +139,7 @@ pub fn lanes(props: &LanesProps) -> Html {
             <ol class="lane-heads">
                 { for timeline.lanes.iter().map(|lane| html! {
                     <li title={lane.ip.clone().unwrap_or_default()}>
-                        <strong>{ &lane.name }</strong>
+                        <strong>{ breakable(&lane.name) }</strong>
                         <small>{ &lane.role }</small>
                     </li>
                 }) }
