@@ -1,8 +1,11 @@
 //! The teaching views: what the player and the terminal show beside the bytes, derived from
 //! the parsers, timelines and messages alone. [`annotate`] labels each part of a wire line,
 //! [`inspect`] builds the inspectors' views of a timeline at a step, and [`explain`] words a
-//! command, reply or POP3 line for a step's summary and explanation. None of it runs a world.
+//! command, reply or POP3 line for a step's summary and explanation, and [`journey`] draws the
+//! hosts as a network at a step: where the message is, queues, refusals, the path taken. None
+//! of it runs a world.
 
 pub mod annotate;
 pub mod explain;
 pub mod inspect;
+pub mod journey;

@@ -215,3 +215,30 @@ test('on a phone the lanes cut nothing for good: host names wrap, roles stay, a 
   assert.equal((await position(page)).shown, 14, 'a tap on a label does not step');
   assert.deepEqual(page.errors, []);
 });
+
+test('the journey map: where the message is, the queue and its next try, the refusing host, the path taken', async () => {
+  const page = await openPlayer(env, 'lesson=retry-later', { viewport: { width: 1280, height: 800 } });
+  const map = page.locator('figure.journey');
+  await map.waitFor();
+  assert.equal(await map.locator('.jhost').count(), 4, 'every host of the lesson');
+  assert.equal(await map.locator('.holds').count(), 0, 'before step 1 nothing has moved');
+  // Step on until the relay has queued the message for a later try.
+  let deferred = false;
+  for (let i = 0; i < 60 && !deferred; i++) {
+    await page.keyboard.press('ArrowRight');
+    deferred = (await map.locator('.jqueue').count()) > 0 && /next try in/.test(await map.locator('.jqueue').innerText());
+  }
+  assert.ok(deferred, 'a queue with its next try is shown');
+  const relay = map.locator('.jhost', { hasText: 'smtp.example.com' });
+  assert.match(await relay.innerText(), /the message is here/);
+  assert.match(await map.locator('.jhost.down').innerText(), /mx\.example\.net[\s\S]*refused a connection/);
+  assert.equal(await map.locator('.jlink.refused').count(), 1);
+  assert.ok(await map.locator('.jlink.carried').count() >= 1, 'the first hop carried the message');
+  // At the end: delivered at the MX, no queue, nobody down, both hops drawn as the path.
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => !document.querySelector('.journey .jqueue'));
+  assert.match(await map.locator('.jhost', { hasText: 'mx.example.net' }).innerText(), /1 message stored/);
+  assert.equal(await map.locator('.jhost.down').count(), 0);
+  assert.equal(await map.locator('.jlink.carried').count(), 2);
+  assert.deepEqual(page.errors, []);
+});

@@ -8,6 +8,7 @@ use super::explanation::Explanation;
 use super::help::Help;
 use super::inspectors::Inspectors;
 use super::intro::Intro;
+use super::journey::JourneyMap;
 use super::lab::{Lab, WhatIf};
 use super::lanes::Lanes;
 use super::picker::Picker;
@@ -117,6 +118,9 @@ pub fn app() -> Html {
                         <h2 id="lesson-title">{ &played.title }</h2>
                         if let Some(topic) = &played.topic { <p class="topic">{ topic }</p> }
                     </header>
+                    if panels.lanes {
+                        <JourneyMap timeline={loaded.timeline.clone()} step={current} />
+                    }
                     if panels.lanes {
                         <Lanes timeline={loaded.timeline.clone()} position={state.position} travel={travel} />
                     }

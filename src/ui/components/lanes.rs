@@ -42,7 +42,7 @@ pub fn kind_class(kind: StepKind) -> &'static str {
 }
 
 /// A host name that may wrap after each dot (`<wbr>`), so a narrow lane shows it whole.
-fn breakable(name: &str) -> Html {
+pub fn breakable(name: &str) -> Html {
     let mut parts = name.split_inclusive('.').peekable();
     html! {
         { for std::iter::from_fn(|| {

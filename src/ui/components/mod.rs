@@ -10,6 +10,7 @@ pub mod help;
 pub mod icon;
 pub mod inspectors;
 pub mod intro;
+pub mod journey;
 pub mod lab;
 pub mod lanes;
 pub mod lesson_link;

@@ -1,0 +1,153 @@
+//! The journey map: a run's hosts as a small network at one step — where the message is
+//! now, the links it has crossed, which queues hold mail and when they try again, which hosts
+//! refused a connection — the picture beside the lanes, which keep the conversation.
+//!
+//! Derived from the timeline alone (steps up to the one shown and that step's snapshot), so
+//! the player draws it from lesson data without running a world.
+
+use super::inspect::{snapshot_at, steps_so_far, time_at};
+use crate::timeline::{Millis, Step, StepKind, Timeline};
+
+/// The map at one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journey {
+    /// Every host, in lane order.
+    pub hosts: Vec<MapHost>,
+    /// Every pair of hosts that has talked so far, once.
+    pub links: Vec<MapLink>,
+    /// The virtual time of the step.
+    pub now: Millis,
+}
+
+/// One host on the map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapHost {
+    pub name: String,
+    pub role: String,
+    /// A DNS resolver: drawn aside, it answers questions and never holds mail.
+    pub dns: bool,
+    /// The message that moved last is here now.
+    pub holds: bool,
+    /// The step shown starts or ends here.
+    pub active: bool,
+    /// Its last connection attempt was refused (down, or not listening).
+    pub down: bool,
+    /// Messages in its queue, with when each is tried next.
+    pub queued: Vec<MapQueued>,
+    /// Messages stored in its mailboxes.
+    pub stored: usize,
+}
+
+/// A queued message on the map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapQueued {
+    pub id: String,
+    pub attempts: u32,
+    pub next_attempt: Option<Millis>,
+}
+
+/// Two hosts that have talked, by lane index (`a < b`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapLink {
+    pub a: usize,
+    pub b: usize,
+    /// The message crossed it (data to a server, or a copy to a reader): the path it took.
+    pub carried: bool,
+    /// Some of it travelled inside TLS.
+    pub tls: bool,
+    /// The last attempt over it was refused.
+    pub refused: bool,
+    /// The step shown is on it.
+    pub current: bool,
+}
+
+/// The journey map after `step` (`None`: before the first step, every host idle).
+pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
+    let lane = |name: &str| timeline.lanes.iter().position(|l| l.name == name);
+    let mut hosts: Vec<MapHost> = timeline
+        .lanes
+        .iter()
+        .map(|l| MapHost {
+            name: l.name.clone(),
+            role: l.role.clone(),
+            dns: l.role.to_ascii_lowercase().contains("dns"),
+            holds: false,
+            active: false,
+            down: false,
+            queued: Vec::new(),
+            stored: 0,
+        })
+        .collect();
+    let mut links: Vec<MapLink> = Vec::new();
+    let mut holder = None;
+    let shown = steps_so_far(timeline, step);
+    for (i, s) in shown.iter().enumerate() {
+        let current = i + 1 == shown.len();
+        let (Some(from), Some(to)) = (lane(&s.from), lane(&s.to)) else { continue };
+        let moved = moved_to(s, from, to);
+        if let Some(at) = moved {
+            holder = Some(at);
+        }
+        match s.kind {
+            StepKind::TcpRefused => hosts[to].down = true,
+            StepKind::TcpConnect => hosts[to].down = false,
+            _ => {}
+        }
+        if current {
+            hosts[from].active = true;
+            hosts[to].active = true;
+        }
+        if from == to {
+            continue;
+        }
+        let (a, b) = (from.min(to), from.max(to));
+        let index = match links.iter().position(|l| l.a == a && l.b == b) {
+            Some(index) => index,
+            None => {
+                links.push(MapLink { a, b, carried: false, tls: false, refused: false, current: false });
+                links.len() - 1
+            }
+        };
+        let link = &mut links[index];
+        link.carried |= moved == Some(to);
+        link.tls |= s.tls;
+        link.current = current;
+        match s.kind {
+            StepKind::TcpRefused => link.refused = true,
+            StepKind::TcpConnect => link.refused = false,
+            _ => {}
+        }
+    }
+    if let Some(at) = holder {
+        hosts[at].holds = true;
+    }
+    let snapshot = snapshot_at(timeline, step);
+    for host in &mut hosts {
+        host.queued = snapshot
+            .queues
+            .get(&host.name)
+            .into_iter()
+            .flatten()
+            .map(|q| MapQueued { id: q.id.clone(), attempts: q.attempts, next_attempt: q.next_attempt })
+            .collect();
+        host.stored =
+            snapshot.mailboxes.get(&host.name).into_iter().flat_map(|b| b.values()).map(Vec::len).sum();
+    }
+    Journey { hosts, links, now: time_at(timeline, step) }
+}
+
+/// Where a step leaves the message that moves, if it moves one: a client starting a
+/// transaction holds it (MAIL FROM), data carries it to the server, a mailbox or queue keeps
+/// it where it is, and a POP3 answer with the message in it brings a copy to the reader.
+fn moved_to(step: &Step, from: usize, to: usize) -> Option<usize> {
+    let wire = step.wire.as_deref().unwrap_or_default();
+    match step.kind {
+        StepKind::Command if wire.get(..10).is_some_and(|w| w.eq_ignore_ascii_case("MAIL FROM:")) => {
+            Some(from)
+        }
+        StepKind::Data => Some(to),
+        StepKind::Delivery | StepKind::Queue => Some(from),
+        StepKind::Retrieval if wire.starts_with("+OK") && wire.matches("\r\n").count() > 2 => Some(to),
+        _ => None,
+    }
+}

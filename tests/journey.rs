@@ -1,0 +1,111 @@
+//! The journey map (`teach::journey`) over the lesson library: where the message is, the
+//! path it took, queues with their next try, hosts that refused.
+#![cfg(not(target_arch = "wasm32"))]
+
+use smtp_playground::scenario::{self, lessons};
+use smtp_playground::teach::journey::{Journey, journey};
+use smtp_playground::timeline::{StepKind, Timeline};
+
+fn run(id: &str) -> Timeline {
+    let lesson = lessons::get(id).expect("lesson");
+    scenario::parse(lesson.source).expect("parses").run()
+}
+
+fn host<'a>(map: &'a Journey, name: &str) -> &'a smtp_playground::teach::journey::MapHost {
+    map.hosts.iter().find(|h| h.name == name).unwrap_or_else(|| panic!("{name} on the map"))
+}
+
+fn carried(map: &Journey, a: &str, b: &str) -> bool {
+    let index = |n: &str| map.hosts.iter().position(|h| h.name == n).expect("host");
+    let (a, b) = (index(a).min(index(b)), index(a).max(index(b)));
+    map.links.iter().any(|l| l.a == a && l.b == b && l.carried)
+}
+
+/// Every lesson at every step: one place holds the moving message at most, one link is the
+/// current step's, links only grow, and the current step's hosts are marked.
+#[test]
+fn every_lesson_at_every_step_has_a_consistent_map() {
+    for lesson in lessons::ALL {
+        let timeline = scenario::parse(lesson.source).expect("parses").run();
+        let before = journey(&timeline, None);
+        assert!(
+            before.links.is_empty() && before.hosts.iter().all(|h| !h.holds && !h.active),
+            "{}",
+            lesson.id
+        );
+        let mut links = 0;
+        for i in 0..timeline.steps.len() {
+            let map = journey(&timeline, Some(i));
+            assert_eq!(map.hosts.len(), timeline.lanes.len(), "{}", lesson.id);
+            assert!(map.hosts.iter().filter(|h| h.holds).count() <= 1, "{} at {i}: one holder", lesson.id);
+            assert!(map.links.iter().filter(|l| l.current).count() <= 1, "{} at {i}", lesson.id);
+            assert!(map.links.iter().all(|l| l.a < l.b && l.b < map.hosts.len()), "{} at {i}", lesson.id);
+            assert!(map.links.len() >= links, "{} at {i}: links never disappear", lesson.id);
+            links = map.links.len();
+            let step = &timeline.steps[i];
+            assert!(host(&map, &step.from).active && host(&map, &step.to).active, "{} at {i}", lesson.id);
+            assert!(
+                map.hosts.iter().filter(|h| h.dns).all(|h| !h.holds),
+                "{} at {i}: DNS holds no mail",
+                lesson.id
+            );
+            assert_eq!(map.now, step.time);
+        }
+    }
+}
+
+/// mx-relay: the message goes client → submission server → MX, over two links that carry
+/// data, and ends stored in the MX's mailbox; DNS is asked but carries no mail.
+#[test]
+fn mx_relay_shows_the_two_hops_and_the_mailbox() {
+    let timeline = run("mx-relay");
+    let end = journey(&timeline, Some(timeline.steps.len() - 1));
+    assert!(carried(&end, "laptop.example.com", "smtp.example.com"));
+    assert!(carried(&end, "smtp.example.com", "mx.example.net"));
+    assert!(!carried(&end, "smtp.example.com", "DNS"));
+    // Bob's phone fetched a copy over POP3: that link carried it too, and the copy is there.
+    assert!(carried(&end, "mx.example.net", "bob-phone.example.net"));
+    assert!(host(&end, "bob-phone.example.net").holds);
+    assert_eq!(host(&end, "mx.example.net").stored, 1);
+    assert!(host(&end, "DNS").dns);
+    // While the client sends its data, the submission server is where the message is going.
+    let data = timeline.steps.iter().position(|s| s.kind == StepKind::Data).expect("data");
+    let map = journey(&timeline, Some(data));
+    assert!(host(&map, "smtp.example.com").holds);
+    let mail = timeline
+        .steps
+        .iter()
+        .position(|s| s.wire.as_deref().is_some_and(|w| w.starts_with("MAIL FROM")))
+        .unwrap();
+    assert!(
+        journey(&timeline, Some(mail))
+            .hosts
+            .iter()
+            .find(|h| h.holds)
+            .is_some_and(|h| h.name == "laptop.example.com")
+    );
+}
+
+/// retry-later: the MX refuses, the relay holds the message in its queue with a next try in
+/// the future and the MX marked down; after the retry succeeds, the queue is empty, the MX
+/// is up again and stores the message.
+#[test]
+fn retry_later_shows_the_queue_the_refusal_and_the_recovery() {
+    let timeline = run("retry-later");
+    let refused = timeline.steps.iter().position(|s| s.kind == StepKind::TcpRefused).expect("a refusal");
+    let queued = (refused..timeline.steps.len())
+        .find(|&i| {
+            journey(&timeline, Some(i)).hosts.iter().flat_map(|h| &h.queued).any(|q| q.next_attempt.is_some())
+        })
+        .expect("a message queued for a later try after the refusal");
+    let map = journey(&timeline, Some(queued));
+    let relay = map.hosts.iter().find(|h| !h.queued.is_empty()).expect("the relay");
+    let down = map.hosts.iter().find(|h| h.down).expect("a host marked down");
+    assert_eq!(down.name, timeline.steps[refused].to);
+    assert!(relay.queued.iter().all(|q| q.next_attempt.is_some_and(|t| t > map.now)), "{relay:?}");
+    assert!(map.links.iter().any(|l| l.refused));
+    let end = journey(&timeline, Some(timeline.steps.len() - 1));
+    assert!(end.hosts.iter().all(|h| h.queued.is_empty() && !h.down), "{end:?}");
+    assert_eq!(host(&end, &down.name).stored, 1);
+    assert!(end.links.iter().all(|l| !l.refused));
+}
