@@ -294,8 +294,10 @@ impl Received {
                 return Err(expected("'from' and the client's HELO/EHLO name", other.map_or("", Item::text)));
             }
         }
+        // A word may hold a fold (obsolete CFWS inside `<…>`, RFC 5322 §4.4): every value is
+        // kept unfolded (§2.2.3), so it reads back the same however the field is folded again.
         received.from = match items.next() {
-            Some(Item::Word(word)) => word.to_owned(),
+            Some(Item::Word(word)) => unfold(word),
             other => {
                 return Err(expected(
                     "the client's HELO/EHLO name after 'from'",
@@ -317,16 +319,15 @@ impl Received {
                 }
             };
             let keyword = keyword.to_ascii_lowercase();
+            let value = unfold(value);
             let duplicate = match keyword.as_str() {
                 "by" => std::mem::replace(&mut seen_by, true),
-                "via" => received.via.replace(value.to_owned()).is_some(),
-                "with" => received.with.replace(Protocol::parse(value)?).is_some(),
-                "id" => received.id.replace(value.to_owned()).is_some(),
+                "via" => received.via.replace(value.clone()).is_some(),
+                "with" => received.with.replace(Protocol::parse(&value)?).is_some(),
+                "id" => received.id.replace(value.clone()).is_some(),
                 "for" => {
-                    // A folded field may fold inside the path too (obsolete CFWS between
-                    // atoms, RFC 5322 §4.4): the value is the path unfolded (§2.2.3).
-                    let path = value.strip_prefix('<').and_then(|v| v.strip_suffix('>')).unwrap_or(value);
-                    received.for_path.replace(unfold(path)).is_some()
+                    let path = value.strip_prefix('<').and_then(|v| v.strip_suffix('>')).unwrap_or(&value);
+                    received.for_path.replace(path.to_owned()).is_some()
                 }
                 "from" => true,
                 // Additional-Registered-Clauses = CFWS Atom FWS String: skipped.
@@ -336,7 +337,7 @@ impl Received {
                 return Err(expected("each clause at most once", &keyword));
             }
             if keyword == "by" {
-                received.by = value.to_owned();
+                received.by = value;
             }
         }
         if !seen_by {
@@ -453,6 +454,17 @@ mod tests {
             for_path: Some("bob@example.com".into()),
             date: DateTime { unix_seconds: 1_795_573_410, offset_minutes: 0 },
         }
+    }
+
+    #[test]
+    fn a_fold_inside_a_word_is_unfolded_so_the_field_reads_back_the_same() {
+        // Found by the message_fields fuzz target: the fold was kept in `by`, and writing the
+        // field again changed its indentation.
+        let value = " from a\r\n by b<c@d\r\n   e>; 21 Nov 1997 10:05:43 -0600";
+        let received = Received::parse(value).expect("parses");
+        assert_eq!(received.by, "b<c@d   e>");
+        let field = HeaderField::parse(&received.to_field()).expect("a field");
+        assert_eq!(Received::parse(field.raw_value()), Ok(received));
     }
 
     #[test]
