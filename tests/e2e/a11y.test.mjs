@@ -242,3 +242,18 @@ test('the journey map: where the message is, the queue and its next try, the ref
   assert.equal(await map.locator('.jlink.carried').count(), 2);
   assert.deepEqual(page.errors, []);
 });
+
+test('on a phone the current step\'s explanation is on the first screen, right under the lanes and controls', async () => {
+  const page = await openPlayer(env, 'lesson=retry-later&step=30', { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  const box = (selector) => page.locator(selector).first().evaluate((e) => e.getBoundingClientRect().toJSON());
+  const [lanes, controls, explanation, map] = [await box('.lanes'), await box('.controls'), await box('#explanation'), await box('.journey')];
+  assert.ok(lanes.bottom <= controls.top && controls.bottom <= explanation.top, 'lanes, controls, explanation, in that order');
+  assert.ok(explanation.top < 740 - 120, `the explanation starts at ${explanation.top} px, on the first screen with room to read`);
+  assert.ok(map.top >= explanation.bottom, 'the journey map comes after the explanation on a phone');
+  assert.ok(await page.locator('.lane-steps > li:visible').count() <= 5, 'only the newest lane rows');
+  // On a wide screen the map stays above the lanes.
+  const wide = await openPlayer(env, 'lesson=retry-later&step=30', { viewport: { width: 1280, height: 800 } });
+  const [wideMap, wideLanes] = await Promise.all(['.journey', '.lanes'].map((s) => wide.locator(s).evaluate((e) => e.getBoundingClientRect().toJSON())));
+  assert.ok(wideMap.bottom <= wideLanes.top);
+  assert.deepEqual([...page.errors, ...wide.errors], []);
+});
