@@ -255,5 +255,7 @@ test('on a phone the current step\'s explanation is on the first screen, right u
   const wide = await openPlayer(env, 'lesson=retry-later&step=30', { viewport: { width: 1280, height: 800 } });
   const [wideMap, wideLanes] = await Promise.all(['.journey', '.lanes'].map((s) => wide.locator(s).evaluate((e) => e.getBoundingClientRect().toJSON())));
   assert.ok(wideMap.bottom <= wideLanes.top);
+  const wideExplanation = await wide.locator('#explanation').evaluate((e) => e.getBoundingClientRect().top);
+  assert.ok(wideExplanation < 800 - 150, `on a 1280x800 laptop the explanation starts at ${wideExplanation} px`);
   assert.deepEqual([...page.errors, ...wide.errors], []);
 });
