@@ -32,18 +32,12 @@ pub struct MapHost {
     pub active: bool,
     /// Its last connection attempt was refused (down, or not listening).
     pub down: bool,
-    /// Messages in its queue, with when each is tried next.
-    pub queued: Vec<MapQueued>,
+    /// Messages in its queue.
+    pub queued: usize,
+    /// When its queue next tries one of them, if a try is scheduled.
+    pub next_try: Option<Millis>,
     /// Messages stored in its mailboxes.
     pub stored: usize,
-}
-
-/// A queued message on the map.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MapQueued {
-    pub id: String,
-    pub attempts: u32,
-    pub next_attempt: Option<Millis>,
 }
 
 /// Two hosts that have talked, by lane index (`a < b`).
@@ -74,7 +68,8 @@ pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
             holds: false,
             active: false,
             down: false,
-            queued: Vec::new(),
+            queued: 0,
+            next_try: None,
             stored: 0,
         })
         .collect();
@@ -88,10 +83,14 @@ pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
         if let Some(at) = moved {
             holder = Some(at);
         }
-        match s.kind {
-            StepKind::TcpRefused => hosts[to].down = true,
-            StepKind::TcpConnect => hosts[to].down = false,
-            _ => {}
+        // A connection attempt says whether the host answers now, and so does its link.
+        let refused = match s.kind {
+            StepKind::TcpRefused => Some(true),
+            StepKind::TcpConnect => Some(false),
+            _ => None,
+        };
+        if let Some(refused) = refused {
+            hosts[to].down = refused;
         }
         if current {
             hosts[from].active = true;
@@ -112,10 +111,8 @@ pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
         link.carried |= moved == Some(to);
         link.tls |= s.tls;
         link.current = current;
-        match s.kind {
-            StepKind::TcpRefused => link.refused = true,
-            StepKind::TcpConnect => link.refused = false,
-            _ => {}
+        if let Some(refused) = refused {
+            link.refused = refused;
         }
     }
     if let Some(at) = holder {
@@ -123,13 +120,9 @@ pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
     }
     let snapshot = snapshot_at(timeline, step);
     for host in &mut hosts {
-        host.queued = snapshot
-            .queues
-            .get(&host.name)
-            .into_iter()
-            .flatten()
-            .map(|q| MapQueued { id: q.id.clone(), attempts: q.attempts, next_attempt: q.next_attempt })
-            .collect();
+        let queue = snapshot.queues.get(&host.name).map_or(&[][..], Vec::as_slice);
+        host.queued = queue.len();
+        host.next_try = queue.iter().filter_map(|q| q.next_attempt).min();
         host.stored =
             snapshot.mailboxes.get(&host.name).into_iter().flat_map(|b| b.values()).map(Vec::len).sum();
     }

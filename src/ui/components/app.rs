@@ -120,8 +120,6 @@ pub fn app() -> Html {
                     </header>
                     if panels.lanes {
                         <JourneyMap timeline={loaded.timeline.clone()} step={current} />
-                    }
-                    if panels.lanes {
                         <Lanes timeline={loaded.timeline.clone()} position={state.position} travel={travel} />
                     }
                     if panels.controls {

@@ -28,22 +28,13 @@ impl PartialEq for JourneyMapProps {
 #[component(JourneyMap)]
 pub fn journey_map(props: &JourneyMapProps) -> Html {
     let map = journey(&props.timeline, props.step);
-    // Columns for the mail's hosts; DNS resolvers sit in a column of their own, aside.
-    let column: Vec<Option<usize>> = {
-        let mut next = 0;
-        map.hosts
-            .iter()
-            .map(|h| {
-                (!h.dns).then(|| {
-                    next += 1;
-                    next - 1
-                })
-            })
-            .collect()
-    };
-    let columns = column.iter().flatten().count().max(1);
+    // The mail's hosts in a row, one column each (by lane index); DNS resolvers aside.
+    let (mail, dns): (Vec<&MapHost>, Vec<&MapHost>) = map.hosts.iter().partition(|h| !h.dns);
+    let lanes: Vec<usize> = map.hosts.iter().enumerate().filter(|(_, h)| !h.dns).map(|(i, _)| i).collect();
+    let column = |lane: usize| lanes.iter().position(|&l| l == lane);
+    let columns = mail.len().max(1);
     let links = map.links.iter().filter_map(|link| {
-        let (a, b) = (column.get(link.a).copied().flatten()?, column.get(link.b).copied().flatten()?);
+        let (a, b) = (column(link.a)?, column(link.b)?);
         // In a viewBox two units per column, integers only (formatting floats would add
         // kilobytes to the page): centres at odd x, the row's middle at y = 1.
         let (xa, xb) = (2 * a + 1, 2 * b + 1);
@@ -59,7 +50,6 @@ pub fn journey_map(props: &JourneyMapProps) -> Html {
         );
         Some(html! { <path class={class} d={d} vector-effect="non-scaling-stroke" /> })
     });
-    let (mail, dns): (Vec<&MapHost>, Vec<&MapHost>) = map.hosts.iter().partition(|h| !h.dns);
     let now = map.now;
     html! {
         <figure class="journey" aria-labelledby="journey-caption" style={format!("--columns:{columns}")}>
@@ -91,14 +81,15 @@ fn host(h: &MapHost, now: u64) -> Html {
         h.holds.then_some("holds"),
         h.active.then_some("active"),
         h.down.then_some("down"),
-        (!h.queued.is_empty()).then_some("queueing"),
+        (h.queued > 0).then_some("queueing"),
     );
-    let next = h.queued.iter().filter_map(|q| q.next_attempt).min();
-    let queue = (!h.queued.is_empty()).then(|| {
-        let count = h.queued.len();
-        let what =
-            if count == 1 { "1 message queued".to_owned() } else { format!("{count} messages queued") };
-        match next {
+    let queue = (h.queued > 0).then(|| {
+        let what = if h.queued == 1 {
+            "1 message queued".to_owned()
+        } else {
+            format!("{} messages queued", h.queued)
+        };
+        match h.next_try {
             Some(at) => format!("{what}, next try {}", next_retry(at, now)),
             None => what,
         }

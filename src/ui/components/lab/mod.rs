@@ -12,15 +12,14 @@ mod whatif;
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 pub use whatif::WhatIf;
 
 use crate::scenario::played::Played;
 use crate::timeline::Timeline;
-use crate::ui::simulator;
 use crate::ui::state::{Action, Console, LabTab};
+use crate::ui::{browser, simulator};
 
 #[derive(Properties, PartialEq)]
 pub struct LabProps {
@@ -61,12 +60,7 @@ pub fn lab(props: &LabProps) -> Html {
         let (tab, tab_id, _) = TABS.get(next).copied().unwrap_or(TABS[0]);
         if next != current {
             event.prevent_default();
-            let element = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(&format!("lab-tab-{tab_id}")));
-            if let Some(button) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = button.focus();
-            }
+            browser::focus_id(&format!("lab-tab-{tab_id}"));
         }
         Action::Lab(Some(tab))
     });
