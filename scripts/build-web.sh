@@ -3,8 +3,13 @@
 # Three parts (issue 13, "player first"):
 #   1. lessons/ID.json and lessons/index.json: every library lesson run by the native core,
 #      the data the player plays from (smtp-playground lessons --export);
-#   2. the player module (trunk: index.html, CSS, smtp-playground*.js/wasm);
-#   3. the simulator module for the Web Worker (src/bin/simulator.rs: simulator.js,
+#   2. the player module (trunk: index.html, CSS, smtp-playground*.js/wasm), which plays a
+#      lesson; built with std's panic locations and Debug text left out (-Z location-detail,
+#      -Z fmt-debug: it shows no Debug output), the bytes a lesson's first load is made of;
+#   3. the full player (src/bin/player_full.rs: player-full.js, player-full_bg.wasm, and the
+#      inspectors, lab and path style sheets), which takes the page over the first time the
+#      learner opens the lab, the inspectors, predict, the lessons or help (src/ui/handover.rs);
+#   4. the simulator module for the Web Worker (src/bin/simulator.rs: simulator.js,
 #      simulator_bg.wasm, started by simulator-worker.js), fetched only by the lab, share
 #      links and an embedding page's load-scenario.
 set -euo pipefail
@@ -21,10 +26,16 @@ source scripts/wasm-env.sh
 echo "[build-web] player: trunk build --release ($(cat .tools/wasm-mode) toolchain for wasm32)"
 # Not --offline: with -Z build-std (Debian fallback) cargo must fetch std's own crates once.
 # Trunk still never downloads tools: the versions pinned in Trunk.toml are on PATH.
-trunk --log warn build --release
+RUSTFLAGS="-Zlocation-detail=none -Zfmt-debug=none" trunk --log warn build --release
 cp -r "$LESSONS" dist/lessons
+echo "[build-web] full player: cargo build --features full --bin player-full, wasm-bindgen --target web, wasm-opt"
+cargo build -q --release --locked --target wasm32-unknown-unknown --features full --bin player-full
+wasm-bindgen --target web --no-typescript --out-dir dist --out-name player-full \
+  target/wasm32-unknown-unknown/release/player-full.wasm
+wasm-opt -Oz --flatten --rereloop -Oz --converge --strip-producers --strip-target-features \
+  dist/player-full_bg.wasm -o dist/player-full_bg.wasm
 echo "[build-web] simulator worker: cargo build --bin simulator, wasm-bindgen --target no-modules, wasm-opt"
-cargo build -q --release --locked --target wasm32-unknown-unknown --bin simulator
+cargo build -q --release --locked --target wasm32-unknown-unknown --features full --bin simulator
 wasm-bindgen --target no-modules --no-typescript --out-dir dist --out-name simulator \
   target/wasm32-unknown-unknown/release/simulator.wasm
 # The same wasm-opt passes trunk gives the player (index.html); the features come from the

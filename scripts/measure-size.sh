@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Prints the built site's files with raw and `gzip -9` sizes, then what a learner's browser
 # fetches, next to the 200 KB gzip budget for a lesson's first load:
-#   - first load of a lesson: the page, its CSS, the player module (JS + wasm), the lesson
-#     index and that lesson's data (the largest lesson's is counted, the worst case);
-#   - on demand: the simulator module and its worker, fetched only by the Lab, share links
-#     and an embedding page's load-scenario (issue 13). embed.js and embed-example.html are
-#     for course pages, not the player, and are counted in neither.
+#   - first load of a lesson: the page, its CSS, the player module (JS + wasm) and that
+#     lesson's data (the largest lesson's is counted, the worst case);
+#   - on demand (issue 13): the full player (its module, style sheets and the lesson index),
+#     fetched the first time the lab, inspectors, predict, the lessons or help are needed;
+#     the simulator module and its worker, fetched only by the lab, share links and an
+#     embedding page's load-scenario. embed.js and embed-example.html are for course pages,
+#     not the player, and are counted in none.
 # The precompressed copies (FILE.br, FILE.gz) are left out: they are the same files, sent
 # compressed. scripts/measure-load.mjs measures the same in Chromium, lesson by lesson.
 set -euo pipefail
 DIST=${1:-dist}
 [ -d "$DIST" ] || { echo "measure-size: $DIST not built" >&2; exit 1; }
-total_raw=0; total_gz=0; player=0; simulator=0; largest=0; largest_name=""
+total_raw=0; total_gz=0; player=0; full=0; simulator=0; largest=0; largest_name=""
 printf '%-48s %10s %10s\n' "file" "raw B" "gzip-9 B"
 while IFS= read -r -d '' f; do
   raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
@@ -20,7 +22,7 @@ while IFS= read -r -d '' f; do
   printf '%-48s %10d %10d\n' "$name" "$raw" "$gz"
   case "$name" in
     simulator*) simulator=$((simulator + gz)) ;;
-    lessons/index.json) player=$((player + gz)) ;;
+    player-full*|inspectors.css|lab.css|path.css|lessons/index.json) full=$((full + gz)) ;;
     lessons/*) if [ "$gz" -gt "$largest" ]; then largest=$gz; largest_name=$name; fi ;;
     embed.js|embed-example.html) ;;
     *) player=$((player + gz)) ;;
@@ -29,6 +31,7 @@ done < <(find "$DIST" -type f ! -name '*.br' ! -name '*.gz' -print0 | sort -z)
 kb() { awk -v b="$1" 'BEGIN{printf "%.1f KB", b/1024}'; }
 printf '%-48s %10d %10d\n' "all files" "$total_raw" "$total_gz"
 first=$((player + largest))
+printf 'full player on demand (module, CSS, index):     %s gzip\n' "$(kb "$full")"
 printf 'simulator on demand (worker, module):          %s gzip\n' "$(kb "$simulator")"
 printf 'first load of a lesson: %s gzip of 200 KB budget (player %s + largest lesson data %s, %s)\n' \
   "$(kb "$first")" "$(kb "$player")" "$(kb "$largest")" "$largest_name"

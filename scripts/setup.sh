@@ -7,11 +7,15 @@
 #                            # (swaks from Debian; aiosmtpd, dkimpy, pyspf from PyPI into .venv)
 #                            # and cargo-fuzz for the fuzz smoke
 #
-# How the wasm32 standard library is obtained (see ../shared/TOOLCHAIN.md):
-#   1. `rustup target add wasm32-unknown-unknown`, under a timeout (it can hang offline);
-#   2. otherwise Debian's rustc-web/cargo-web/rust-web-src/lld, which rebuild std with
-#      -Z build-std. The choice is written to .tools/wasm-mode and applied only to wasm
-#      builds by scripts/wasm-env.sh; native builds keep using rustup's toolchain.
+# How the wasm32 standard library is obtained (see ../shared/TOOLCHAIN.md). The page's
+# modules are built with std itself rebuilt for size (-Z build-std, opt-level z, and for the
+# player module no panic locations or Debug text: scripts/build-web.sh), so a toolchain with
+# std's sources is needed:
+#   1. rustup: `rustup target add wasm32-unknown-unknown` and `rustup component add
+#      rust-src`, each under a timeout (they can hang offline);
+#   2. otherwise Debian's rustc-web/cargo-web/rust-web-src/lld.
+# The choice is written to .tools/wasm-mode and applied only to wasm builds by
+# scripts/wasm-env.sh; native builds keep using rustup's toolchain.
 # Set SMTP_PLAYGROUND_WASM=debian to force the fallback (used to test it).
 set -euo pipefail
 
@@ -59,17 +63,22 @@ step "wasm32 standard library"
 MODE=""
 if [ "${SMTP_PLAYGROUND_WASM:-}" = "debian" ]; then
   note "SMTP_PLAYGROUND_WASM=debian: using the Debian fallback"
-elif rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  MODE=rustup
-  note "rustup already has wasm32-unknown-unknown"
 else
-  note "trying: rustup target add wasm32-unknown-unknown (20 s limit)"
-  if timeout 20 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 \
-     && rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  has_target() { rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; }
+  has_src() { [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library" ]; }
+  if ! has_target; then
+    note "trying: rustup target add wasm32-unknown-unknown (20 s limit)"
+    timeout 20 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+  fi
+  if has_target && ! has_src; then
+    note "trying: rustup component add rust-src (20 s limit)"
+    timeout 20 rustup component add rust-src >/dev/null 2>&1 || true
+  fi
+  if has_target && has_src; then
     MODE=rustup
-    note "installed with rustup"
+    note "rustup has wasm32-unknown-unknown and std's sources"
   else
-    note "rustup could not install it in time; falling back to Debian's Rust"
+    note "rustup could not provide wasm32 with std's sources in time; falling back to Debian's Rust"
   fi
 fi
 if [ -z "$MODE" ]; then

@@ -39,12 +39,14 @@ mkdir -p "$LOGS"
 run setup scripts/setup.sh test
 run fmt cargo fmt --all -- --check
 run clippy cargo clippy --all-targets --locked -- -D warnings
+# Both halves of the page (issue 13): the player module, and everything with `full`.
 run clippy-wasm wasm cargo clippy --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+run clippy-wasm-full wasm cargo clippy --target wasm32-unknown-unknown --all-targets --features full --locked -- -D warnings
 run cargo-test cargo test --locked
 run fuzz-smoke env FUZZ_SMOKE_REQUIRE=1 scripts/fuzz-smoke.sh
 run bench-build bash -c 'cd bench && CARGO_TARGET_DIR=target cargo bench --locked --no-run -q'
 run build-web scripts/build-web.sh
-run wasm-test wasm cargo test --target wasm32-unknown-unknown --locked --lib --test wasm --test wasm_inspect --test wasm_check --test wasm_path
+run wasm-test wasm cargo test --target wasm32-unknown-unknown --features full --locked --lib --test wasm --test wasm_inspect --test wasm_check --test wasm_path
 run e2e node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
 
 stage "Summary ($((SECONDS - START)) s in all)"

@@ -5,11 +5,14 @@ _root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 _mode=$(cat "$_root/.tools/wasm-mode" 2>/dev/null || echo missing)
 # wasm-opt 132 from npm (Debian's binaryen is too old); wasm-bindgen and trunk from cargo install.
 export PATH="$_root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# std is rebuilt for wasm32 from its sources in either mode (-Z build-std, which a stable
+# toolchain accepts with RUSTC_BOOTSTRAP=1), so the page's std is optimised for size like the
+# rest and scripts/build-web.sh can drop panic locations from it.
+export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
 case "$_mode" in
   rustup) ;;
   debian)
-    export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
-    export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+    export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=rust-lld
     # Debian's cargo first: the rustup proxy would not understand the Debian sysroot.
     export PATH="$_root/.tools/debian-cargo:$PATH"

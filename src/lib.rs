@@ -20,6 +20,9 @@
 //! - `ui` (wasm32 only): the Yew player that renders what the layers below produce, and the
 //!   simulator Web Worker's side (`ui::worker`, run by `src/bin/simulator.rs`). Uses any of them;
 //!   the player itself links no world, scenario reader or mail authentication (issue 13).
+//!   Built without the `full` feature it is the player module a lesson loads first; with it,
+//!   the full player (`src/bin/player_full.rs`) that takes the page over when the lab, the
+//!   inspectors or another of its parts is first needed (`ui::handover`).
 #![forbid(unsafe_code)]
 
 #[cfg(not(target_arch = "wasm32"))]

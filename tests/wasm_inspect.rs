@@ -1,6 +1,7 @@
 //! The annotated bytes and the inspectors, mounted in headless Chromium for the lesson
 //! dsn-notify at its last step, asserted on the DOM a learner sees.
-#![cfg(target_arch = "wasm32")]
+// The annotated parts and inspectors are the full player's (issue 13): `--features full`.
+#![cfg(all(target_arch = "wasm32", feature = "full"))]
 
 use smtp_playground::scenario::played::Played;
 use smtp_playground::timeline::StepKind;

@@ -317,3 +317,29 @@ pub fn show_error_panel(message: &str) {
     }
     let _ = body.append_child(&panel);
 }
+
+/// Fetches a text file next to the page (a lesson's data), or says why not.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or("no window")?;
+    let response =
+        JsFuture::from(window.fetch_with_str(url)).await.map_err(|_| "the network refused it".to_owned())?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "no response".to_owned())?;
+    if !response.ok() {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    let text = response.text().map_err(|_| "no body".to_owned())?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| "the body could not be read".to_owned())
+}
+
+/// Calls a function the page defines on `window` (`index.html`), with no arguments; `None`
+/// when there is none or it throws.
+pub fn call_global(name: &str) -> Option<JsValue> {
+    let window = window()?;
+    let function = web_sys::js_sys::Reflect::get(&window, &JsValue::from_str(name)).ok()?;
+    function.dyn_into::<web_sys::js_sys::Function>().ok()?.call0(&JsValue::NULL).ok()
+}

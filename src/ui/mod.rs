@@ -1,11 +1,17 @@
 //! The browser player (wasm32 only). It renders the timeline the core produced and
 //! computes no protocol logic of its own.
+//!
+//! Built twice (issue 13): without the `full` feature it is the player module a lesson
+//! loads first; with it, the full player that takes over when the lab, the inspectors,
+//! predict or a scenario run are first needed ([`handover`]).
 
 pub mod browser;
 pub mod components;
 pub mod embed;
+pub mod handover;
 mod hooks;
 pub mod progress;
+#[cfg(feature = "full")]
 pub mod simulator;
 pub mod state;
 pub mod worker;
@@ -23,5 +29,9 @@ pub fn start() {
     {
         boot.remove();
     }
-    yew::Renderer::<components::app::App>::new().render();
+    let app = yew::Renderer::<components::app::App>::new().render();
+    #[cfg(not(feature = "full"))]
+    handover::keep_app(app);
+    #[cfg(feature = "full")]
+    drop(app);
 }

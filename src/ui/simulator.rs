@@ -148,21 +148,3 @@ fn fail(why: &str) {
         reply(Err(message.clone()));
     }
 }
-
-/// Fetches a text file next to the page (a lesson's data), or says why not.
-pub async fn fetch_text(url: &str) -> Result<String, String> {
-    use wasm_bindgen_futures::JsFuture;
-    let window = web_sys::window().ok_or("no window")?;
-    let response =
-        JsFuture::from(window.fetch_with_str(url)).await.map_err(|_| "the network refused it".to_owned())?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| "no response".to_owned())?;
-    if !response.ok() {
-        return Err(format!("the server answered {}", response.status()));
-    }
-    let text = response.text().map_err(|_| "no body".to_owned())?;
-    JsFuture::from(text)
-        .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or_else(|| "the body could not be read".to_owned())
-}

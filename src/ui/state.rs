@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use serde::{Deserialize, Serialize};
 use yew::Reducible;
 
 use crate::scenario::played::Played;
@@ -65,7 +66,7 @@ impl Loaded {
 
 /// A run the player waits for: a lesson's static data, fetched, or the simulator's answer to
 /// a request. `seq` tells a late answer from the one awaited.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
     pub seq: u32,
     pub fetch: Fetch,
@@ -77,7 +78,7 @@ pub struct Pending {
 }
 
 /// Where a run comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Fetch {
     /// `lessons/ID.json`, no simulator needed.
     Lesson(String),
@@ -86,7 +87,7 @@ pub enum Fetch {
 }
 
 /// What a run shown replaces.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Shown {
     /// A library lesson, opened afresh: the editor's Reset comes back to it.
     Lesson,
@@ -99,14 +100,14 @@ pub enum Shown {
 }
 
 /// The light/dark choice; `None` in [`State::theme`] follows the system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Theme {
     Light,
     Dark,
 }
 
 /// A learner's guess at a reply: its class (first digit) or the exact code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Guess {
     Class(u16),
     Code(u16),
@@ -123,7 +124,7 @@ impl Guess {
 }
 
 /// "Predict the reply": which reply waits for a guess, and the guesses made.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Predict {
     /// The reply step held back until the learner guesses.
     pub asking: Option<usize>,
@@ -140,7 +141,7 @@ impl Predict {
 
 /// The lab's tabs (issue 7): type at a server, edit the scenario, send your own message,
 /// share and export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LabTab {
     Console,
     Editor,
@@ -150,7 +151,7 @@ pub enum LabTab {
 
 /// The console's session: the server typed at and the lines sent so far. Every line
 /// re-runs the world with [`console::console_scenario`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Console {
     pub server: Option<String>,
     pub lines: Vec<String>,
@@ -193,6 +194,9 @@ pub struct State {
     pub pending: Option<Pending>,
     /// The last [`Pending::seq`] given out.
     pub seq: u32,
+    /// A part of the page that only the full module draws came into view (the inspectors,
+    /// what-if): the player module loads it ([`State::needs_full`]).
+    pub want_full: bool,
 }
 
 impl State {
@@ -208,7 +212,7 @@ impl State {
         Self::empty(theme).ask(Request::Link { param: param.to_owned() }, step, Shown::Link)
     }
 
-    fn empty(theme: Option<Theme>) -> Self {
+    pub(crate) fn empty(theme: Option<Theme>) -> Self {
         Self {
             loaded: None,
             notice: None,
@@ -230,6 +234,7 @@ impl State {
             embed: None,
             pending: None,
             seq: 0,
+            want_full: false,
         }
     }
 
@@ -258,7 +263,7 @@ impl State {
     }
 
     /// Shows a run that arrived: at `step`, replacing what `how` says.
-    fn show(mut self, played: Rc<Played>, step: usize, how: Shown) -> Self {
+    pub(crate) fn show(mut self, played: Rc<Played>, step: usize, how: Shown) -> Self {
         let first = self.loaded.is_none();
         let loaded = Loaded::new(played);
         match how {
@@ -299,6 +304,21 @@ impl State {
             console: session,
         };
         self.ask(request, usize::MAX, Shown::Console(console))
+    }
+
+    /// Whether the page needs the full module (issue 13): the lab open, "predict the reply"
+    /// on, a line's parts opened, a scenario to run (only the simulator worker runs one), or
+    /// the inspectors or what-if in view. The player module plays a lesson without it and
+    /// hands over to it the first time this holds ([`crate::ui::handover`]).
+    pub fn needs_full(&self) -> bool {
+        self.want_full
+            || self.lab.is_some()
+            || self.help
+            || (self.intro && self.embed.is_none())
+            || (self.picker && self.embed.is_none())
+            || self.predict.is_some()
+            || self.opened.is_some()
+            || self.pending.as_ref().is_some_and(|p| matches!(p.fetch, Fetch::Simulator(_)))
     }
 
     /// The number of steps in the run.
@@ -441,6 +461,11 @@ pub enum Action {
     Show(Rc<Played>, usize),
     /// Say something went wrong, keeping what is played.
     Notice(String),
+    /// A part only the full module draws came into view ([`State::needs_full`]).
+    WantFull,
+    /// The full module could not be loaded: say why, and go on playing without what needed
+    /// it (the lab, predict, a line's parts, a scenario waiting for the simulator).
+    FullFailed(String),
 }
 
 /// Why a run could not be had.
@@ -537,6 +562,36 @@ impl Reducible for State {
             Action::Show(played, step) => state.show(played, step, Shown::Edit),
             Action::Notice(message) => {
                 state.notice = Some(message);
+                state
+            }
+            Action::WantFull => {
+                state.want_full = true;
+                state
+            }
+            Action::FullFailed(why) => {
+                state.notice = Some(format!(
+                    "The lab, the inspectors and predict-the-reply could not be loaded ({why}); the lesson still plays."
+                ));
+                state.want_full = false;
+                state.intro = false;
+                state.help = false;
+                state.picker = false;
+                state.lab = None;
+                state.predict = None;
+                state.opened = None;
+                if state.pending.as_ref().is_some_and(|p| matches!(p.fetch, Fetch::Simulator(_))) {
+                    state.pending = None;
+                }
+                if state.loaded.is_none() && state.pending.is_none() {
+                    // A share link opened the page: play the first lesson instead.
+                    let first = lessons::PATH.first().copied().unwrap_or("telnet-session");
+                    let notice = state.notice.clone();
+                    let mut state = state.fetch_lesson(first, 0);
+                    if let Some(pending) = state.pending.as_mut() {
+                        pending.notice = notice;
+                    }
+                    return Rc::new(state);
+                }
                 state
             }
             Action::Forward => {

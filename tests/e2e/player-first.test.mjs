@@ -19,6 +19,19 @@ function recordRequests(page) {
   return urls;
 }
 const simulatorFetches = (urls) => urls.filter((u) => /simulator_bg\.wasm$/.test(u)).length;
+const fullFetches = (urls) => urls.filter((u) => /player-full_bg\.wasm$/.test(u)).length;
+const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
+
+/** A fresh browser context with `options` and a page at `query`, with its requests and
+ *  page errors recorded. */
+async function visit(options, query, errors = []) {
+  const context = await env.browser.newContext(options);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  const urls = recordRequests(page);
+  await page.goto(`${env.url}?${query}`);
+  return { context, page, urls, errors };
+}
 
 async function openLab(page, tab) {
   if (!(await page.locator('#lab').count())) await page.click('#lab-toggle');
@@ -41,6 +54,69 @@ test('a lesson plays from its data alone: no simulator module is fetched', async
   assert.ok(urls.includes('/lessons/dkim-pass.json'), urls.join(' '));
   assert.equal(simulatorFetches(urls), 0, `no simulator: ${urls.join(' ')}`);
   assert.equal(urls.filter((u) => u.includes('simulator')).length, 0);
+  await context.close();
+});
+
+test('on a phone a lesson plays from the player module alone: no full player, no index, no simulator', async () => {
+  const { context, page, urls, errors } = await visit(PHONE, 'lesson=mx-relay&step=0');
+  await page.locator('#play').waitFor();
+  for (let i = 0; i < 6; i++) await page.click('#forward');
+  await position(page, 6);
+  // The journey map, lanes, transcript and explanation are the player module's own.
+  await page.locator('.journey').waitFor();
+  assert.ok((await page.locator('.transcript .text').count()) > 0);
+  assert.match(await page.locator('.explanation').textContent(), /\S/);
+  assert.equal(fullFetches(urls), 0, urls.join(' '));
+  assert.equal(urls.filter((u) => u.endsWith('/lessons/index.json')).length, 0, urls.join(' '));
+  assert.equal(simulatorFetches(urls), 0, urls.join(' '));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the full player takes over once, at the same step, when the inspectors come into view or the lab opens', async () => {
+  // Desktop: the inspectors are on the first screen, so the full player follows the lesson.
+  const { context, page, urls, errors } = await visit({ viewport: { width: 1280, height: 800 } }, 'lesson=dsn-notify&step=5');
+  await page.locator('.inspectors [role=tablist]').waitFor();
+  assert.equal(fullFetches(urls), 1, urls.join(' '));
+  assert.equal((await position(page)).shown, 5);
+  assert.equal(await page.locator('#lesson-title').count(), 1);
+  assert.equal(await page.locator('.awaiting').count(), 0);
+  await context.close();
+
+  // Phone: nothing needs it until the learner opens the lab, which opens on its console,
+  // with the step, the speed and the focus kept.
+  const { context: phone, page: lab, urls: labUrls } = await visit(PHONE, 'lesson=mx-relay&step=0', errors);
+  await lab.locator('#play').waitFor();
+  for (let i = 0; i < 4; i++) await lab.click('#forward');
+  await position(lab, 4);
+  assert.equal(fullFetches(labUrls), 0);
+  await lab.focus('#lab-toggle');
+  await lab.keyboard.press('Enter');
+  await lab.locator('#lab-panel-console').waitFor();
+  assert.equal((await position(lab)).shown, 4);
+  assert.equal(await lab.evaluate(() => document.activeElement?.id), 'lab-toggle');
+  assert.equal(fullFetches(labUrls), 1, labUrls.join(' '));
+  // One player on the page: the player module's is gone.
+  assert.equal(await lab.locator('#lesson-title').count(), 1);
+  await lab.click('#forward');
+  await position(lab, 5);
+  assert.deepEqual(errors, []);
+  await phone.close();
+});
+
+test('the full player blocked: a clear message, and the lesson still plays', async () => {
+  const context = await env.browser.newContext(PHONE);
+  await context.route(/player-full/, (route) => route.abort());
+  const page = await context.newPage();
+  await page.goto(`${env.url}?lesson=mx-relay&step=0`);
+  await page.locator('#play').waitFor();
+  await page.click('#lab-toggle');
+  await page.locator('.notice[role=alert]', { hasText: 'could not be loaded' }).waitFor();
+  // Nothing says "Loading…" for ever: the places of the full player's parts say they are missing.
+  assert.equal(await page.locator('.awaiting').count(), 0);
+  await page.click('#forward');
+  await page.click('#forward');
+  await position(page, 2);
   await context.close();
 });
 

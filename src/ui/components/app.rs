@@ -3,33 +3,64 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::controls::Controls;
+#[cfg(feature = "full")]
 use super::ending::Ending;
 use super::explanation::Explanation;
+#[cfg(feature = "full")]
 use super::help::Help;
+#[cfg(feature = "full")]
 use super::inspectors::Inspectors;
+#[cfg(feature = "full")]
 use super::intro::Intro;
 use super::journey::JourneyMap;
+#[cfg(feature = "full")]
 use super::lab::{Lab, WhatIf};
 use super::lanes::Lanes;
+#[cfg(feature = "full")]
 use super::picker::Picker;
+#[cfg(feature = "full")]
 use super::predict::PredictPanel;
 use super::toolbar::Toolbar;
 use super::transcript::Transcript;
 use crate::scenario::lessons;
 use crate::scenario::played::Topic;
+use crate::ui::browser;
 use crate::ui::embed::Panels;
-use crate::ui::hooks::{use_embed, use_keyboard, use_loader, use_location, use_playback};
+use crate::ui::hooks::{use_embed, use_full, use_keyboard, use_loader, use_location, use_playback};
 use crate::ui::progress::Progress;
+#[cfg(feature = "full")]
+use crate::ui::simulator;
 use crate::ui::state::{Fetch, State};
-use crate::ui::{browser, simulator};
+
+/// A part only the full module draws (issue 13): itself in the full player; in the player
+/// module, a placeholder that asks for the full module once it comes into view (named
+/// parts) or while the state needs it (the lab, predict).
+#[cfg(feature = "full")]
+macro_rules! full_only {
+    ($part:literal, $on_action:expr, $($html:tt)*) => { html! { $($html)* } };
+}
+#[cfg(not(feature = "full"))]
+macro_rules! full_only {
+    ($part:literal, $on_action:expr, $($html:tt)*) => {
+        html! {
+            <super::awaiting::Awaiting part={$part} failed={crate::ui::handover::failed()} on_action={$on_action} />
+        }
+    };
+}
 
 /// The player: picks its lesson and step, or a share link's scenario and step, from the
 /// URL, then renders the state. A visit
 /// that names no lesson and no scenario opens on the "Start here" introduction, over the
 /// first lesson of the learning path.
 #[component(App)]
+// The player module draws placeholders for the lab and predict, which use no binding.
+#[cfg_attr(not(feature = "full"), allow(unused_variables))]
 pub fn app() -> Html {
     let state = use_reducer(|| {
+        #[cfg(feature = "full")]
+        if let Some(state) = crate::ui::handover::received_state() {
+            return state;
+        }
         let (lesson, step) = browser::read_location();
         // A share link's scenario is in the fragment; an old link's in the query (the
         // address then moves it to the fragment, see `use_location`).
@@ -58,6 +89,7 @@ pub fn app() -> Html {
     use_keyboard(&state);
     use_location(&state);
     use_embed(&state);
+    use_full(&state);
     use_effect_with(state.theme, |theme| {
         if let Some(theme) = theme {
             browser::apply_theme(*theme);
@@ -69,13 +101,15 @@ pub fn app() -> Html {
         }
     });
     // The library's index (lessons/index.json), fetched once, for the picker, the path and
-    // "Next lesson"; until it arrives they show the lessons by id.
+    // "Next lesson"; until it arrives they show the lessons by id. All three are the full
+    // module's: the player module never fetches it.
     let path = use_state(|| Rc::new(Vec::<Topic>::new()));
+    #[cfg(feature = "full")]
     {
         let path = path.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(json) = simulator::fetch_text("lessons/index.json").await
+                if let Ok(json) = browser::fetch_text("lessons/index.json").await
                     && let Ok(index) = serde_json::from_str::<Vec<Topic>>(&json)
                 {
                     path.set(Rc::new(index));
@@ -100,6 +134,7 @@ pub fn app() -> Html {
     } else {
         state.play_delay().min(700)
     };
+    #[cfg(feature = "full")]
     let (next, path_done) = next_lesson(&state, &path);
     let body = match &state.loaded {
         None if state.pending.is_some() => html! {
@@ -129,30 +164,31 @@ pub fn app() -> Html {
                         wait={current.and_then(|i| state.wait_before(i))} on_action={on_action.clone()} />
                     }
                     if let (Some(tab), None) = (state.lab, &state.embed) {
-                        <Lab tab={tab} source={loaded.source.clone()} played={loaded.played.clone()}
+                        { full_only!("lab", on_action.clone(), <Lab tab={tab} source={loaded.source.clone()} played={loaded.played.clone()}
                             timeline={loaded.timeline.clone()} console={state.console.clone()}
-                            pristine={state.pristine.clone()} position={state.position} on_action={on_action.clone()} />
+                            pristine={state.pristine.clone()} position={state.position} on_action={on_action.clone()} />) }
                     }
                     <div class={classes!("columns", (!(panels.explanation && (panels.transcript || panels.inspectors))).then_some("single"))}>
                         if panels.explanation {
                         <div class="column-main">
                             if let Some(asking) = state.asking() {
-                                <PredictPanel asking={asking}
-                                    codes={loaded.codes.clone()} on_action={on_action.clone()} />
+                                { full_only!("predict", on_action.clone(), <PredictPanel asking={asking}
+                                    codes={loaded.codes.clone()} on_action={on_action.clone()} />) }
                             }
                             <Explanation timeline={loaded.timeline.clone()} current={current}
                                 description={played.description.clone()} goals={played.goals.clone()}
                                 verdict={verdict} />
                             if state.embed.is_none() {
-                                <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
+                                { full_only!("whatif", on_action.clone(), <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
                                     faults={played.faults.clone()} console={!state.console.lines.is_empty()}
-                                    on_action={on_action.clone()} />
+                                    on_action={on_action.clone()} />) }
                             }
                             if state.at_end() && !state.is_empty() {
-                                <Ending try_next={played.try_next.clone()} outcome={loaded.timeline.outcome.clone()}
+                                { full_only!("ending", on_action.clone(), <Ending try_next={played.try_next.clone()}
+                                    outcome={loaded.timeline.outcome.clone()}
                                     score={state.predict.as_ref().map(|p| p.score())}
                                     recap={played.recap.clone()} next={next.clone()} path_done={path_done}
-                                    on_action={on_action.clone()} />
+                                    on_action={on_action.clone()} />) }
                             }
                         </div>
                         }
@@ -165,7 +201,7 @@ pub fn app() -> Html {
                                 on_action={on_action.clone()} />
                             }
                             if panels.inspectors {
-                            <Inspectors played={loaded.played.clone()} timeline={loaded.timeline.clone()} step={current} />
+                            { full_only!("inspectors", on_action.clone(), <Inspectors played={loaded.played.clone()} timeline={loaded.timeline.clone()} step={current} />) }
                             }
                         </div>
                         }
@@ -206,17 +242,18 @@ pub fn app() -> Html {
                     if state.picker && state.embed.is_none() { { " Pick one of the lessons below." } }</p>
             }
             if state.picker && state.embed.is_none() {
-                <Picker current={state.loaded.as_ref().and_then(|l| l.lesson.clone())} path={path.clone()}
-                    progress={state.progress.clone()} on_action={on_action.clone()} />
+                { full_only!("picker", on_action.clone(), <Picker current={state.loaded.as_ref().and_then(|l| l.lesson.clone())}
+                    path={path.clone()} progress={state.progress.clone()} on_action={on_action.clone()} />) }
             }
             { body }
-            if state.help { <Help on_action={on_action.clone()} /> }
+            if state.help { { full_only!("help", on_action.clone(), <Help on_action={on_action.clone()} />) } }
         </div>
-        if intro { <Intro path={path} progress={state.progress.clone()} on_action={on_action} /> }
+        if intro { { full_only!("intro", on_action.clone(), <Intro path={path} progress={state.progress.clone()} on_action={on_action} />) } }
         </>
     }
 }
 
+#[cfg(feature = "full")]
 /// "Next lesson" at the end: the lesson after this one on the learning path (after the one
 /// it was edited from, for a lesson changed in the lab), or, for a scenario of the learner's
 /// own, the first lesson of the path not finished yet; and whether this one ends the path.
@@ -246,7 +283,11 @@ fn next_lesson(state: &State, path: &[Topic]) -> (Option<(&'static str, String)>
 fn loading_text(state: &State) -> &'static str {
     match state.pending.as_ref().map(|p| &p.fetch) {
         Some(Fetch::Lesson(_)) => "Loading the lesson…",
+        #[cfg(not(feature = "full"))]
+        Some(Fetch::Simulator(_)) => "Loading the lab and the simulator…",
+        #[cfg(feature = "full")]
         Some(Fetch::Simulator(_)) if !simulator::ready() => "Starting the simulator…",
+        #[cfg(feature = "full")]
         Some(Fetch::Simulator(_)) => "Running the scenario…",
         None => "",
     }

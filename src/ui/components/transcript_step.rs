@@ -2,6 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+#[cfg(feature = "full")]
 use super::annotated::AnnotatedBytes;
 use super::lanes::{kind_class, reply_mark};
 use crate::timeline::{StepKind, Timeline};
@@ -64,8 +65,19 @@ pub fn transcript_step(props: &TranscriptStepProps) -> Html {
                 <button class="parts" {tabindex} aria-expanded={props.opened.to_string()}
                     aria-label={format!("Parts of step {}", index + 1)} title="Show the parts of this line"
                     onclick={props.on_action.reform(move |_| Action::ToggleLine(index))}>{ "⋯" }</button>
-                if props.opened { <AnnotatedBytes kind={step.kind} wire={wire} /> }
+                // The parts are drawn by the full module, which the first click loads.
+                if props.opened { { parts(step.kind, wire) } }
             }
         </li>
     }
+}
+
+#[cfg(feature = "full")]
+fn parts(kind: crate::timeline::StepKind, wire: String) -> Html {
+    html! { <AnnotatedBytes {kind} {wire} /> }
+}
+
+#[cfg(not(feature = "full"))]
+fn parts(_kind: crate::timeline::StepKind, _wire: String) -> Html {
+    html! { <p class="loading-note" role="status">{ "Loading the parts of this line…" }</p> }
 }

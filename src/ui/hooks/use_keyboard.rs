@@ -5,6 +5,7 @@ use yew::prelude::*;
 use crate::ui::state::{Action, State};
 
 /// The shortcuts, as the help overlay lists them.
+#[cfg(feature = "full")]
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Space", "play or pause"),
     ("→", "next step"),

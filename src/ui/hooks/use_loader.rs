@@ -3,13 +3,16 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::scenario::played::Played;
+#[cfg(feature = "full")]
 use crate::scenario::service::Answer;
-use crate::ui::simulator;
+use crate::ui::browser;
 use crate::ui::state::{Action, Failure, Fetch, State};
 
 /// Fetches what the state waits for ([`State::pending`]): a lesson's static data
 /// (`lessons/ID.json`), or the simulator worker's answer to a request. The result comes back
-/// as [`Action::Arrived`] with the request's number, so a late answer is told apart.
+/// as [`Action::Arrived`] with the request's number, so a late answer is told apart. The
+/// player module has no simulator client: a request waits for the full module, which it
+/// loads (`use_full`) and which answers it.
 #[hook]
 pub fn use_loader(state: &UseReducerHandle<State>) {
     let dispatcher = state.dispatcher();
@@ -19,24 +22,32 @@ pub fn use_loader(state: &UseReducerHandle<State>) {
         let seq = pending.seq;
         match pending.fetch {
             Fetch::Lesson(id) => wasm_bindgen_futures::spawn_local(async move {
-                let result = match simulator::fetch_text(&format!("lessons/{id}.json")).await {
-                    Ok(json) => serde_json::from_str::<Played>(&json)
-                        .map(Rc::new)
-                        .map_err(|e| Failure::Refused(format!("The lesson “{id}” could not be read: {e}."))),
+                let result = match browser::fetch_text(&format!("lessons/{id}.json")).await {
+                    Ok(json) => {
+                        #[cfg(not(feature = "full"))]
+                        crate::ui::handover::remember_lesson(&id, &json);
+                        serde_json::from_str::<Played>(&json).map(Rc::new).map_err(|e| {
+                            Failure::Refused(format!("The lesson “{id}” could not be read: {e}."))
+                        })
+                    }
                     Err(why) => {
                         Err(Failure::Refused(format!("The lesson “{id}” could not be loaded: {why}.")))
                     }
                 };
                 dispatcher.dispatch(Action::Arrived(seq, result));
             }),
-            Fetch::Simulator(request) => simulator::ask(&request, move |answer| {
+            #[cfg(feature = "full")]
+            Fetch::Simulator(request) => crate::ui::simulator::ask(&request, move |answer| {
                 dispatcher.dispatch(Action::Arrived(seq, run_of(answer)));
             }),
+            #[cfg(not(feature = "full"))]
+            Fetch::Simulator(_) => {}
         }
     });
 }
 
 /// A run from the simulator's answer, or why there is none.
+#[cfg(feature = "full")]
 pub fn run_of(answer: Result<Answer, String>) -> Result<Rc<Played>, Failure> {
     match answer {
         Ok(Answer::Played(played)) => Ok(Rc::new(*played)),

@@ -1,0 +1,278 @@
+//! The page in two modules (issue 13, "player first").
+//!
+//! The first module a page loads (`src/main.rs`, built without the `full` feature) plays a
+//! lesson from its static data: lanes, journey map, transcript, explanations, controls,
+//! presenter and embed mode, the path and help. What a learner reaches for next (the lab,
+//! what-if, the inspectors, predict-the-reply, a line's annotated parts, and every scenario
+//! run, which needs the simulator worker) is in the second module (`src/bin/player_full.rs`,
+//! the same player built with `full`), about as large again and never in the way of the
+//! first step. The first time the state needs it ([`State::needs_full`]) the player module
+//! fetches it (`window.smtpPlaygroundLoadFull`, in `index.html`); the full module then asks
+//! for the page ([`take_over`]): the player module answers with its state as JSON, the
+//! lesson's data included, and unmounts, and the full module mounts with that state in the
+//! same task, so the learner sees the same lesson at the same step, with focus and scroll
+//! kept, and the lab (or what they asked for) open. If the full module cannot be loaded the
+//! player says so and plays on ([`Action::FullFailed`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::ui::state::{Console, LabTab, Pending, Predict, Theme};
+
+/// The global the full module calls to take the page over: the player module's answer, the
+/// handover as JSON.
+const HANDOVER: &str = "smtpPlaygroundHandover";
+/// The global (in `index.html`) that imports the full module and runs it.
+#[cfg(not(feature = "full"))]
+const LOAD_FULL: &str = "smtpPlaygroundLoadFull";
+
+/// What the full module carries on with: the state, field by field, with the lesson's data
+/// as it was fetched instead of the parsed run. The embed options, the stored progress and
+/// the theme's storage are read again from the page, as at any start.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Handover {
+    /// The lesson played, and its data (`lessons/ID.json`) as fetched.
+    lesson: Option<(String, String)>,
+    position: usize,
+    playing: bool,
+    speed: usize,
+    crlf: bool,
+    help: bool,
+    picker: bool,
+    intro: bool,
+    presenter: bool,
+    predict: Option<Predict>,
+    theme: Option<Theme>,
+    opened: Option<usize>,
+    lab: Option<LabTab>,
+    console: Console,
+    notice: Option<String>,
+    pending: Option<Pending>,
+    seq: u32,
+    /// A selector for the element that had focus, to focus its twin after the switch.
+    focus: Option<String>,
+    /// The page's vertical scroll, kept across the switch.
+    scroll: f64,
+}
+
+/// The player module's side: remembers the lesson data it fetched and its app, and loads
+/// the full module when the state first needs it.
+#[cfg(not(feature = "full"))]
+mod player {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen::prelude::Closure;
+    use web_sys::js_sys;
+    use yew::AppHandle;
+    use yew::prelude::*;
+
+    use super::{HANDOVER, Handover, LOAD_FULL};
+    use crate::ui::components::app::App;
+    use crate::ui::state::{Action, State};
+    use wasm_bindgen::JsCast as _;
+
+    thread_local! {
+        /// The last lesson fetched: its id and data, as the full module will read them.
+        static LESSON: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+        static APP: RefCell<Option<AppHandle<App>>> = const { RefCell::new(None) };
+        static LOADING: Cell<bool> = const { Cell::new(false) };
+        /// The last load failed (placeholders say so instead of "Loading…").
+        static FAILED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Whether the full module could not be loaded the last time it was asked for.
+    pub fn failed() -> bool {
+        FAILED.with(Cell::get)
+    }
+
+    /// Keeps a lesson's data as fetched, for the handover.
+    pub fn remember_lesson(id: &str, data: &str) {
+        LESSON.with(|l| *l.borrow_mut() = Some((id.to_owned(), data.to_owned())));
+    }
+
+    /// Keeps the mounted app, to unmount it when the full module takes over.
+    pub fn keep_app(app: AppHandle<App>) {
+        APP.with(|a| *a.borrow_mut() = Some(app));
+    }
+
+    /// Loads the full module once (again after a failure). `latest` is the state as last
+    /// rendered: the handover is made when the full module asks, from the state of then.
+    pub fn load_full(latest: Rc<RefCell<Rc<State>>>, dispatcher: UseReducerDispatcher<State>) {
+        if LOADING.with(|l| l.replace(true)) {
+            return;
+        }
+        FAILED.with(|f| f.set(false));
+        let Some(window) = web_sys::window() else { return };
+        let answer = Closure::once_into_js(move || -> JsValue {
+            // From here the state is the full player's: keys wait for it (index.html).
+            crate::ui::browser::call_global("smtpPlaygroundHoldKeys");
+            let state = latest.borrow().clone();
+            let handover = handover_of(&state);
+            APP.with(|a| a.borrow_mut().take().map(AppHandle::destroy));
+            serde_json::to_string(&handover).map(JsValue::from).unwrap_or(JsValue::NULL)
+        });
+        let _ = js_sys::Reflect::set(&window, &HANDOVER.into(), &answer);
+        let load =
+            crate::ui::browser::call_global(LOAD_FULL).and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+        wasm_bindgen_futures::spawn_local(async move {
+            let failed = match load {
+                Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.err().map(|e| {
+                    e.dyn_ref::<js_sys::Error>()
+                        .map_or_else(|| "it did not load".to_owned(), |e| String::from(e.message()))
+                }),
+                None => Some("the page has no loader for it".to_owned()),
+            };
+            if let Some(why) = failed {
+                LOADING.with(|l| l.set(false));
+                FAILED.with(|f| f.set(true));
+                if let Some(window) = web_sys::window() {
+                    let _ = js_sys::Reflect::delete_property(&window, &HANDOVER.into());
+                }
+                dispatcher.dispatch(Action::FullFailed(why));
+            }
+        });
+    }
+
+    fn handover_of(state: &State) -> Handover {
+        let lesson = state.loaded.as_ref().and_then(|l| l.lesson.clone());
+        let lesson = LESSON.with(|l| l.borrow().clone()).filter(|(id, _)| Some(id) == lesson.as_ref());
+        let window = web_sys::window();
+        Handover {
+            lesson,
+            position: state.position,
+            playing: state.playing,
+            speed: state.speed,
+            crlf: state.crlf,
+            help: state.help,
+            picker: state.picker,
+            intro: state.intro,
+            presenter: state.presenter,
+            predict: state.predict.clone(),
+            theme: state.theme,
+            opened: state.opened,
+            lab: state.lab,
+            console: state.console.clone(),
+            notice: state.notice.clone(),
+            pending: state.pending.clone(),
+            seq: state.seq,
+            focus: focused_selector(),
+            scroll: window.and_then(|w| w.scroll_y().ok()).unwrap_or(0.0),
+        }
+    }
+
+    /// `#id`, or a transcript line's button (`[data-index]`, its class), of the element
+    /// with focus.
+    fn focused_selector() -> Option<String> {
+        let active = web_sys::window()?.document()?.active_element()?;
+        let id = active.id();
+        if !id.is_empty() {
+            return Some(format!("#{id}"));
+        }
+        let row = active.closest("[data-index]").ok()??;
+        let index = row.get_attribute("data-index")?.parse::<usize>().ok()?;
+        let class = active.class_name();
+        let class = class
+            .split_whitespace()
+            .next()
+            .filter(|c| c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        Some(match class {
+            Some(class) => format!(".transcript [data-index=\"{index}\"] > .{class}"),
+            None => format!(".transcript [data-index=\"{index}\"]"),
+        })
+    }
+}
+
+#[cfg(not(feature = "full"))]
+pub use player::{failed, keep_app, load_full, remember_lesson};
+
+/// The full module's side: takes the page over from the player module.
+#[cfg(feature = "full")]
+mod full {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use wasm_bindgen::JsCast as _;
+
+    use super::{HANDOVER, Handover};
+    use crate::scenario::played::Played;
+    use crate::ui::state::{Shown, State};
+
+    thread_local! {
+        static RECEIVED: RefCell<Option<Handover>> = const { RefCell::new(None) };
+        /// Focus and scroll to restore once the full player has rendered.
+        static VIEW: RefCell<Option<(Option<String>, f64)>> = const { RefCell::new(None) };
+    }
+
+    /// The full module's start: asks the player module for the page and its state, then
+    /// mounts the full player with it. Loaded on its own (no player module to ask), it
+    /// simply starts from the URL.
+    pub fn take_over() {
+        let handover = crate::ui::browser::call_global(HANDOVER)
+            .and_then(|json| json.as_string())
+            .and_then(|json| serde_json::from_str::<Handover>(&json).ok());
+        RECEIVED.with(|r| *r.borrow_mut() = handover);
+        crate::ui::start();
+    }
+
+    /// The state handed over, once (the app's first render takes it).
+    pub fn received_state() -> Option<State> {
+        let handover = RECEIVED.with(|r| r.borrow_mut().take())?;
+        VIEW.with(|v| *v.borrow_mut() = Some((handover.focus.clone(), handover.scroll)));
+        Some(handover.into_state())
+    }
+
+    /// Puts focus and scroll back as they were in the player module (after the first render,
+    /// when the full player listens), then replays the keys pressed meanwhile.
+    pub fn restore_view() {
+        let Some((focus, scroll)) = VIEW.with(|v| v.borrow_mut().take()) else { return };
+        let _replay = Replay;
+        let Some(window) = web_sys::window() else { return };
+        window.scroll_to_with_x_and_y(0.0, scroll);
+        let element = focus.and_then(|selector| window.document()?.query_selector(&selector).ok().flatten());
+        if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = element.focus();
+        }
+    }
+
+    /// Releases the keys held since the handover when dropped, after focus is back.
+    struct Replay;
+
+    impl Drop for Replay {
+        fn drop(&mut self) {
+            crate::ui::browser::call_global("smtpPlaygroundReleaseKeys");
+        }
+    }
+
+    impl Handover {
+        fn into_state(self) -> State {
+            let mut state = State::empty(self.theme);
+            if let Some((_, data)) = &self.lesson
+                && let Ok(played) = serde_json::from_str::<Played>(data)
+            {
+                state = state.show(Rc::new(played), self.position, Shown::Lesson);
+            }
+            state.position = self.position.min(state.len());
+            state.playing = self.playing;
+            state.speed = self.speed;
+            state.crlf = self.crlf;
+            state.help = self.help;
+            state.picker = self.picker;
+            state.intro = self.intro;
+            state.presenter = self.presenter;
+            state.predict = self.predict;
+            state.opened = self.opened;
+            state.lab = self.lab;
+            state.console = self.console;
+            state.notice = self.notice;
+            state.pending = self.pending;
+            state.seq = self.seq;
+            state.progress = crate::ui::browser::stored_progress();
+            state.embed = crate::ui::browser::read_embed();
+            state
+        }
+    }
+}
+
+#[cfg(feature = "full")]
+pub use full::{received_state, restore_view, take_over};

@@ -1,0 +1,29 @@
+use yew::prelude::*;
+
+use crate::ui::state::State;
+
+/// The player module's side of the split (issue 13): once the state needs the full module
+/// ([`State::needs_full`]), loads it, and it takes the page over with the state of that
+/// moment ([`crate::ui::handover`]).
+#[cfg(not(feature = "full"))]
+#[hook]
+pub fn use_full(state: &UseReducerHandle<State>) {
+    use std::rc::Rc;
+    let latest = use_mut_ref(|| Rc::new(State::empty(None)));
+    // The handover is made when the full module asks, from the state rendered last.
+    *latest.borrow_mut() = Rc::new((**state).clone());
+    let dispatcher = state.dispatcher();
+    use_effect_with(state.needs_full(), move |needs| {
+        if *needs {
+            crate::ui::handover::load_full(latest, dispatcher);
+        }
+    });
+}
+
+/// The full player's side: after its first render, focus and scroll go back to where they
+/// were in the player module it took over from.
+#[cfg(feature = "full")]
+#[hook]
+pub fn use_full(_state: &UseReducerHandle<State>) {
+    use_effect_with((), |_| crate::ui::handover::restore_view());
+}
