@@ -2,17 +2,19 @@
 //!
 //! The first module a page loads (`src/main.rs`, built without the `full` feature) plays a
 //! lesson from its static data: lanes, journey map, transcript, explanations, controls,
-//! presenter and embed mode, the path and help. What a learner reaches for next (the lab,
-//! what-if, the inspectors, predict-the-reply, a line's annotated parts, and every scenario
-//! run, which needs the simulator worker) is in the second module (`src/bin/player_full.rs`,
-//! the same player built with `full`), about as large again and never in the way of the
-//! first step. The first time the state needs it ([`State::needs_full`]) the player module
-//! fetches it (`window.smtpPlaygroundLoadFull`, in `index.html`); the full module then asks
-//! for the page ([`take_over`]): the player module answers with its state as JSON, the
-//! lesson's data included, and unmounts, and the full module mounts with that state in the
-//! same task, so the learner sees the same lesson at the same step, with focus and scroll
-//! kept, and the lab (or what they asked for) open. If the full module cannot be loaded the
-//! player says so and plays on ([`Action::FullFailed`]).
+//! presenter and embed mode. What a learner reaches for next (the lab, what-if, the
+//! inspectors, predict-the-reply, a line's annotated parts, the lesson list, "Start here",
+//! help, the lesson's recap, and every scenario run, which needs the simulator worker) is in
+//! the full player (`src/bin/player_full.rs`, the same player built with `full`), about twice
+//! as large and never in the way of the first step. The first time the state needs it
+//! (`State::needs_full`) the player module fetches it (`window.smtpPlaygroundLoadFull`, in
+//! `index.html`); the full module then asks for the page (`take_over`): the player module
+//! answers with its state as JSON, the lesson's data included, and unmounts, and the full
+//! module mounts with that state, so the learner sees the same lesson at the same step, with
+//! focus and scroll kept, and the lab (or what they asked for) open. Yew may finish that
+//! first render in a later task; keys pressed until then are held and replayed (`index.html`).
+//! If the full module cannot be loaded the player says so and plays on
+//! (`Action::FullFailed`).
 
 use serde::{Deserialize, Serialize};
 
@@ -86,9 +88,14 @@ mod player {
         FAILED.with(Cell::get)
     }
 
+    /// Whether the full module is being loaded (the state handed over is the latest one).
+    pub fn loading() -> bool {
+        LOADING.with(Cell::get)
+    }
+
     /// Keeps a lesson's data as fetched, for the handover.
-    pub fn remember_lesson(id: &str, data: &str) {
-        LESSON.with(|l| *l.borrow_mut() = Some((id.to_owned(), data.to_owned())));
+    pub fn remember_lesson(id: String, data: String) {
+        LESSON.with(|l| *l.borrow_mut() = Some((id, data)));
     }
 
     /// Keeps the mounted app, to unmount it when the full module takes over.
@@ -184,7 +191,7 @@ mod player {
 }
 
 #[cfg(not(feature = "full"))]
-pub use player::{failed, keep_app, load_full, remember_lesson};
+pub use player::{failed, keep_app, load_full, loading, remember_lesson};
 
 /// The full module's side: takes the page over from the player module.
 #[cfg(feature = "full")]
@@ -226,22 +233,20 @@ mod full {
     /// when the full player listens), then replays the keys pressed meanwhile.
     pub fn restore_view() {
         let Some((focus, scroll)) = VIEW.with(|v| v.borrow_mut().take()) else { return };
-        let _replay = Replay;
-        let Some(window) = web_sys::window() else { return };
-        window.scroll_to_with_x_and_y(0.0, scroll);
-        let element = focus.and_then(|selector| window.document()?.query_selector(&selector).ok().flatten());
-        if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = element.focus();
+        if let Some(window) = web_sys::window() {
+            window.scroll_to_with_x_and_y(0.0, scroll);
+            let element =
+                focus.and_then(|selector| window.document()?.query_selector(&selector).ok().flatten());
+            if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = element.focus();
+            }
+            // `<html data-player="full">`: the full player has taken over and listens (tests
+            // wait for it before measuring a page that is about to be replaced).
+            if let Some(root) = window.document().and_then(|d| d.document_element()) {
+                let _ = root.set_attribute("data-player", "full");
+            }
         }
-    }
-
-    /// Releases the keys held since the handover when dropped, after focus is back.
-    struct Replay;
-
-    impl Drop for Replay {
-        fn drop(&mut self) {
-            crate::ui::browser::call_global("smtpPlaygroundReleaseKeys");
-        }
+        crate::ui::browser::call_global("smtpPlaygroundReleaseKeys");
     }
 
     impl Handover {

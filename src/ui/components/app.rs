@@ -230,7 +230,7 @@ pub fn app() -> Html {
         <div class={classes!("app", state.presenter.then_some("presenter"), state.playing.then_some("playing"),
             state.embed.is_some().then_some("embedded"))} inert={intro}>
             if state.embed.is_none() {
-            <a class="skip-link" href="#lesson" onclick={skip_to_lesson}>{ "Skip to the lesson" }</a>
+            <a id="skip-link" class="skip-link" href="#lesson" onclick={skip_to_lesson}>{ "Skip to the lesson" }</a>
             <Toolbar picker={state.picker} intro={state.intro} presenter={state.presenter} predict={state.predict.is_some()}
                 theme={state.theme} lab={state.lab.is_some()} on_action={on_action.clone()} />
             }
@@ -253,11 +253,11 @@ pub fn app() -> Html {
     }
 }
 
-#[cfg(feature = "full")]
 /// "Next lesson" at the end: the lesson after this one on the learning path (after the one
 /// it was edited from, for a lesson changed in the lab), or, for a scenario of the learner's
 /// own, the first lesson of the path not finished yet; and whether this one ends the path.
 /// An embedded player leaves the order to its course page.
+#[cfg(feature = "full")]
 fn next_lesson(state: &State, path: &[Topic]) -> (Option<(&'static str, String)>, bool) {
     if state.embed.is_some() {
         return (None, false);

@@ -24,11 +24,12 @@ pub fn use_loader(state: &UseReducerHandle<State>) {
             Fetch::Lesson(id) => wasm_bindgen_futures::spawn_local(async move {
                 let result = match browser::fetch_text(&format!("lessons/{id}.json")).await {
                     Ok(json) => {
-                        #[cfg(not(feature = "full"))]
-                        crate::ui::handover::remember_lesson(&id, &json);
-                        serde_json::from_str::<Played>(&json).map(Rc::new).map_err(|e| {
+                        let played = serde_json::from_str::<Played>(&json).map(Rc::new).map_err(|e| {
                             Failure::Refused(format!("The lesson “{id}” could not be read: {e}."))
-                        })
+                        });
+                        #[cfg(not(feature = "full"))]
+                        crate::ui::handover::remember_lesson(id, json);
+                        played
                     }
                     Err(why) => {
                         Err(Failure::Refused(format!("The lesson “{id}” could not be loaded: {why}.")))
