@@ -4,7 +4,7 @@
 // a class and a word; an elided value is whole one click away; the lanes colour the verdicts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openPlayer, position, nativeTimeline, ARTIFACTS } from './support.mjs';
+import { start, openPlayer, position, takeOver, nativeTimeline, ARTIFACTS } from './support.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -42,6 +42,8 @@ async function openCheck(lesson, prefix, width, colorScheme = 'light') {
   const { step, check } = verdictStep(lesson, prefix);
   const page = await openPlayer(env, `lesson=${lesson}&step=${step}`,
     { viewport: { width, height: 900 }, reducedMotion: 'reduce', colorScheme });
+  // The card is measured while values are opened and scrolled to: on the full player.
+  await takeOver(page);
   await position(page, step);
   const card = page.locator('#explanation');
   const view = card.locator('section.check');

@@ -19,6 +19,8 @@ test('every lesson ends with the transcript the native CLI prints', async () => 
     const want = nativeTranscript(id);
     assert.ok(want.length > 0, `${id} has a transcript`);
     assert.deepEqual(await transcriptShown(page), want, `lesson ${id}`);
+    // The recap is the full player's: it arrives once the ending is on screen.
+    await page.locator('#ending').waitFor();
     assert.equal(await page.locator('#ending').count(), 1, `${id} shows its ending`);
     assert.deepEqual(page.errors, [], id);
     await page.close();

@@ -189,6 +189,8 @@ test('"Next lesson" opens the next lesson on the path; the last lesson points ba
   const next = page.locator('#next-lesson');
   await next.waitFor();
   assert.equal(await next.getAttribute('href'), `?lesson=${ids[1]}&step=0`);
+  // The link names the lesson by id until the lesson index arrives (with the full player).
+  await page.waitForFunction((id) => document.querySelector('#next-lesson strong')?.textContent.trim() !== id, ids[1]);
   const title = (await next.locator('strong').textContent()).trim();
   await next.click();
   await page.waitForFunction((id) => location.search === `?lesson=${id}&step=0`, ids[1]);

@@ -47,7 +47,36 @@ export async function open(browser, url, options = {}) {
 export async function openPlayer(env, query, options = {}) {
   const page = await open(env.browser, `${env.url}?${query}`, options);
   await page.locator('#play').waitFor();
+  await settled(page);
   return page;
+}
+
+/** Has the full player take the page over now (issue 13), as scrolling to the inspectors
+ *  does, then goes back to the top: for tests that scroll and measure a page, which must not
+ *  be replaced under them half way. */
+export async function takeOver(page) {
+  if (await page.evaluate(() => document.documentElement.dataset.player !== 'full')) {
+    await page.locator('.awaiting.inspectors').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.documentElement.dataset.player === 'full');
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
+/** Waits until the page will not change hands (issue 13): the full player has taken over
+ *  (`<html data-player="full">`), or nothing on the page waits for it. While it loads and
+ *  takes over (`data-player="loading"`) the page is neither. A placeholder of the full
+ *  player's parts (`.awaiting`) asks for it when it is needed, or, for the inspectors and the
+ *  recap, once it is within 200 px of the viewport; one further away asks nothing. */
+export async function settled(page) {
+  await page.waitForFunction(() => {
+    const player = document.documentElement.dataset.player;
+    if (player === 'full') return true;
+    if (player === 'loading') return false;
+    return [...document.querySelectorAll('.awaiting')].every((place) => {
+      const seenOnly = place.classList.contains('inspectors') || place.classList.contains('ending');
+      return seenOnly && place.getBoundingClientRect().top > innerHeight + 200;
+    });
+  });
 }
 
 /** The `N / M` counter as numbers, once it shows `want` steps (when given). */
