@@ -35,13 +35,17 @@ use crate::ui::state::{Fetch, State};
 /// A part only the full module draws (issue 13): itself in the full player; in the player
 /// module, a placeholder that asks for the full module once it comes into view (named
 /// parts) or while the state needs it (the lab, predict).
+/// In the full player they are drawn one task after the rest (`drawn`), so the first render
+/// after a takeover is no longer than the player module's own.
 #[cfg(feature = "full")]
 macro_rules! full_only {
-    ($part:literal, $on_action:expr, $($html:tt)*) => { html! { $($html)* } };
+    ($part:literal, $on_action:expr, $drawn:expr, $($html:tt)*) => {
+        if $drawn { html! { $($html)* } } else { html! {} }
+    };
 }
 #[cfg(not(feature = "full"))]
 macro_rules! full_only {
-    ($part:literal, $on_action:expr, $($html:tt)*) => {
+    ($part:literal, $on_action:expr, $drawn:expr, $($html:tt)*) => {
         html! {
             <super::awaiting::Awaiting part={$part} failed={crate::ui::handover::failed()} on_action={$on_action} />
         }
@@ -90,6 +94,19 @@ pub fn app() -> Html {
     use_location(&state);
     use_embed(&state);
     use_full(&state);
+    // The full player's own parts wait one task (`full_only!`): a timeout, not a state set in
+    // an effect, which Yew would render in the same task.
+    #[cfg(feature = "full")]
+    let drawn = {
+        let drawn = use_state(|| false);
+        let setter = drawn.setter();
+        use_effect_with((), move |_| {
+            gloo::timers::callback::Timeout::new(0, move || setter.set(true)).forget();
+        });
+        *drawn
+    };
+    #[cfg(not(feature = "full"))]
+    let drawn = true;
     use_effect_with(state.theme, |theme| {
         if let Some(theme) = theme {
             browser::apply_theme(*theme);
@@ -164,7 +181,7 @@ pub fn app() -> Html {
                         wait={current.and_then(|i| state.wait_before(i))} on_action={on_action.clone()} />
                     }
                     if let (Some(tab), None) = (state.lab, &state.embed) {
-                        { full_only!("lab", on_action.clone(), <Lab tab={tab} source={loaded.source.clone()} played={loaded.played.clone()}
+                        { full_only!("lab", on_action.clone(), drawn, <Lab tab={tab} source={loaded.source.clone()} played={loaded.played.clone()}
                             timeline={loaded.timeline.clone()} console={state.console.clone()}
                             pristine={state.pristine.clone()} position={state.position} on_action={on_action.clone()} />) }
                     }
@@ -172,19 +189,19 @@ pub fn app() -> Html {
                         if panels.explanation {
                         <div class="column-main">
                             if let Some(asking) = state.asking() {
-                                { full_only!("predict", on_action.clone(), <PredictPanel asking={asking}
+                                { full_only!("predict", on_action.clone(), drawn, <PredictPanel asking={asking}
                                     codes={loaded.codes.clone()} on_action={on_action.clone()} />) }
                             }
                             <Explanation timeline={loaded.timeline.clone()} current={current}
                                 description={played.description.clone()} goals={played.goals.clone()}
                                 verdict={verdict} />
                             if state.embed.is_none() {
-                                { full_only!("whatif", on_action.clone(), <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
+                                { full_only!("whatif", on_action.clone(), drawn, <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
                                     faults={played.faults.clone()} console={!state.console.lines.is_empty()}
                                     on_action={on_action.clone()} />) }
                             }
                             if state.at_end() && !state.is_empty() {
-                                { full_only!("ending", on_action.clone(), <Ending try_next={played.try_next.clone()}
+                                { full_only!("ending", on_action.clone(), drawn, <Ending try_next={played.try_next.clone()}
                                     outcome={loaded.timeline.outcome.clone()}
                                     score={state.predict.as_ref().map(|p| p.score())}
                                     recap={played.recap.clone()} next={next.clone()} path_done={path_done}
@@ -201,7 +218,7 @@ pub fn app() -> Html {
                                 on_action={on_action.clone()} />
                             }
                             if panels.inspectors {
-                            { full_only!("inspectors", on_action.clone(), <Inspectors played={loaded.played.clone()} timeline={loaded.timeline.clone()} step={current} />) }
+                            { full_only!("inspectors", on_action.clone(), drawn, <Inspectors played={loaded.played.clone()} timeline={loaded.timeline.clone()} step={current} />) }
                             }
                         </div>
                         }
@@ -242,13 +259,13 @@ pub fn app() -> Html {
                     if state.picker && state.embed.is_none() { { " Pick one of the lessons below." } }</p>
             }
             if state.picker && state.embed.is_none() {
-                { full_only!("picker", on_action.clone(), <Picker current={state.loaded.as_ref().and_then(|l| l.lesson.clone())}
+                { full_only!("picker", on_action.clone(), drawn, <Picker current={state.loaded.as_ref().and_then(|l| l.lesson.clone())}
                     path={path.clone()} progress={state.progress.clone()} on_action={on_action.clone()} />) }
             }
             { body }
-            if state.help { { full_only!("help", on_action.clone(), <Help on_action={on_action.clone()} />) } }
+            if state.help { { full_only!("help", on_action.clone(), drawn, <Help on_action={on_action.clone()} />) } }
         </div>
-        if intro { { full_only!("intro", on_action.clone(), <Intro path={path} progress={state.progress.clone()} on_action={on_action} />) } }
+        if intro { { full_only!("intro", on_action.clone(), drawn, <Intro path={path} progress={state.progress.clone()} on_action={on_action} />) } }
         </>
     }
 }
