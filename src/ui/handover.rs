@@ -12,7 +12,9 @@
 //! answers with its state as JSON, the lesson's data included, and unmounts, and the full
 //! module mounts with that state, so the learner sees the same lesson at the same step, with
 //! focus and scroll kept, and the lab (or what they asked for) open. Yew may finish that
-//! first render in a later task; keys pressed until then are held and replayed (`index.html`).
+//! first render in a later task; keys pressed and an embedding page's commands posted until
+//! then are held and replayed (`index.html`), and the full player does not announce again
+//! what the player module told the embedding page.
 //! If the full module cannot be loaded the player says so and plays on
 //! (`Action::FullFailed`).
 
@@ -54,6 +56,8 @@ pub struct Handover {
     focus: Option<String>,
     /// The page's vertical scroll, kept across the switch.
     scroll: f64,
+    /// An embed's autoplay still to come (it plays once, whichever module sees the frame).
+    autoplay: bool,
 }
 
 /// The player module's side: remembers the lesson data it fetched and its app, and loads
@@ -78,6 +82,8 @@ mod player {
         /// The last lesson fetched: its id and data, as the full module will read them.
         static LESSON: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
         static APP: RefCell<Option<AppHandle<App>>> = const { RefCell::new(None) };
+        /// The newest state, once the full module is wanted.
+        static LATEST: RefCell<Option<Rc<State>>> = const { RefCell::new(None) };
         static LOADING: Cell<bool> = const { Cell::new(false) };
         /// The last load failed (placeholders say so instead of "Loading…").
         static FAILED: Cell<bool> = const { Cell::new(false) };
@@ -103,18 +109,34 @@ mod player {
         APP.with(|a| *a.borrow_mut() = Some(app));
     }
 
-    /// Loads the full module once (again after a failure). `latest` is the state as last
-    /// rendered: the handover is made when the full module asks, from the state of then.
-    pub fn load_full(latest: Rc<RefCell<Rc<State>>>, dispatcher: UseReducerDispatcher<State>) {
+    /// Keeps the newest state once the full module is wanted (before, no copy is kept): the
+    /// handover is made from it when the full module asks.
+    pub fn note(state: &Rc<State>) {
+        if state.needs_full() || loading() {
+            LATEST.with(|l| *l.borrow_mut() = Some(Rc::clone(state)));
+        }
+    }
+
+    /// Notes a state that came from no action (the page's first, a share link waiting for
+    /// the simulator), unless an action's is already noted.
+    pub fn note_rendered(state: &State) {
+        if LATEST.with(|l| l.borrow().is_none()) && (state.needs_full() || loading()) {
+            note(&Rc::new(state.clone()));
+        }
+    }
+
+    /// Loads the full module once (again after a failure).
+    pub fn load_full(dispatcher: UseReducerDispatcher<State>) {
         if LOADING.with(|l| l.replace(true)) {
             return;
         }
         FAILED.with(|f| f.set(false));
         let Some(window) = web_sys::window() else { return };
         let answer = Closure::once_into_js(move || -> JsValue {
-            // From here the state is the full player's: keys wait for it (index.html).
-            crate::ui::browser::call_global("smtpPlaygroundHoldKeys");
-            let state = latest.borrow().clone();
+            let Some(state) = LATEST.with(|l| l.borrow_mut().take()) else { return JsValue::NULL };
+            // From here the state is the full player's: keys and an embedding page's
+            // commands wait for it (index.html).
+            crate::ui::browser::call_global("smtpPlaygroundHoldInput");
             let handover = handover_of(&state);
             APP.with(|a| a.borrow_mut().take().map(AppHandle::destroy));
             serde_json::to_string(&handover).map(JsValue::from).unwrap_or(JsValue::NULL)
@@ -133,6 +155,7 @@ mod player {
             if let Some(why) = failed {
                 LOADING.with(|l| l.set(false));
                 FAILED.with(|f| f.set(true));
+                LATEST.with(|l| l.borrow_mut().take());
                 if let Some(window) = web_sys::window() {
                     let _ = js_sys::Reflect::delete_property(&window, &HANDOVER.into());
                 }
@@ -165,6 +188,7 @@ mod player {
             seq: state.seq,
             focus: focused_selector(),
             scroll: window.and_then(|w| w.scroll_y().ok()).unwrap_or(0.0),
+            autoplay: state.embed.as_ref().is_some_and(|e| e.autoplay),
         }
     }
 
@@ -191,12 +215,12 @@ mod player {
 }
 
 #[cfg(not(feature = "full"))]
-pub use player::{failed, keep_app, load_full, loading, remember_lesson};
+pub use player::{failed, keep_app, load_full, loading, note, note_rendered, remember_lesson};
 
 /// The full module's side: takes the page over from the player module.
 #[cfg(feature = "full")]
 mod full {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
     use wasm_bindgen::JsCast as _;
@@ -207,6 +231,8 @@ mod full {
 
     thread_local! {
         static RECEIVED: RefCell<Option<Handover>> = const { RefCell::new(None) };
+        /// The page was taken over from the player module (not loaded on its own).
+        static TOOK_OVER: Cell<bool> = const { Cell::new(false) };
         /// Focus and scroll to restore once the full player has rendered.
         static VIEW: RefCell<Option<(Option<String>, f64)>> = const { RefCell::new(None) };
     }
@@ -218,8 +244,15 @@ mod full {
         let handover = crate::ui::browser::call_global(HANDOVER)
             .and_then(|json| json.as_string())
             .and_then(|json| serde_json::from_str::<Handover>(&json).ok());
+        TOOK_OVER.with(|t| t.set(handover.is_some()));
         RECEIVED.with(|r| *r.borrow_mut() = handover);
         crate::ui::start();
+    }
+
+    /// Whether the full player took the page over from the player module, which has told an
+    /// embedding page about the run shown (`ready`) and its step already.
+    pub fn took_over() -> bool {
+        TOOK_OVER.with(Cell::get)
     }
 
     /// The state handed over, once (the app's first render takes it).
@@ -246,7 +279,7 @@ mod full {
                 let _ = root.set_attribute("data-player", "full");
             }
         }
-        crate::ui::browser::call_global("smtpPlaygroundReleaseKeys");
+        crate::ui::browser::call_global("smtpPlaygroundReleaseInput");
     }
 
     impl Handover {
@@ -274,10 +307,13 @@ mod full {
             state.seq = self.seq;
             state.progress = crate::ui::browser::stored_progress();
             state.embed = crate::ui::browser::read_embed();
+            if let Some(embed) = &mut state.embed {
+                embed.autoplay = self.autoplay;
+            }
             state
         }
     }
 }
 
 #[cfg(feature = "full")]
-pub use full::{received_state, restore_view, take_over};
+pub use full::{received_state, restore_view, take_over, took_over};

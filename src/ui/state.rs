@@ -429,6 +429,9 @@ pub enum Action {
     TogglePlay,
     /// Play unless already playing (an embedding page's `play`).
     Play,
+    /// An embed's `autoplay`, once the frame is seen: plays, and is not done again (not by
+    /// the full player after a takeover either).
+    AutoPlay,
     Pause,
     /// The playback timer fired.
     Tick,
@@ -490,6 +493,17 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let next = self.apply(action);
+        // The player module hands the newest state over, not the one rendered last: an action
+        // taken just before the full player asks for it may not be rendered yet.
+        #[cfg(not(feature = "full"))]
+        crate::ui::handover::note(&next);
+        next
+    }
+}
+
+impl State {
+    fn apply(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut state = (*self).clone();
         // A run that arrives (a lesson opened at a step its URL names, a console run shown at
         // its end) is not the learner reaching that step: it marks nothing.
@@ -630,6 +644,12 @@ impl Reducible for State {
             }
             Action::Play if state.playing => return self,
             Action::Play => return self.reduce(Action::TogglePlay),
+            Action::AutoPlay => {
+                if let Some(embed) = &mut state.embed {
+                    embed.autoplay = false;
+                }
+                return Rc::new(state).reduce(Action::Play);
+            }
             Action::Pause => {
                 state.playing = false;
                 state

@@ -316,3 +316,83 @@ test('autoplay under prefers-reduced-motion still advances, without travel anima
   await reduced.close();
   await moving.close();
 });
+
+/** In the players' frames: notes when the player module hands the page over (`__held`) and
+ * keeps the full player's release of held input until the test sets `__release`. */
+const DEFER_RELEASE = () => {
+  if (window === window.top) return;
+  let hold;
+  let release;
+  Object.defineProperty(window, 'smtpPlaygroundHoldInput', {
+    configurable: true,
+    set: (f) => { hold = f; },
+    get: () => () => { window.__held = (window.__held || 0) + 1; hold(); },
+  });
+  Object.defineProperty(window, 'smtpPlaygroundReleaseInput', {
+    configurable: true,
+    set: (f) => { release = f; },
+    get: () => () => { const go = () => (window.__release ? release() : setTimeout(go, 20)); go(); },
+  });
+};
+
+test('an embed taken over by the full player keeps the commands sent meanwhile and announces nothing twice', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.addInitScript(RECORD);
+  await page.addInitScript(DEFER_RELEASE);
+  await page.goto(course.url);
+  await page.locator('#retries').scrollIntoViewIfNeeded();
+  const { steps } = await event(page, 'retries', 'ready', { lesson: 'retries-exhausted' });
+  const frame = frameOf(page, 'retries-exhausted');
+  // Its inspectors are in view: the full player loads and is handed the page; until it
+  // releases them, commands are held.
+  await frame.waitForFunction(() => window.__held === 1, null, { timeout: 30000 });
+  await call(page, 'retries', 'goto', 5);
+  await call(page, 'retries', 'goto', 6);
+  await page.waitForTimeout(300);
+  const told = () => page.evaluate(() => window.events.filter((e) => e.id === 'retries'));
+  assert.ok(!(await told()).some((e) => e.type === 'step-changed' && e.step > 0), 'held until the full player listens');
+  await frame.evaluate(() => { window.__release = true; });
+  await event(page, 'retries', 'step-changed', { step: 6 });
+  await frame.locator('#counter').filter({ hasText: `6 / ${steps}` }).waitFor();
+  assert.equal(await frame.evaluate(() => document.documentElement.dataset.player), 'full');
+  assert.equal(await frame.locator('.inspectors').count(), 1);
+  // One `ready`, and step 0 told once: the full player repeats nothing the player module
+  // said. (The two commands, replayed together, are drawn as one change.)
+  const events = (await told()).filter((e) => e.type === 'ready' || e.type === 'step-changed');
+  assert.deepEqual(events.map((e) => `${e.type} ${e.step ?? e.lesson}`),
+    ['ready retries-exhausted', 'step-changed 0', 'step-changed 6']);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('an autoplay embed paused by its page stays paused when the full player takes over', async () => {
+  const player = new URL(env.url).origin;
+  const html = `<!DOCTYPE html><meta charset="utf-8"><body style="margin:0">
+    <script type="module" src="${player}/embed.js"></script>
+    <smtp-playground id="auto" lesson="telnet-session" autoplay panels="lanes,controls,explanation,inspectors"></smtp-playground>
+    </body>`;
+  const site = await listen((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+  try {
+    const page = await env.browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.addInitScript(RECORD);
+    await page.addInitScript(DEFER_RELEASE);
+    await page.goto(site.url);
+    await event(page, 'auto', 'step-changed', { step: 1 });
+    await call(page, 'auto', 'pause');
+    const frame = frameOf(page, 'telnet-session');
+    await frame.locator('#play[aria-label="Play"]').waitFor();
+    await frame.waitForFunction(() => window.__held === 1, null, { timeout: 30000 });
+    await frame.evaluate(() => { window.__release = true; });
+    await frame.waitForFunction(() => document.documentElement.dataset.player === 'full');
+    const stopped = await page.evaluate(() => window.events.filter((e) => e.type === 'step-changed').length);
+    await page.waitForTimeout(1500);
+    assert.equal(await page.evaluate(() => window.events.filter((e) => e.type === 'step-changed').length), stopped,
+      'the full player did not autoplay again');
+    assert.equal(await frame.locator('#play').getAttribute('aria-label'), 'Play');
+    await page.close();
+  } finally {
+    site.server.close();
+  }
+});

@@ -131,17 +131,25 @@ pub fn use_embed(state: &UseReducerHandle<State>) {
         }
     });
 
-    // Events to the parent: `ready` once per loaded run, then the position.
-    let announced = use_mut_ref(|| None::<usize>);
+    // Events to the parent: `ready` once per loaded run, then the position. `posted` is the
+    // run and step last told: after a takeover the player module has told both already.
     let run = state.loaded.as_ref().map(|l| Rc::as_ptr(&l.timeline) as usize);
+    #[cfg(feature = "full")]
+    let took_over = crate::ui::handover::took_over();
+    #[cfg(not(feature = "full"))]
+    let took_over = false;
+    let posted = use_mut_ref(|| took_over.then_some((run, state.position)));
     let deps = (parent.clone(), run, state.position);
     let shown = state.clone();
     use_effect_with(deps, move |(parent, run, position)| {
         let (Some(origin), Some(loaded)) = (parent, shown.loaded.as_ref()) else { return };
+        let told = posted.replace(Some((*run, *position)));
+        if told == Some((*run, *position)) {
+            return;
+        }
         let steps = loaded.timeline.steps.len();
         let lesson = optional_str(loaded.lesson.as_deref());
-        if *announced.borrow() != *run {
-            *announced.borrow_mut() = *run;
+        if told.map(|(run, _)| run) != Some(*run) {
             post(
                 origin,
                 &event(
@@ -201,7 +209,7 @@ fn play_when_seen(
             });
             if seen {
                 observer.disconnect();
-                player.dispatch(Action::Play);
+                player.dispatch(Action::AutoPlay);
             }
         },
     );

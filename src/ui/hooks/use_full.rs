@@ -8,17 +8,11 @@ use crate::ui::state::State;
 #[cfg(not(feature = "full"))]
 #[hook]
 pub fn use_full(state: &UseReducerHandle<State>) {
-    use std::rc::Rc;
-    let latest = use_mut_ref(|| Rc::new(State::empty(None)));
-    // The handover is made when the full module asks, from the state rendered last; until
-    // the full module is wanted no copy is kept.
-    if state.needs_full() || crate::ui::handover::loading() {
-        *latest.borrow_mut() = Rc::new((**state).clone());
-    }
+    crate::ui::handover::note_rendered(state);
     let dispatcher = state.dispatcher();
     use_effect_with(state.needs_full(), move |needs| {
         if *needs {
-            crate::ui::handover::load_full(latest, dispatcher);
+            crate::ui::handover::load_full(dispatcher);
         }
     });
 }
