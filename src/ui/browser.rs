@@ -343,3 +343,10 @@ pub fn call_global(name: &str) -> Option<JsValue> {
     let function = web_sys::js_sys::Reflect::get(&window, &JsValue::from_str(name)).ok()?;
     function.dyn_into::<web_sys::js_sys::Function>().ok()?.call0(&JsValue::NULL).ok()
 }
+
+/// Whether the page has a global function `name`.
+pub fn has_global(name: &str) -> bool {
+    window()
+        .and_then(|w| web_sys::js_sys::Reflect::get(&w, &JsValue::from_str(name)).ok())
+        .is_some_and(|f| f.is_function())
+}

@@ -8,13 +8,14 @@
 //! the full player (`src/bin/player_full.rs`, the same player built with `full`), about twice
 //! as large and never in the way of the first step. The first time the state needs it
 //! (`State::needs_full`) the player module fetches it (`window.smtpPlaygroundLoadFull`, in
-//! `index.html`); the full module then asks for the page (`take_over`): the player module
-//! answers with its state as JSON, the lesson's data included, and unmounts, and the full
-//! module mounts with that state, so the learner sees the same lesson at the same step, with
-//! focus and scroll kept, and the lab (or what they asked for) open. Yew may finish that
-//! first render in a later task; keys pressed and an embedding page's commands posted until
-//! then are held and replayed (`index.html`), and the full player does not announce again
-//! what the player module told the embedding page.
+//! `index.html`); the full module then takes the page over (`take_over`), in three short
+//! tasks: it asks the player module for its state (as JSON, the lesson's data included; from
+//! then the player module takes no more actions, and keys, clicks and an embedding page's
+//! commands are held, `index.html`), it draws the full player with that state out of sight,
+//! and it puts it in the page in place of the player module's, which unmounts. The learner
+//! sees the same lesson at the same step, with focus and scroll kept, and the lab (or what
+//! they asked for) open; the held input is replayed, and the full player does not announce
+//! again what the player module told an embedding page.
 //! If the full module cannot be loaded the player says so and plays on
 //! (`Action::FullFailed`).
 
@@ -25,6 +26,11 @@ use crate::ui::state::{Console, LabTab, Pending, Predict, Theme};
 /// The global the full module calls to take the page over: the player module's answer, the
 /// handover as JSON.
 const HANDOVER: &str = "smtpPlaygroundHandover";
+/// The global the full module calls once its page is ready: the player module unmounts.
+const RETIRE: &str = "smtpPlaygroundRetire";
+/// The player's scrolling boxes, whose scroll is kept across the switch.
+#[cfg(not(feature = "full"))]
+const SCROLLERS: [&str; 2] = [".transcript", ".journey-body"];
 /// The global (in `index.html`) that imports the full module and runs it.
 #[cfg(not(feature = "full"))]
 const LOAD_FULL: &str = "smtpPlaygroundLoadFull";
@@ -56,6 +62,8 @@ pub struct Handover {
     focus: Option<String>,
     /// The page's vertical scroll, kept across the switch.
     scroll: f64,
+    /// The scroll (top, left) of each of [`SCROLLERS`] that is scrolled.
+    scrolls: Vec<(String, i32, i32)>,
     /// An embed's autoplay still to come (it plays once, whichever module sees the frame).
     autoplay: bool,
 }
@@ -73,7 +81,7 @@ mod player {
     use yew::AppHandle;
     use yew::prelude::*;
 
-    use super::{HANDOVER, Handover, LOAD_FULL};
+    use super::{HANDOVER, Handover, LOAD_FULL, RETIRE, SCROLLERS};
     use crate::ui::components::app::App;
     use crate::ui::state::{Action, State};
     use wasm_bindgen::JsCast as _;
@@ -87,6 +95,15 @@ mod player {
         static LOADING: Cell<bool> = const { Cell::new(false) };
         /// The last load failed (placeholders say so instead of "Loading…").
         static FAILED: Cell<bool> = const { Cell::new(false) };
+        /// The state has been handed over: the page is the full player's from here.
+        static FROZEN: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Whether the state has been handed over to the full player: the player module's page
+    /// stays on screen until the full player's replaces it, but takes no more actions (a
+    /// playback tick, a fetch that arrives), which would be lost or shown twice.
+    pub fn frozen() -> bool {
+        FROZEN.with(Cell::get)
     }
 
     /// Whether the full module could not be loaded the last time it was asked for.
@@ -134,14 +151,18 @@ mod player {
         let Some(window) = web_sys::window() else { return };
         let answer = Closure::once_into_js(move || -> JsValue {
             let Some(state) = LATEST.with(|l| l.borrow_mut().take()) else { return JsValue::NULL };
-            // From here the state is the full player's: keys and an embedding page's
-            // commands wait for it (index.html).
+            // From here the state is the full player's: this module takes no more actions,
+            // and keys, clicks and an embedding page's commands wait for it (index.html).
+            FROZEN.with(|f| f.set(true));
             crate::ui::browser::call_global("smtpPlaygroundHoldInput");
             let handover = handover_of(&state);
-            APP.with(|a| a.borrow_mut().take().map(AppHandle::destroy));
             serde_json::to_string(&handover).map(JsValue::from).unwrap_or(JsValue::NULL)
         });
         let _ = js_sys::Reflect::set(&window, &HANDOVER.into(), &answer);
+        let retire = Closure::once_into_js(|| {
+            APP.with(|a| a.borrow_mut().take().map(AppHandle::destroy));
+        });
+        let _ = js_sys::Reflect::set(&window, &RETIRE.into(), &retire);
         let load =
             crate::ui::browser::call_global(LOAD_FULL).and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
         wasm_bindgen_futures::spawn_local(async move {
@@ -158,6 +179,7 @@ mod player {
                 LATEST.with(|l| l.borrow_mut().take());
                 if let Some(window) = web_sys::window() {
                     let _ = js_sys::Reflect::delete_property(&window, &HANDOVER.into());
+                    let _ = js_sys::Reflect::delete_property(&window, &RETIRE.into());
                 }
                 dispatcher.dispatch(Action::FullFailed(why));
             }
@@ -166,7 +188,7 @@ mod player {
 
     fn handover_of(state: &State) -> Handover {
         let lesson = state.loaded.as_ref().and_then(|l| l.lesson.clone());
-        let lesson = LESSON.with(|l| l.borrow().clone()).filter(|(id, _)| Some(id) == lesson.as_ref());
+        let lesson = LESSON.with(|l| l.borrow_mut().take()).filter(|(id, _)| Some(id) == lesson.as_ref());
         let window = web_sys::window();
         Handover {
             lesson,
@@ -187,9 +209,23 @@ mod player {
             pending: state.pending.clone(),
             seq: state.seq,
             focus: focused_selector(),
-            scroll: window.and_then(|w| w.scroll_y().ok()).unwrap_or(0.0),
+            scroll: window.as_ref().and_then(|w| w.scroll_y().ok()).unwrap_or(0.0),
+            scrolls: scrolled(),
             autoplay: state.embed.as_ref().is_some_and(|e| e.autoplay),
         }
+    }
+
+    /// The scroll of each of [`SCROLLERS`] that is scrolled.
+    fn scrolled() -> Vec<(String, i32, i32)> {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return Vec::new() };
+        SCROLLERS
+            .iter()
+            .filter_map(|selector| {
+                let element = document.query_selector(selector).ok()??;
+                let (top, left) = (element.scroll_top(), element.scroll_left());
+                (top != 0 || left != 0).then(|| ((*selector).to_owned(), top, left))
+            })
+            .collect()
     }
 
     /// `#id`, or a transcript line's button (`[data-index]`, its class), of the element
@@ -215,7 +251,7 @@ mod player {
 }
 
 #[cfg(not(feature = "full"))]
-pub use player::{failed, keep_app, load_full, loading, note, note_rendered, remember_lesson};
+pub use player::{failed, frozen, keep_app, load_full, loading, note, note_rendered, remember_lesson};
 
 /// The full module's side: takes the page over from the player module.
 #[cfg(feature = "full")]
@@ -223,30 +259,124 @@ mod full {
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
+    use gloo::timers::callback::Timeout;
     use wasm_bindgen::JsCast as _;
 
-    use super::{HANDOVER, Handover};
+    use super::{HANDOVER, Handover, RETIRE};
     use crate::scenario::played::Played;
+    use crate::ui::components::app::App;
     use crate::ui::state::{Shown, State};
 
-    thread_local! {
-        static RECEIVED: RefCell<Option<Handover>> = const { RefCell::new(None) };
-        /// The page was taken over from the player module (not loaded on its own).
-        static TOOK_OVER: Cell<bool> = const { Cell::new(false) };
-        /// Focus and scroll to restore once the full player has rendered.
-        static VIEW: RefCell<Option<(Option<String>, f64)>> = const { RefCell::new(None) };
+    /// Focus and scroll as they were in the player module.
+    struct View {
+        focus: Option<String>,
+        scroll: f64,
+        scrolls: Vec<(String, i32, i32)>,
     }
 
-    /// The full module's start: asks the player module for the page and its state, then
-    /// mounts the full player with it. Loaded on its own (no player module to ask), it
-    /// simply starts from the URL.
+    thread_local! {
+        static RECEIVED: RefCell<Option<State>> = const { RefCell::new(None) };
+        /// The page was taken over from the player module (not loaded on its own).
+        static TOOK_OVER: Cell<bool> = const { Cell::new(false) };
+        /// The full player's page, drawn out of sight, and the view to give it.
+        static PAGE: RefCell<Option<(web_sys::Element, View)>> = const { RefCell::new(None) };
+    }
+
+    /// The full module's start. Loaded on its own (no player module to ask), it simply starts
+    /// from the URL. Taking over, it works in three tasks, each short (no main-thread task
+    /// over 50 ms): it asks the player module for its state and reads it; it draws the full
+    /// player into an element not yet in the page, out of sight; then it puts that element in
+    /// the page in place of the player module's, with focus and scroll as they were. Until
+    /// then the player module's page stays on screen, still (it takes no more actions), and
+    /// keys, clicks and an embedding page's commands are held for the full player
+    /// (`index.html`).
     pub fn take_over() {
+        crate::ui::set_panic_hook();
+        if !crate::ui::browser::has_global(HANDOVER) {
+            crate::ui::start();
+            return;
+        }
+        // A task of its own: the module's compile and start end the one it arrives in.
+        Timeout::new(0, read_handover).forget();
+    }
+
+    /// The first task: the state as the player module has it now, read.
+    fn read_handover() {
         let handover = crate::ui::browser::call_global(HANDOVER)
             .and_then(|json| json.as_string())
             .and_then(|json| serde_json::from_str::<Handover>(&json).ok());
-        TOOK_OVER.with(|t| t.set(handover.is_some()));
-        RECEIVED.with(|r| *r.borrow_mut() = handover);
-        crate::ui::start();
+        let Some(handover) = handover else {
+            // The player module did not answer: it still has the page.
+            crate::ui::browser::call_global("smtpPlaygroundReleaseInput");
+            return;
+        };
+        let view = View {
+            focus: handover.focus.clone(),
+            scroll: handover.scroll,
+            scrolls: handover.scrolls.clone(),
+        };
+        TOOK_OVER.with(|t| t.set(true));
+        RECEIVED.with(|r| *r.borrow_mut() = Some(handover.into_state()));
+        Timeout::new(0, move || draw(view)).forget();
+    }
+
+    /// The second task: the full player drawn into an element outside the page (its effects
+    /// may run in a later task, when Yew yields; the third task follows them, [`drawn`]).
+    fn draw(view: View) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Ok(root) = document.create_element("div") else { return };
+        // No box of its own: the player's layout is as if it were the body's child.
+        let _ = root.set_attribute("style", "display:contents");
+        yew::Renderer::<App>::with_root(root.clone()).render();
+        PAGE.with(|p| *p.borrow_mut() = Some((root, view)));
+    }
+
+    /// The full player's first effects have run (its listeners are in place): the swap is
+    /// scheduled. Its own parts, scheduled after this, are drawn once it has happened.
+    pub fn drawn() {
+        if PAGE.with(|p| p.borrow().is_some()) {
+            Timeout::new(0, || {
+                if let Some((root, view)) = PAGE.with(|p| p.borrow_mut().take()) {
+                    swap(&root, view);
+                }
+            })
+            .forget();
+        }
+    }
+
+    /// The third task: the full player's element in place of the player module's, focus and
+    /// scroll put back, and the held input replayed.
+    fn swap(root: &web_sys::Element, view: View) {
+        let Some(window) = web_sys::window() else { return };
+        let Some(body) = window.document().and_then(|d| d.body()) else { return };
+        // The player module removes its own page (in a microtask of this task, before the
+        // next paint). The full player's goes first, so that removing the other, after it,
+        // moves nothing on screen.
+        crate::ui::browser::call_global(RETIRE);
+        let _ = body.prepend_with_node_1(root);
+        window.scroll_to_with_x_and_y(0.0, view.scroll);
+        for (selector, top, left) in &view.scrolls {
+            if let Ok(Some(element)) = root.query_selector(selector) {
+                element.set_scroll_top(*top);
+                element.set_scroll_left(*left);
+            }
+        }
+        let focused = view.focus.and_then(|selector| root.query_selector(&selector).ok().flatten());
+        if let Some(element) = focused.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = element.focus();
+        }
+        // `<html data-player="full">`: the full player has taken over and listens (tests
+        // wait for it before measuring a page that is about to be replaced).
+        if let Some(html) = window.document().and_then(|d| d.document_element()) {
+            let _ = html.set_attribute("data-player", "full");
+        }
+        crate::ui::browser::call_global("smtpPlaygroundReleaseInput");
+    }
+
+    /// Whether the full player is drawn out of sight, for the page it is about to take over
+    /// (its first effects: what they would scroll, the swap puts back as the learner left it).
+    pub fn swapping() -> bool {
+        PAGE.with(|p| p.borrow().is_some())
     }
 
     /// Whether the full player took the page over from the player module, which has told an
@@ -257,29 +387,7 @@ mod full {
 
     /// The state handed over, once (the app's first render takes it).
     pub fn received_state() -> Option<State> {
-        let handover = RECEIVED.with(|r| r.borrow_mut().take())?;
-        VIEW.with(|v| *v.borrow_mut() = Some((handover.focus.clone(), handover.scroll)));
-        Some(handover.into_state())
-    }
-
-    /// Puts focus and scroll back as they were in the player module (after the first render,
-    /// when the full player listens), then replays the keys pressed meanwhile.
-    pub fn restore_view() {
-        let Some((focus, scroll)) = VIEW.with(|v| v.borrow_mut().take()) else { return };
-        if let Some(window) = web_sys::window() {
-            window.scroll_to_with_x_and_y(0.0, scroll);
-            let element =
-                focus.and_then(|selector| window.document()?.query_selector(&selector).ok().flatten());
-            if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = element.focus();
-            }
-            // `<html data-player="full">`: the full player has taken over and listens (tests
-            // wait for it before measuring a page that is about to be replaced).
-            if let Some(root) = window.document().and_then(|d| d.document_element()) {
-                let _ = root.set_attribute("data-player", "full");
-            }
-        }
-        crate::ui::browser::call_global("smtpPlaygroundReleaseInput");
+        RECEIVED.with(|r| r.borrow_mut().take())
     }
 
     impl Handover {
@@ -316,4 +424,4 @@ mod full {
 }
 
 #[cfg(feature = "full")]
-pub use full::{received_state, restore_view, take_over, took_over};
+pub use full::{drawn, received_state, swapping, take_over, took_over};

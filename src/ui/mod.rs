@@ -16,14 +16,18 @@ pub mod simulator;
 pub mod state;
 pub mod worker;
 
-/// Mounts the player on the page's `<body>`, after installing a panic hook that shows
-/// an error panel: a panic in wasm would otherwise leave a dead page.
-pub fn start() {
+/// Shows an error panel on a panic: a panic in wasm would otherwise leave a dead page.
+pub fn set_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let message = info.to_string();
         web_sys::console::error_1(&message.as_str().into());
         browser::show_error_panel(&message);
     }));
+}
+
+/// Mounts the player on the page's `<body>`, after installing the panic hook.
+pub fn start() {
+    set_panic_hook();
     // The static "Loading the player…" of index.html gives way to the player.
     if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot"))
     {

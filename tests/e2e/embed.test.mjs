@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { start, open } from './support.mjs';
+import { start, open, DEFER_RELEASE } from './support.mjs';
 
 let env;
 let course; // the course page's origin
@@ -316,24 +316,6 @@ test('autoplay under prefers-reduced-motion still advances, without travel anima
   await reduced.close();
   await moving.close();
 });
-
-/** In the players' frames: notes when the player module hands the page over (`__held`) and
- * keeps the full player's release of held input until the test sets `__release`. */
-const DEFER_RELEASE = () => {
-  if (window === window.top) return;
-  let hold;
-  let release;
-  Object.defineProperty(window, 'smtpPlaygroundHoldInput', {
-    configurable: true,
-    set: (f) => { hold = f; },
-    get: () => () => { window.__held = (window.__held || 0) + 1; hold(); },
-  });
-  Object.defineProperty(window, 'smtpPlaygroundReleaseInput', {
-    configurable: true,
-    set: (f) => { release = f; },
-    get: () => () => { const go = () => (window.__release ? release() : setTimeout(go, 20)); go(); },
-  });
-};
 
 test('an embed taken over by the full player keeps the commands sent meanwhile and announces nothing twice', async () => {
   const page = await env.browser.newPage({ viewport: { width: 1100, height: 900 } });

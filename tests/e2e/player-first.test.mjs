@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { start, open, openPlayer, position, lessonIds } from './support.mjs';
+import { start, open, openPlayer, position, lessonIds, DEFER_RELEASE } from './support.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -102,6 +102,50 @@ test('the full player takes over once, at the same step, when the inspectors com
   await position(lab, 5);
   assert.deepEqual(errors, []);
   await phone.close();
+});
+
+test('the takeover keeps the page\'s and the transcript\'s scroll, and replays the keys pressed and clicks made meanwhile', async () => {
+  const errors = [];
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // The full player arrives late enough to scroll the page first.
+  await context.route(/player-full_bg\.wasm$/, async (route) => {
+    await new Promise((ok) => setTimeout(ok, 800));
+    await route.continue();
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(DEFER_RELEASE);
+  await page.goto(`${env.url}?lesson=greylisting&step=40`);
+  await page.locator('#play').waitFor();
+  const scrolls = () => page.evaluate(() => ({
+    page: Math.round(scrollY), transcript: document.querySelector('.transcript').scrollTop,
+  }));
+  // Far into a long lesson the inspectors are below the first screen: scrolling to them
+  // brings the full player. The scroll is read again as the state is handed over.
+  await page.evaluate(() => {
+    window.__onHold = () => {
+      window.__handed = { page: Math.round(scrollY), transcript: document.querySelector('.transcript').scrollTop };
+    };
+    document.querySelector('.transcript').scrollTop = 57;
+    document.querySelector('.awaiting.inspectors').scrollIntoView();
+  });
+  await page.waitForFunction(() => window.__held === 1, null, { timeout: 20000 });
+  const handed = await page.evaluate(() => window.__handed);
+  assert.ok(handed.page > 0 && handed.transcript > 0, JSON.stringify(handed));
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await page.click('#forward');
+  // Swapped in (the held keys not yet released): the full player's page scrolled as the
+  // player module's was.
+  await page.waitForFunction(() => document.documentElement.dataset.player === 'full');
+  assert.deepEqual(await scrolls(), handed);
+  assert.equal((await position(page)).shown, 40);
+  await page.evaluate(() => { window.__release = true; });
+  // The keys, then the click on the same spot, now the full player's Forward.
+  await position(page, 44);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'forward');
+  assert.equal(await page.locator('#lesson-title').count(), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('the full player blocked: a clear message, and the lesson still plays', async () => {

@@ -79,6 +79,24 @@ export async function settled(page) {
   });
 }
 
+/** An init script: notes when the player module hands the page over to the full player
+ *  (`window.__held`, a count, after calling `window.__onHold` if the test set one) and keeps the full player's release of the input held meanwhile
+ *  (keys, an embedding page's commands) until the test sets `window.__release`. */
+export const DEFER_RELEASE = () => {
+  let hold;
+  let release;
+  Object.defineProperty(window, 'smtpPlaygroundHoldInput', {
+    configurable: true,
+    set: (f) => { hold = f; },
+    get: () => () => { window.__onHold?.(); window.__held = (window.__held || 0) + 1; hold(); },
+  });
+  Object.defineProperty(window, 'smtpPlaygroundReleaseInput', {
+    configurable: true,
+    set: (f) => { release = f; },
+    get: () => () => { const go = () => (window.__release ? release() : setTimeout(go, 20)); go(); },
+  });
+};
+
 /** The `N / M` counter as numbers, once it shows `want` steps (when given). */
 export async function position(page, want) {
   if (want !== undefined) {

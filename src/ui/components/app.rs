@@ -36,11 +36,16 @@ use crate::ui::state::{Fetch, State};
 /// module, a placeholder that asks for the full module once it comes into view (named
 /// parts) or while the state needs it (the lab, predict).
 /// In the full player they are drawn one task after the rest (`drawn`), so the first render
-/// after a takeover is no longer than the player module's own.
+/// after a takeover is no longer than the player module's own; until then the placeholder
+/// keeps their place, so the page the full player takes over has the same height.
 #[cfg(feature = "full")]
 macro_rules! full_only {
     ($part:literal, $on_action:expr, $drawn:expr, $($html:tt)*) => {
-        if $drawn { html! { $($html)* } } else { html! {} }
+        if $drawn {
+            html! { $($html)* }
+        } else {
+            html! { <super::awaiting::Awaiting part={$part} failed=false on_action={$on_action} /> }
+        }
     };
 }
 #[cfg(not(feature = "full"))]

@@ -26,7 +26,8 @@ pub fn awaiting(props: &AwaitingProps) -> Html {
     {
         let place = place.clone();
         let on_action = props.on_action.clone();
-        let observe = matches!(props.part, "inspectors" | "ending");
+        // The full player draws its own parts a task after the rest, and asks for nothing.
+        let observe = cfg!(not(feature = "full")) && matches!(props.part, "inspectors" | "ending");
         use_effect_with(observe, move |observe| {
             let observer = observe.then(|| ask_when_seen(&place, on_action)).flatten();
             move || {

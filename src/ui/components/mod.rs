@@ -5,7 +5,6 @@
 #[cfg(feature = "full")]
 pub mod annotated;
 pub mod app;
-#[cfg(not(feature = "full"))]
 pub mod awaiting;
 pub mod check;
 pub mod controls;

@@ -71,7 +71,12 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         // cancels a frame not yet run.
         let list = list.clone();
         use_effect_with(props.position, move |_| {
-            let window = web_sys::window();
+            // Drawn for a takeover, the list gets the scroll the learner left it at instead.
+            #[cfg(feature = "full")]
+            let kept = crate::ui::handover::swapping();
+            #[cfg(not(feature = "full"))]
+            let kept = false;
+            let window = web_sys::window().filter(|_| !kept);
             let scroll = Closure::once(move || scroll_to_current(&list));
             let frame =
                 window.as_ref().and_then(|w| w.request_animation_frame(scroll.as_ref().unchecked_ref()).ok());

@@ -17,10 +17,10 @@ pub fn use_full(state: &UseReducerHandle<State>) {
     });
 }
 
-/// The full player's side: after its first render, focus and scroll go back to where they
-/// were in the player module it took over from.
+/// The full player's side: once its first render's effects have run (its listeners are in
+/// place), it may take the page over ([`crate::ui::handover::drawn`]).
 #[cfg(feature = "full")]
 #[hook]
 pub fn use_full(_state: &UseReducerHandle<State>) {
-    use_effect_with((), |_| crate::ui::handover::restore_view());
+    use_effect_with((), |_| crate::ui::handover::drawn());
 }

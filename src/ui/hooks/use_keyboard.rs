@@ -48,6 +48,12 @@ pub fn use_keyboard(state: &UseReducerHandle<State>) {
                 EventListenerOptions::enable_prevent_default(),
                 move |event| {
                     let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                    // Handed over: the keys are the full player's, whose listener comes after
+                    // this one until the player module unmounts (and skips a prevented key).
+                    #[cfg(not(feature = "full"))]
+                    if crate::ui::handover::frozen() {
+                        return;
+                    }
                     if event.ctrl_key() || event.alt_key() || event.meta_key() || event.default_prevented() {
                         return;
                     }
