@@ -305,15 +305,15 @@ mod full {
         let handover = crate::ui::browser::call_global(HANDOVER)
             .and_then(|json| json.as_string())
             .and_then(|json| serde_json::from_str::<Handover>(&json).ok());
-        let Some(handover) = handover else {
+        let Some(mut handover) = handover else {
             // The player module did not answer: it still has the page.
             crate::ui::browser::call_global("smtpPlaygroundReleaseInput");
             return;
         };
         let view = View {
-            focus: handover.focus.clone(),
+            focus: handover.focus.take(),
             scroll: handover.scroll,
-            scrolls: handover.scrolls.clone(),
+            scrolls: std::mem::take(&mut handover.scrolls),
         };
         TOOK_OVER.with(|t| t.set(true));
         RECEIVED.with(|r| *r.borrow_mut() = Some(handover.into_state()));
@@ -425,3 +425,28 @@ mod full {
 
 #[cfg(feature = "full")]
 pub use full::{drawn, received_state, swapping, take_over, took_over};
+
+// What code both modules share asks of the other module's side: a fixed answer here, so the
+// callers need no `cfg` of their own.
+
+/// Never: the player module takes nothing over.
+#[cfg(not(feature = "full"))]
+pub fn took_over() -> bool {
+    false
+}
+
+/// Never: the player module draws nothing out of sight.
+#[cfg(not(feature = "full"))]
+pub fn swapping() -> bool {
+    false
+}
+
+/// Never: the full player hands nothing over.
+#[cfg(feature = "full")]
+pub fn frozen() -> bool {
+    false
+}
+
+/// Nothing to keep: the full player hands nothing over.
+#[cfg(feature = "full")]
+pub fn note(_state: &std::rc::Rc<crate::ui::state::State>) {}

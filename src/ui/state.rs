@@ -493,14 +493,12 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        #[cfg(not(feature = "full"))]
         if crate::ui::handover::frozen() {
             return self;
         }
         let next = self.apply(action);
         // The player module hands the newest state over, not the one rendered last: an action
         // taken just before the full player asks for it may not be rendered yet.
-        #[cfg(not(feature = "full"))]
         crate::ui::handover::note(&next);
         next
     }

@@ -72,10 +72,7 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         let list = list.clone();
         use_effect_with(props.position, move |_| {
             // Drawn for a takeover, the list gets the scroll the learner left it at instead.
-            #[cfg(feature = "full")]
             let kept = crate::ui::handover::swapping();
-            #[cfg(not(feature = "full"))]
-            let kept = false;
             let window = web_sys::window().filter(|_| !kept);
             let scroll = Closure::once(move || scroll_to_current(&list));
             let frame =

@@ -134,10 +134,7 @@ pub fn use_embed(state: &UseReducerHandle<State>) {
     // Events to the parent: `ready` once per loaded run, then the position. `posted` is the
     // run and step last told: after a takeover the player module has told both already.
     let run = state.loaded.as_ref().map(|l| Rc::as_ptr(&l.timeline) as usize);
-    #[cfg(feature = "full")]
     let took_over = crate::ui::handover::took_over();
-    #[cfg(not(feature = "full"))]
-    let took_over = false;
     let posted = use_mut_ref(|| took_over.then_some((run, state.position)));
     let deps = (parent.clone(), run, state.position);
     let shown = state.clone();

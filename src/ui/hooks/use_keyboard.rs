@@ -50,7 +50,6 @@ pub fn use_keyboard(state: &UseReducerHandle<State>) {
                     let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
                     // Handed over: the keys are the full player's, whose listener comes after
                     // this one until the player module unmounts (and skips a prevented key).
-                    #[cfg(not(feature = "full"))]
                     if crate::ui::handover::frozen() {
                         return;
                     }
