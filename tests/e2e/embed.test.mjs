@@ -17,7 +17,7 @@ before(async () => {
   const example = (await readFile('dist/embed-example.html', 'utf8'))
     .replace('src="embed.js"', `src="${player}/embed.js"`);
   assert.ok(example.includes(`${player}/embed.js`), 'the example loads embed.js');
-  course = await listen((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(example));
+  course = await site(example);
   // Posts forged commands to the course page's players and forged events to the page.
   const forgery = `<!DOCTYPE html><script>
     for (let i = 0; i < parent.frames.length; i++) {
@@ -28,7 +28,7 @@ before(async () => {
     parent.postMessage({ type: 'smtp-playground:resize', height: 5 }, '*');
     parent.postMessage('forger:done', '*');
   </script>`;
-  forger = await listen((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(forgery));
+  forger = await site(forgery);
 });
 after(async () => {
   course?.server.close();
@@ -36,10 +36,16 @@ after(async () => {
   await env?.close();
 });
 
-function listen(handler) {
-  const server = createServer(handler);
+/** Serves `html` on an origin of its own. */
+function site(html) {
+  const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${server.address().port}/` })));
 }
+
+/** A course page of its own on another origin: embed.js from the player's origin, then `body`. */
+const coursePage = (body) => site(`<!DOCTYPE html><meta charset="utf-8"><body style="margin:0">
+    <script type="module" src="${new URL(env.url).origin}/embed.js"></script>
+    ${body}</body>`);
 
 /** Records every event of the players (they bubble) from the page's first script on. */
 const RECORD = () => {
@@ -49,13 +55,15 @@ const RECORD = () => {
   }
 };
 
-async function openCourse(viewport = { width: 1100, height: 900 }) {
+/** Opens a course page (the example unless `url` says), recording its players' events and
+ *  errors; `init` are further init scripts. */
+async function openCourse(viewport = { width: 1100, height: 900 }, { url = course.url, init = [] } = {}) {
   const page = await env.browser.newPage({ viewport });
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
-  await page.addInitScript(RECORD);
-  await page.goto(course.url);
+  for (const script of [RECORD, ...init]) await page.addInitScript(script);
+  await page.goto(url);
   return page;
 }
 
@@ -278,17 +286,11 @@ test('without ?parent= or outside a frame the message API stays off; embed mode 
 });
 
 test('an autoplay embed below the fold loads but waits at step 0 until it is scrolled into view', async () => {
-  const player = new URL(env.url).origin;
-  const page_ = `<!DOCTYPE html><meta charset="utf-8"><body style="margin:0">
-    <script type="module" src="${player}/embed.js"></script>
-    <div id="text" style="height:1200px">A course page's text.</div>
+  const late = await coursePage(`<div id="text" style="height:1200px">A course page's text.</div>
     <smtp-playground id="late" lesson="telnet-session" autoplay panels="lanes,explanation"></smtp-playground>
-    <div style="height:2000px"></div></body>`;
-  const late = await listen((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page_));
+    <div style="height:2000px"></div>`);
   try {
-    const page = await env.browser.newPage({ viewport: { width: 900, height: 800 } });
-    await page.addInitScript(RECORD);
-    await page.goto(late.url);
+    const page = await openCourse({ width: 900, height: 800 }, { url: late.url });
     // Near enough for the lazy frame to load, but not on screen.
     await page.evaluate(() => window.scrollTo(0, 300));
     await event(page, 'late', 'ready', { lesson: 'telnet-session' });
@@ -318,12 +320,7 @@ test('autoplay under prefers-reduced-motion still advances, without travel anima
 });
 
 test('an embed taken over by the full player keeps the commands sent meanwhile and announces nothing twice', async () => {
-  const page = await env.browser.newPage({ viewport: { width: 1100, height: 900 } });
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.addInitScript(RECORD);
-  await page.addInitScript(DEFER_RELEASE);
-  await page.goto(course.url);
+  const page = await openCourse(undefined, { init: [DEFER_RELEASE] });
   await page.locator('#retries').scrollIntoViewIfNeeded();
   const { steps } = await event(page, 'retries', 'ready', { lesson: 'retries-exhausted' });
   const frame = frameOf(page, 'retries-exhausted');
@@ -350,17 +347,10 @@ test('an embed taken over by the full player keeps the commands sent meanwhile a
 });
 
 test('an autoplay embed paused by its page stays paused when the full player takes over', async () => {
-  const player = new URL(env.url).origin;
-  const html = `<!DOCTYPE html><meta charset="utf-8"><body style="margin:0">
-    <script type="module" src="${player}/embed.js"></script>
-    <smtp-playground id="auto" lesson="telnet-session" autoplay panels="lanes,controls,explanation,inspectors"></smtp-playground>
-    </body>`;
-  const site = await listen((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+  const auto = await coursePage(
+    '<smtp-playground id="auto" lesson="telnet-session" autoplay panels="lanes,controls,explanation,inspectors"></smtp-playground>');
   try {
-    const page = await env.browser.newPage({ viewport: { width: 1100, height: 900 } });
-    await page.addInitScript(RECORD);
-    await page.addInitScript(DEFER_RELEASE);
-    await page.goto(site.url);
+    const page = await openCourse(undefined, { url: auto.url, init: [DEFER_RELEASE] });
     await event(page, 'auto', 'step-changed', { step: 1 });
     await call(page, 'auto', 'pause');
     const frame = frameOf(page, 'telnet-session');
@@ -375,6 +365,6 @@ test('an autoplay embed paused by its page stays paused when the full player tak
     assert.equal(await frame.locator('#play').getAttribute('aria-label'), 'Play');
     await page.close();
   } finally {
-    site.server.close();
+    auto.server.close();
   }
 });

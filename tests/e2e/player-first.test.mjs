@@ -23,12 +23,13 @@ const fullFetches = (urls) => urls.filter((u) => /player-full_bg\.wasm$/.test(u)
 const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
 
 /** A fresh browser context with `options` and a page at `query`, with its requests and
- *  page errors recorded. */
-async function visit(options, query, errors = []) {
+ *  page errors recorded; `prepare(context, page)` runs before the page is opened. */
+async function visit(options, query, errors = [], prepare = async () => {}) {
   const context = await env.browser.newContext(options);
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
   const urls = recordRequests(page);
+  await prepare(context, page);
   await page.goto(`${env.url}?${query}`);
   return { context, page, urls, errors };
 }
@@ -105,17 +106,15 @@ test('the full player takes over once, at the same step, when the inspectors com
 });
 
 test('the takeover keeps the page\'s and the transcript\'s scroll, and replays the keys pressed and clicks made meanwhile', async () => {
-  const errors = [];
-  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
-  // The full player arrives late enough to scroll the page first.
-  await context.route(/player-full_bg\.wasm$/, async (route) => {
-    await new Promise((ok) => setTimeout(ok, 800));
-    await route.continue();
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.addInitScript(DEFER_RELEASE);
-  await page.goto(`${env.url}?lesson=greylisting&step=40`);
+  const { context, page, errors } = await visit({ viewport: { width: 1280, height: 800 } },
+    'lesson=greylisting&step=40', [], async (context, page) => {
+      // The full player arrives late enough to scroll the page first.
+      await context.route(/player-full_bg\.wasm$/, async (route) => {
+        await new Promise((ok) => setTimeout(ok, 800));
+        await route.continue();
+      });
+      await page.addInitScript(DEFER_RELEASE);
+    });
   await page.locator('#play').waitFor();
   const scrolls = () => page.evaluate(() => ({
     page: Math.round(scrollY), transcript: document.querySelector('.transcript').scrollTop,
