@@ -78,7 +78,19 @@ pub struct Lane {
     pub name: String,
     /// What the host is, e.g. "mail client", "submission server", "DNS", "MX".
     pub role: String,
+    /// The host's address; none for the resolver, which is not a host of the world.
     pub ip: Option<String>,
+}
+
+/// The DNS resolver's lane name: the simulator adds it after the world's hosts.
+pub const RESOLVER_LANE: &str = "DNS";
+
+impl Lane {
+    /// The lane of the DNS resolver the simulator adds (every world host has an address),
+    /// rather than a host whose role happens to mention DNS.
+    pub fn is_resolver(&self) -> bool {
+        self.ip.is_none() && self.name == RESOLVER_LANE
+    }
 }
 
 /// A message as the inspectors show it.

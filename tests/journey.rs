@@ -68,6 +68,7 @@ fn mx_relay_shows_the_two_hops_and_the_mailbox() {
     assert!(host(&end, "bob-phone.example.net").holds);
     assert_eq!(host(&end, "mx.example.net").stored, 1);
     assert!(host(&end, "DNS").dns);
+    assert_eq!(end.hosts.iter().filter(|h| h.dns).count(), 1, "only the resolver is drawn aside");
     // While the client sends its data, the submission server is where the message is going.
     let data = timeline.steps.iter().position(|s| s.kind == StepKind::Data).expect("data");
     let map = journey(&timeline, Some(data));
@@ -108,4 +109,16 @@ fn retry_later_shows_the_queue_the_refusal_and_the_recovery() {
     assert!(end.hosts.iter().all(|h| h.queued == 0 && h.next_try.is_none() && !h.down), "{end:?}");
     assert_eq!(host(&end, &down.name).stored, 1);
     assert!(end.links.iter().all(|l| !l.refused));
+}
+
+/// The resolver is known by being the simulator's lane, not by its role's words: a host whose
+/// role mentions DNS (a recording's, an edited timeline's) stays on the mail's path.
+#[test]
+fn only_the_resolver_lane_is_drawn_aside() {
+    let mut timeline = run("mx-relay");
+    let mx = timeline.lanes.iter_mut().find(|l| l.name == "mx.example.net").expect("mx lane");
+    mx.role = "MX (and the domain's DNS host)".into();
+    let end = journey(&timeline, Some(timeline.steps.len() - 1));
+    assert!(!host(&end, "mx.example.net").dns);
+    assert!(host(&end, "DNS").dns);
 }

@@ -19,7 +19,7 @@ use crate::dns::Zone;
 use crate::engine::pop3::{Pop3Client, Pop3Server};
 use crate::engine::{ClientSession, ServerSession};
 use crate::mailauth::receiver::AuthReport;
-use crate::timeline::{Lane, Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
+use crate::timeline::{Lane, Millis, RESOLVER_LANE, Snapshot, Step, StepKind, StoredMessage, Timeline};
 
 /// A message stored in a mailbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,9 +276,9 @@ impl World {
     ) {
         let snapshot = self.current_snapshot();
         let (from, to) = if query {
-            (self.name(host), DNS_LANE.to_owned())
+            (self.name(host), RESOLVER_LANE.to_owned())
         } else {
-            (DNS_LANE.to_owned(), self.name(host))
+            (RESOLVER_LANE.to_owned(), self.name(host))
         };
         self.timeline.steps.push(Step {
             time: self.now.saturating_add(if query { 0 } else { self.latency }),
@@ -331,9 +331,6 @@ impl World {
     }
 }
 
-/// The DNS resolver's lane name.
-pub const DNS_LANE: &str = "DNS";
-
 fn lanes(hosts: &[HostConfig], actions: &[Action]) -> Vec<Lane> {
     let mut lanes: Vec<Lane> = hosts
         .iter()
@@ -343,7 +340,7 @@ fn lanes(hosts: &[HostConfig], actions: &[Action]) -> Vec<Lane> {
             ip: Some(h.ip.to_string()),
         })
         .collect();
-    lanes.push(Lane { name: DNS_LANE.into(), role: "DNS resolver".into(), ip: None });
+    lanes.push(Lane { name: RESOLVER_LANE.into(), role: "DNS resolver".into(), ip: None });
     lanes
 }
 

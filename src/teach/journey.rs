@@ -64,7 +64,7 @@ pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
         .map(|l| MapHost {
             name: l.name.clone(),
             role: l.role.clone(),
-            dns: l.role.to_ascii_lowercase().contains("dns"),
+            dns: l.is_resolver(),
             holds: false,
             active: false,
             down: false,
