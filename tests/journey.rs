@@ -122,3 +122,40 @@ fn only_the_resolver_lane_is_drawn_aside() {
     assert!(!host(&end, "mx.example.net").dns);
     assert!(host(&end, "DNS").dns);
 }
+
+/// A world of 24 lanes: the lanes show only the hosts of the steps they show (a few wide
+/// columns, not 24 cut ones), in lane order; the map keeps every host.
+#[test]
+fn a_world_of_many_hosts_shows_only_the_lanes_in_use() {
+    use smtp_playground::teach::journey::{MOST_LANES, MOST_LANES_ON_A_PHONE, lanes_shown};
+    let text = std::fs::read_to_string("tests/worlds/newsletter-21-schools.toml").expect("world");
+    let timeline = scenario::parse(&text).expect("parses").run();
+    assert_eq!(timeline.lanes.len(), 24);
+    let mut seen = std::collections::BTreeSet::new();
+    for (most, end) in [MOST_LANES, MOST_LANES_ON_A_PHONE]
+        .into_iter()
+        .flat_map(|most| (0..=timeline.steps.len()).map(move |end| (most, end)))
+    {
+        let asked = end.saturating_sub(8);
+        let (start, shown) = lanes_shown(&timeline, asked, end, most);
+        // Older rows give way to keep the columns few; the current step always stays.
+        assert!(asked <= start && (start < end || end == 0), "rows {start}..{end} of {asked}..{end}");
+        assert!(!shown.is_empty() && shown.len() <= most, "{} lanes at {end}", shown.len());
+        assert!(shown.windows(2).all(|w| w[0] < w[1]), "lane order at {end}");
+        for step in &timeline.steps[start..end] {
+            for name in [&step.from, &step.to] {
+                assert!(shown.iter().any(|&i| &timeline.lanes[i].name == name), "{name} missing at {end}");
+            }
+        }
+        seen.extend(shown);
+    }
+    // Every host has its turn, and the map always has all of them.
+    assert_eq!(seen.len(), 24);
+    assert_eq!(journey(&timeline, Some(timeline.steps.len() - 1)).hosts.len(), 24);
+    // Every lesson has five lanes or fewer: all of them, always, even on a phone.
+    for lesson in lessons::ALL {
+        let timeline = scenario::parse(lesson.source).expect("parses").run();
+        let all: Vec<usize> = (0..timeline.lanes.len()).collect();
+        assert_eq!(lanes_shown(&timeline, 3, 11, MOST_LANES_ON_A_PHONE), (3, all), "{}", lesson.id);
+    }
+}

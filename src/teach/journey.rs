@@ -144,3 +144,51 @@ fn moved_to(step: &Step, from: usize, to: usize) -> Option<usize> {
         _ => None,
     }
 }
+
+/// How many lanes a screen keeps readable: past it, lanes would be narrower than a host's
+/// name, so the lanes show only the hosts that take part in the steps they show (the map
+/// keeps every host). A laptop's or projector's lanes hold six; a phone's five (every lesson
+/// has five or fewer, and a phone shows them all).
+pub const MOST_LANES: usize = 6;
+pub const MOST_LANES_ON_A_PHONE: usize = 5;
+
+/// What lanes, at most `most` of them, show of the steps `from..to`: the steps from `.0`
+/// (at least `from`) and the lanes (indices into `timeline.lanes`, in lane order) they are
+/// between.
+///
+/// With `most` or fewer lanes, every lane and every step asked for. Otherwise only the hosts
+/// of the newest steps, going back while they stay within `most` (the older rows give way),
+/// so a 24-host world keeps a few columns wide enough to read; before anything has
+/// happened, the hosts of the first step. A world's lanes never change order, only which
+/// are shown.
+pub fn lanes_shown(timeline: &Timeline, from: usize, to: usize, most: usize) -> (usize, Vec<usize>) {
+    let most = most.max(2);
+    let count = timeline.lanes.len();
+    if count <= most {
+        return (from, (0..count).collect());
+    }
+    let lane = |name: &str| timeline.lanes.iter().position(|l| l.name == name);
+    let steps = if from < to { from..to } else { 0..timeline.steps.len().min(1) };
+    let mut shown = vec![false; count];
+    let (mut used, mut start) = (0, steps.end);
+    for i in steps.rev() {
+        let Some(step) = timeline.steps.get(i) else { continue };
+        let mut new: Vec<usize> =
+            [lane(&step.from), lane(&step.to)].into_iter().flatten().filter(|&h| !shown[h]).collect();
+        new.dedup();
+        if used + new.len() > most {
+            break;
+        }
+        for &h in &new {
+            shown[h] = true;
+        }
+        used += new.len();
+        start = i;
+    }
+    let lanes: Vec<usize> = (0..count).filter(|&i| shown[i]).collect();
+    match (lanes.is_empty(), from < to) {
+        (true, _) => (from, (0..most).collect()),
+        (false, true) => (start, lanes),
+        (false, false) => (from, lanes),
+    }
+}

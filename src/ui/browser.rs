@@ -82,6 +82,12 @@ pub fn prefers_reduced_motion() -> bool {
         .is_some_and(|m| m.matches())
 }
 
+/// Whether the window is as narrow as the stylesheet's one-column layout (`max-width: 48rem`,
+/// a phone or a small tablet).
+pub fn narrow_window() -> bool {
+    window().and_then(|w| w.match_media("(max-width: 48rem)").ok().flatten()).is_some_and(|m| m.matches())
+}
+
 /// Decodes `%XX` escapes and `+`; invalid escapes stay as typed.
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();

@@ -243,6 +243,49 @@ test('the journey map: where the message is, the queue and its next try, the ref
   assert.deepEqual(page.errors, []);
 });
 
+test('a world of 24 hosts: the lanes show the few hosts in play, named in full, and the map follows the step', async () => {
+  const world = await readFile('tests/worlds/newsletter-21-schools.toml', 'utf8');
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 }]) {
+    const page = await openPlayer(env, 'lesson=mx-relay', { viewport });
+    // Loaded as a learner would: pasted into the Lab's editor and run.
+    await page.click('#lab-toggle');
+    await page.click('#lab-tab-editor');
+    await page.locator('#editor-source').waitFor();
+    await page.fill('#editor-source', world);
+    await page.click('#editor-run');
+    await page.locator('#lesson-title', { hasText: 'A newsletter to 21 schools' }).waitFor();
+    await page.click('.lab-close');
+    const { total } = await position(page);
+    for (const at of [1, 40, 180, 400, total]) {
+      await page.evaluate((at) => {
+        const scrubber = document.querySelector('#scrubber');
+        scrubber.value = String(at);
+        scrubber.dispatchEvent(new Event('input', { bubbles: true }));
+      }, at);
+      await position(page, at);
+      const heads = await page.locator('.lane-heads li strong').evaluateAll((names) => names.map((n) => ({
+        name: n.textContent, whole: n.scrollWidth <= n.clientWidth + 1 && n.scrollHeight <= n.clientHeight + 1 })));
+      assert.ok(heads.length >= 1 && heads.length <= 6, `${heads.length} lanes at step ${at} (${viewport.width} px)`);
+      for (const head of heads) assert.ok(head.whole, `${head.name} whole at step ${at} (${viewport.width} px)`);
+      assert.match(await page.locator('.lanes-idle').innerText(), new RegExp(`the ${heads.length} hosts in these steps; the journey map has all 24`));
+      // The current step's hosts are lanes, and on the map within its visible box.
+      const inView = await page.evaluate(() => {
+        const body = document.querySelector('.journey-body').getBoundingClientRect();
+        return [...document.querySelectorAll('.journey-hosts .jhost.active')].map((h) => {
+          const r = h.getBoundingClientRect();
+          return { name: h.querySelector('.jname').textContent, seen: r.right > body.left + 8 && r.left < body.right - 8 };
+        });
+      });
+      assert.ok(inView.length >= 1, `an active host on the map at step ${at}`);
+      assert.ok(inView.some((h) => h.seen), `the map shows ${inView.map((h) => h.name).join(' and ')} at step ${at} (${viewport.width} px)`);
+    }
+    assert.equal(await page.locator('.journey .jhost').count(), 24);
+    assert.deepEqual(await violations(page), [], `axe at ${viewport.width} px`);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
 test('on a phone the current step\'s explanation is on the first screen, right under the lanes and controls', async () => {
   const page = await openPlayer(env, 'lesson=retry-later&step=30', { viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
   const box = (selector) => page.locator(selector).first().evaluate((e) => e.getBoundingClientRect().toJSON());

@@ -3,9 +3,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::lanes::breakable;
-use crate::teach::inspect::next_retry;
 use crate::teach::journey::{MapHost, journey};
-use crate::timeline::Timeline;
+use crate::timeline::{Timeline, describe_wait};
 
 #[derive(Properties)]
 pub struct JourneyMapProps {
@@ -51,10 +50,17 @@ pub fn journey_map(props: &JourneyMapProps) -> Html {
         Some(html! { <path class={class} d={d} vector-effect="non-scaling-stroke" /> })
     });
     let now = map.now;
+    // Many hosts scroll sideways: the current step's hosts are brought into view.
+    let body = use_node_ref();
+    {
+        let active: Vec<usize> = mail.iter().enumerate().filter(|(_, h)| h.active).map(|(i, _)| i).collect();
+        let body = body.clone();
+        use_effect_with((props.step, active), move |(_, active)| follow(&body, active, columns));
+    }
     html! {
         <figure class="journey" aria-labelledby="journey-caption" style={format!("--columns:{columns}")}>
             <figcaption id="journey-caption">{ "Where the message is" }</figcaption>
-            <div class="journey-body">
+            <div class="journey-body" ref={body}>
                 <div class="journey-net">
                     <svg class="journey-links" viewBox={format!("0 0 {} 2", 2 * columns)} preserveAspectRatio="none"
                         aria-hidden="true" focusable="false">
@@ -74,6 +80,34 @@ pub fn journey_map(props: &JourneyMapProps) -> Html {
     }
 }
 
+/// Scrolls the map sideways, if it is wider than its box, so the columns `active` are in
+/// view: both when they fit, else the rightmost (a far host, the one the step is about; the
+/// first columns are where a journey starts, and read at a glance).
+fn follow(body: &NodeRef, active: &[usize], columns: usize) {
+    let Some(body) = body.cast::<web_sys::HtmlElement>() else { return };
+    let (width, view) = (body.scroll_width(), body.client_width());
+    // A map that scrolls is a Tab stop, so a keyboard can scroll it too (WCAG 2.1.1).
+    if width <= view {
+        let _ = body.remove_attribute("tabindex");
+        return;
+    }
+    let _ = body.set_attribute("tabindex", "0");
+    let (Some(&first), Some(&last)) = (active.first(), active.last()) else { return };
+    // Equal columns across the network's width (DNS is beside it); a column's edges, with
+    // some room around it.
+    let net = body.first_element_child().map_or(width, |net| net.client_width());
+    let column = net / columns.max(1) as i32;
+    let (left, right) = (first as i32 * column, (last as i32 + 1) * column);
+    let (left, right) = if right - left > view { (right - column, right) } else { (left, right) };
+    let scroll = body.scroll_left();
+    let room = column / 4;
+    if left < scroll {
+        body.set_scroll_left((left - room).max(0));
+    } else if right > scroll + view {
+        body.set_scroll_left(right - view + room);
+    }
+}
+
 /// One host: its name (wrapping at dots), role, and what it holds or suffers now, in words.
 fn host(h: &MapHost, now: u64) -> Html {
     let class = classes!(
@@ -89,8 +123,13 @@ fn host(h: &MapHost, now: u64) -> Html {
         } else {
             format!("{} messages queued", h.queued)
         };
+        // A glance, in words (rounded up to the second: 9m59.68s reads "10 minutes"); the
+        // queue inspector has the exact times.
         match h.next_try {
-            Some(at) => format!("{what}, next try {}", next_retry(at, now)),
+            Some(at) if at > now => {
+                format!("{what}, next try in {}", describe_wait((at - now).div_ceil(1000) * 1000))
+            }
+            Some(_) => format!("{what}, next try due now"),
             None => what,
         }
     });

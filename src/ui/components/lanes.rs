@@ -4,7 +4,9 @@ use yew::prelude::*;
 
 use super::check::verdict_chip;
 use super::icon::{Glyph, icon};
+use crate::teach::journey::{MOST_LANES, MOST_LANES_ON_A_PHONE, lanes_shown};
 use crate::timeline::{Step, StepKind, Timeline, describe_wait};
+use crate::ui::browser;
 use crate::ui::state::LONG_WAIT;
 
 /// How many recent steps the lanes show: enough to follow a conversation, few enough
@@ -80,10 +82,13 @@ fn label(step: &Step) -> String {
 #[component(Lanes)]
 pub fn lanes(props: &LanesProps) -> Html {
     let timeline = &props.timeline;
-    let lanes = timeline.lanes.len().max(1);
-    let lane_of = |name: &str| timeline.lanes.iter().position(|l| l.name == name).unwrap_or(0);
     let end = props.position.min(timeline.steps.len());
-    let start = end.saturating_sub(WINDOW);
+    // A world of many hosts: only those the newest steps are between (the map has them all).
+    let most = if browser::narrow_window() { MOST_LANES_ON_A_PHONE } else { MOST_LANES };
+    let (start, shown) = lanes_shown(timeline, end.saturating_sub(WINDOW), end, most);
+    let idle = timeline.lanes.len() - shown.len();
+    let lanes = shown.len().max(1);
+    let lane_of = |name: &str| shown.iter().position(|&i| timeline.lanes[i].name == name).unwrap_or(0);
     let mut rows: Vec<Html> = Vec::with_capacity(2 * WINDOW + 1);
     if start > 0 {
         rows.push(html! { <li class="more" key="more">{ format!("… {start} earlier steps") }</li> });
@@ -137,7 +142,7 @@ pub fn lanes(props: &LanesProps) -> Html {
         <section class="lanes" aria-label="Hosts and the messages between them"
             style={format!("--lanes:{lanes};--travel:{}ms", props.travel)}>
             <ol class="lane-heads">
-                { for timeline.lanes.iter().map(|lane| html! {
+                { for shown.iter().filter_map(|&i| timeline.lanes.get(i)).map(|lane| html! {
                     <li title={lane.ip.clone().unwrap_or_default()}>
                         <strong>{ breakable(&lane.name) }</strong>
                         <small>{ &lane.role }</small>
@@ -148,6 +153,12 @@ pub fn lanes(props: &LanesProps) -> Html {
                 { for rows }
             </ol>
             if end == 0 { <p class="lanes-empty">{ "Nothing has happened yet: press play or → to start." }</p> }
+            if idle > 0 {
+                <p class="lanes-idle">
+                    { format!("Showing the {} hosts in these steps; the journey map has all {}.",
+                        shown.len(), timeline.lanes.len()) }
+                </p>
+            }
         </section>
     }
 }
