@@ -220,6 +220,32 @@ impl fmt::Display for EnhancedStatusCode {
     }
 }
 
+impl EnhancedStatusCode {
+    /// The code as codes are written (`5.1.1`, not `5.01.1`: no leading zeros), from the
+    /// start of a reply's text; `None` for anything else, without allocating (a reply's
+    /// first word is more often a domain than a code). Used by [`super::reply`].
+    pub fn parse_written(word: &[u8]) -> Option<Self> {
+        let mut parts = word.split(|&b| b == b'.');
+        let (Some(class), Some(subject), Some(detail), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let class = match class {
+            b"2" => StatusClass::Success,
+            b"4" => StatusClass::PersistentTransientFailure,
+            b"5" => StatusClass::PermanentFailure,
+            _ => return None,
+        };
+        let number = |part: &[u8]| -> Option<u16> {
+            let written = matches!(part.len(), 1..=3) && part.iter().all(u8::is_ascii_digit);
+            (written && (part.len() == 1 || part[0] != b'0'))
+                .then(|| part.iter().fold(0, |n, d| n * 10 + u16::from(d - b'0')))
+        };
+        Self::new(class, number(subject)?, number(detail)?)
+    }
+}
+
 impl std::str::FromStr for EnhancedStatusCode {
     type Err = InvalidStatusCode;
 

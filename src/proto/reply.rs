@@ -314,41 +314,131 @@ fn reply_line(input: &[u8]) -> IResult<&[u8], (ReplyCode, bool, String)> {
 /// §4 makes that first word the server's domain, the domain would change.
 fn split_enhanced(code: ReplyCode, text: &str) -> Option<(EnhancedStatusCode, &str)> {
     let (first, rest) = text.split_once(' ').unwrap_or((text, ""));
-    let enhanced: EnhancedStatusCode = first.parse().ok()?;
-    (code.agrees_with(enhanced) && enhanced.to_string() == first).then_some((enhanced, rest))
+    let enhanced = EnhancedStatusCode::parse_written(first.as_bytes())?;
+    code.agrees_with(enhanced).then_some((enhanced, rest))
+}
+
+/// Which bytes `textstring` allows: HT and SP to `~` (RFC 5321 §4.2), and the bytes of
+/// UTF-8's non-ASCII characters (RFC 6531 §3.7.4; checked as UTF-8 once per reply).
+const TEXTSTRING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b == 9 || (b >= 32 && b <= 126) || b >= 0x80;
+        b += 1;
+    }
+    table
+};
+
+/// A reply read in place: its code, the enhanced code every line carries (if any), and
+/// its lines' text as slices of the input. [`reply_view`] checks the whole grammar in one
+/// pass and allocates nothing; [`ReplyView::to_reply`] is the owned [`Reply`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyView<'a> {
+    pub code: ReplyCode,
+    pub enhanced: Option<EnhancedStatusCode>,
+    /// The reply's bytes, every line with its CRLF (valid UTF-8: checked).
+    wire: &'a str,
+    /// How many octets each line's text starts after its line does: the code and
+    /// separator, and the enhanced code and its SP when split off.
+    prefix: usize,
+}
+
+impl<'a> ReplyView<'a> {
+    /// Each line's text, without code, separator or enhanced code.
+    pub fn lines(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let prefix = self.prefix;
+        self.wire.split_terminator("\r\n").map(move |line| line.get(prefix..).unwrap_or(""))
+    }
+
+    /// The owned reply.
+    pub fn to_reply(&self) -> Reply {
+        Reply { code: self.code, enhanced: self.enhanced, lines: self.lines().map(str::to_owned).collect() }
+    }
 }
 
 /// `Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF`
-/// (RFC 5321 §4.2). All lines must carry the same code. An enhanced status code on
-/// every line is recognised and split off.
-pub fn reply(mut input: &[u8]) -> IResult<&[u8], Reply> {
-    let start = input;
-    let mut lines = Vec::new();
-    let mut first_code = None;
+/// (RFC 5321 §4.2), read in place ([`ReplyView`]). All lines must carry the same code. An
+/// enhanced status code on every line is recognised and split off. Streaming: a reply
+/// cut short is `Incomplete`.
+pub fn reply_view(input: &[u8]) -> IResult<&[u8], ReplyView<'_>> {
+    use nom::error::ErrorKind;
+    let incomplete = || nom::Err::Incomplete(nom::Needed::new(1));
+    let (mut pos, mut code) = (0, None);
+    // Each line's enhanced code (the first word of its text), while all agree so far.
+    let mut enhanced: Option<(EnhancedStatusCode, &[u8])> = None;
+    let mut all_enhanced = true;
     loop {
-        let (rest, (code, more, text)) = reply_line(input)?;
-        if *first_code.get_or_insert(code) != code {
-            return Err(abnf::error(input, nom::error::ErrorKind::Verify));
+        let line = input.get(pos..).unwrap_or_default();
+        let (_, line_code) = reply_code(line)?;
+        let mut i = pos + 3;
+        let more = match input.get(i) {
+            None => return Err(incomplete()),
+            Some(b'\r') => false,
+            Some(b' ') => false,
+            Some(b'-') => true,
+            Some(_) => return Err(abnf::error(input.get(i..).unwrap_or_default(), ErrorKind::TakeWhileMN)),
+        };
+        let bare = input.get(i) == Some(&b'\r');
+        if !bare {
+            i += 1;
         }
-        lines.push(text);
-        input = rest;
+        let text_start = i;
+        let mut line_non_ascii = false;
+        while let Some(&b) = input.get(i) {
+            if !TEXTSTRING[usize::from(b)] {
+                break;
+            }
+            line_non_ascii |= b >= 0x80;
+            i += 1;
+        }
+        let text = input.get(text_start..i).unwrap_or_default();
+        match (input.get(i), input.get(i + 1)) {
+            (Some(b'\r'), Some(b'\n')) => i += 2,
+            (None, _) | (Some(b'\r'), None) => return Err(incomplete()),
+            _ => return Err(abnf::error(input.get(i..).unwrap_or_default(), ErrorKind::Tag)),
+        }
+        // Only a line with non-ASCII bytes can be invalid UTF-8; it is checked line by line.
+        if line_non_ascii && std::str::from_utf8(text).is_err() {
+            return Err(abnf::error(input.get(i..).unwrap_or_default(), ErrorKind::MapRes));
+        }
+        if *code.get_or_insert(line_code) != line_code {
+            return Err(abnf::error(line, ErrorKind::Verify));
+        }
+        if all_enhanced {
+            // The first word, followed by SP or the end of the text.
+            let word = text.split(|&b| b == b' ').next().unwrap_or_default();
+            let parsed = EnhancedStatusCode::parse_written(word).filter(|e| line_code.agrees_with(*e));
+            all_enhanced = match (parsed, enhanced) {
+                (None, _) => false,
+                (Some(e), None) => {
+                    enhanced = Some((e, word));
+                    true
+                }
+                (Some(e), Some((first, _))) => e == first,
+            };
+        }
+        pos = i;
         if !more {
             break;
         }
     }
-    let Some(code) = first_code else { return Err(abnf::error(start, nom::error::ErrorKind::Many1)) };
-    let enhanced = lines.first().and_then(|first| split_enhanced(code, first)).map(|(e, _)| e);
-    if let Some(enhanced) = enhanced {
-        let all = lines.iter().all(|line| split_enhanced(code, line).is_some_and(|(e, _)| e == enhanced));
-        if all {
-            for line in &mut lines {
-                let rest = split_enhanced(code, line).map(|(_, rest)| rest.to_owned()).unwrap_or_default();
-                *line = rest;
-            }
-            return Ok((input, Reply { code, enhanced: Some(enhanced), lines }));
-        }
-    }
-    Ok((input, Reply { code, enhanced: None, lines }))
+    let (wire, rest) = input.split_at(pos);
+    // Every line is valid UTF-8 by now, so this cannot fail; on ASCII it is a word-at-a-time
+    // scan, far cheaper than the byte-by-byte check above.
+    let wire = std::str::from_utf8(wire).map_err(|_| abnf::error(rest, ErrorKind::MapRes))?;
+    let Some(code) = code else { return Err(abnf::error(input, ErrorKind::Many1)) };
+    let (enhanced, prefix) = match enhanced.filter(|_| all_enhanced) {
+        // "250 2.0.0 text": code, separator, the code's word and its SP (or nothing more).
+        Some((e, word)) => (Some(e), 4 + word.len() + 1),
+        None => (None, 4),
+    };
+    Ok((rest, ReplyView { code, enhanced, wire, prefix }))
+}
+
+/// `Reply-line` as an owned [`Reply`] (see [`reply_view`]).
+pub fn reply(input: &[u8]) -> IResult<&[u8], Reply> {
+    reply_view(input).map(|(rest, view)| (rest, view.to_reply()))
 }
 
 /// Where the parts of one reply line lie, as byte offsets into the input given to
@@ -413,6 +503,70 @@ pub fn reply_spans(input: &[u8]) -> IResult<&[u8], (Reply, Vec<ReplyLineSpans>)>
         pos = end;
     }
     Ok((rest, (parsed, spans)))
+}
+
+/// The reply parser before it read in place (nom combinators, a `String` per line): the
+/// reference [`reply_view`] is held to.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod reference {
+    use super::*;
+
+    fn reply_line(input: &[u8]) -> IResult<&[u8], (ReplyCode, bool, String)> {
+        let (input, code) = reply_code(input)?;
+        if input.first() == Some(&b'\r') {
+            let (input, _) = tag("\r\n").parse(input)?;
+            return Ok((input, (code, false, String::new())));
+        }
+        let (input, sep) = take_while_m_n(1, 1, |b| b == b' ' || b == b'-').parse(input)?;
+        let (input, text) =
+            take_while(|b: u8| b == b'\t' || (32..=126).contains(&b) || abnf::is_utf8_non_ascii(b))
+                .parse(input)?;
+        let (input, _) = tag("\r\n").parse(input)?;
+        let Ok(text) = std::str::from_utf8(text) else {
+            return Err(abnf::error(input, nom::error::ErrorKind::MapRes));
+        };
+        Ok((input, (code, sep == b"-", text.to_owned())))
+    }
+
+    fn split_enhanced(code: ReplyCode, text: &str) -> Option<(EnhancedStatusCode, &str)> {
+        let (first, rest) = text.split_once(' ').unwrap_or((text, ""));
+        let enhanced: EnhancedStatusCode = first.parse().ok()?;
+        (code.agrees_with(enhanced) && enhanced.to_string() == first).then_some((enhanced, rest))
+    }
+
+    /// `Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF`
+    /// (RFC 5321 §4.2). All lines must carry the same code. An enhanced status code on
+    /// every line is recognised and split off.
+    pub fn reply(mut input: &[u8]) -> IResult<&[u8], Reply> {
+        let start = input;
+        let mut lines = Vec::new();
+        let mut first_code = None;
+        loop {
+            let (rest, (code, more, text)) = reply_line(input)?;
+            if *first_code.get_or_insert(code) != code {
+                return Err(abnf::error(input, nom::error::ErrorKind::Verify));
+            }
+            lines.push(text);
+            input = rest;
+            if !more {
+                break;
+            }
+        }
+        let Some(code) = first_code else { return Err(abnf::error(start, nom::error::ErrorKind::Many1)) };
+        let enhanced = lines.first().and_then(|first| split_enhanced(code, first)).map(|(e, _)| e);
+        if let Some(enhanced) = enhanced {
+            let all = lines.iter().all(|line| split_enhanced(code, line).is_some_and(|(e, _)| e == enhanced));
+            if all {
+                for line in &mut lines {
+                    let rest =
+                        split_enhanced(code, line).map(|(_, rest)| rest.to_owned()).unwrap_or_default();
+                    *line = rest;
+                }
+                return Ok((input, Reply { code, enhanced: Some(enhanced), lines }));
+            }
+        }
+        Ok((input, Reply { code, enhanced: None, lines }))
+    }
 }
 
 #[cfg(test)]
@@ -494,5 +648,107 @@ mod tests {
             (Severity::TransientNegative, Category::MailSystem, 2)
         );
         assert_eq!(code.get(), 452);
+    }
+
+    /// The parser that reads in place agrees with the old one on every input: the same
+    /// reply and rest, or the same error at the same place, or both incomplete.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod agrees_with_the_reference {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn same(input: &[u8]) {
+            let (ours, theirs) = (reply(input), super::super::reference::reply(input));
+            match (&ours, &theirs) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{:?}", String::from_utf8_lossy(input)),
+                (Err(nom::Err::Incomplete(_)), Err(nom::Err::Incomplete(_))) => {}
+                (Err(nom::Err::Error(a)), Err(nom::Err::Error(b))) => assert_eq!(
+                    (a.input.len(), a.code),
+                    (b.input.len(), b.code),
+                    "{:?}",
+                    String::from_utf8_lossy(input)
+                ),
+                _ => panic!("{:?}: {ours:?} vs {theirs:?}", String::from_utf8_lossy(input)),
+            }
+        }
+
+        /// Reply-shaped bytes: lines of a code (mostly one), a separator, words that are
+        /// often enhanced codes, sometimes bytes outside textstring or broken UTF-8.
+        fn wire() -> impl Strategy<Value = Vec<u8>> {
+            let code =
+                prop::sample::select(vec!["250", "250", "550", "451", "354", "334", "221", "199", "25"]);
+            let sep = prop::sample::select(vec![" ", "-", "", "\t"]);
+            let word = prop::sample::select(vec![
+                "2.0.0",
+                "5.1.1",
+                "4.7.1",
+                "2.01.0",
+                "5.1.1x",
+                "mx.example.net",
+                "",
+                "OK",
+                "é",
+                "\u{7f}",
+                "\r",
+                "\n",
+                "\t",
+                " ",
+            ]);
+            let bytes = prop::sample::select(vec![vec![], vec![0xff], vec![0xc3], vec![0xc3, 0xa9], vec![0]]);
+            let line = (code, sep, prop::collection::vec((word, bytes), 0..4), prop::bool::weighted(0.9));
+            prop::collection::vec(line, 1..5).prop_map(|lines| {
+                let mut out = Vec::new();
+                for (code, sep, words, crlf) in lines {
+                    out.extend_from_slice(code.as_bytes());
+                    out.extend_from_slice(sep.as_bytes());
+                    for (i, (word, bytes)) in words.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b' ');
+                        }
+                        out.extend_from_slice(word.as_bytes());
+                        out.extend_from_slice(bytes);
+                    }
+                    if crlf {
+                        out.extend_from_slice(b"\r\n");
+                    }
+                }
+                out
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn on_reply_shaped_bytes_and_every_prefix(input in wire()) {
+                for end in 0..=input.len() {
+                    same(&input[..end]);
+                }
+            }
+
+            #[test]
+            fn on_any_bytes(input in prop::collection::vec(any::<u8>(), 0..64)) {
+                same(&input);
+            }
+        }
+
+        #[test]
+        fn on_the_examples() {
+            for wire in [
+                &b"250 OK\r\n"[..],
+                b"250-2.0.0 first\r\n250 2.0.0 second\r\n",
+                b"250-2.0.0 first\r\n250 2.0.1 second\r\n",
+                b"250-2.0.0\r\n250 2.0.0\r\n",
+                b"250 2.0.01 x\r\n",
+                b"550 5.1.1\r\n",
+                b"220\r\n",
+                b"250-a\r\n250\r\n",
+                b"250 caf\xc3\xa9\r\n",
+                b"250-caf\xc3\r\n250 x",
+            ] {
+                same(wire);
+            }
+        }
     }
 }
