@@ -8,6 +8,7 @@
 
 use smtp_playground::engine::{AcceptAll, MailPolicy, MailboxState, Policy, ServerConfig, ServerSession};
 use smtp_playground::proto::command::{command, parse_command_line};
+use smtp_playground::proto::command_view::command_view;
 use smtp_playground::proto::data::LinePolicy;
 use smtp_playground::proto::reply::{MAX_REPLY_LINE_OCTETS, Reply, reply};
 use smtp_playground::proto::{Command, Mechanism};
@@ -89,7 +90,17 @@ pub fn check_command_parser(data: &[u8]) {
     }
     // The streaming parser, command after command, as a pipelining server reads them.
     let mut rest = data;
-    while let Ok((after, cmd)) = command(rest) {
+    loop {
+        // Read in place, the command is the same, or both readers stop the same way.
+        let owned = command(rest);
+        match (command_view(rest), &owned) {
+            (Ok((a, view)), Ok((b, cmd))) => {
+                assert_eq!((a, view.to_command().as_ref()), (*b, Some(cmd)), "the view differs on {}", shown(rest))
+            }
+            (Err(a), Err(b)) if a.is_incomplete() == b.is_incomplete() => {}
+            (view, owned) => panic!("the view says {view:?}, the owned parser {owned:?}, on {}", shown(rest)),
+        }
+        let Ok((after, cmd)) = owned else { break };
         assert_command_round_trips(&cmd);
         let line = &rest[..rest.len() - after.len()];
         assert_eq!(parse_command_line(line).as_ref(), Ok(&cmd), "entry points disagree on {}", shown(line));

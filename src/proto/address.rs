@@ -47,7 +47,8 @@ const MAX_LABEL_OCTETS: usize = 63;
 #[derive(Debug, Clone)]
 pub struct Domain {
     written: String,
-    ascii: String,
+    /// The A-label form, when it differs from `written` (U-labels, or upper case).
+    ascii: Option<String>,
 }
 
 impl Domain {
@@ -59,6 +60,16 @@ impl Domain {
     /// tables: that needs ICU data worth ~45 KB gzip in the page, over budget for a teaching
     /// tool whose lessons use ordinary names (see docs/conformance.md).
     pub fn new(text: &str) -> Result<Self, AddressError> {
+        // The common case, checked in place; anything else (U-labels, or an error to
+        // describe) takes the general path below.
+        match Self::new_ascii(text) {
+            Some(domain) => Ok(domain),
+            None => Self::new_general(text),
+        }
+    }
+
+    /// Every domain: U-labels are encoded, and an invalid one is described.
+    fn new_general(text: &str) -> Result<Self, AddressError> {
         let invalid = |reason: String| AddressError::new("domain", reason);
         if text.is_empty() {
             return Err(invalid("empty".into()));
@@ -105,7 +116,50 @@ impl Domain {
                 return Err(invalid(format!("label {label:?} is not a valid A-label")));
             }
         }
+        let ascii = (ascii != text).then_some(ascii);
         Ok(Self { written: text.to_owned(), ascii })
+    }
+
+    /// An ASCII domain that passes every check of [`Domain::new`], read in one pass without
+    /// building labels: `None` when it is not ASCII or not valid.
+    fn new_ascii(text: &str) -> Option<Self> {
+        let upper = Self::check_ascii(text)?;
+        Some(Self { written: text.to_owned(), ascii: upper.then(|| text.to_ascii_lowercase()) })
+    }
+
+    /// Whether `text` is an ASCII domain [`Domain::new`] accepts (`Some`, saying whether it
+    /// has upper case), without building anything (but to decode an A-label, which is rare).
+    fn check_ascii(text: &str) -> Option<bool> {
+        if text.is_empty() || text.len() > MAX_DOMAIN_OCTETS || !text.is_ascii() {
+            return None;
+        }
+        let mut upper = false;
+        for label in text.split('.') {
+            let bytes = label.as_bytes();
+            let ldh = bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-');
+            if bytes.is_empty()
+                || bytes.len() > MAX_LABEL_OCTETS
+                || !ldh
+                || bytes.first() == Some(&b'-')
+                || bytes.last() == Some(&b'-')
+            {
+                return None;
+            }
+            upper |= bytes.iter().any(u8::is_ascii_uppercase);
+            // An A-label must decode to something not ASCII (checked as `new` does).
+            if bytes.len() >= 4 && bytes[..4].eq_ignore_ascii_case(b"xn--") {
+                let lower = label.to_ascii_lowercase();
+                if idna::punycode::decode_to_string(&lower[4..]).is_none_or(|u| u.is_ascii()) {
+                    return None;
+                }
+            }
+        }
+        Some(upper)
+    }
+
+    /// Whether [`Domain::new`] accepts `text`; without allocating for an ASCII name.
+    pub(crate) fn is_valid(text: &str) -> bool {
+        Self::check_ascii(text).is_some() || (!text.is_ascii() && Self::new_general(text).is_ok())
     }
 
     /// The domain as it was written (ASCII or U-labels).
@@ -115,7 +169,7 @@ impl Domain {
 
     /// The A-label (punycode, `xn--`) form in lowercase, as DNS and non-SMTPUTF8 peers see it.
     pub fn to_ascii(&self) -> &str {
-        &self.ascii
+        self.ascii.as_deref().unwrap_or(&self.written)
     }
 
     /// The U-label form, for display (RFC 5891 §5.5).
@@ -124,7 +178,7 @@ impl Domain {
             Some(unicode) => unicode,
             None => l.to_owned(),
         };
-        self.ascii.split('.').map(label).collect::<Vec<_>>().join(".")
+        self.to_ascii().split('.').map(label).collect::<Vec<_>>().join(".")
     }
 
     /// Whether the domain as written needs SMTPUTF8 to be sent (RFC 6531 §3.2).
@@ -135,7 +189,7 @@ impl Domain {
 
 impl PartialEq for Domain {
     fn eq(&self, other: &Self) -> bool {
-        self.ascii == other.ascii
+        self.to_ascii() == other.to_ascii()
     }
 }
 
@@ -289,18 +343,43 @@ impl LocalPart {
     /// Validates unquoted content: ASCII graphic characters, space, or UTF-8, and at most
     /// 64 octets once written (RFC 5321 §4.5.3.1.1).
     pub fn new(content: &str) -> Result<Self, AddressError> {
+        Self::checked(content)?;
+        Ok(Self(content.to_owned()))
+    }
+
+    /// [`LocalPart::new`] for content already owned (an unquoted quoted-string).
+    fn from_string(content: String) -> Result<Self, AddressError> {
+        Self::checked(&content)?;
+        Ok(Self(content))
+    }
+
+    /// Whether [`LocalPart::new`] accepts `content`, without building anything.
+    pub(crate) fn is_valid(content: &str) -> bool {
+        Self::checked(content).is_ok()
+    }
+
+    /// The checks of [`LocalPart::new`], without building anything.
+    fn checked(content: &str) -> Result<(), AddressError> {
         if let Some(bad) = content.chars().find(|&c| c.is_ascii() && !(' '..='~').contains(&c)) {
             return Err(AddressError::new("local part", format!("control character {:?}", bad)));
         }
-        let part = Self(content.to_owned());
-        let written = part.to_wire().len();
+        let written = Self::wire_len(content);
         if written > MAX_LOCAL_PART_OCTETS {
             return Err(AddressError::new(
                 "local part",
                 format!("{written} octets, more than the {MAX_LOCAL_PART_OCTETS} allowed"),
             ));
         }
-        Ok(part)
+        Ok(())
+    }
+
+    /// How long [`LocalPart::to_wire`] is, without writing it.
+    fn wire_len(content: &str) -> usize {
+        if Self::is_dot_string_text(content) {
+            content.len()
+        } else {
+            2 + content.len() + content.bytes().filter(|&b| b == b'"' || b == b'\\').count()
+        }
     }
 
     /// The content, unquoted.
@@ -315,8 +394,12 @@ impl LocalPart {
 
     /// Whether the content is a `Dot-string` and so needs no quotes.
     fn is_dot_string(&self) -> bool {
-        !self.0.is_empty()
-            && self.0.split('.').all(|atom| !atom.is_empty() && atom.bytes().all(abnf::is_atext))
+        Self::is_dot_string_text(&self.0)
+    }
+
+    fn is_dot_string_text(content: &str) -> bool {
+        !content.is_empty()
+            && content.split('.').all(|atom| !atom.is_empty() && atom.bytes().all(abnf::is_atext))
     }
 
     /// The wire form with the minimum quoting (RFC 5321 §4.1.2).
@@ -345,9 +428,13 @@ impl fmt::Display for LocalPart {
 
 /// `Local-part = Dot-string / Quoted-string`
 pub fn local_part(input: &[u8]) -> IResult<&[u8], LocalPart> {
-    let (rest, content) =
-        alt((abnf::quoted_string, nom::combinator::map(abnf::dot_string, str::to_owned))).parse(input)?;
-    match LocalPart::new(&content) {
+    let parsed = if input.first() == Some(&b'"') {
+        abnf::quoted_string(input).map(|(rest, content)| (rest, LocalPart::from_string(content)))
+    } else {
+        abnf::dot_string(input).map(|(rest, content)| (rest, LocalPart::new(content)))
+    };
+    let (rest, part) = parsed?;
+    match part {
         Ok(part) => Ok((rest, part)),
         Err(_) => Err(abnf::error(input, nom::error::ErrorKind::TooLarge)),
     }
@@ -595,5 +682,52 @@ mod tests {
         assert!("a@b>c".parse::<Mailbox>().is_err());
         let p: ForwardPath = "<a@example.com>".parse().expect("path");
         assert_eq!(p.to_string(), "<a@example.com>");
+    }
+
+    /// The in-place check of ASCII domains accepts exactly what the general path accepts,
+    /// with the same forms.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod ascii_fast_path {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn agrees_with_the_general_path(text in "(xn--|XN--|[a-zA-Z0-9-]{0,5}|-|\\.|é|[a-z]{60,66}){1,8}") {
+                let general = Domain::new_general(&text).ok();
+                let fast = Domain::new_ascii(&text);
+                let form = |d: &Domain| (d.as_str().to_owned(), d.to_ascii().to_owned());
+                if text.is_ascii() {
+                    prop_assert_eq!(fast.as_ref().map(form), general.as_ref().map(form), "{:?}", text);
+                } else {
+                    prop_assert!(fast.is_none());
+                }
+            }
+        }
+
+        #[test]
+        fn on_examples() {
+            for text in [
+                "example.com",
+                "Example.COM",
+                "xn--r8jz45g.jp",
+                "XN--R8JZ45G.jp",
+                "xn--abc.jp",
+                "a-.b",
+                "-a.b",
+                "a..b",
+                "",
+            ] {
+                let form = |d: Domain| (d.as_str().to_owned(), d.to_ascii().to_owned());
+                assert_eq!(
+                    Domain::new_ascii(text).map(form),
+                    Domain::new_general(text).ok().map(form),
+                    "{text:?}"
+                );
+            }
+        }
     }
 }

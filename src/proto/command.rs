@@ -154,7 +154,7 @@ impl Verb {
         }
     }
 
-    fn from_word(word: &[u8]) -> Option<Self> {
+    pub fn from_word(word: &[u8]) -> Option<Self> {
         Verb::ALL.into_iter().find(|v| v.as_str().as_bytes().eq_ignore_ascii_case(word))
     }
 }

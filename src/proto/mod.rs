@@ -28,6 +28,7 @@ pub(crate) use serde_as_string;
 pub mod abnf;
 pub mod address;
 pub mod command;
+pub mod command_view;
 pub mod data;
 pub mod ehlo;
 pub mod enhanced;

@@ -42,6 +42,31 @@ impl fmt::Display for ParamError {
 
 impl std::error::Error for ParamError {}
 
+/// `word` as the keyword the typed parameters know (SIZE, BODY, SMTPUTF8, RET, ENVID, AUTH,
+/// NOTIFY, ORCPT) it is, ignoring case, or "" (none): picked by its
+/// length and first letter, then compared once (every parameter of every MAIL and RCPT
+/// passes here).
+fn keyword_name(word: &str) -> &'static str {
+    let candidate = match (word.len(), word.as_bytes().first().map(|b| b | 0x20)) {
+        (4, Some(b's')) => "SIZE",
+        (4, Some(b'b')) => "BODY",
+        (8, Some(b's')) => "SMTPUTF8",
+        (3, Some(b'r')) => "RET",
+        (5, Some(b'e')) => "ENVID",
+        (4, Some(b'a')) => "AUTH",
+        (6, Some(b'n')) => "NOTIFY",
+        (5, Some(b'o')) => "ORCPT",
+        _ => return "",
+    };
+    if candidate.eq_ignore_ascii_case(word) { candidate } else { "" }
+}
+
+/// `word` as the one of `names` (upper case) it is, ignoring case, or "" (none): keywords
+/// and these values are case-insensitive (RFC 5321 §2.4), compared without a copy.
+fn known(word: &str, names: &[&'static str]) -> &'static str {
+    names.iter().find(|name| name.eq_ignore_ascii_case(word)).copied().unwrap_or("")
+}
+
 /// `xtext = *( xchar / hexchar )` (RFC 3461 §4): decodes `+XX` escapes. `None` if a `+`
 /// is not followed by two upper-case hex digits, or a byte is outside `!`..`~`.
 pub fn xtext_decode(text: &str) -> Option<String> {
@@ -67,6 +92,59 @@ pub fn xtext_decode(text: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// The length of what `text` decodes to as xtext ([`xtext_decode`]), checked without
+/// building it: in one pass when every decoded octet is ASCII (the usual case), else on the
+/// stack (only a value over 512 octets is decoded on the heap).
+pub fn xtext_len(text: &str) -> Option<usize> {
+    let hex = |d: u8| match d {
+        b'0'..=b'9' => Some(d - b'0'),
+        b'A'..=b'F' => Some(d - b'A' + 10),
+        _ => None,
+    };
+    let bytes = text.as_bytes();
+    // No escapes and only xchars: the text is what it decodes to.
+    if memchr::memchr(b'+', bytes).is_none() && super::abnf::esmtp_value_len(bytes) == bytes.len() {
+        return Some(bytes.len());
+    }
+    let (mut i, mut n, mut ascii) = (0, 0, true);
+    while i < bytes.len() {
+        let b = match bytes[i] {
+            b'+' => {
+                let (high, low) = (*bytes.get(i + 1)?, *bytes.get(i + 2)?);
+                i += 3;
+                hex(high)? << 4 | hex(low)?
+            }
+            b @ 33..=126 if b != b'=' => {
+                i += 1;
+                b
+            }
+            _ => return None,
+        };
+        ascii &= b < 0x80;
+        n += 1;
+    }
+    if ascii {
+        return Some(n);
+    }
+    // Escaped octets outside ASCII: they must make UTF-8 (RFC 6533's xtext carries UTF-8).
+    let mut buffer = [0u8; 512];
+    if n > buffer.len() {
+        return xtext_decode(text).map(|t| t.len());
+    }
+    let (mut i, mut n) = (0, 0);
+    while i < bytes.len() {
+        buffer[n] = if bytes[i] == b'+' {
+            i += 3;
+            hex(bytes[i - 2])? << 4 | hex(bytes[i - 1])?
+        } else {
+            i += 1;
+            bytes[i - 1]
+        };
+        n += 1;
+    }
+    std::str::from_utf8(&buffer[..n]).ok().map(str::len)
 }
 
 /// Encodes text as xtext: `+`, `=`, and anything outside `!`..`~` become `+XX`.
@@ -129,7 +207,7 @@ impl Notify {
         }
         let mut notify = Self::NEVER;
         for element in value.split(',') {
-            let flag = match element.to_ascii_uppercase().as_str() {
+            let flag = match known(element, &["SUCCESS", "FAILURE", "DELAY"]) {
                 "SUCCESS" => &mut notify.success,
                 "FAILURE" => &mut notify.failure,
                 "DELAY" => &mut notify.delay,
@@ -211,7 +289,7 @@ impl MailParameters {
         let mut params = Self::default();
         let mut smtputf8_seen = false;
         for &(keyword, value) in pairs {
-            match keyword.to_ascii_uppercase().as_str() {
+            match keyword_name(keyword) {
                 "SIZE" => {
                     const EXPECTED: &str = "a number of octets (SIZE=12345)";
                     let text = required(value, "SIZE", EXPECTED)?;
@@ -224,7 +302,10 @@ impl MailParameters {
                 }
                 "BODY" => {
                     const EXPECTED: &str = "7BIT, 8BITMIME or BINARYMIME";
-                    let body = match required(value, "BODY", EXPECTED)?.to_ascii_uppercase().as_str() {
+                    let body = match known(
+                        required(value, "BODY", EXPECTED)?,
+                        &["7BIT", "8BITMIME", "BINARYMIME"],
+                    ) {
                         "7BIT" => Body::SevenBit,
                         "8BITMIME" => Body::EightBitMime,
                         "BINARYMIME" => Body::BinaryMime,
@@ -244,7 +325,7 @@ impl MailParameters {
                 }
                 "RET" => {
                     const EXPECTED: &str = "FULL or HDRS";
-                    let ret = match required(value, "RET", EXPECTED)?.to_ascii_uppercase().as_str() {
+                    let ret = match known(required(value, "RET", EXPECTED)?, &["FULL", "HDRS"]) {
                         "FULL" => Ret::Full,
                         "HDRS" => Ret::Hdrs,
                         _ => return Err(ParamError::BadValue { keyword: "RET", expected: EXPECTED }),
@@ -330,7 +411,7 @@ impl RcptParameters {
     pub fn from_pairs(pairs: &[(&str, Option<&str>)]) -> Result<Self, ParamError> {
         let mut params = Self::default();
         for &(keyword, value) in pairs {
-            match keyword.to_ascii_uppercase().as_str() {
+            match keyword_name(keyword) {
                 "NOTIFY" => {
                     const EXPECTED: &str = "NEVER, or a list of SUCCESS, FAILURE and DELAY";
                     let notify = Notify::parse(required(value, "NOTIFY", EXPECTED)?)
@@ -369,6 +450,117 @@ impl RcptParameters {
         }
         push_other(&mut out, &self.other);
         out
+    }
+}
+
+/// Which of the keywords a parameter list has had, for [`MailParameters::check`] and
+/// [`RcptParameters::check`]: a known keyword twice is an error (RFC 3461 §4.5).
+struct Seen(u16);
+
+impl Seen {
+    /// Notes the known keyword `name` (from [`keyword_name`]), written `keyword`.
+    fn once(&mut self, name: &'static str, keyword: &str) -> Result<(), ParamError> {
+        let bit: u16 = match name {
+            "SIZE" => 1,
+            "BODY" => 2,
+            "SMTPUTF8" => 4,
+            "RET" => 8,
+            "ENVID" => 16,
+            "AUTH" => 32,
+            "NOTIFY" => 64,
+            _ => 128,
+        };
+        if self.0 & bit != 0 {
+            return Err(ParamError::Duplicate(keyword.to_ascii_uppercase()));
+        }
+        self.0 |= bit;
+        Ok(())
+    }
+}
+
+impl MailParameters {
+    /// Whether [`MailParameters::from_pairs`] accepts these parameters (the same error if
+    /// not), without building them: what a command read in place needs.
+    pub fn check<'p>(pairs: impl IntoIterator<Item = (&'p str, Option<&'p str>)>) -> Result<(), ParamError> {
+        let mut seen = Seen(0);
+        for (keyword, value) in pairs {
+            let bad =
+                |keyword: &'static str, expected: &'static str| ParamError::BadValue { keyword, expected };
+            let name = keyword_name(keyword);
+            match name {
+                "SIZE" => {
+                    const EXPECTED: &str = "a number of octets (SIZE=12345)";
+                    let text = required(value, "SIZE", EXPECTED)?;
+                    let ok = text.len() <= 20
+                        && text.bytes().all(|b| b.is_ascii_digit())
+                        && text.parse::<u64>().is_ok();
+                    ok.then_some(()).ok_or(bad("SIZE", EXPECTED))?;
+                }
+                "BODY" => {
+                    const EXPECTED: &str = "7BIT, 8BITMIME or BINARYMIME";
+                    let body = known(required(value, "BODY", EXPECTED)?, &["7BIT", "8BITMIME", "BINARYMIME"]);
+                    (!body.is_empty()).then_some(()).ok_or(bad("BODY", EXPECTED))?;
+                }
+                "SMTPUTF8" => {
+                    if value.is_some() {
+                        return Err(bad("SMTPUTF8", "no value"));
+                    }
+                }
+                "RET" => {
+                    const EXPECTED: &str = "FULL or HDRS";
+                    let ret = known(required(value, "RET", EXPECTED)?, &["FULL", "HDRS"]);
+                    (!ret.is_empty()).then_some(()).ok_or(bad("RET", EXPECTED))?;
+                }
+                "ENVID" => {
+                    const EXPECTED: &str = "xtext of at most 100 characters";
+                    let text = required(value, "ENVID", EXPECTED)?;
+                    xtext_len(text).filter(|&n| n <= 100).ok_or(bad("ENVID", EXPECTED))?;
+                }
+                "AUTH" => {
+                    const EXPECTED: &str = "<> or an xtext identity";
+                    let text = required(value, "AUTH", EXPECTED)?;
+                    if text != "<>" {
+                        xtext_len(text).ok_or(bad("AUTH", EXPECTED))?;
+                    }
+                }
+                _ => continue,
+            }
+            // SMTPUTF8 says "given more than once" in its own spelling, as `from_pairs` does.
+            seen.once(name, if name == "SMTPUTF8" { name } else { keyword })?;
+        }
+        Ok(())
+    }
+}
+
+impl RcptParameters {
+    /// Whether [`RcptParameters::from_pairs`] accepts these parameters (the same error if
+    /// not), without building them.
+    pub fn check<'p>(pairs: impl IntoIterator<Item = (&'p str, Option<&'p str>)>) -> Result<(), ParamError> {
+        let mut seen = Seen(0);
+        for (keyword, value) in pairs {
+            let name = keyword_name(keyword);
+            match name {
+                "NOTIFY" => {
+                    const EXPECTED: &str = "NEVER, or a list of SUCCESS, FAILURE and DELAY";
+                    Notify::parse(required(value, "NOTIFY", EXPECTED)?)
+                        .ok_or(ParamError::BadValue { keyword: "NOTIFY", expected: EXPECTED })?;
+                }
+                "ORCPT" => {
+                    const EXPECTED: &str = "addr-type;xtext (e.g. rfc822;user@example.com)";
+                    let text = required(value, "ORCPT", EXPECTED)?;
+                    text.split_once(';')
+                        .filter(|(addr_type, _)| {
+                            !addr_type.is_empty() && addr_type.bytes().all(super::abnf::is_atext)
+                        })
+                        .and_then(|(_, xtext)| xtext_len(xtext))
+                        .filter(|_| text.len() <= 500)
+                        .ok_or(ParamError::BadValue { keyword: "ORCPT", expected: EXPECTED })?;
+                }
+                _ => continue,
+            }
+            seen.once(name, keyword)?;
+        }
+        Ok(())
     }
 }
 
@@ -434,5 +626,52 @@ mod tests {
         assert_eq!(params.notify, Some(Notify { success: false, failure: true, delay: true }));
         assert_eq!(params.orcpt.as_ref().map(|o| o.address.as_str()), Some("a+b@example.com"));
         assert_eq!(params.to_wire(), " NOTIFY=FAILURE,DELAY ORCPT=rfc822;a+2Bb@example.com");
+    }
+
+    // proptest is a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, ..Default::default() })]
+
+        /// Checking xtext without decoding it agrees with decoding it.
+        #[test]
+        fn xtext_len_agrees_with_decoding(text in "([a-zA-Z0-9=+ ]|\\+[0-9A-Fa-f]{2}|\\+C3\\+A9|\\+FF|é){0,40}") {
+            proptest::prop_assert_eq!(xtext_len(&text), xtext_decode(&text).map(|t| t.len()), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn check_agrees_with_from_pairs() {
+        let lists: &[&[(&str, Option<&str>)]] = &[
+            &[("SIZE", Some("1")), ("size", Some("2"))],
+            &[("SMTPUTF8", None), ("smtputf8", None)],
+            &[("BODY", Some("8bitmime")), ("RET", Some("hdrs")), ("ENVID", Some("a+2Bb"))],
+            &[("ENVID", Some("+C3+A9")), ("AUTH", Some("<>")), ("X", None), ("X", None)],
+            &[("ENVID", Some("+FF"))],
+            &[("NOTIFY", Some("SUCCESS")), ("ORCPT", Some("rfc822;a+2Bb@x")), ("notify", Some("NEVER"))],
+        ];
+        for pairs in lists {
+            assert_eq!(
+                MailParameters::check(pairs.iter().copied()),
+                MailParameters::from_pairs(pairs).map(|_| ()),
+                "{pairs:?}"
+            );
+            assert_eq!(
+                RcptParameters::check(pairs.iter().copied()),
+                RcptParameters::from_pairs(pairs).map(|_| ()),
+                "{pairs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn keywords_are_known_in_any_case_and_nothing_else() {
+        for name in ["SIZE", "BODY", "SMTPUTF8", "RET", "ENVID", "AUTH", "NOTIFY", "ORCPT"] {
+            assert_eq!(keyword_name(name), name);
+            assert_eq!(keyword_name(&name.to_ascii_lowercase()), name);
+        }
+        for other in ["", "SIZ", "SIZES", "BODX", "RETS", "X-SIZE", "SMTPUTF9", "AUTO", "ORCPTS", "ENV1D"] {
+            assert_eq!(keyword_name(other), "", "{other}");
+        }
     }
 }
