@@ -52,11 +52,16 @@ def mbps(group, name):
     return throughput["Bytes"] / (ns * 1e-9) / 1e6, ns
 
 print(f"  {'what':<38}{'peer':<12}{'ours':>16}{'peer':>16}{'ratio':>8}")
-for group in ("commands", "replies"):
-    ours, theirs = mbps(group, "ours"), mbps(group, "smtp-proto")
+for group, name, label in (("commands", "ours", "commands (read in place)"),
+                           ("commands", "ours-owned", "commands (owned Command)"),
+                           ("replies", "ours", "replies (read in place)"),
+                           ("replies", "ours-owned", "replies (owned Reply)")):
+    ours, theirs = mbps(group, name), mbps(group, "smtp-proto")
+    if ours is None:
+        continue
     cell = lambda r: f"{r[0]:.1f} MB/s" if r else "-"
     ratio = f"{ours[0] / theirs[0]:7.2f}x" if ours and theirs else f"{'-':>8}"
-    print(f"  {group + ' (parse)':<38}{'smtp-proto':<12}{cell(ours):>16}{cell(theirs):>16}{ratio}")
+    print(f"  {label:<38}{'smtp-proto':<12}{cell(ours):>16}{cell(theirs):>16}{ratio}")
 for name, peer, ours, theirs in serve_rows:
     ours, theirs = float(ours), float(theirs)
     print(f"  {'serve: ' + name:<38}{peer:<12}{ours:>10.1f} msg/s{theirs:>10.1f} msg/s{ours / theirs:7.2f}x")

@@ -1,5 +1,6 @@
-//! Parser throughput: smtp-playground's `proto::command::command` and `proto::reply::reply`
-//! against Stalwart's smtp-proto (`Request::parse`, `ResponseReceiver::parse`) on the same
+//! Parser throughput: smtp-playground's parsers read in place (`proto::command_view::command_view`,
+//! `proto::reply::reply_view`) and into owned values (`command`, `reply`) against Stalwart's
+//! smtp-proto (`Request::parse`, `ResponseReceiver::parse`) on the same
 //! realistic corpus, built here from a seeded generator; and one full pipelined
 //! transaction through `ServerSession`.
 //!
@@ -13,7 +14,8 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use smtp_playground::engine::{AcceptAll, ServerConfig, ServerSession};
 use smtp_playground::proto::command::command;
-use smtp_playground::proto::reply::reply;
+use smtp_playground::proto::command_view::command_view;
+use smtp_playground::proto::reply::{reply, reply_view};
 
 /// A small deterministic generator (xorshift64*), so every run measures the same corpus.
 struct Rng(u64);
@@ -125,6 +127,7 @@ fn check_corpora(commands: &[Vec<u8>], replies: &[Vec<u8>]) {
     for line in commands {
         let shown = String::from_utf8_lossy(line);
         assert!(matches!(command(line), Ok((b"", _))), "ours rejects {shown:?}");
+        assert!(matches!(command_view(line), Ok((b"", _))), "ours (in place) rejects {shown:?}");
         let parsed = smtp_proto::Request::parse(&mut line.iter());
         assert!(parsed.is_ok(), "smtp-proto rejects {shown:?}: {parsed:?}");
     }
@@ -132,6 +135,7 @@ fn check_corpora(commands: &[Vec<u8>], replies: &[Vec<u8>]) {
     for r in replies {
         let shown = String::from_utf8_lossy(r);
         assert!(matches!(reply(r), Ok((b"", _))), "ours rejects {shown:?}");
+        assert!(matches!(reply_view(r), Ok((b"", _))), "ours (in place) rejects {shown:?}");
         let parsed = receiver.parse(&mut r.iter());
         assert!(parsed.is_ok(), "smtp-proto rejects {shown:?}: {parsed:?}");
         receiver.reset();
@@ -152,7 +156,16 @@ fn parsers(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("commands");
     group.throughput(Throughput::Bytes(total_bytes(&commands)));
+    // Read in place: every rule checked, nothing built.
     group.bench_function("ours", |b| {
+        b.iter(|| {
+            for line in &commands {
+                let _ = black_box(command_view(black_box(line)));
+            }
+        })
+    });
+    // And as the owned `Command` the engine keeps.
+    group.bench_function("ours-owned", |b| {
         b.iter(|| {
             for line in &commands {
                 let _ = black_box(command(black_box(line)));
@@ -170,7 +183,16 @@ fn parsers(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("replies");
     group.throughput(Throughput::Bytes(total_bytes(&replies)));
+    // Read in place (what a client needs to act on a reply: code, enhanced code, text).
     group.bench_function("ours", |b| {
+        b.iter(|| {
+            for r in &replies {
+                let _ = black_box(reply_view(black_box(r)));
+            }
+        })
+    });
+    // And as the owned `Reply` the engine keeps (a String per line).
+    group.bench_function("ours-owned", |b| {
         b.iter(|| {
             for r in &replies {
                 let _ = black_box(reply(black_box(r)));
