@@ -69,6 +69,12 @@ fn mx_relay_shows_the_two_hops_and_the_mailbox() {
     assert_eq!(host(&end, "mx.example.net").stored, 1);
     assert!(host(&end, "DNS").dns);
     assert_eq!(end.hosts.iter().filter(|h| h.dns).count(), 1, "only the resolver is drawn aside");
+    // Once the relay has handed the message on and it has left the queue, it is at the MX,
+    // not back at the relay.
+    let left = timeline.steps.iter().position(|s| s.summary.contains("leaves the queue")).expect("leaves");
+    let map = journey(&timeline, Some(left));
+    assert!(host(&map, "mx.example.net").holds, "at the MX once it left the relay's queue");
+    assert!(!host(&map, "smtp.example.com").holds);
     // While the client sends its data, the submission server is where the message is going.
     let data = timeline.steps.iter().position(|s| s.kind == StepKind::Data).expect("data");
     let map = journey(&timeline, Some(data));
@@ -104,7 +110,12 @@ fn retry_later_shows_the_queue_the_refusal_and_the_recovery() {
     // The lesson's one message, its next try in the future.
     assert_eq!(relay.queued, 1, "{relay:?}");
     assert!(relay.next_try.is_some_and(|t| t > map.now), "{relay:?}");
+    assert!(relay.holds, "the message waits at the relay: {relay:?}");
     assert!(map.links.iter().any(|l| l.refused));
+    // Handed on at last: the message is at the MX, though the relay's queue step comes after.
+    let handed = timeline.steps.iter().position(|s| s.summary.contains("handed on")).expect("handed on");
+    let map = journey(&timeline, Some(handed));
+    assert!(host(&map, &down.name).holds && !host(&map, &relay.name).holds, "{map:?}");
     let end = journey(&timeline, Some(timeline.steps.len() - 1));
     assert!(end.hosts.iter().all(|h| h.queued == 0 && h.next_try.is_none() && !h.down), "{end:?}");
     assert_eq!(host(&end, &down.name).stored, 1);

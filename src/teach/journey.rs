@@ -79,7 +79,13 @@ pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
     for (i, s) in shown.iter().enumerate() {
         let current = i + 1 == shown.len();
         let (Some(from), Some(to)) = (lane(&s.from), lane(&s.to)) else { continue };
-        let moved = moved_to(s, from, to);
+        // A queue step brings the message back to the relay only when it waits there for a
+        // next try (a deferral); once handed on it stays where it was handed to.
+        let waits = |host: &str| {
+            let queue = timeline.snapshots.get(s.snapshot).and_then(|q| q.queues.get(host));
+            queue.is_some_and(|q| q.iter().any(|m| m.next_attempt.is_some()))
+        };
+        let moved = moved_to(s, from, to).filter(|_| s.kind != StepKind::Queue || waits(&hosts[from].name));
         if let Some(at) = moved {
             holder = Some(at);
         }
