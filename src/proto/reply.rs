@@ -2,10 +2,7 @@
 
 use std::fmt;
 
-use nom::{
-    IResult, Parser,
-    bytes::streaming::{tag, take_while, take_while_m_n},
-};
+use nom::{IResult, Parser, bytes::streaming::take_while_m_n};
 
 use super::{abnf, enhanced::EnhancedStatusCode};
 
@@ -285,39 +282,6 @@ pub fn reply_code(input: &[u8]) -> IResult<&[u8], ReplyCode> {
     }
 }
 
-/// One reply line: `Reply-code [ ( SP / "-" ) textstring ] CRLF`; returns whether more
-/// lines follow. `textstring = 1*(%d09 / %d32-126)`, extended to UTF-8 (RFC 6531 §3.7.4).
-fn reply_line(input: &[u8]) -> IResult<&[u8], (ReplyCode, bool, String)> {
-    let (input, code) = reply_code(input)?;
-    if input.first() == Some(&b'\r') {
-        // `Reply-code CRLF`: no text. A lone CR may be the first half of a split CRLF.
-        let (input, _) = tag("\r\n").parse(input)?;
-        return Ok((input, (code, false, String::new())));
-    }
-    let (input, sep) = take_while_m_n(1, 1, |b| b == b' ' || b == b'-').parse(input)?;
-    let (input, text) =
-        take_while(|b: u8| b == b'\t' || (32..=126).contains(&b) || abnf::is_utf8_non_ascii(b))
-            .parse(input)?;
-    let (input, _) = tag("\r\n").parse(input)?;
-    let Ok(text) = std::str::from_utf8(text) else {
-        return Err(abnf::error(input, nom::error::ErrorKind::MapRes));
-    };
-    Ok((input, (code, sep == b"-", text.to_owned())))
-}
-
-/// Splits an enhanced status code off the start of a line, if one agreeing with `code`
-/// is there, followed by a space or the end of the text (RFC 2034 §4).
-///
-/// Only a code written as codes are written (no leading zeros, `2.0.1` and not `2.0.01`) is
-/// split off: a reply is printed with the code's own spelling, so "250 2.0.01 x" read as
-/// code 2.0.1 would come back as "250 2.0.1 x", and in a one-line EHLO reply, where RFC 2034
-/// §4 makes that first word the server's domain, the domain would change.
-fn split_enhanced(code: ReplyCode, text: &str) -> Option<(EnhancedStatusCode, &str)> {
-    let (first, rest) = text.split_once(' ').unwrap_or((text, ""));
-    let enhanced = EnhancedStatusCode::parse_written(first.as_bytes())?;
-    code.agrees_with(enhanced).then_some((enhanced, rest))
-}
-
 /// Which bytes `textstring` allows: HT and SP to `~` (RFC 5321 §4.2), and the bytes of
 /// UTF-8's non-ASCII characters (RFC 6531 §3.7.4; checked as UTF-8 once per reply).
 const TEXTSTRING: [bool; 256] = {
@@ -467,48 +431,42 @@ pub fn parse_reply(bytes: &[u8]) -> Option<Reply> {
 
 /// [`reply`], and where each line's code, separator, enhanced code and text lie. The
 /// enhanced code is marked exactly when [`reply`] split one off (the same on every line).
+/// The places are read off the [`ReplyView`]: the reply is parsed once.
 pub fn reply_spans(input: &[u8]) -> IResult<&[u8], (Reply, Vec<ReplyLineSpans>)> {
-    let (rest, parsed) = reply(input)?;
-    let consumed = input.len() - rest.len();
-    let mut spans = Vec::with_capacity(parsed.lines.len());
+    let (rest, view) = reply_view(input)?;
+    // The enhanced code's word sits between the separator and the SP the view's prefix ends in.
+    let enhanced_len = view.enhanced.map(|_| view.prefix - 5);
+    let mut spans = Vec::new();
     let mut pos = 0;
-    while pos < consumed {
-        let line = input.get(pos..consumed).unwrap_or_default();
-        let (after, (_, continues, text)) = reply_line(line)?;
-        let end = pos + (line.len() - after.len());
+    for line in view.wire.split_terminator("\r\n") {
+        let end = pos + line.len();
         let code = pos..pos + 3;
-        let crlf = end - 2..end;
-        let (separator, text_start) = if code.end == crlf.start {
-            (None, code.end)
-        } else {
-            (Some(code.end..code.end + 1), code.end + 1)
-        };
-        // `split_enhanced` cuts at the first SP: the code is the first word, the text what
-        // follows that SP.
-        let (enhanced, text_start) = match (parsed.enhanced, split_enhanced(parsed.code, &text)) {
-            (Some(_), Some((_, remaining))) => {
-                let code_len = text.split_once(' ').map_or(text.len(), |(word, _)| word.len());
-                (Some(text_start..text_start + code_len), text_start + (text.len() - remaining.len()))
-            }
-            _ => (None, text_start),
+        let separator = (line.len() > 3).then(|| pos + 3..pos + 4);
+        let continues = line.as_bytes().get(3) == Some(&b'-');
+        let (enhanced, text_start) = match enhanced_len {
+            // "250 2.0.0 text" or just "250 2.0.0": the text starts after the code's SP.
+            Some(len) => (Some(pos + 4..pos + 4 + len), (pos + view.prefix).min(end)),
+            None => (None, separator.as_ref().map_or(code.end, |s| s.end)),
         };
         spans.push(ReplyLineSpans {
             code,
             separator,
             continues,
             enhanced,
-            text: text_start..crlf.start,
-            crlf,
+            text: text_start..end,
+            crlf: end..end + 2,
         });
-        pos = end;
+        pos = end + 2;
     }
-    Ok((rest, (parsed, spans)))
+    Ok((rest, (view.to_reply(), spans)))
 }
 
 /// The reply parser before it read in place (nom combinators, a `String` per line): the
 /// reference [`reply_view`] is held to.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod reference {
+    use nom::bytes::streaming::{tag, take_while};
+
     use super::*;
 
     fn reply_line(input: &[u8]) -> IResult<&[u8], (ReplyCode, bool, String)> {
@@ -730,6 +688,23 @@ mod tests {
             #[test]
             fn on_any_bytes(input in prop::collection::vec(any::<u8>(), 0..64)) {
                 same(&input);
+            }
+
+            /// The places `reply_spans` gives hold what the reply says: the code, CRLF, the
+            /// enhanced code as written, each line's text.
+            #[test]
+            fn spans_hold_the_reply(input in wire()) {
+                if let Ok((_, (reply, spans))) = reply_spans(&input) {
+                    prop_assert_eq!(spans.len(), reply.lines.len());
+                    for (span, line) in spans.iter().zip(&reply.lines) {
+                        let code = reply.code.to_string();
+                        prop_assert_eq!(&input[span.code.clone()], code.as_bytes());
+                        prop_assert_eq!(&input[span.crlf.clone()], b"\r\n");
+                        prop_assert_eq!(&input[span.text.clone()], line.as_bytes());
+                        let enhanced = span.enhanced.clone().map(|e| input[e].to_vec());
+                        prop_assert_eq!(enhanced, reply.enhanced.map(|e| e.to_string().into_bytes()));
+                    }
+                }
             }
         }
 
