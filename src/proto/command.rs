@@ -154,8 +154,33 @@ impl Verb {
         }
     }
 
+    /// The verb `word` names, ignoring case (RFC 5321 §2.4). Every verb but STARTTLS has
+    /// four letters: those are read as one number with bit 5 of each byte cleared, which
+    /// upper-cases a letter and maps nothing else onto one (this runs for every command line).
     pub fn from_word(word: &[u8]) -> Option<Self> {
-        Verb::ALL.into_iter().find(|v| v.as_str().as_bytes().eq_ignore_ascii_case(word))
+        let &[a, b, c, d] = word else {
+            return word.eq_ignore_ascii_case(b"STARTTLS").then_some(Verb::StartTls);
+        };
+        const fn key(name: &[u8; 4]) -> u32 {
+            u32::from_be_bytes(*name)
+        }
+        // The most frequent first: a transaction is MAIL, RCPT (often several) and DATA.
+        Some(match u32::from_be_bytes([a, b, c, d]) & 0xdfdf_dfdf {
+            k if k == key(b"RCPT") => Verb::Rcpt,
+            k if k == key(b"MAIL") => Verb::Mail,
+            k if k == key(b"DATA") => Verb::Data,
+            k if k == key(b"EHLO") => Verb::Ehlo,
+            k if k == key(b"RSET") => Verb::Rset,
+            k if k == key(b"QUIT") => Verb::Quit,
+            k if k == key(b"NOOP") => Verb::Noop,
+            k if k == key(b"HELO") => Verb::Helo,
+            k if k == key(b"BDAT") => Verb::Bdat,
+            k if k == key(b"AUTH") => Verb::Auth,
+            k if k == key(b"VRFY") => Verb::Vrfy,
+            k if k == key(b"EXPN") => Verb::Expn,
+            k if k == key(b"HELP") => Verb::Help,
+            _ => return None,
+        })
     }
 }
 
@@ -192,21 +217,58 @@ impl fmt::Display for CommandError {
 impl std::error::Error for CommandError {}
 
 /// The verb: letters up to SP or CRLF.
-fn verb(input: &[u8]) -> IResult<&[u8], &[u8]> {
+pub(super) fn verb(input: &[u8]) -> IResult<&[u8], &[u8]> {
     take_while1(|b: u8| b.is_ascii_alphabetic()).parse(input)
 }
 
 /// The argument of VRFY, EXPN, HELP and NOOP, kept as written. The grammar says
 /// `String = Atom / Quoted-string`, but real clients send `VRFY user@example.com` and
 /// servers accept it, so any printable text up to CRLF is taken.
-fn free_text(input: &[u8]) -> IResult<&[u8], String> {
+pub(super) fn free_text(input: &[u8]) -> IResult<&[u8], &str> {
     let (rest, text) =
         take_while1(|b: u8| b == b'\t' || (32..=126).contains(&b) || abnf::is_utf8_non_ascii(b))
             .parse(input)?;
     match std::str::from_utf8(text) {
-        Ok(text) => Ok((rest, text.to_owned())),
+        Ok(text) => Ok((rest, text)),
         Err(_) => Err(abnf::error(input, nom::error::ErrorKind::MapRes)),
     }
+}
+
+/// BDAT's arguments and CRLF: `SP chunk-size [ SP end-marker ]` (RFC 3030 §2).
+pub(super) fn bdat_arguments(input: &[u8]) -> IResult<&[u8], (u64, bool)> {
+    let (input, (_, digits, last, _)) =
+        (sp, take_while1(|b: u8| b.is_ascii_digit()), opt(preceded(sp, tag_no_case("LAST"))), crlf)
+            .parse(input)?;
+    let size = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| abnf::error(input, nom::error::ErrorKind::Digit))?;
+    Ok((input, (size, last.is_some())))
+}
+
+/// AUTH's arguments and CRLF: `SP sasl-mech [SP initial-response]` (RFC 4954 §4), the
+/// mechanism's name and the initial response as written and decoded.
+#[allow(clippy::type_complexity)]
+pub(super) fn auth_arguments(input: &[u8]) -> IResult<&[u8], (&str, Option<(&str, SaslResponse)>)> {
+    let (input, (_, mechanism, response, _)) = (
+        sp,
+        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        opt(preceded(sp, take_while(|b: u8| b.is_ascii_alphanumeric() || b"+/=".contains(&b)))),
+        crlf,
+    )
+        .parse(input)?;
+    let name = std::str::from_utf8(mechanism).unwrap_or_default();
+    if !Mechanism::is_valid_name(name) {
+        return Err(abnf::error(input, nom::error::ErrorKind::Verify));
+    }
+    let response = match response {
+        Some(text) => Some((
+            std::str::from_utf8(text).unwrap_or_default(),
+            SaslResponse::parse(text).ok_or_else(|| abnf::error(input, nom::error::ErrorKind::Verify))?,
+        )),
+        None => None,
+    };
+    Ok((input, (name, response)))
 }
 
 /// The arguments of `verb`, up to and including the CRLF.
@@ -233,42 +295,22 @@ fn arguments(verb: Verb, input: &[u8]) -> IResult<&[u8], Result<Command, ParamEr
             ))
         }
         Verb::Bdat => {
-            let (input, (_, digits, last, _)) =
-                (sp, take_while1(|b: u8| b.is_ascii_digit()), opt(preceded(sp, tag_no_case("LAST"))), crlf)
-                    .parse(input)?;
-            let size = std::str::from_utf8(digits)
-                .ok()
-                .and_then(|d| d.parse().ok())
-                .ok_or_else(|| abnf::error(input, nom::error::ErrorKind::Digit))?;
-            ok((input, Command::Bdat { size, last: last.is_some() }))
+            let (input, (size, last)) = bdat_arguments(input)?;
+            ok((input, Command::Bdat { size, last }))
         }
         Verb::Vrfy | Verb::Expn => {
             let (input, (_, arg, _)) = (sp, free_text, crlf).parse(input)?;
+            let arg = arg.to_owned();
             ok((input, if verb == Verb::Vrfy { Command::Vrfy(arg) } else { Command::Expn(arg) }))
         }
         Verb::Help | Verb::Noop => {
             let (input, (arg, _)) = (opt(preceded(sp, free_text)), crlf).parse(input)?;
+            let arg = arg.map(str::to_owned);
             ok((input, if verb == Verb::Help { Command::Help(arg) } else { Command::Noop(arg) }))
         }
         Verb::Auth => {
-            let (input, (_, mechanism, response, _)) = (
-                sp,
-                take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
-                opt(preceded(sp, take_while(|b: u8| b.is_ascii_alphanumeric() || b"+/=".contains(&b)))),
-                crlf,
-            )
-                .parse(input)?;
-            let name = std::str::from_utf8(mechanism).unwrap_or_default();
-            if !Mechanism::is_valid_name(name) {
-                return Err(abnf::error(input, nom::error::ErrorKind::Verify));
-            }
-            let initial_response = match response {
-                Some(text) => Some(
-                    SaslResponse::parse(text)
-                        .ok_or_else(|| abnf::error(input, nom::error::ErrorKind::Verify))?,
-                ),
-                None => None,
-            };
+            let (input, (name, response)) = auth_arguments(input)?;
+            let initial_response = response.map(|(_, decoded)| decoded);
             ok((input, Command::Auth { mechanism: Mechanism::from_name(name), initial_response }))
         }
         Verb::Data | Verb::Rset | Verb::Quit | Verb::StartTls => {
@@ -558,6 +600,30 @@ pub fn known_verb_prefixes(prefix: &str) -> Vec<Verb> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `from_word` finds exactly the verb a case-insensitive comparison with each name finds,
+    /// for every verb in every case and for every word one byte away from a verb's name.
+    #[test]
+    fn verbs_are_found_as_a_case_insensitive_comparison_finds_them() {
+        let by_name =
+            |word: &[u8]| Verb::ALL.into_iter().find(|v| v.as_str().as_bytes().eq_ignore_ascii_case(word));
+        for verb in Verb::ALL {
+            let name = verb.as_str().as_bytes();
+            for word in [name.to_vec(), name.to_ascii_lowercase(), name.iter().map(|b| b ^ 0x20).collect()] {
+                assert_eq!(Verb::from_word(&word), Some(verb), "{word:?}");
+            }
+            for at in 0..name.len() {
+                for byte in 0..=255u8 {
+                    let mut word = name.to_vec();
+                    word[at] = byte;
+                    assert_eq!(Verb::from_word(&word), by_name(&word), "{word:?}");
+                }
+            }
+        }
+        for word in [&b""[..], b"MAI", b"MAILS", b"STARTTL", b"starttls "] {
+            assert_eq!(Verb::from_word(word), by_name(word), "{word:?}");
+        }
+    }
 
     fn parse(wire: &[u8]) -> Command {
         let (rest, cmd) =

@@ -8,14 +8,14 @@
 
 use nom::{
     IResult, Parser,
-    bytes::streaming::{tag, tag_no_case, take_while, take_while1},
+    bytes::streaming::{tag, tag_no_case},
     combinator::opt,
     sequence::preceded,
 };
 
 use super::abnf::{self, crlf, sp};
 use super::address::{Domain, ForwardPath, Host, LocalPart, ReversePath, host, path};
-use super::command::{Command, Verb};
+use super::command::{Command, Verb, auth_arguments, bdat_arguments, free_text, verb};
 use super::params::{MailParameters, RcptParameters};
 use super::sasl::{Mechanism, SaslResponse};
 
@@ -85,34 +85,9 @@ impl<'a> Params<'a> {
             })
         })
     }
-
-    /// The parameters as written, each with its leading SP.
-    pub fn as_str(&self) -> &'a str {
-        self.0
-    }
 }
 
 impl CommandView<'_> {
-    /// The verb.
-    pub fn verb(&self) -> Verb {
-        match self {
-            CommandView::Helo(_) => Verb::Helo,
-            CommandView::Ehlo(_) => Verb::Ehlo,
-            CommandView::Mail { .. } => Verb::Mail,
-            CommandView::Rcpt { .. } => Verb::Rcpt,
-            CommandView::Data => Verb::Data,
-            CommandView::Bdat { .. } => Verb::Bdat,
-            CommandView::Rset => Verb::Rset,
-            CommandView::Vrfy(_) => Verb::Vrfy,
-            CommandView::Expn(_) => Verb::Expn,
-            CommandView::Help(_) => Verb::Help,
-            CommandView::Noop(_) => Verb::Noop,
-            CommandView::Quit => Verb::Quit,
-            CommandView::StartTls => Verb::StartTls,
-            CommandView::Auth { .. } => Verb::Auth,
-        }
-    }
-
     /// The owned command, as [`command`] gives it. Always `Some` for a view from
     /// [`command_view`] (its parts were checked by the same rules); `None` only for one
     /// put together by hand from parts that do not parse.
@@ -213,17 +188,6 @@ fn params_view(input: &[u8]) -> IResult<&[u8], Params<'_>> {
             Err(nom::Err::Error(_)) => return Ok((rest, Params(consumed(input, rest)))),
             Err(e) => return Err(e),
         }
-    }
-}
-
-/// The argument of VRFY, EXPN, HELP and NOOP, as [`super::command`] reads it.
-fn free_text_view(input: &[u8]) -> IResult<&[u8], &str> {
-    let (rest, text) =
-        take_while1(|b: u8| b == b'\t' || (32..=126).contains(&b) || abnf::is_utf8_non_ascii(b))
-            .parse(input)?;
-    match std::str::from_utf8(text) {
-        Ok(text) => Ok((rest, text)),
-        Err(_) => Err(abnf::error(input, nom::error::ErrorKind::MapRes)),
     }
 }
 
@@ -390,30 +354,11 @@ mod fast {
         }
     }
 
-    /// One of the common verbs, by its four letters read as one number, ignoring case
-    /// (`word` is letters only, so clearing bit 5 upper-cases each).
-    fn verb(word: &str) -> Option<Verb> {
-        let &[a, b, c, d] = word.as_bytes() else { return None };
-        let key = u32::from_be_bytes([a, b, c, d]) & 0xdfdf_dfdf;
-        let name = |n: &[u8; 4]| u32::from_be_bytes(*n);
-        Some(match key {
-            k if k == name(b"MAIL") => Verb::Mail,
-            k if k == name(b"RCPT") => Verb::Rcpt,
-            k if k == name(b"EHLO") => Verb::Ehlo,
-            k if k == name(b"HELO") => Verb::Helo,
-            k if k == name(b"DATA") => Verb::Data,
-            k if k == name(b"RSET") => Verb::Rset,
-            k if k == name(b"QUIT") => Verb::Quit,
-            k if k == name(b"NOOP") => Verb::Noop,
-            _ => return None,
-        })
-    }
-
     pub(super) fn command(input: &[u8]) -> Option<(&[u8], CommandView<'_>)> {
         let (line, rest) = line(input)?;
         let word_end = line.bytes().position(|b| !b.is_ascii_alphabetic()).unwrap_or(line.len());
         let (word, args) = line.split_at(word_end);
-        let verb = verb(word)?;
+        let verb = Verb::from_word(word.as_bytes())?;
         let view = match verb {
             Verb::Mail | Verb::Rcpt => {
                 let mail = verb == Verb::Mail;
@@ -468,7 +413,7 @@ pub fn command_view(input: &[u8]) -> IResult<&[u8], CommandView<'_>> {
 /// [`command_view`] rule by rule, with nom, as the owned parser reads.
 fn command_view_general(input: &[u8]) -> IResult<&[u8], CommandView<'_>> {
     use nom::error::ErrorKind;
-    let (args, word) = take_while1(|b: u8| b.is_ascii_alphabetic()).parse(input)?;
+    let (args, word) = verb(input)?;
     let Some(verb) = Verb::from_word(word) else {
         return Err(abnf::error(input, ErrorKind::Tag));
     };
@@ -492,44 +437,21 @@ fn command_view_general(input: &[u8]) -> IResult<&[u8], CommandView<'_>> {
             (rest, CommandView::Rcpt { forward_path, params })
         }
         Verb::Bdat => {
-            let (rest, (_, digits, last, _)) =
-                (sp, take_while1(|b: u8| b.is_ascii_digit()), opt(preceded(sp, tag_no_case("LAST"))), crlf)
-                    .parse(args)?;
-            let size = std::str::from_utf8(digits)
-                .ok()
-                .and_then(|d| d.parse().ok())
-                .ok_or_else(|| abnf::error(rest, ErrorKind::Digit))?;
-            (rest, CommandView::Bdat { size, last: last.is_some() })
+            let (rest, (size, last)) = bdat_arguments(args)?;
+            (rest, CommandView::Bdat { size, last })
         }
         Verb::Vrfy | Verb::Expn => {
-            let (rest, (_, text, _)) = (sp, free_text_view, crlf).parse(args)?;
+            let (rest, (_, text, _)) = (sp, free_text, crlf).parse(args)?;
             (rest, if verb == Verb::Vrfy { CommandView::Vrfy(text) } else { CommandView::Expn(text) })
         }
         Verb::Help | Verb::Noop => {
-            let (rest, (text, _)) = (opt(preceded(sp, free_text_view)), crlf).parse(args)?;
+            let (rest, (text, _)) = (opt(preceded(sp, free_text)), crlf).parse(args)?;
             (rest, if verb == Verb::Help { CommandView::Help(text) } else { CommandView::Noop(text) })
         }
         Verb::Auth => {
-            let (rest, (_, mechanism, response, _)) = (
-                sp,
-                take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
-                opt(preceded(sp, take_while(|b: u8| b.is_ascii_alphanumeric() || b"+/=".contains(&b)))),
-                crlf,
-            )
-                .parse(args)?;
-            let mechanism = std::str::from_utf8(mechanism).unwrap_or_default();
-            if !Mechanism::is_valid_name(mechanism) {
-                return Err(abnf::error(rest, ErrorKind::Verify));
-            }
             // The base64 is decoded to check it (AUTH is once a session, not the hot path).
-            let initial_response = match response {
-                Some(text) if SaslResponse::parse(text).is_some() => {
-                    Some(std::str::from_utf8(text).unwrap_or_default())
-                }
-                Some(_) => return Err(abnf::error(rest, ErrorKind::Verify)),
-                None => None,
-            };
-            (rest, CommandView::Auth { mechanism, initial_response })
+            let (rest, (mechanism, response)) = auth_arguments(args)?;
+            (rest, CommandView::Auth { mechanism, initial_response: response.map(|(text, _)| text) })
         }
         Verb::Data | Verb::Rset | Verb::Quit | Verb::StartTls => {
             let (rest, _) = crlf(args)?;
