@@ -147,6 +147,16 @@ pub fn xtext_len(text: &str) -> Option<usize> {
     std::str::from_utf8(&buffer[..n]).ok().map(str::len)
 }
 
+/// An xtext value's decoded length, and (with `keep`) the decoded text; without `keep`
+/// nothing is built (see [`xtext_len`]).
+fn xtext_value(text: &str, keep: bool) -> Option<(usize, String)> {
+    if keep {
+        xtext_decode(text).map(|decoded| (decoded.len(), decoded))
+    } else {
+        xtext_len(text).map(|len| (len, String::new()))
+    }
+}
+
 /// Encodes text as xtext: `+`, `=`, and anything outside `!`..`~` become `+XX`.
 pub fn xtext_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -286,9 +296,24 @@ fn required<'a>(
 impl MailParameters {
     /// Types the known parameters; unknown ones go to `other`.
     pub fn from_pairs(pairs: &[(&str, Option<&str>)]) -> Result<Self, ParamError> {
+        Self::read(pairs.iter().copied(), true)
+    }
+
+    /// Whether [`MailParameters::from_pairs`] accepts these parameters (the same error if
+    /// not), without building them: what a command read in place needs.
+    pub fn check<'p>(pairs: impl IntoIterator<Item = (&'p str, Option<&'p str>)>) -> Result<(), ParamError> {
+        Self::read(pairs, false).map(drop)
+    }
+
+    /// The one reading of the parameters behind both: with `keep` false, texts are checked
+    /// but not decoded or kept (their fields hold empty strings, `other` stays empty).
+    fn read<'p>(
+        pairs: impl IntoIterator<Item = (&'p str, Option<&'p str>)>,
+        keep: bool,
+    ) -> Result<Self, ParamError> {
         let mut params = Self::default();
         let mut smtputf8_seen = false;
-        for &(keyword, value) in pairs {
+        for (keyword, value) in pairs {
             match keyword_name(keyword) {
                 "SIZE" => {
                     const EXPECTED: &str = "a number of octets (SIZE=12345)";
@@ -335,10 +360,10 @@ impl MailParameters {
                 "ENVID" => {
                     const EXPECTED: &str = "xtext of at most 100 characters";
                     let text = required(value, "ENVID", EXPECTED)?;
-                    let envid = xtext_decode(text)
-                        .filter(|id| id.len() <= 100)
+                    let envid = xtext_value(text, keep)
+                        .filter(|(len, _)| *len <= 100)
                         .ok_or(ParamError::BadValue { keyword: "ENVID", expected: EXPECTED })?;
-                    set_once(&mut params.envid, keyword, envid)?;
+                    set_once(&mut params.envid, keyword, envid.1)?;
                 }
                 "AUTH" => {
                     const EXPECTED: &str = "<> or an xtext identity";
@@ -347,13 +372,15 @@ impl MailParameters {
                         AuthParam::Unknown
                     } else {
                         AuthParam::Identity(
-                            xtext_decode(text)
-                                .ok_or(ParamError::BadValue { keyword: "AUTH", expected: EXPECTED })?,
+                            xtext_value(text, keep)
+                                .ok_or(ParamError::BadValue { keyword: "AUTH", expected: EXPECTED })?
+                                .1,
                         )
                     };
                     set_once(&mut params.auth, keyword, auth)?;
                 }
-                _ => params.other.push(EsmtpParam::from_pair(keyword, value)),
+                _ if keep => params.other.push(EsmtpParam::from_pair(keyword, value)),
+                _ => {}
             }
         }
         Ok(params)
@@ -409,8 +436,22 @@ fn push_other(out: &mut String, other: &[EsmtpParam]) {
 impl RcptParameters {
     /// Types the known parameters; unknown ones go to `other`.
     pub fn from_pairs(pairs: &[(&str, Option<&str>)]) -> Result<Self, ParamError> {
+        Self::read(pairs.iter().copied(), true)
+    }
+
+    /// Whether [`RcptParameters::from_pairs`] accepts these parameters (the same error if
+    /// not), without building them.
+    pub fn check<'p>(pairs: impl IntoIterator<Item = (&'p str, Option<&'p str>)>) -> Result<(), ParamError> {
+        Self::read(pairs, false).map(drop)
+    }
+
+    /// As [`MailParameters::read`]: with `keep` false, checked but not decoded or kept.
+    fn read<'p>(
+        pairs: impl IntoIterator<Item = (&'p str, Option<&'p str>)>,
+        keep: bool,
+    ) -> Result<Self, ParamError> {
         let mut params = Self::default();
-        for &(keyword, value) in pairs {
+        for (keyword, value) in pairs {
             match keyword_name(keyword) {
                 "NOTIFY" => {
                     const EXPECTED: &str = "NEVER, or a list of SUCCESS, FAILURE and DELAY";
@@ -427,13 +468,18 @@ impl RcptParameters {
                             !addr_type.is_empty() && addr_type.bytes().all(super::abnf::is_atext)
                         })
                         .and_then(|(addr_type, xtext)| {
-                            Some(Orcpt { addr_type: addr_type.to_owned(), address: xtext_decode(xtext)? })
+                            let address = xtext_value(xtext, keep)?.1;
+                            Some(Orcpt {
+                                addr_type: if keep { addr_type.to_owned() } else { String::new() },
+                                address,
+                            })
                         })
                         .filter(|_| text.len() <= 500)
                         .ok_or(ParamError::BadValue { keyword: "ORCPT", expected: EXPECTED })?;
                     set_once(&mut params.orcpt, keyword, orcpt)?;
                 }
-                _ => params.other.push(EsmtpParam::from_pair(keyword, value)),
+                _ if keep => params.other.push(EsmtpParam::from_pair(keyword, value)),
+                _ => {}
             }
         }
         Ok(params)
@@ -450,117 +496,6 @@ impl RcptParameters {
         }
         push_other(&mut out, &self.other);
         out
-    }
-}
-
-/// Which of the keywords a parameter list has had, for [`MailParameters::check`] and
-/// [`RcptParameters::check`]: a known keyword twice is an error (RFC 3461 §4.5).
-struct Seen(u16);
-
-impl Seen {
-    /// Notes the known keyword `name` (from [`keyword_name`]), written `keyword`.
-    fn once(&mut self, name: &'static str, keyword: &str) -> Result<(), ParamError> {
-        let bit: u16 = match name {
-            "SIZE" => 1,
-            "BODY" => 2,
-            "SMTPUTF8" => 4,
-            "RET" => 8,
-            "ENVID" => 16,
-            "AUTH" => 32,
-            "NOTIFY" => 64,
-            _ => 128,
-        };
-        if self.0 & bit != 0 {
-            return Err(ParamError::Duplicate(keyword.to_ascii_uppercase()));
-        }
-        self.0 |= bit;
-        Ok(())
-    }
-}
-
-impl MailParameters {
-    /// Whether [`MailParameters::from_pairs`] accepts these parameters (the same error if
-    /// not), without building them: what a command read in place needs.
-    pub fn check<'p>(pairs: impl IntoIterator<Item = (&'p str, Option<&'p str>)>) -> Result<(), ParamError> {
-        let mut seen = Seen(0);
-        for (keyword, value) in pairs {
-            let bad =
-                |keyword: &'static str, expected: &'static str| ParamError::BadValue { keyword, expected };
-            let name = keyword_name(keyword);
-            match name {
-                "SIZE" => {
-                    const EXPECTED: &str = "a number of octets (SIZE=12345)";
-                    let text = required(value, "SIZE", EXPECTED)?;
-                    let ok = text.len() <= 20
-                        && text.bytes().all(|b| b.is_ascii_digit())
-                        && text.parse::<u64>().is_ok();
-                    ok.then_some(()).ok_or(bad("SIZE", EXPECTED))?;
-                }
-                "BODY" => {
-                    const EXPECTED: &str = "7BIT, 8BITMIME or BINARYMIME";
-                    let body = known(required(value, "BODY", EXPECTED)?, &["7BIT", "8BITMIME", "BINARYMIME"]);
-                    (!body.is_empty()).then_some(()).ok_or(bad("BODY", EXPECTED))?;
-                }
-                "SMTPUTF8" => {
-                    if value.is_some() {
-                        return Err(bad("SMTPUTF8", "no value"));
-                    }
-                }
-                "RET" => {
-                    const EXPECTED: &str = "FULL or HDRS";
-                    let ret = known(required(value, "RET", EXPECTED)?, &["FULL", "HDRS"]);
-                    (!ret.is_empty()).then_some(()).ok_or(bad("RET", EXPECTED))?;
-                }
-                "ENVID" => {
-                    const EXPECTED: &str = "xtext of at most 100 characters";
-                    let text = required(value, "ENVID", EXPECTED)?;
-                    xtext_len(text).filter(|&n| n <= 100).ok_or(bad("ENVID", EXPECTED))?;
-                }
-                "AUTH" => {
-                    const EXPECTED: &str = "<> or an xtext identity";
-                    let text = required(value, "AUTH", EXPECTED)?;
-                    if text != "<>" {
-                        xtext_len(text).ok_or(bad("AUTH", EXPECTED))?;
-                    }
-                }
-                _ => continue,
-            }
-            // SMTPUTF8 says "given more than once" in its own spelling, as `from_pairs` does.
-            seen.once(name, if name == "SMTPUTF8" { name } else { keyword })?;
-        }
-        Ok(())
-    }
-}
-
-impl RcptParameters {
-    /// Whether [`RcptParameters::from_pairs`] accepts these parameters (the same error if
-    /// not), without building them.
-    pub fn check<'p>(pairs: impl IntoIterator<Item = (&'p str, Option<&'p str>)>) -> Result<(), ParamError> {
-        let mut seen = Seen(0);
-        for (keyword, value) in pairs {
-            let name = keyword_name(keyword);
-            match name {
-                "NOTIFY" => {
-                    const EXPECTED: &str = "NEVER, or a list of SUCCESS, FAILURE and DELAY";
-                    Notify::parse(required(value, "NOTIFY", EXPECTED)?)
-                        .ok_or(ParamError::BadValue { keyword: "NOTIFY", expected: EXPECTED })?;
-                }
-                "ORCPT" => {
-                    const EXPECTED: &str = "addr-type;xtext (e.g. rfc822;user@example.com)";
-                    let text = required(value, "ORCPT", EXPECTED)?;
-                    text.split_once(';')
-                        .filter(|(addr_type, _)| {
-                            !addr_type.is_empty() && addr_type.bytes().all(super::abnf::is_atext)
-                        })
-                        .and_then(|(_, xtext)| xtext_len(xtext))
-                        .filter(|_| text.len() <= 500)
-                        .ok_or(ParamError::BadValue { keyword: "ORCPT", expected: EXPECTED })?;
-                }
-                _ => continue,
-            }
-            seen.once(name, keyword)?;
-        }
-        Ok(())
     }
 }
 
