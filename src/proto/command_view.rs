@@ -191,29 +191,12 @@ fn params_view(input: &[u8]) -> IResult<&[u8], Params<'_>> {
     }
 }
 
-/// Bytes of `atext` (RFC 5322 §3.2.3) in ASCII: letters, digits and ``!#$%&'*+-/=?^_`{|}~``.
-const ATEXT: [bool; 128] = {
-    let mut table = [false; 128];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'/' | b'=' | b'?' | b'^'
-            )
-            || matches!(c, b'_' | b'`' | b'{' | b'|' | b'}' | b'~');
-        b += 1;
-    }
-    table
-};
-
 /// The common lines, read by hand in one pass over ASCII text: `Some` only for a line the
 /// general reader ([`command_view_general`]) accepts with the same view (a property test
 /// holds the two together); `None` hands anything else to it, which then says precisely
 /// what is wrong, or that the line is incomplete.
 mod fast {
-    use super::{ATEXT, CommandView, Params};
+    use super::{CommandView, Params};
     use crate::proto::abnf;
     use crate::proto::address::MAX_DOMAIN_OCTETS;
     use crate::proto::command::Verb;
@@ -277,7 +260,7 @@ mod fast {
             match bytes.get(i).copied()? {
                 b'@' if !after_dot => break,
                 b'.' if !after_dot => after_dot = true,
-                c if c < 0x80 && ATEXT[usize::from(c)] => after_dot = false,
+                c if c < 0x80 && abnf::ATEXT[usize::from(c)] => after_dot = false,
                 _ => return None,
             }
             i += 1;
