@@ -75,17 +75,20 @@ pub fn in_frame() -> bool {
     }
 }
 
+/// Whether the CSS media query `query` matches now.
+fn media_matches(query: &str) -> bool {
+    window().and_then(|w| w.match_media(query).ok().flatten()).is_some_and(|m| m.matches())
+}
+
 /// Whether the system asks for reduced motion.
 pub fn prefers_reduced_motion() -> bool {
-    window()
-        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
-        .is_some_and(|m| m.matches())
+    media_matches("(prefers-reduced-motion: reduce)")
 }
 
 /// Whether the window is as narrow as the stylesheet's one-column layout (`max-width: 48rem`,
 /// a phone or a small tablet).
 pub fn narrow_window() -> bool {
-    window().and_then(|w| w.match_media("(max-width: 48rem)").ok().flatten()).is_some_and(|m| m.matches())
+    media_matches("(max-width: 48rem)")
 }
 
 /// Decodes `%XX` escapes and `+`; invalid escapes stay as typed.
@@ -237,9 +240,7 @@ pub fn store_progress(progress: &Progress) {
 
 /// Whether the system asks for a dark theme.
 pub fn prefers_dark() -> bool {
-    window()
-        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-        .is_some_and(|m| m.matches())
+    media_matches("(prefers-color-scheme: dark)")
 }
 
 /// Applies a chosen theme to the page and remembers it.
@@ -345,14 +346,16 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
 /// Calls a function the page defines on `window` (`index.html`), with no arguments; `None`
 /// when there is none or it throws.
 pub fn call_global(name: &str) -> Option<JsValue> {
-    let window = window()?;
-    let function = web_sys::js_sys::Reflect::get(&window, &JsValue::from_str(name)).ok()?;
-    function.dyn_into::<web_sys::js_sys::Function>().ok()?.call0(&JsValue::NULL).ok()
+    global_function(name)?.call0(&JsValue::NULL).ok()
 }
 
 /// Whether the page has a global function `name`.
 pub fn has_global(name: &str) -> bool {
-    window()
-        .and_then(|w| web_sys::js_sys::Reflect::get(&w, &JsValue::from_str(name)).ok())
-        .is_some_and(|f| f.is_function())
+    global_function(name).is_some()
+}
+
+/// The page's global function `name`, if it has one.
+fn global_function(name: &str) -> Option<web_sys::js_sys::Function> {
+    let window = window()?;
+    web_sys::js_sys::Reflect::get(&window, &JsValue::from_str(name)).ok()?.dyn_into().ok()
 }
