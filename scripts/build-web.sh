@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the playground for the browser into dist/ (release, wasm-opt -Oz) and prints its size.
-# Three parts (issue 13, "player first"):
+# Five parts (issue 13, "player first"):
 #   1. lessons/ID.json and lessons/index.json: every library lesson run by the native core,
 #      the data the player plays from (smtp-playground lessons --export);
 #   2. the player module (trunk: index.html, CSS, smtp-playground*.js/wasm), which plays a
@@ -9,7 +9,9 @@
 #   3. the full player (src/bin/player_full.rs: player-full.js, player-full_bg.wasm, and the
 #      inspectors, lab and path style sheets), which takes the page over the first time the
 #      learner opens the lab, the inspectors, predict, the lessons or help (src/ui/handover.rs);
-#   4. the simulator module for the Web Worker (src/bin/simulator.rs: simulator.js,
+#   4. the Lab's editor (www/lab-editor.js with CodeMirror, bundled by esbuild from
+#      node_modules), imported the first time the learner opens the editor;
+#   5. the simulator module for the Web Worker (src/bin/simulator.rs: simulator.js,
 #      simulator_bg.wasm, started by simulator-worker.js), fetched only by the lab, share
 #      links and an embedding page's load-scenario.
 set -euo pipefail
@@ -42,5 +44,8 @@ wasm-bindgen --target no-modules --no-typescript --out-dir dist --out-name simul
 # module's own target_features section, stripped last.
 wasm-opt -Oz --flatten --rereloop -Oz --converge --strip-producers --strip-target-features \
   dist/simulator_bg.wasm -o dist/simulator_bg.wasm
+echo "[build-web] lab editor: esbuild www/lab-editor.js (CodeMirror) -> dist/lab-editor.js"
+node_modules/.bin/esbuild www/lab-editor.js --bundle --format=esm --minify --target=es2020 \
+  --log-level=warning --outfile=dist/lab-editor.js
 node scripts/precompress.mjs dist
 scripts/measure-size.sh

@@ -11,14 +11,14 @@
 //   - type one character at its end;
 //   - replace the 256 KB text with the lesson's source again;
 //   - Run the edited scenario (until its title is shown).
-// A paste is made as the page sees one: the text area's value set, then one `input` event.
-// (Playwright's `fill` types the text through the browser's editing commands, which alone
-// took 0.8 s for 19 KB in a plain text area of an empty page: the browser's cost, not ours.)
+// A paste is made as the browser makes one: all of the text selected (Ctrl+A), then a `paste`
+// event with the text on its clipboard data. (Playwright's `fill` types the text through the
+// browser's editing commands, which alone took 0.8 s for 19 KB: the browser's cost, not ours.)
 //
-// The browser's own share: each paste and keystroke is also made, just before, in a bare twin
-// of the editor (the same element, classes and size, with no listeners), and the longest task
-// that took is printed beside the Lab's. A text area lays its whole text out when its value is
-// set: at 256 KB that alone is about 45 ms of layout on a 2-core machine, whatever the page does.
+// Beside each paste and keystroke: the same action in a plain text area of the editor's size
+// with no listeners (what the Lab's editor was until CodeMirror replaced it). A text area lays
+// its whole text out when its value changes: at 256 KB that alone took 60 ms on a 2-core
+// machine, which is why the editor is one that lays out only the lines in view.
 // Figures, not assertions: it exits 0 whatever it measures, 1 only if it could not measure.
 //
 //   node scripts/measure-lab.mjs        (serves dist/; build it first with scripts/build-web.sh)
@@ -26,6 +26,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
 import { TASK_CATEGORIES, longestTask, markEvent, traceEvents } from './trace-tasks.mjs';
+import { setEditorText } from './lab-input.mjs';
 
 const DIST = 'dist';
 const LESSON = 'dkim-body-changed';
@@ -78,29 +79,31 @@ try {
     return longestTask(events, from, from.ts, to.ts);
   }
   const settled = () => page.locator('#editor-status:not(.lab-error)').waitFor();
-  /** Pastes `text` into the text area `selector`, as the page sees a paste. */
-  const paste = (text, selector = '#editor-source') => page.evaluate(([text, selector]) => {
-    const area = document.querySelector(selector);
+  /** Pastes `text` over all of the editor's text, as the browser does. */
+  const paste = (text) => setEditorText(page, text);
+  /** Sets the plain text area's value, as a paste into it does. */
+  const pastePlain = (text) => page.evaluate((text) => {
+    const area = document.querySelector('#plain-area');
     area.value = text;
     area.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
-  }, [text, selector]);
-  /** The editor's bare twin (the same box and text area, no listeners) beside it, or gone. */
-  const twin = (present) => page.evaluate((present) => {
-    document.querySelector('#bare-twin')?.remove();
+  }, text);
+  /** A plain text area the size of the editor, beside it, or gone. */
+  const plain = (present) => page.evaluate((present) => {
+    document.querySelector('#plain-area')?.remove();
     if (!present) return;
-    const copy = document.querySelector('.editor-wrap').cloneNode(true);
-    copy.id = 'bare-twin';
-    copy.querySelector('.editor-backdrop').textContent = '';
-    copy.querySelector('textarea').id = 'bare-source';
-    document.querySelector('.editor-wrap').after(copy);
+    const box = document.querySelector('.editor-wrap').getBoundingClientRect();
+    const area = document.createElement('textarea');
+    Object.assign(area, { id: 'plain-area', spellcheck: false, wrap: 'off' });
+    area.style.cssText = `width:${box.width}px;height:${box.height}px;font:.85rem/1.4 monospace;white-space:pre`;
+    document.querySelector('.editor-wrap').after(area);
   }, present);
-  /** The bare twin's longest task for the same action (after `prepare`, untimed). */
-  async function bare({ act, prepare }) {
-    await twin(true);
+  /** The plain text area's longest task for the same action (after `prepare`, untimed). */
+  async function inPlain({ act, prepare }) {
+    await plain(true);
     await prepare?.();
     await page.waitForTimeout(200);
     const ms = await traced(act, async () => {});
-    await twin(false);
+    await plain(false);
     return ms;
   }
   const typeAtEnd = (selector) => async () => {
@@ -109,29 +112,29 @@ try {
     await page.keyboard.type('#');
   };
   const kb = (text) => `${(Buffer.byteLength(text) / 1024).toFixed(0)} KB`;
-  // [action, act, until done, the same action on the bare twin (or none)]
+  // [action, act, until done, the same action in the plain text area (or none)]
   const rows = [
     [`paste the lesson (${kb(source)})`, () => paste(source), settled,
-      { act: () => paste(source, '#bare-source') }],
+      { act: () => pastePlain(source) }],
     [`paste it padded to ${kb(issueSized)}`, () => paste(issueSized), settled,
-      { act: () => paste(issueSized, '#bare-source') }],
+      { act: () => pastePlain(issueSized) }],
     [`paste it padded to ${kb(largest)} (largest)`, () => paste(largest), settled,
-      { act: () => paste(largest, '#bare-source') }],
+      { act: () => pastePlain(largest) }],
     ['type one character at its end', typeAtEnd('#editor-source'), settled,
-      { act: typeAtEnd('#bare-source'), prepare: () => paste(largest, '#bare-source') }],
+      { act: typeAtEnd('#plain-area'), prepare: () => pastePlain(largest) }],
     ['replace it with the lesson again', () => paste(edited), settled, null],
     ['Run the edited scenario', () => page.click('#editor-run'),
       () => page.locator('#lesson-title', { hasText: 'Edited in the Lab' }).waitFor(), null],
   ];
   console.log(`Chromium ${browser.version()} (headless); the Lab's editor on ${LESSON}; budget: no task > ${TASK_MS} ms\n`);
-  console.log(`${'action'.padEnd(40)} ${'longest task'.padStart(14)} ${'bare text area'.padStart(15)}`);
+  console.log(`${'action'.padEnd(40)} ${'longest task'.padStart(14)} ${'plain text area'.padStart(16)}`);
   const shown = (ms) => (ms === null ? 'none seen' : `${ms.toFixed(0)} ms`);
-  for (const [name, act, done, twinAct] of rows) {
-    // The bare twin's figure is taken first, so the Lab's own text is what the row leaves.
-    const alone = twinAct ? await bare(twinAct) : undefined;
+  for (const [name, act, done, plainAct] of rows) {
+    // The text area's figure is taken first, so the Lab's own text is what the row leaves.
+    const alone = plainAct ? await inPlain(plainAct) : undefined;
     const ms = await traced(act, done);
     const verdict = ms === null ? 'none seen' : `${shown(ms)} ${ms <= TASK_MS ? 'ok  ' : 'over'}`;
-    console.log(`${name.padEnd(40)} ${verdict.padStart(14)} ${(alone === undefined ? '' : shown(alone)).padStart(15)}`);
+    console.log(`${name.padEnd(40)} ${verdict.padStart(14)} ${(alone === undefined ? '' : shown(alone)).padStart(16)}`);
   }
 } catch (error) {
   console.error(`measure-lab: ${error.message}`);

@@ -42,6 +42,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { fileFor, serve } from './serve.mjs';
 import { TASK_CATEGORIES, longestTask, markEvent, navigationStart, traceEvents } from './trace-tasks.mjs';
+import { editorText, setEditorText } from './lab-input.mjs';
 
 const DIST = 'dist';
 const BUDGET = { bytes: 200 * 1024, playable: 300, task: 50, lab: 1000 };
@@ -261,8 +262,8 @@ const console_ = async (page) => {
 };
 const editor = async (page) => {
   await page.click('#lab-tab-editor');
-  const source = await page.inputValue('#editor-source');
-  await page.fill('#editor-source', source.replace(/^title = ".*"$/m, `title = "${EDITED_TITLE}"`));
+  const source = await editorText(page);
+  await setEditorText(page, source.replace(/^title = ".*"$/m, `title = "${EDITED_TITLE}"`));
   await page.locator('#editor-status:not(.lab-error)').waitFor();
   await page.click('#editor-run');
 };

@@ -3,17 +3,18 @@
 # fetches, next to the 200 KB gzip budget for a lesson's first load:
 #   - first load of a lesson: the page, its CSS, the player module (JS + wasm) and that
 #     lesson's data (the largest lesson's is counted, the worst case);
-#   - on demand (issue 13): the full player (its module, style sheets and the lesson index),
+#   - on demand (issue 13): the full player (its module and snippets, style sheets and the lesson index),
 #     fetched the first time the lab, inspectors, predict, the lessons or help are needed;
 #     the simulator module and its worker, fetched only by the lab, share links and an
-#     embedding page's load-scenario. embed.js and embed-example.html are for course pages,
+#     embedding page's load-scenario; the Lab's editor, fetched when it first opens.
+#     embed.js and embed-example.html are for course pages,
 #     not the player, and are counted in none.
 # The precompressed copies (FILE.br, FILE.gz) are left out: they are the same files, sent
 # compressed. scripts/measure-load.mjs measures the same in Chromium, lesson by lesson.
 set -euo pipefail
 DIST=${1:-dist}
 [ -d "$DIST" ] || { echo "measure-size: $DIST not built" >&2; exit 1; }
-total_raw=0; total_gz=0; player=0; full=0; simulator=0; largest=0; largest_name=""
+total_raw=0; total_gz=0; player=0; full=0; simulator=0; editor=0; largest=0; largest_name=""
 printf '%-48s %10s %10s\n' "file" "raw B" "gzip-9 B"
 while IFS= read -r -d '' f; do
   raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
@@ -22,7 +23,8 @@ while IFS= read -r -d '' f; do
   printf '%-48s %10d %10d\n' "$name" "$raw" "$gz"
   case "$name" in
     simulator*) simulator=$((simulator + gz)) ;;
-    player-full*|inspectors.css|lab.css|path.css|lessons/index.json) full=$((full + gz)) ;;
+    player-full*|snippets/*|inspectors.css|lab.css|path.css|lessons/index.json) full=$((full + gz)) ;;
+    lab-editor.js) editor=$((editor + gz)) ;;
     lessons/*) if [ "$gz" -gt "$largest" ]; then largest=$gz; largest_name=$name; fi ;;
     embed.js|embed-example.html) ;;
     *) player=$((player + gz)) ;;
@@ -33,5 +35,6 @@ printf '%-48s %10d %10d\n' "all files" "$total_raw" "$total_gz"
 first=$((player + largest))
 printf 'full player on demand (module, CSS, index):     %s gzip\n' "$(kb "$full")"
 printf 'simulator on demand (worker, module):          %s gzip\n' "$(kb "$simulator")"
+printf 'lab editor on demand (CodeMirror):             %s gzip\n' "$(kb "$editor")"
 printf 'first load of a lesson: %s gzip of 200 KB budget (player %s + largest lesson data %s, %s)\n' \
   "$(kb "$first")" "$(kb "$player")" "$(kb "$largest")" "$largest_name"

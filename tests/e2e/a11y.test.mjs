@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { start, open, openPlayer, position } from './support.mjs';
+import { start, open, openPlayer, position, setEditorText } from './support.mjs';
 
 let env;
 let axeSource;
@@ -96,8 +96,17 @@ test('axe finds nothing in the lab\'s tabs, with a console session run', async (
   const tabs = page.locator('#lab [role=tab]');
   for (let i = 1; i < (await tabs.count()); i++) {
     await tabs.nth(i).click();
+    // The editor's module is imported when it first opens.
+    if ((await tabs.nth(i).getAttribute('id')) === 'lab-tab-editor') await page.locator('#editor-source').waitFor();
     await audit(page, `lab ${await tabs.nth(i).textContent()}`, found);
   }
+  // The editor with an error marked, in both themes.
+  await page.click('#lab-tab-editor');
+  await setEditorText(page, 'title = "t"\ndescription = "d"\n[[host]]\nnam = "x"\n');
+  await page.locator('.editor-error-line').waitFor();
+  await audit(page, 'lab editor, an error marked', found);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await audit(page, 'lab editor, an error marked, dark', found);
   assert.deepEqual(found, []);
   assert.deepEqual(page.errors, []);
 });
@@ -251,7 +260,7 @@ test('a world of 24 hosts: the lanes show the few hosts in play, named in full, 
     await page.click('#lab-toggle');
     await page.click('#lab-tab-editor');
     await page.locator('#editor-source').waitFor();
-    await page.fill('#editor-source', world);
+    await setEditorText(page, world);
     await page.click('#editor-run');
     await page.locator('#lesson-title', { hasText: 'A newsletter to 21 schools' }).waitFor();
     await page.click('.lab-close');

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { start, open, openPlayer, position, transcriptShown } from './support.mjs';
+import { start, open, openPlayer, position, transcriptShown, paste, editorText, setEditorText } from './support.mjs';
 import { TASK_CATEGORIES, longestTask, markEvent, traceEvents } from '../../scripts/trace-tasks.mjs';
 
 let env;
@@ -81,11 +81,7 @@ test('the console: a pasted block of lines reaches the server as one pipelined w
   await page.selectOption('#console-server', 'mx.example.net');
   // A real paste event, as the browser fires it, with the text on its clipboard data.
   const block = 'EHLO learner.example\nMAIL FROM:<learner@example.org>\nRCPT TO:<bob@example.net>\n';
-  await page.locator('#console-input').evaluate((field, text) => {
-    const data = new DataTransfer();
-    data.setData('text/plain', text);
-    field.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, block);
+  await paste(page, '#console-input', block);
   await page.waitForFunction(() => document.querySelectorAll('.console-reply').length >= 4);
   const lines = await page.locator('.console-line code').allInnerTexts();
   const at = (want) => lines.findIndex((l) => l.includes(want));
@@ -105,7 +101,7 @@ test('the console: a pasted block of lines reaches the server as one pipelined w
 
 // Issue 14: the editor at the largest sizes. The figures are printed; the assertions keep a
 // wide margin over what this machine measures (scripts/measure-lab.mjs has the full table).
-test('the editor at the largest allowed size: a paste costs the page little, typing stays under 50 ms, and the live check says what Run would', async () => {
+test('the editor at the largest allowed size: pasting and typing stay under 50 ms a task, and the live check says what Run would', async () => {
   const page = await openPlayer(env, 'lesson=dkim-body-changed');
   await openLab(page, 'editor');
   await page.locator('#editor-status:not(.lab-error)').waitFor();
@@ -114,68 +110,71 @@ test('the editor at the largest allowed size: a paste costs the page little, typ
   // scenario::MAX_SCENARIO_OCTETS, less room for the character typed below.
   const padTo = (bytes) => source + filler.repeat(Math.floor((bytes - Buffer.byteLength(source)) / filler.length));
   const largest = padTo(256 * 1024 - 16);
-  /** Pastes as the page sees a paste; returns how long the page's own handling took: the input
-   *  handler and the render it queues (Yew renders in a microtask of the same task). */
-  const paste = (text) => page.evaluate(async (text) => {
-    const area = document.querySelector('#editor-source');
-    area.value = text;
-    const from = performance.now();
-    area.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => queueMicrotask(resolve));
-    return performance.now() - from;
-  }, text);
-  const handler = await paste(largest);
-  await page.waitForTimeout(500);
-  await page.locator('#editor-status:not(.lab-error)').waitFor();
-  // One keystroke at the end of the largest text: every task it causes, traced.
-  await env.browser.startTracing(page, { categories: TASK_CATEGORIES });
-  await page.evaluate(() => performance.mark('type-from'));
+  /** The longest task while `act` runs and the page settles, traced. */
+  const longest = async (act) => {
+    await env.browser.startTracing(page, { categories: TASK_CATEGORIES });
+    await page.evaluate(() => performance.mark('act-from'));
+    await act();
+    await page.waitForTimeout(800);
+    await page.evaluate(() => performance.mark('act-to'));
+    const events = traceEvents(await env.browser.stopTracing());
+    const [from, to] = [markEvent(events, 'act-from'), markEvent(events, 'act-to')];
+    return longestTask(events, from, from.ts, to.ts);
+  };
+  // Over the whole lesson, as a learner replaces it: select all, paste.
   await page.focus('#editor-source');
-  await page.keyboard.press('ControlOrMeta+End');
-  await page.keyboard.type('#');
-  await page.waitForTimeout(800);
-  await page.evaluate(() => performance.mark('type-to'));
-  const events = traceEvents(await env.browser.stopTracing());
-  const [from, to] = [markEvent(events, 'type-from'), markEvent(events, 'type-to')];
-  const typing = longestTask(events, from, from.ts, to.ts);
-  console.log(`# 256 KB paste: the page's input handler ${handler.toFixed(1)} ms; one keystroke: longest task ${typing?.toFixed(1)} ms`);
-  // The old editor re-rendered every line behind the text on each input: tens of ms here.
-  assert.ok(handler <= 16, `the page's handling of a 256 KB paste took ${handler.toFixed(1)} ms`);
+  await page.keyboard.press('ControlOrMeta+A');
+  const pasting = await longest(() => paste(page, '#editor-source', largest));
+  await page.locator('#editor-status:not(.lab-error)').waitFor();
+  assert.equal(await editorText(page), largest);
+  // One keystroke at the end of the largest text.
+  const typing = await longest(async () => {
+    await page.keyboard.press('ControlOrMeta+End');
+    await page.keyboard.type('#');
+  });
+  console.log(`# 256 KB scenario: paste, longest task ${pasting?.toFixed(1)} ms; one keystroke, longest task ${typing?.toFixed(1)} ms`);
+  // A text area laid all 256 KB out on the paste: 71-75 ms here, 60 of them the browser's.
+  assert.ok(pasting !== null && pasting <= 50, `a 256 KB paste: a task of ${pasting} ms`);
   assert.ok(typing !== null && typing <= 50, `a keystroke in a 256 KB text: a task of ${typing} ms`);
-  assert.equal(await page.inputValue('#editor-source'), `${largest}#`);
+  assert.equal(await editorText(page), `${largest}#`);
   // Over the limit: the live check says so before Run, as Run would.
-  await paste(padTo(300 * 1024));
+  await setEditorText(page, padTo(300 * 1024));
   const status = page.locator('#editor-status.lab-error');
   await status.waitFor();
   assert.match(await status.textContent(), /the limit is 262144/);
-  // An error far down: the backdrop marks that line, as far down as the text has it.
+  // An error far down: that line is marked when scrolled to, and the text says where.
   const lines = largest.split('\n');
   lines[3000] = 'broken = [';
-  await paste(lines.join('\n'));
+  await setEditorText(page, lines.join('\n'));
   await page.locator('#editor-status.lab-error', { hasText: /^Line 300[12],/ }).waitFor();
-  const marked = await page.evaluate(() => {
-    const back = document.querySelector('.editor-backdrop');
-    const line = back.querySelector('.editor-error-line');
-    const before = [...back.childNodes].slice(0, [...back.childNodes].indexOf(line)).map((n) => n.textContent).join('');
-    return { at: before.split('\n').length, total: back.textContent.split('\n').length };
-  });
+  assert.equal(await page.getAttribute('#editor-source', 'aria-invalid'), 'true');
   const reported = Number((await status.textContent()).match(/^Line (\d+)/)[1]);
-  assert.equal(marked.at, reported);
-  assert.equal(marked.total, lines.length + 1);
+  // Scroll the error's line into view (the editor draws only the lines in view).
+  await page.locator('.editor-wrap .cm-scroller').evaluate((scroller, line) => {
+    const lineHeight = scroller.querySelector('.cm-line').getBoundingClientRect().height;
+    scroller.scrollTop = (line - 5) * lineHeight;
+  }, reported);
+  const mark = page.locator('.editor-error-line');
+  await mark.waitFor();
+  assert.equal(await mark.textContent(), lines[reported - 1]);
+  assert.equal(await page.locator('.editor-error-line').count(), 1);
   assert.deepEqual(page.errors, []);
 });
 
 test('the editor: a syntax error is located and marked, fixed, then run; Reset brings the lesson back', async () => {
   const page = await openPlayer(env, 'lesson=mx-relay');
   await openLab(page, 'editor');
-  const original = await page.inputValue('#editor-source');
+  const original = await editorText(page);
   const broken = original.replace('title = "Relaying through an MX lookup"', 'title = "Relaying through an MX lookup');
-  await page.fill('#editor-source', broken);
+  await setEditorText(page, broken);
   const status = page.locator('#editor-status.lab-error');
   await status.waitFor();
   assert.match(await status.textContent(), /^Line 1, column \d+ \(1:\d+\): /);
-  await page.locator('.editor-error-line').waitFor();
-  await page.fill('#editor-source', original.replace('Relaying through an MX lookup', 'My own relay'));
+  // The paste left the view at its end; Run brings the error's line into view, marked.
+  await page.click('#editor-run');
+  await page.locator('.editor-error-line .editor-error-mark').waitFor();
+  assert.equal(await page.locator('.editor-error-line').textContent(), broken.split('\n')[0]);
+  await setEditorText(page, original.replace('Relaying through an MX lookup', 'My own relay'));
   await page.locator('#editor-status:not(.lab-error)').waitFor();
   await page.click('#editor-run');
   await page.locator('#lesson-title', { hasText: 'My own relay' }).waitFor();
@@ -183,7 +182,7 @@ test('the editor: a syntax error is located and marked, fixed, then run; Reset b
   await page.click('#editor-reset');
   await page.locator('#lesson-title', { hasText: 'Relaying through an MX lookup' }).waitFor();
   assert.equal(new URL(page.url()).search, '?lesson=mx-relay&step=0');
-  assert.equal(await page.inputValue('#editor-source'), original);
+  assert.equal(await editorText(page), original);
   // The lab's tabs take arrow keys, and the focus follows.
   await page.focus('#lab-tab-editor');
   await page.keyboard.press('ArrowRight');
@@ -274,8 +273,8 @@ test('bring your own message: an .eml goes through the world; envelope and Recei
 test('a permalink carries an edited scenario across a reload and a new page', async () => {
   const page = await openPlayer(env, 'lesson=mx-relay');
   await openLab(page, 'editor');
-  const source = await page.inputValue('#editor-source');
-  await page.fill('#editor-source', source.replace('Relaying through an MX lookup', 'Shared <b>relay</b>'));
+  const source = await editorText(page);
+  await setEditorText(page, source.replace('Relaying through an MX lookup', 'Shared <b>relay</b>'));
   await page.click('#editor-run');
   await page.locator('#lesson-title', { hasText: 'Shared <b>relay</b>' }).waitFor();
   for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { start, open, openPlayer, position, lessonIds, DEFER_RELEASE } from './support.mjs';
+import { start, open, openPlayer, position, lessonIds, DEFER_RELEASE, setEditorText } from './support.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -178,7 +178,7 @@ test('the lab fetches the simulator once, and every tab works through it', async
   await page.locator('.console-reply', { hasText: '250' }).first().waitFor();
   await openLab(page, 'editor');
   // The live check is the simulator's parser: a located error.
-  await page.fill('#editor-source', 'title = "t"\ndescription = "d"\n[[host]]\nnam = "x"\n');
+  await setEditorText(page, 'title = "t"\ndescription = "d"\n[[host]]\nnam = "x"\n');
   await page.locator('#editor-status.lab-error', { hasText: 'Line 4, column 1' }).waitFor();
   await openLab(page, 'share');
   await page.selectOption('#export-format', 'transcript');
@@ -283,7 +283,7 @@ test('a real RSA-signed message (dkimpy) pasted as .eml verifies in the page', a
   const eml = await readFile('tests/e2e/fixtures/rsa-signed.eml', 'utf8');
   const page = await openPlayer(env, 'lesson=dkim-pass');
   await openLab(page, 'editor');
-  await page.fill('#editor-source', world);
+  await setEditorText(page, world);
   await page.click('#editor-run');
   await page.locator('#lesson-title', { hasText: 'RSA-signed' }).waitFor();
   await openLab(page, 'message');

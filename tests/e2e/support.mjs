@@ -111,6 +111,9 @@ export function transcriptShown(page) {
   return page.locator('.transcript .text').allTextContents();
 }
 
+// Pasting, and the Lab editor's text: shared with the measuring scripts.
+export { paste, editorText, setEditorText } from '../../scripts/lab-input.mjs';
+
 // The native CLI, built once: the same core, run outside the browser.
 let cli;
 export function binary() {
