@@ -2,11 +2,14 @@
 # Runs the benchmarks in bench/ (criterion, its own crate and target dir bench/target) and
 # prints throughput in MB/s: our command and reply parsers against Stalwart's smtp-proto on
 # the same corpus, with the ratio ours / smtp-proto, and a pipelined server session; then
-# runs scripts/bench-serve.sh (`serve` against aiosmtpd and Postfix's smtp-sink) and prints
-# every figure in one table: ours, the peer's, the ratio.
+# runs scripts/bench-serve.sh (`serve` against aiosmtpd and Postfix's smtp-sink), the
+# simulation of 10, 100 and 1,000 messages (natively, and in Chromium by scripts/measure-sim.mjs
+# when dist/ is built), and prints every figure in one table: ours, the peer's (or the goal),
+# the ratio.
 #
 #   scripts/bench.sh [criterion filter]     # e.g. scripts/bench.sh replies
-#   BENCH_SERVE=0 scripts/bench.sh          # the parsers only
+#   BENCH_SERVE=0 scripts/bench.sh          # no servers
+#   BENCH_BROWSER=0 scripts/bench.sh        # no Chromium
 #
 # Figures are criterion's point estimate of the time per iteration (the regression slope,
 # as its `time:` line prints; the mean where there is no slope), read from
@@ -19,26 +22,34 @@ export CARGO_TARGET_DIR="$ROOT/bench/target"
 
 echo "[bench] cargo bench (first build takes a few minutes)"
 # Criterion's own lines, without progress, outlier counts and the change since last run.
-cargo bench --bench parse -- "$@" 2>&1 | awk '
+cargo bench --bench parse --bench simulate -- "$@" 2>&1 | awk '
   /^ *change:/ { skip = 2; next }
   skip > 0 { skip--; next }
   /^ *$|^Benchmarking|^Found|^  [0-9]+ \(|Performance has|No change in performance|Change within noise/ { next }
   { print }'
 
 ROWS=$(mktemp)
-trap 'rm -f "$ROWS"' EXIT
+SIM_ROWS=$(mktemp)
+trap 'rm -f "$ROWS" "$SIM_ROWS"' EXIT
 if [ "${BENCH_SERVE:-1}" != 0 ]; then
   echo
   BENCH_ROWS="$ROWS" "$ROOT/scripts/bench-serve.sh"
 fi
+if [ -f "$ROOT/dist/simulator-worker.js" ] && [ "${BENCH_BROWSER:-1}" != 0 ]; then
+  echo
+  echo "[bench] the simulator in Chromium (scripts/measure-sim.mjs, dist/ as last built)"
+  (cd "$ROOT" && ROWS="$SIM_ROWS" node scripts/measure-sim.mjs) || echo "[bench] measure-sim failed; its rows are left out"
+fi
 
 echo
 echo "[bench] summary (MB/s = 10^6 bytes/s; msg/s = messages per second)"
-python3 - "$CARGO_TARGET_DIR/criterion" "$ROWS" <<'PY'
+python3 - "$CARGO_TARGET_DIR/criterion" "$ROWS" "$SIM_ROWS" <<'PY'
 import json, pathlib, sys
 
 root = pathlib.Path(sys.argv[1])
 serve_rows = [line.split("|") for line in pathlib.Path(sys.argv[2]).read_text().splitlines() if line]
+browser_rows = {int(c): (float(ms), int(b)) for c, ms, b in
+                (line.split("|") for line in pathlib.Path(sys.argv[3]).read_text().splitlines() if line)}
 
 def mbps(group, name):
     """Throughput of one benchmark from criterion's files, or None if it did not run."""
@@ -65,6 +76,21 @@ for group, name, label in (("commands", "ours", "commands (read in place)"),
 for name, peer, ours, theirs in serve_rows:
     ours, theirs = float(ours), float(theirs)
     print(f"  {'serve: ' + name:<38}{peer:<12}{ours:>10.1f} msg/s{theirs:>10.1f} msg/s{ours / theirs:7.2f}x")
+# The simulation: no peer; the goal is the issue's (native < 50 ms, browser < 150 ms for
+# 1,000 messages), and time and JSON should grow as the messages do.
+for count in (10, 100, 1000):
+    try:
+        est = json.loads((root / "simulate" / str(count) / "new" / "estimates.json").read_text())
+        facts = json.loads((root / "simulate" / str(count) / "sizes.json").read_text())
+    except (OSError, ValueError):
+        continue
+    ms = (est.get("slope") or est["mean"])["point_estimate"] / 1e6
+    print(f"  {f'simulate {count} messages (native)':<38}{'goal':<12}{ms:>13.1f} ms{'< 50 ms':>16}"
+          f"   {facts['json_bytes'] / 1e6:.2f} MB JSON, {facts['steps']:,} steps")
+    if count in browser_rows:
+        bms, size = browser_rows[count]
+        print(f"  {f'simulate {count} messages (browser)':<38}{'goal':<12}{bms:>13.1f} ms{'< 150 ms':>16}"
+              f"   answer {size / 1e6:.2f} MB, request to answer")
 session = mbps("server_session", "pipelined_10_recipients")
 if session:
     print(f"  {'server session (10 rcpt)':<38}{session[0]:9.1f} MB/s"

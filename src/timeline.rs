@@ -1,6 +1,7 @@
 //! The timeline: every step of a simulated run, in order, with what a learner needs to
 //! see it — who talked to whom, the exact bytes, a summary, an explanation and the RFC
-//! section — and snapshots of the world's state. The player renders it; tests assert on it.
+//! section — and every change to the world's state, from which the world after any step is
+//! replayed. The player renders it; tests assert on it.
 
 use std::collections::BTreeMap;
 
@@ -65,8 +66,9 @@ pub struct Step {
     pub rfc: Option<String>,
     /// The reply code, for reply steps.
     pub code: Option<u16>,
-    /// Index into [`Timeline::snapshots`]: the world as it is after this step.
-    pub snapshot: usize,
+    /// How many of [`Timeline::changes`] have happened by the end of this step: the world
+    /// after it is the first `changes` of them applied ([`Timeline::snapshot_after`]).
+    pub changes: usize,
     /// The SPF, DKIM or DMARC check whose verdict this step reports, row by row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
@@ -116,6 +118,25 @@ pub struct QueuedMessage {
     pub last_error: Option<String>,
 }
 
+/// One change to the world's state, in the order they happened. A run keeps its changes, not
+/// a copy of the world after each step, so a timeline grows with what happens in it (issue
+/// 16: copies of every mailbox at every step made 64 messages cost 25 times the JSON of 10).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "change", rename_all = "kebab-case")]
+pub enum Change {
+    /// A message enters `host`'s queue (at its end), or its entry there is written anew (an
+    /// attempt started or ended), in place.
+    Queued { host: String, message: QueuedMessage },
+    /// The message `id` leaves `host`'s queue.
+    Dequeued { host: String, id: String },
+    /// A message is added to the end of a mailbox.
+    Stored { host: String, mailbox: String, message: StoredMessage },
+    /// A mailbox's messages at these positions are deleted (POP3's UPDATE state).
+    Deleted { host: String, mailbox: String, positions: Vec<usize> },
+    /// `host` caches a DNS answer: `query` (`name TYPE`) → `answer`.
+    Cached { host: String, query: String, answer: String },
+}
+
 /// The world's state at some point: what the inspectors show.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
@@ -125,6 +146,79 @@ pub struct Snapshot {
     pub mailboxes: BTreeMap<String, BTreeMap<String, Vec<StoredMessage>>>,
     /// DNS answers each host has seen: `name TYPE → answer`.
     pub dns_cache: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Snapshot {
+    /// The state after `change`.
+    pub fn apply(&mut self, change: &Change) {
+        match change {
+            Change::Queued { host, message } => {
+                let queue = self.queues.entry(host.clone()).or_default();
+                match queue.iter_mut().find(|m| m.id == message.id) {
+                    Some(entry) => *entry = message.clone(),
+                    None => queue.push(message.clone()),
+                }
+            }
+            Change::Dequeued { host, id } => {
+                if let Some(queue) = self.queues.get_mut(host) {
+                    queue.retain(|m| m.id != *id);
+                    if queue.is_empty() {
+                        self.queues.remove(host);
+                    }
+                }
+            }
+            Change::Stored { host, mailbox, message } => {
+                let boxes = self.mailboxes.entry(host.clone()).or_default();
+                boxes.entry(mailbox.clone()).or_default().push(message.clone());
+            }
+            Change::Deleted { host, mailbox, positions } => {
+                if let Some(messages) = self.mailboxes.get_mut(host).and_then(|b| b.get_mut(mailbox)) {
+                    let mut at = 0;
+                    messages.retain(|_| {
+                        at += 1;
+                        !positions.contains(&(at - 1))
+                    });
+                }
+            }
+            Change::Cached { host, query, answer } => {
+                self.dns_cache.entry(host.clone()).or_default().insert(query.clone(), answer.clone());
+            }
+        }
+    }
+}
+
+/// The world's state step by step, for a reader that walks the steps in order: each call
+/// applies only the changes since the last one (going back starts again from the empty world).
+#[derive(Debug)]
+pub struct Replay<'a> {
+    changes: &'a [Change],
+    applied: usize,
+    state: Snapshot,
+}
+
+impl<'a> Replay<'a> {
+    pub fn new(timeline: &'a Timeline) -> Self {
+        Replay { changes: &timeline.changes, applied: 0, state: Snapshot::default() }
+    }
+
+    /// The world after the first `count` changes (all of them, if there are fewer).
+    pub fn after(&mut self, count: usize) -> &Snapshot {
+        let count = count.min(self.changes.len());
+        if count < self.applied {
+            self.applied = 0;
+            self.state = Snapshot::default();
+        }
+        for change in self.changes.get(self.applied..count).unwrap_or_default() {
+            self.state.apply(change);
+        }
+        self.applied = count;
+        &self.state
+    }
+
+    /// The world after `step` (of the timeline it replays).
+    pub fn after_step(&mut self, step: &Step) -> &Snapshot {
+        self.after(step.changes)
+    }
 }
 
 /// The outcome of the whole run, for lesson tests and the "try this next" panel.
@@ -145,7 +239,8 @@ pub struct Outcome {
 pub struct Timeline {
     pub lanes: Vec<Lane>,
     pub steps: Vec<Step>,
-    pub snapshots: Vec<Snapshot>,
+    /// Every change to the world's state, in order ([`Step::changes`] counts them).
+    pub changes: Vec<Change>,
     pub outcome: Outcome,
 }
 
@@ -154,6 +249,21 @@ impl Timeline {
     /// and the direction, e.g. `0.020s laptop → smtp.example.com  C: EHLO laptop`.
     pub fn transcript(&self) -> Vec<String> {
         self.steps.iter().flat_map(Step::transcript_lines).collect()
+    }
+
+    /// The world after the first `count` changes, replayed from the start. A reader that
+    /// walks many steps uses a [`Replay`], which does not start again each time.
+    pub fn snapshot_after(&self, count: usize) -> Snapshot {
+        let mut state = Snapshot::default();
+        for change in self.changes.iter().take(count) {
+            state.apply(change);
+        }
+        state
+    }
+
+    /// The world at the end of the run.
+    pub fn final_snapshot(&self) -> Snapshot {
+        self.snapshot_after(self.changes.len())
     }
 }
 
@@ -375,7 +485,7 @@ mod tests {
             explanation: String::new(),
             rfc: Some("RFC 5321 §4.2.2".into()),
             code: None,
-            snapshot: 0,
+            changes: 0,
             check: None,
         }
     }

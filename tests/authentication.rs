@@ -14,9 +14,9 @@ const KEY_RECORD: &str = "v=DKIM1; k=ed25519; p=D10CFQPGQO8d6rxtLgJyd5Aaww5oL9/5
 /// The text of every message in `mailbox` on `host` at the end of the run.
 fn stored(timeline: &Timeline, host: &str, mailbox: &str) -> Vec<String> {
     timeline
-        .snapshots
-        .last()
-        .and_then(|s| s.mailboxes.get(host))
+        .final_snapshot()
+        .mailboxes
+        .get(host)
         .and_then(|boxes| boxes.get(mailbox))
         .map(|messages| messages.iter().map(|m| m.data.clone()).collect())
         .unwrap_or_default()

@@ -79,7 +79,8 @@ fn a_session_typed_line_by_line_with_data_and_an_error() {
     assert!(timeline.steps.iter().any(|s| s.kind == StepKind::TcpClose && s.from == CONSOLE_LANE));
     // The lesson's own message and the typed one.
     assert_eq!(timeline.outcome.delivered.get("bob@example.net"), Some(&2));
-    let stored = timeline.snapshots.last().unwrap().mailboxes["mx.example.net"]["bob@example.net"]
+    let end = timeline.final_snapshot();
+    let stored = end.mailboxes["mx.example.net"]["bob@example.net"]
         .iter()
         .find(|m| m.data.contains("Subject: typed by hand"))
         .expect("the typed message in Bob's mailbox");

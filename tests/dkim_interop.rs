@@ -210,9 +210,8 @@ fn lesson_signatures_verify_with_dkimpy() {
             .and_then(|records| records.first().and_then(|r| r.txt_joined()))
             .expect("the lesson publishes the key");
         let timeline = scenario.run();
-        let message = timeline
-            .snapshots
-            .last()
+        let message = Some(timeline.final_snapshot())
+            .as_ref()
             .and_then(|s| s.mailboxes.get("mx.example.net"))
             .and_then(|boxes| boxes.get(mailbox))
             .and_then(|messages| messages.first())

@@ -44,7 +44,7 @@ fn every_lesson_at_every_step_is_inspectable() {
                 let strict = |h: &&Hop| h.error.is_none() || h.raw.starts_with("by ");
                 assert!(view.hops.iter().all(|h| strict(&h)), "{}: {:?}", lesson.id, view.hops);
             }
-            for dsn in dsns(snapshot) {
+            for dsn in dsns(&snapshot) {
                 assert!(dsn.view.is_ok(), "{}: {:?}", lesson.id, dsn.view);
             }
         }
@@ -54,8 +54,8 @@ fn every_lesson_at_every_step_is_inspectable() {
 #[test]
 fn snapshots_are_indexed_safely() {
     let timeline = run("dsn-notify");
-    assert_eq!(snapshot_at(&timeline, None), &Snapshot::default());
-    assert_eq!(snapshot_at(&timeline, Some(usize::MAX)), &Snapshot::default());
+    assert_eq!(snapshot_at(&timeline, None), Snapshot::default());
+    assert_eq!(snapshot_at(&timeline, Some(usize::MAX)), Snapshot::default());
     assert!(steps_so_far(&timeline, None).is_empty());
     assert_eq!(steps_so_far(&timeline, Some(usize::MAX)).len(), timeline.steps.len());
     assert!(!snapshot_at(&timeline, last(&timeline)).mailboxes.is_empty());
@@ -155,7 +155,7 @@ fn stored_messages_show_the_trace_fields_in_hop_order() {
 #[test]
 fn dsns_are_found_and_read() {
     let timeline = run("dsn-notify");
-    let found = dsns(snapshot_at(&timeline, last(&timeline)));
+    let found = dsns(&snapshot_at(&timeline, last(&timeline)));
     let failure = found
         .iter()
         .filter_map(|d| d.view.as_ref().ok())
@@ -172,7 +172,7 @@ fn dsns_are_found_and_read() {
         .filter_map(|d| d.view.as_ref().ok())
         .any(|v| v.report.recipients.iter().any(|r| r.action == message::Action::Delivered));
     assert!(success, "NOTIFY=SUCCESS gives a success DSN too");
-    assert!(dsns(snapshot_at(&timeline, None)).is_empty());
+    assert!(dsns(&snapshot_at(&timeline, None)).is_empty());
     assert!(!is_dsn("Subject: plain\r\n\r\nhi\r\n"));
 }
 
@@ -194,10 +194,10 @@ fn a_written_dsn_shows_until_it_is_delivered() {
         let pending = written_dsns(&timeline, Some(written_at));
         assert_eq!(pending.len(), 1, "{} at step {written_at}", lesson.id);
         assert!(pending[0].view.is_ok(), "{}: the written report reads", lesson.id);
-        assert!(dsns(snapshot_at(&timeline, Some(written_at))).is_empty(), "{}", lesson.id);
+        assert!(dsns(&snapshot_at(&timeline, Some(written_at))).is_empty(), "{}", lesson.id);
         // By the end each report written was delivered (or is still on its way): never both.
         let end = last(&timeline);
-        let delivered = dsns(snapshot_at(&timeline, end));
+        let delivered = dsns(&snapshot_at(&timeline, end));
         for pending in written_dsns(&timeline, end) {
             assert!(
                 !delivered.iter().any(|d| d.message.data.ends_with(&pending.message.data)),

@@ -53,11 +53,13 @@ pub fn check_scenario_run(data: &[u8]) {
     let Ok(parsed) = scenario::parse(&text) else { return };
     let (timeline, _) = parsed.run_checked();
     assert_eq!(parsed.run_checked().0, timeline, "two runs of one scenario differ: {}", shown(data));
-    let mut last = 0;
+    let (mut last, mut changes) = (0, 0);
     for (i, step) in timeline.steps.iter().enumerate() {
         assert!(step.time >= last, "step {i} goes back in time ({} < {last}): {}", step.time, shown(data));
         last = step.time;
-        assert!(step.snapshot < timeline.snapshots.len(), "step {i} has no snapshot: {}", shown(data));
+        assert!(step.changes >= changes, "step {i} undoes changes: {}", shown(data));
+        assert!(step.changes <= timeline.changes.len(), "step {i} counts changes never made: {}", shown(data));
+        changes = step.changes;
     }
     let json = serde_json::to_string(&timeline).expect("a timeline serializes");
     let back: smtp_playground::timeline::Timeline = serde_json::from_str(&json).expect("and reads back");

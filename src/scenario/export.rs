@@ -303,8 +303,8 @@ pub fn transcript_text(timeline: &Timeline) -> String {
 /// stored, with the Return-Path: and the Received: chain it gained, CRLF line ends (RFC
 /// 5322 §2.1). `None` when there is no such message.
 pub fn delivered_eml(timeline: &Timeline, mailbox: &str, index: usize) -> Option<String> {
-    let snapshot = timeline.snapshots.last()?;
-    snapshot
+    timeline
+        .final_snapshot()
         .mailboxes
         .values()
         .find_map(|boxes| boxes.iter().find(|(name, _)| name.eq_ignore_ascii_case(mailbox)))

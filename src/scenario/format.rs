@@ -96,6 +96,11 @@
 //! message = """
 //! From: …
 //! """
+//! count = 1000                  # send this many like it (default 1; at most 1,000 messages
+//!                               # in all): each copy's `{n}` in rcpt_to and message is its
+//!                               # number, 1 to count (e.g. "customer{n}@example.net")
+//! every = "1s"                  # the time between copies (default 1s), each on its own
+//!                               # connection, as most application mailers send
 //!
 //! [[type]]                  # a learner types lines, telnet-style
 //! from = "pc"

@@ -45,10 +45,13 @@ pub const MAX_SCENARIO_OCTETS: usize = 256 * 1024;
 pub const MAX_HOSTS: usize = 24;
 pub const MAX_ACTIONS: usize = 64;
 pub const MAX_WRITES: usize = 400;
+/// The most messages a scenario's `[[send]]` tables send, their `count`s included (issue 16:
+/// a queue of a thousand messages).
+pub const MAX_MESSAGES: usize = 1_000;
 /// The most `[[fault]]` tables a scenario may have.
 pub const MAX_FAULTS: usize = 32;
 /// The most steps a run may produce.
-pub const MAX_STEPS: usize = 5_000;
+pub const MAX_STEPS: usize = crate::sim::STEP_CAP;
 
 /// A scenario file that failed to load: where, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -293,8 +296,15 @@ fn read(root: &Table) -> Result<Scenario, TomlError> {
         return Err(error(root.pos, format!("too many actions: {total} (the limit is {MAX_ACTIONS})")));
     }
     let mut actions = Vec::new();
+    let mut messages = 0usize;
     for table in sends {
-        actions.push(read_send(table, &hosts)?);
+        let bulk = read_send(table, &hosts)?;
+        messages = messages.saturating_add(bulk.count);
+        if messages > MAX_MESSAGES {
+            let at = table.get("count").map_or(table.pos, |e| e.item.pos);
+            return Err(error(at, format!("too many messages: {messages} (the limit is {MAX_MESSAGES})")));
+        }
+        bulk.copies(&mut actions)?;
     }
     for table in types {
         actions.push(read_type(table, &hosts)?);
@@ -750,11 +760,65 @@ const SEND_KEYS: &[&str] = &[
     "ret",
     "envid",
     "message",
+    "count",
+    "every",
 ];
 
-fn read_send(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
+/// A `[[send]]` table read: the send, and how many like it (`count`).
+struct Bulk {
+    send: Action,
+    /// How many messages (1 without `count`), `every` apart (1 s unless given, so that each
+    /// session is over before the next begins).
+    count: usize,
+    every: Millis,
+    /// With `count`, `{n}` in `rcpt_to` and `message` is the copy's number, 1 to `count`.
+    numbered: bool,
+    rcpt_pos: Pos,
+}
+
+/// What a numbered copy's `{n}` stands for.
+const COPY_NUMBER: &str = "{n}";
+
+impl Bulk {
+    /// The sends, the n-th (from 0) `n × every` after the first, each numbered if asked.
+    fn copies(self, actions: &mut Vec<Action>) -> Result<(), TomlError> {
+        let numbered = |text: &[u8]| self.numbered && text.windows(3).any(|w| w == COPY_NUMBER.as_bytes());
+        for n in 0..self.count {
+            let mut copy = self.send.clone();
+            if let Action::Send { at, envelope, message, .. } = &mut copy {
+                *at = at.saturating_add(self.every.saturating_mul(n as Millis));
+                let number = (n + 1).to_string();
+                if numbered(message) {
+                    *message = String::from_utf8_lossy(message).replace(COPY_NUMBER, &number).into_bytes();
+                }
+                for recipient in &mut envelope.recipients {
+                    let written = recipient.path.to_string();
+                    if numbered(written.as_bytes()) {
+                        let text = written
+                            .trim_start_matches('<')
+                            .trim_end_matches('>')
+                            .replace(COPY_NUMBER, &number);
+                        recipient.path = forward_path((&text, self.rcpt_pos), "rcpt_to")?;
+                    }
+                }
+            }
+            actions.push(copy);
+        }
+        Ok(())
+    }
+}
+
+fn read_send(table: &Table, hosts: &[HostConfig]) -> Result<Bulk, TomlError> {
     let mut f = Fields::new(table, "[[send]]", SEND_KEYS);
     let at = optional_duration(f.string("at")?)?.unwrap_or(0);
+    let count = match f.integer("count")? {
+        None => None,
+        Some((n, pos)) => match usize::try_from(n) {
+            Ok(n @ 1..=MAX_MESSAGES) => Some(n),
+            _ => return Err(error(pos, format!("count {n}: expected 1 to {MAX_MESSAGES} messages"))),
+        },
+    };
+    let every = optional_duration(f.string("every")?)?.unwrap_or(1_000);
     let client = known_host(hosts, f.required_string("from")?)?;
     let server = known_host(hosts, f.required_string("to")?)?;
     let port = f.number::<u16>("port")?.unwrap_or(25);
@@ -783,6 +847,7 @@ fn read_send(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
         None => None,
     };
     let rcpt_to = f.strings("rcpt_to")?;
+    let rcpt_pos = rcpt_to.first().map_or(f.pos(), |(_, pos)| *pos);
     if rcpt_to.is_empty() {
         return Err(error(f.pos(), "[[send]] needs `rcpt_to` with at least one recipient"));
     }
@@ -834,7 +899,7 @@ fn read_send(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
     let message = crlf(f.required_string("message")?.0);
     f.finish()?;
     let mail_params = MailParameters { ret, envid, ..MailParameters::default() };
-    Ok(Action::Send {
+    let send = Action::Send {
         at,
         client,
         server,
@@ -842,7 +907,8 @@ fn read_send(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
         config: Box::new(config),
         envelope: Envelope { reverse_path, mail_params, recipients },
         message,
-    })
+    };
+    Ok(Bulk { send, count: count.unwrap_or(1), every, numbered: count.is_some(), rcpt_pos })
 }
 
 fn read_type(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {

@@ -195,10 +195,7 @@ impl World {
             format!("{}. IN {} ?", lookup.name, lookup.record_type),
             rfc.clone(),
         );
-        if let Some(h) = self.hosts.get_mut(host) {
-            h.dns_cache.insert(format!("{} {}", lookup.name, lookup.record_type), lookup.answer.clone());
-        }
-        self.dirty = true;
+        self.cache_answer(host, format!("{} {}", lookup.name, lookup.record_type), lookup.answer.clone());
         self.dns_step(
             host,
             false,
@@ -219,8 +216,12 @@ impl World {
         rfc: String,
         check: Check,
     ) {
+        let before = self.timeline.steps.len();
         self.note(host, StepKind::Note, wire, summary, explanation, Some(rfc));
-        if let Some(step) = self.timeline.steps.last_mut() {
+        // (At the step cap the note is left out: the check goes on no other step.)
+        if self.timeline.steps.len() > before
+            && let Some(step) = self.timeline.steps.last_mut()
+        {
             step.check = Some(check);
         }
     }

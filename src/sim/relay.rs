@@ -210,7 +210,7 @@ impl World {
         if let Some(h) = self.hosts.get_mut(host) {
             h.queue.push(entry);
         }
-        self.dirty = true;
+        self.queue_changed(host, id);
         let name = self.name(host);
         self.note(host, StepKind::Queue, None, format!("{name} queues message {id} for {}", recipients.join(", ")), "The recipients are not local: the server becomes an SMTP client and relays the message to their \
              domain's mail exchanger."
@@ -233,15 +233,13 @@ impl World {
         if junk {
             mailbox.push_str(JUNK_FOLDER);
         }
-        if let Some(h) = self.hosts.get_mut(host) {
-            h.mailboxes.entry(mailbox.clone()).or_default().push(Stored {
-                id: id.to_owned(),
-                reverse_path: reverse_path.to_string(),
-                recipient: recipient.path.to_string(),
-                data: stored,
-            });
-        }
-        self.dirty = true;
+        let message = Stored {
+            id: id.to_owned(),
+            reverse_path: reverse_path.to_string(),
+            recipient: recipient.path.to_string(),
+            data: stored,
+        };
+        self.store(host, mailbox.clone(), message);
         let (summary, explanation, rfc) = if junk {
             (
                 format!("Delivered to the Junk folder: {mailbox}"),
@@ -315,7 +313,7 @@ impl World {
             }
         }
         entry.running = by_domain.len();
-        self.dirty = true;
+        self.queue_changed(host, id);
         if attempts > 1 {
             let name = self.name(host);
             self.note(
@@ -432,10 +430,7 @@ impl World {
                 (Vec::new(), "timeout: no answer from DNS".to_owned(), Some(reply))
             }
         };
-        if let Some(h) = self.hosts.get_mut(host) {
-            h.dns_cache.insert(format!("{domain} MX"), shown.clone());
-        }
-        self.dirty = true;
+        self.cache_answer(host, format!("{domain} MX"), shown.clone());
         let explanation = match (&failure, targets.len()) {
             (Some(_), _) if shown.starts_with("NXDOMAIN") => {
                 "The domain does not exist, so there is nowhere to deliver: no retry can help, and the relay \
@@ -515,10 +510,7 @@ impl World {
                         (Err(e), None) => format!("{target}: {e}"),
                         (Ok(_), None) => format!("{target}: no {record_type} record"),
                     };
-                    if let Some(h) = self.hosts.get_mut(j.host) {
-                        h.dns_cache.insert(format!("{target} {record_type}"), shown.clone());
-                    }
-                    self.dirty = true;
+                    self.cache_answer(j.host, format!("{target} {record_type}"), shown.clone());
                     self.dns_step(
                         j.host,
                         false,
@@ -668,7 +660,9 @@ impl World {
             self.send_dsn(host, &entry.envelope, &entry.data, entry.arrived, &bounces, Action::Failed);
         }
         if deferred.is_empty() {
-            self.dirty = true;
+            // (Recorded here, not where the entry was taken out: the steps that hand its
+            // recipients on show it still queued, and this one shows it leave.)
+            self.queue_left(host, id);
             self.note(
                 host,
                 StepKind::Queue,
@@ -710,7 +704,9 @@ impl World {
         if let Some(h) = self.hosts.get_mut(host) {
             h.queue.push(entry);
         }
-        self.dirty = true;
+        // Back at the end of the queue, as the relay holds it.
+        self.queue_left(host, id);
+        self.queue_changed(host, id);
         self.note(
             host,
             StepKind::Queue,

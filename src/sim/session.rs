@@ -23,7 +23,7 @@ use crate::mailauth::receiver::AuthReport;
 use crate::proto::Verb;
 use crate::proto::reply::parse_reply;
 use crate::teach::explain;
-use crate::timeline::StepKind;
+use crate::timeline::{Change, StepKind};
 
 /// What the sessions hand up to the relay above them. The world implements it in relay.rs;
 /// the sessions call only this.
@@ -46,6 +46,8 @@ pub(super) trait Delivery {
 /// mailbox whose local part is their user name.
 struct HostMaildrop<'a> {
     host: &'a mut HostState,
+    /// The run's changes, where a deletion is recorded.
+    changes: &'a mut Vec<Change>,
 }
 
 impl HostMaildrop<'_> {
@@ -73,12 +75,15 @@ impl Maildrop for HostMaildrop<'_> {
     }
 
     fn delete(&mut self, user: &str, indices: &[usize]) {
-        if let Some(messages) = self.mailbox_key(user).and_then(|k| self.host.mailboxes.get_mut(&k)) {
+        let Some(key) = self.mailbox_key(user) else { return };
+        if let Some(messages) = self.host.mailboxes.get_mut(&key) {
             let mut i = 0;
             messages.retain(|_| {
                 i += 1;
                 !indices.contains(&(i - 1))
             });
+            let (host, positions) = (self.host.config.name.clone(), indices.to_vec());
+            self.changes.push(Change::Deleted { host, mailbox: key, positions });
         }
     }
 }
@@ -250,7 +255,10 @@ impl World {
                     session.has_replies() || session.is_closed()
                 }
                 ServerEnd::Pop3(session) => {
-                    session.handle_input(&bytes, &mut HostMaildrop { host });
+                    session.handle_input(
+                        &bytes,
+                        &mut HostMaildrop { host, changes: &mut self.timeline.changes },
+                    );
                     true
                 }
             };

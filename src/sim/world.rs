@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 
-use super::config::{Action, DEFAULT_MAX_STEPS, HostConfig, HostRole, RetrySchedule, WorldConfig};
+use super::config::{Action, HostConfig, HostRole, RetrySchedule, STEP_CAP, WorldConfig};
 use super::fault::{Fault, FaultAction, FaultCounts};
 use super::queue::{Job, QueueEntry};
 use super::rng::Rng;
@@ -19,7 +19,7 @@ use crate::dns::Zone;
 use crate::engine::pop3::{Pop3Client, Pop3Server};
 use crate::engine::{ClientSession, ServerSession};
 use crate::mailauth::receiver::AuthReport;
-use crate::timeline::{Lane, Millis, RESOLVER_LANE, Snapshot, Step, StepKind, StoredMessage, Timeline};
+use crate::timeline::{Change, Lane, Millis, RESOLVER_LANE, Step, StepKind, StoredMessage, Timeline};
 
 /// A message stored in a mailbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +118,6 @@ pub struct World {
     pub(super) max_steps: usize,
     pub(super) max_time: Millis,
     pub(super) timeline: Timeline,
-    pub(super) dirty: bool,
     pub(super) next_id: u64,
     /// The faults that strike commands, and how often each host received each verb.
     pub(super) faults: Vec<Fault>,
@@ -165,10 +164,9 @@ impl World {
             retry: config.retry,
             start_unix: config.start_unix,
             actions: config.actions,
-            max_steps: config.max_steps.min(DEFAULT_MAX_STEPS * 4),
+            max_steps: config.max_steps.min(STEP_CAP),
             max_time: config.max_time,
-            timeline: Timeline { lanes, snapshots: vec![Snapshot::default()], ..Timeline::default() },
-            dirty: false,
+            timeline: Timeline { lanes, ..Timeline::default() },
             next_id: 0,
             faults: config.faults,
             fault_counts: FaultCounts::new(),
@@ -206,7 +204,7 @@ impl World {
         format!("{:05X}{:05X}", self.next_id, self.rng.below(0xFFFFF))
     }
 
-    /// Appends a step; the snapshot is re-taken first if the state changed.
+    /// Appends a step, after the changes to the world made so far.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn step(
         &mut self,
@@ -220,7 +218,10 @@ impl World {
         rfc: Option<String>,
         code: Option<u16>,
     ) {
-        let snapshot = self.current_snapshot();
+        if self.at_step_cap() {
+            return;
+        }
+        let changes = self.timeline.changes.len();
         let travels = from != to;
         let step = Step {
             time: self.now,
@@ -234,7 +235,7 @@ impl World {
             explanation,
             rfc,
             code,
-            snapshot,
+            changes,
             check: None,
         };
         self.timeline.steps.push(step);
@@ -253,15 +254,53 @@ impl World {
         self.step(host, host, kind, wire, false, summary, explanation, rfc, None);
     }
 
-    /// The index of the snapshot of the world as it is now, taken first if the state
-    /// changed since the last one.
-    fn current_snapshot(&mut self) -> usize {
-        if self.dirty {
-            let snapshot = self.snapshot();
-            self.timeline.snapshots.push(snapshot);
-            self.dirty = false;
+    /// Whether the timeline is full: the step cap is reached (the run stops at its next event,
+    /// and the steps the current one would add are left out, so no run passes the cap).
+    fn at_step_cap(&mut self) -> bool {
+        let full = self.timeline.steps.len() >= self.max_steps;
+        self.timeline.outcome.truncated |= full;
+        full
+    }
+
+    /// Records that `host`'s queue entry `id` entered the queue or changed: its view as it
+    /// is now.
+    pub(super) fn queue_changed(&mut self, host: usize, id: &str) {
+        let Some(h) = self.hosts.get(host) else { return };
+        if let Some(entry) = h.queue.iter().find(|e| e.id == id) {
+            let change = Change::Queued { host: h.config.name.clone(), message: entry.view() };
+            self.timeline.changes.push(change);
         }
-        self.timeline.snapshots.len() - 1
+    }
+
+    /// Records that the message `id` left `host`'s queue.
+    pub(super) fn queue_left(&mut self, host: usize, id: &str) {
+        let change = Change::Dequeued { host: self.name(host), id: id.to_owned() };
+        self.timeline.changes.push(change);
+    }
+
+    /// Stores a message at the end of `host`'s `mailbox`, and records it.
+    pub(super) fn store(&mut self, host: usize, mailbox: String, message: Stored) {
+        let Some(h) = self.hosts.get_mut(host) else { return };
+        let change = Change::Stored {
+            host: h.config.name.clone(),
+            mailbox: mailbox.clone(),
+            message: StoredMessage {
+                id: message.id.clone(),
+                reverse_path: message.reverse_path.clone(),
+                recipients: vec![message.recipient.clone()],
+                data: String::from_utf8_lossy(&message.data).into_owned(),
+            },
+        };
+        h.mailboxes.entry(mailbox).or_default().push(message);
+        self.timeline.changes.push(change);
+    }
+
+    /// Caches a DNS answer at `host`, and records it.
+    pub(super) fn cache_answer(&mut self, host: usize, query: String, answer: String) {
+        let Some(h) = self.hosts.get_mut(host) else { return };
+        h.dns_cache.insert(query.clone(), answer.clone());
+        let change = Change::Cached { host: h.config.name.clone(), query, answer };
+        self.timeline.changes.push(change);
     }
 
     /// A step to or from the DNS lane, citing `rfc` (the rule that made the lookup).
@@ -274,7 +313,10 @@ impl World {
         wire: String,
         rfc: String,
     ) {
-        let snapshot = self.current_snapshot();
+        if self.at_step_cap() {
+            return;
+        }
+        let changes = self.timeline.changes.len();
         let (from, to) = if query {
             (self.name(host), RESOLVER_LANE.to_owned())
         } else {
@@ -292,42 +334,9 @@ impl World {
             explanation,
             rfc: Some(rfc),
             code: None,
-            snapshot,
+            changes,
             check: None,
         });
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        let mut snapshot = Snapshot::default();
-        for host in &self.hosts {
-            let name = host.config.name.clone();
-            if !host.queue.is_empty() {
-                snapshot.queues.insert(name.clone(), host.queue.iter().map(|e| e.view()).collect());
-            }
-            if !host.mailboxes.is_empty() {
-                let boxes = host
-                    .mailboxes
-                    .iter()
-                    .map(|(k, v)| {
-                        let stored = v
-                            .iter()
-                            .map(|s| StoredMessage {
-                                id: s.id.clone(),
-                                reverse_path: s.reverse_path.clone(),
-                                recipients: vec![s.recipient.clone()],
-                                data: String::from_utf8_lossy(&s.data).into_owned(),
-                            })
-                            .collect();
-                        (k.clone(), stored)
-                    })
-                    .collect();
-                snapshot.mailboxes.insert(name.clone(), boxes);
-            }
-            if !host.dns_cache.is_empty() {
-                snapshot.dns_cache.insert(name, host.dns_cache.clone());
-            }
-        }
-        snapshot
     }
 }
 

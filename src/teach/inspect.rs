@@ -14,16 +14,13 @@ use crate::proto::reply::reply;
 use crate::proto::{Command, ReplyCode};
 use crate::timeline::{Millis, Snapshot, Step, StepKind, StoredMessage, Timeline};
 
-/// The world before the first step: no queues, no mailboxes, nothing cached.
-static EMPTY_SNAPSHOT: Snapshot =
-    Snapshot { queues: BTreeMap::new(), mailboxes: BTreeMap::new(), dns_cache: BTreeMap::new() };
-
-/// The snapshot after `step` (`None`: before the first step, the empty world). An index
-/// past the end, or a step pointing at a missing snapshot, gives the empty world too.
-pub fn snapshot_at(timeline: &Timeline, step: Option<usize>) -> &Snapshot {
-    step.and_then(|i| timeline.steps.get(i))
-        .and_then(|step| timeline.snapshots.get(step.snapshot))
-        .unwrap_or(&EMPTY_SNAPSHOT)
+/// The world after `step` (`None`: before the first step, the empty world), replayed from
+/// the timeline's changes. An index past the end gives the empty world too.
+pub fn snapshot_at(timeline: &Timeline, step: Option<usize>) -> Snapshot {
+    match step.and_then(|i| timeline.steps.get(i)) {
+        Some(step) => timeline.snapshot_after(step.changes),
+        None => Snapshot::default(),
+    }
 }
 
 /// The steps shown so far: up to and including `step` (none before the first).
@@ -669,7 +666,7 @@ pub fn dsns(snapshot: &Snapshot) -> Vec<FoundDsn> {
 /// the sender (the inspector shows them at the step that writes them, instead of "none
 /// delivered"). `mailbox` is empty and `host` is the host that wrote the report.
 pub fn written_dsns(timeline: &Timeline, step: Option<usize>) -> Vec<FoundDsn> {
-    let delivered = dsns(snapshot_at(timeline, step));
+    let delivered = dsns(&snapshot_at(timeline, step));
     steps_so_far(timeline, step)
         .iter()
         .filter(|s| s.kind == StepKind::Dsn)

@@ -2,11 +2,11 @@
 //! now, the links it has crossed, which queues hold mail and when they try again, which hosts
 //! refused a connection — the picture beside the lanes, which keep the conversation.
 //!
-//! Derived from the timeline alone (steps up to the one shown and that step's snapshot), so
+//! Derived from the timeline alone (steps up to the one shown and the world after it), so
 //! the player draws it from lesson data without running a world.
 
-use super::inspect::{snapshot_at, steps_so_far, time_at};
-use crate::timeline::{Millis, Step, StepKind, Timeline};
+use super::inspect::{steps_so_far, time_at};
+use crate::timeline::{Millis, Replay, Snapshot, Step, StepKind, Timeline};
 
 /// The map at one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,13 +76,15 @@ pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
     let mut links: Vec<MapLink> = Vec::new();
     let mut holder = None;
     let shown = steps_so_far(timeline, step);
+    // The world step by step, replayed once as the loop walks (not from the start each step).
+    let mut replay = Replay::new(timeline);
     for (i, s) in shown.iter().enumerate() {
         let current = i + 1 == shown.len();
         let (Some(from), Some(to)) = (lane(&s.from), lane(&s.to)) else { continue };
         // A queue step brings the message back to the relay only when it waits there for a
         // next try (a deferral); once handed on it stays where it was handed to.
-        let waits = |host: &str| {
-            let queue = timeline.snapshots.get(s.snapshot).and_then(|q| q.queues.get(host));
+        let mut waits = |host: &str| {
+            let queue = replay.after_step(s).queues.get(host);
             queue.is_some_and(|q| q.iter().any(|m| m.next_attempt.is_some()))
         };
         let moved = moved_to(s, from, to).filter(|_| s.kind != StepKind::Queue || waits(&hosts[from].name));
@@ -124,7 +126,11 @@ pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
     if let Some(at) = holder {
         hosts[at].holds = true;
     }
-    let snapshot = snapshot_at(timeline, step);
+    let empty = Snapshot::default();
+    let snapshot = match shown.last() {
+        Some(last) => replay.after_step(last),
+        None => &empty,
+    };
     for host in &mut hosts {
         let queue = snapshot.queues.get(&host.name).map_or(&[][..], Vec::as_slice);
         host.queued = queue.len();

@@ -21,7 +21,7 @@ pub struct DsnPanelProps {
 /// action and status explained, and what came back of the message.
 #[component(DsnPanel)]
 pub fn dsn_panel(props: &DsnPanelProps) -> Html {
-    let delivered = dsns(snapshot_at(&props.timeline, props.step));
+    let delivered = dsns(&snapshot_at(&props.timeline, props.step));
     let written = written_dsns(&props.timeline, props.step);
     if delivered.is_empty() && written.is_empty() {
         return empty("No delivery status notification has been written yet.");

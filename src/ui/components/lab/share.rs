@@ -66,17 +66,12 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
     // Every delivered message at the end of the run: (mailbox, index in it).
     let messages: Vec<(String, usize)> = props
         .timeline
-        .snapshots
-        .last()
-        .map(|snapshot| {
-            snapshot
-                .mailboxes
-                .values()
-                .flat_map(|boxes| boxes.iter())
-                .flat_map(|(name, stored)| (0..stored.len()).map(move |i| (name.clone(), i)))
-                .collect()
-        })
-        .unwrap_or_default();
+        .final_snapshot()
+        .mailboxes
+        .values()
+        .flat_map(|boxes| boxes.iter())
+        .flat_map(|(name, stored)| (0..stored.len()).map(move |i| (name.clone(), i)))
+        .collect();
     let chosen_message = messages.get(*message_index).or(messages.first());
     let (export, file) = match *format {
         Format::Transcript => (Some(ExportFormat::Transcript), "transcript.txt"),
