@@ -122,7 +122,7 @@ pub struct QueuedMessage {
 /// a copy of the world after each step, so a timeline grows with what happens in it (issue
 /// 16: copies of every mailbox at every step made 64 messages cost 25 times the JSON of 10).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "change", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Change {
     /// A message enters `host`'s queue (at its end), or its entry there is written anew (an
     /// attempt started or ended), in place.
