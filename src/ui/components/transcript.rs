@@ -24,6 +24,9 @@ pub struct TranscriptProps {
     pub on_action: Callback<Action>,
 }
 
+/// The most steps the list shows: the current one and those just before it.
+pub const MOST_ROWS: usize = 400;
+
 /// Scrolls `list` so that its current step (`aria-current=step`) is in the middle.
 fn scroll_to_current(list: &NodeRef) {
     let list = list.cast::<web_sys::HtmlElement>();
@@ -97,7 +100,7 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     // focused last or else the current step; ArrowUp and ArrowDown move between rows. Left,
     // Right, Home and End keep stepping the player, as everywhere else on the page.
     let focused = use_state_eq(|| None::<usize>);
-    let active = (*focused).filter(|&i| i < end).or(end.checked_sub(1));
+    let active = (*focused).filter(|&i| i < end && i + MOST_ROWS >= end).or(end.checked_sub(1));
     let onfocusin = {
         let focused = focused.clone();
         Callback::from(move |event: FocusEvent| {
@@ -134,7 +137,10 @@ pub fn transcript(props: &TranscriptProps) -> Html {
             let _ = button.focus();
         }
     });
-    let rows = (0..end).map(|index| {
+    // A run of thousands of steps (a bulk send) lists only its latest steps: rendering every
+    // row made a step a task of seconds. Every lesson is far shorter than this.
+    let start = end.saturating_sub(MOST_ROWS);
+    let rows = (start..end).map(|index| {
         html! {
             <TranscriptStep key={index} index={index} lines={props.lines.clone()} timeline={props.timeline.clone()}
                 current={index + 1 == end} active={active == Some(index)} crlf={props.crlf}
@@ -152,6 +158,12 @@ pub fn transcript(props: &TranscriptProps) -> Html {
             </header>
             <ol class="transcript" ref={list} aria-label="Transcript up to the current step"
                 {onfocusin} {onkeydown}>
+                if start > 0 {
+                    <li class="step earlier">
+                        { format!("{start} earlier {} not listed here: the scrubber reaches them, and \
+                                   Download .txt has them all.", if start == 1 { "step is" } else { "steps are" }) }
+                    </li>
+                }
                 { for rows }
             </ol>
             <p id="announcer" class="sr-only" aria-live="polite">{ announced.unwrap_or_default() }</p>

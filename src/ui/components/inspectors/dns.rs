@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::empty;
+use super::{empty, latest};
 use crate::scenario::played::Played;
 use crate::teach::inspect::{lookups, snapshot_at};
 use crate::timeline::{Timeline, format_time};
@@ -18,6 +18,7 @@ pub struct DnsPanelProps {
 #[component(DnsPanel)]
 pub fn dns_panel(props: &DnsPanelProps) -> Html {
     let asked = lookups(&props.timeline, props.step);
+    let (shown, left_out) = latest(&asked, ("lookup is", "lookups are"));
     let snapshot = snapshot_at(&props.timeline, props.step);
     html! {
         <div class="insp-dns">
@@ -25,11 +26,12 @@ pub fn dns_panel(props: &DnsPanelProps) -> Html {
             { if asked.is_empty() {
                 empty("No DNS question has been asked yet.")
             } else {
-                html! {
+                html! { <>
+                    { left_out }
                     <table class="insp-table">
                         <thead><tr><th scope="col">{ "Time" }</th><th scope="col">{ "Host" }</th><th scope="col">{ "Question" }</th><th scope="col">{ "Answer" }</th></tr></thead>
                         <tbody>
-                            { for asked.iter().map(|l| html! {
+                            { for shown.iter().map(|l| html! {
                                 <tr>
                                     <td>{ format_time(l.time) }</td>
                                     <td>{ l.host.clone() }</td>
@@ -42,7 +44,7 @@ pub fn dns_panel(props: &DnsPanelProps) -> Html {
                             }) }
                         </tbody>
                     </table>
-                }
+                </> }
             } }
             { if snapshot.dns_cache.values().any(|c| !c.is_empty()) {
                 html! {

@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::empty;
+use super::{empty, latest};
 use crate::teach::inspect::{Transaction, transactions};
 use crate::timeline::{Timeline, format_time};
 use crate::ui::components::annotated::rfc_anchor;
@@ -21,9 +21,11 @@ pub fn envelope_panel(props: &EnvelopePanelProps) -> Html {
     if all.is_empty() {
         return empty("No message has been sent yet: the envelope starts with MAIL FROM.");
     }
+    let (shown, left_out) = latest(&all, ("transaction is", "transactions are"));
     html! {
         <div class="insp-envelope">
-            { for all.iter().map(transaction) }
+            { left_out }
+            { for shown.iter().map(transaction) }
         </div>
     }
 }

@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::empty;
+use super::{empty, first};
 use crate::teach::inspect::{MessageView, message_view, snapshot_at};
 use crate::timeline::Timeline;
 use crate::ui::components::annotated::rfc_anchor;
@@ -32,10 +32,11 @@ pub fn mailboxes_panel(props: &MailboxesPanelProps) -> Html {
     let opened = open.as_ref().and_then(|(host, mailbox, index)| {
         snapshot.mailboxes.get(host).and_then(|b| b.get(mailbox)).and_then(|m| m.get(*index))
     });
+    let (boxes, left_out) = first(&boxes, ("mailbox is", "mailboxes are"));
     html! {
         <div class="insp-mailboxes">
             <ul class="insp-boxes">
-                { for boxes.into_iter().map(|(host, mailbox, messages)| html! {
+                { for boxes.iter().map(|&(host, mailbox, messages)| html! {
                     <li>
                         <h3>{ mailbox.clone() }<span class="insp-time">{ format!(" on {host}") }</span></h3>
                         <ul>
@@ -58,6 +59,7 @@ pub fn mailboxes_panel(props: &MailboxesPanelProps) -> Html {
                     </li>
                 }) }
             </ul>
+            { left_out }
             { for opened.map(|message| message_html(&message_view(&message.data))) }
         </div>
     }

@@ -127,3 +127,30 @@ fn row(name: &str, value: Html) -> Html {
 fn empty(text: &str) -> Html {
     html! { <p class="insp-empty">{ text.to_owned() }</p> }
 }
+
+/// The most cards or rows a list of an inspector shows. A bulk run has thousands, and
+/// rendering every one made a step a task of a second; every lesson has far fewer.
+const MOST_SHOWN: usize = 50;
+
+/// The last [`MOST_SHOWN`] of `all` (the latest, for a list in time order), and the line that
+/// says how many are left out before them (nothing when none is).
+/// `what` names one and several: `("transaction is", "transactions are")`.
+fn latest<'a, T>(all: &'a [T], what: (&str, &str)) -> (&'a [T], Html) {
+    let start = all.len().saturating_sub(MOST_SHOWN);
+    (&all[start..], left_out(start, what, "earlier"))
+}
+
+/// The first [`MOST_SHOWN`] of `all` (a queue's head, mailboxes by name), and the line that
+/// says how many are left out after them.
+fn first<'a, T>(all: &'a [T], what: (&str, &str)) -> (&'a [T], Html) {
+    let end = all.len().min(MOST_SHOWN);
+    (&all[..end], left_out(all.len() - end, what, "more"))
+}
+
+fn left_out(count: usize, (one, several): (&str, &str), which: &str) -> Html {
+    match count {
+        0 => html! {},
+        1 => html! { <p class="insp-empty">{ format!("1 {which} {one} not listed here.") }</p> },
+        _ => html! { <p class="insp-empty">{ format!("{count} {which} {several} not listed here.") }</p> },
+    }
+}

@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::empty;
+use super::{empty, first};
 use crate::teach::inspect::{next_retry, snapshot_at, time_at};
 use crate::timeline::Timeline;
 
@@ -32,7 +32,7 @@ pub fn queue_panel(props: &QueuePanelProps) -> Html {
                             <th scope="col">{ "Attempts" }</th><th scope="col">{ "Next retry" }</th><th scope="col">{ "Last error" }</th>
                         </tr></thead>
                         <tbody>
-                            { for messages.iter().map(|m| html! {
+                            { for first(messages, ("message is", "messages are")).0.iter().map(|m| html! {
                                 <tr>
                                     <td><code>{ m.id.clone() }</code></td>
                                     <td><code>{ format!("{} → {}", m.reverse_path, m.recipients.join(", ")) }</code></td>
@@ -43,6 +43,7 @@ pub fn queue_panel(props: &QueuePanelProps) -> Html {
                             }) }
                         </tbody>
                     </table>
+                    { first(messages, ("message is", "messages are")).1 }
                 </section>
             }) }
         </div>
