@@ -1,7 +1,9 @@
 //! The page's side of the simulator: a second WebAssembly module that runs in a Web Worker
 //! (`simulator-worker.js`, built from `src/bin/simulator.rs`). It is started on the first
 //! request, never for a lesson played from its static data; requests and answers travel as
-//! JSON ([`crate::scenario::service`]), one answer per request, in order.
+//! JSON ([`crate::scenario::service`]), one answer per request, in order. A long run's steps
+//! come first, in parts ([`crate::ui::worker::STEPS_PER_PART`] steps), each read in a task of its own, so no single
+//! task of the page reads a whole bulk run (tens of megabytes).
 //!
 //! If the worker cannot start (its files blocked, a network error) every request waiting is
 //! answered with a message, the player keeps playing what it has, and the next request
@@ -15,6 +17,7 @@ use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::Closure;
 
 use crate::scenario::service::{Answer, Request};
+use crate::timeline::Step;
 
 /// The worker's script, next to the page.
 pub const WORKER_URL: &str = "./simulator-worker.js";
@@ -25,7 +28,16 @@ pub const WORKER_URL: &str = "./simulator-worker.js";
 #[serde(rename_all = "lowercase")]
 enum FromWorker {
     Ready,
-    Answer { id: u32, answer: Answer },
+    Answer {
+        id: u32,
+        answer: Answer,
+    },
+    /// Steps of the run that answers `id`, in order, before the answer itself (which then
+    /// carries the rest of the run with no steps).
+    Part {
+        id: u32,
+        steps: Vec<Step>,
+    },
     Crashed(String),
 }
 
@@ -38,6 +50,8 @@ struct Simulator {
     /// Requests not yet posted (the worker is still starting), in order.
     queued: Vec<(u32, String)>,
     waiting: BTreeMap<u32, Reply>,
+    /// The steps received so far for each answer still to come.
+    parts: BTreeMap<u32, Vec<Step>>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
@@ -108,9 +122,20 @@ fn start() -> Result<Simulator, String> {
                     }
                 }
             }),
-            Ok(FromWorker::Answer { id, answer }) => {
-                let reply =
-                    SIMULATOR.with(|s| s.borrow_mut().as_mut().and_then(|sim| sim.waiting.remove(&id)));
+            Ok(FromWorker::Part { id, steps }) => SIMULATOR.with(|s| {
+                if let Some(sim) = s.borrow_mut().as_mut() {
+                    sim.parts.entry(id).or_default().extend(steps);
+                }
+            }),
+            Ok(FromWorker::Answer { id, mut answer }) => {
+                let (reply, parts) = SIMULATOR.with(|s| {
+                    let mut slot = s.borrow_mut();
+                    let sim = slot.as_mut();
+                    sim.map_or((None, None), |sim| (sim.waiting.remove(&id), sim.parts.remove(&id)))
+                });
+                if let (Answer::Played(played), Some(steps)) = (&mut answer, parts) {
+                    played.timeline.steps = steps;
+                }
                 if let Some(reply) = reply {
                     reply(Ok(answer));
                 }
@@ -132,6 +157,7 @@ fn start() -> Result<Simulator, String> {
         next: 1,
         queued: Vec::new(),
         waiting: BTreeMap::new(),
+        parts: BTreeMap::new(),
         _on_message: on_message,
         _on_error: on_error,
     })

@@ -28,10 +28,9 @@ pub struct Loaded {
     /// The library lesson it came from, if any (URLs name it).
     pub lesson: Option<String>,
     pub source: Rc<str>,
+    /// The run without its timeline, which is `timeline`.
     pub played: Rc<Played>,
     pub timeline: Rc<Timeline>,
-    /// Each step's transcript lines, as [`Timeline::transcript`] prints them.
-    pub lines: Rc<[Vec<String>]>,
     /// The distinct reply codes of the run, ascending: the choices "predict the reply" offers.
     pub codes: Rc<[u16]>,
     /// How many replies "predict the reply" asks for: a perfect score is this many.
@@ -39,9 +38,19 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The run, its timeline moved out of `played` (nothing reads it there) rather than
+    /// copied: a bulk run's timeline is tens of megabytes.
     pub fn new(played: Rc<Played>) -> Self {
-        let timeline = Rc::new(played.timeline.clone());
-        let lines: Rc<[Vec<String>]> = timeline.steps.iter().map(|s| s.transcript_lines()).collect();
+        let (played, timeline) = match Rc::try_unwrap(played) {
+            Ok(mut played) => {
+                let timeline = std::mem::take(&mut played.timeline);
+                (Rc::new(played), Rc::new(timeline))
+            }
+            Err(shared) => {
+                let timeline = Rc::new(shared.timeline.clone());
+                (shared, timeline)
+            }
+        };
         let mut codes: Vec<u16> =
             timeline.steps.iter().filter(|s| s.kind == StepKind::Reply).filter_map(|s| s.code).collect();
         let replies = codes.len();
@@ -52,7 +61,6 @@ impl Loaded {
             source: played.source.as_str().into(),
             played,
             timeline,
-            lines,
             codes: codes.into(),
             replies,
         }

@@ -8,6 +8,11 @@ use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::Closure;
 
 use crate::scenario::service::{self, Answer, Request};
+use crate::timeline::Step;
+
+/// How many steps go in one part of a run's answer: about a megabyte of JSON, which the page
+/// reads in a task well under 50 ms.
+pub const STEPS_PER_PART: usize = 2_000;
 
 #[derive(Deserialize)]
 struct Envelope {
@@ -19,12 +24,13 @@ struct Envelope {
 /// the structs, so a run's JSON has the field order of a lesson's data file.
 #[derive(Serialize)]
 #[serde(rename_all = "lowercase")]
-enum ToPage {
+enum ToPage<'a> {
     Answer { id: u32, answer: Answer },
+    Part { id: u32, steps: &'a [Step] },
     Crashed(String),
 }
 
-fn to_page(message: &ToPage) -> String {
+fn to_page(message: &ToPage<'_>) -> String {
     serde_json::to_string(message)
         .unwrap_or_else(|_| "{\"crashed\":\"an answer could not be written\"}".to_owned())
 }
@@ -42,7 +48,19 @@ pub fn serve() {
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
         let Some(text) = event.data().as_string() else { return };
         let message = match serde_json::from_str::<Envelope>(&text) {
-            Ok(Envelope { id, request }) => to_page(&ToPage::Answer { id, answer: service::answer(request) }),
+            Ok(Envelope { id, request }) => {
+                let mut answer = service::answer(request);
+                // A long run's steps go first, in parts the page reads one task each.
+                if let Answer::Played(played) = &mut answer
+                    && played.timeline.steps.len() > STEPS_PER_PART
+                {
+                    let steps = std::mem::take(&mut played.timeline.steps);
+                    for part in steps.chunks(STEPS_PER_PART) {
+                        let _ = reply_scope.post_message(&to_page(&ToPage::Part { id, steps: part }).into());
+                    }
+                }
+                to_page(&ToPage::Answer { id, answer })
+            }
             Err(e) => to_page(&ToPage::Crashed(format!("a request could not be read: {e}"))),
         };
         let _ = reply_scope.post_message(&message.into());

@@ -217,7 +217,7 @@ pub fn app() -> Html {
                         if panels.transcript || panels.inspectors {
                         <div class="column-side">
                             if panels.transcript {
-                            <Transcript lines={loaded.lines.clone()} timeline={loaded.timeline.clone()}
+                            <Transcript timeline={loaded.timeline.clone()}
                                 position={state.position} crlf={state.crlf} opened={state.opened}
                                 name={loaded.lesson.clone().unwrap_or_else(|| "scenario".into())}
                                 on_action={on_action.clone()} />

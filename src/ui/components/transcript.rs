@@ -12,8 +12,6 @@ use crate::ui::state::Action;
 
 #[derive(Properties)]
 pub struct TranscriptProps {
-    /// Each step's lines, as `Timeline::transcript` prints them.
-    pub lines: Rc<[Vec<String>]>,
     pub timeline: Rc<Timeline>,
     pub position: usize,
     pub crlf: bool,
@@ -25,7 +23,7 @@ pub struct TranscriptProps {
 }
 
 /// The most steps the list shows: the current one and those just before it.
-pub const MOST_ROWS: usize = 400;
+pub const MOST_ROWS: usize = 200;
 
 /// Scrolls `list` so that its current step (`aria-current=step`) is in the middle.
 fn scroll_to_current(list: &NodeRef) {
@@ -47,12 +45,11 @@ fn row_index(row: &web_sys::Element) -> Option<usize> {
     row.get_attribute("data-index")?.parse().ok()
 }
 
-/// Compares the shared lesson data by pointer, not line by line (see
+/// Compares the shared timeline by pointer, not step by step (see
 /// [`TranscriptStepProps`](super::transcript_step::TranscriptStepProps)'s `PartialEq`).
 impl PartialEq for TranscriptProps {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.lines, &other.lines)
-            && Rc::ptr_eq(&self.timeline, &other.timeline)
+        Rc::ptr_eq(&self.timeline, &other.timeline)
             && self.position == other.position
             && self.crlf == other.crlf
             && self.opened == other.opened
@@ -89,13 +86,13 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         });
     }
     let download = {
-        let (lines, name) = (props.lines.clone(), props.name.clone());
+        let (timeline, name) = (props.timeline.clone(), props.name.clone());
         Callback::from(move |_: MouseEvent| {
-            let text: String = lines.iter().flatten().map(|l| format!("{l}\n")).collect();
+            let text: String = timeline.transcript().iter().map(|l| format!("{l}\n")).collect();
             browser::download_text(&format!("{name}-transcript.txt"), &text);
         })
     };
-    let end = props.position.min(props.lines.len());
+    let end = props.position.min(props.timeline.steps.len());
     // Roving focus (WAI-ARIA APG): the whole list is one stop in the Tab order, the row
     // focused last or else the current step; ArrowUp and ArrowDown move between rows. Left,
     // Right, Home and End keep stepping the player, as everywhere else on the page.
@@ -142,12 +139,15 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     let start = end.saturating_sub(MOST_ROWS);
     let rows = (start..end).map(|index| {
         html! {
-            <TranscriptStep key={index} index={index} lines={props.lines.clone()} timeline={props.timeline.clone()}
+            <TranscriptStep key={index} index={index} timeline={props.timeline.clone()}
                 current={index + 1 == end} active={active == Some(index)} crlf={props.crlf}
                 opened={props.opened == Some(index)} on_action={props.on_action.clone()} />
         }
     });
-    let announced = end.checked_sub(1).and_then(|i| props.lines.get(i)).and_then(|l| l.first()).cloned();
+    let announced = end
+        .checked_sub(1)
+        .and_then(|i| props.timeline.steps.get(i))
+        .and_then(|step| step.transcript_lines().into_iter().next());
     html! {
         <section class="transcript-panel" aria-labelledby="transcript-heading">
             <header>

@@ -11,8 +11,6 @@ use crate::ui::state::Action;
 #[derive(Properties)]
 pub struct TranscriptStepProps {
     pub index: usize,
-    /// The step's lines, as `Timeline::transcript` prints them.
-    pub lines: Rc<[Vec<String>]>,
     pub timeline: Rc<Timeline>,
     pub current: bool,
     /// Whether the row holds the transcript's one Tab stop (roving focus).
@@ -23,13 +21,11 @@ pub struct TranscriptStepProps {
     pub on_action: Callback<Action>,
 }
 
-/// Compares the shared lesson data by pointer: `Rc<[T]>`'s `==` compares every element
-/// (std only short-cuts `Rc<T>` for sized `T`), which made each step compare every line of
-/// the lesson once per row, quadratic in the lesson's length.
+/// Compares the shared timeline by pointer, not step by step: comparing its contents once
+/// per row made a render quadratic in the run's length.
 impl PartialEq for TranscriptStepProps {
     fn eq(&self, other: &Self) -> bool {
         self.index == other.index
-            && Rc::ptr_eq(&self.lines, &other.lines)
             && Rc::ptr_eq(&self.timeline, &other.timeline)
             && self.current == other.current
             && self.active == other.active
@@ -44,9 +40,12 @@ impl PartialEq for TranscriptStepProps {
 #[component(TranscriptStep)]
 pub fn transcript_step(props: &TranscriptStepProps) -> Html {
     let index = props.index;
-    let (Some(lines), Some(step)) = (props.lines.get(index), props.timeline.steps.get(index)) else {
+    let Some(step) = props.timeline.steps.get(index) else {
         return html! {};
     };
+    // Written when the row is drawn, not for every step when the run loads (a bulk run has
+    // tens of thousands); a row is drawn again only when its props change.
+    let lines = step.transcript_lines();
     let mark = if step.kind == StepKind::Reply { reply_mark(step.code) } else { None };
     let class = classes!("step", kind_class(step.kind), mark.map(|m| m.0), step.tls.then_some("tls"));
     let crlf = props.crlf && step.wire.is_some();
