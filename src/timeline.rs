@@ -4,6 +4,7 @@
 //! replayed. The player renders it; tests assert on it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::mailauth::check::Check;
 use crate::rfc::{RfcLink, rfc_links};
@@ -101,8 +102,9 @@ pub struct StoredMessage {
     pub id: String,
     pub reverse_path: String,
     pub recipients: Vec<String>,
-    /// The message text (RFC 5322), with the trace fields it has gained.
-    pub data: String,
+    /// The message text (RFC 5322), with the trace fields it has gained. Shared, not copied,
+    /// by every replayed world that holds the message.
+    pub data: Arc<str>,
 }
 
 /// A message waiting in a relay's queue.

@@ -18,7 +18,7 @@ fn stored(timeline: &Timeline, host: &str, mailbox: &str) -> Vec<String> {
         .mailboxes
         .get(host)
         .and_then(|boxes| boxes.get(mailbox))
-        .map(|messages| messages.iter().map(|m| m.data.clone()).collect())
+        .map(|messages| messages.iter().map(|m| m.data.to_string()).collect())
         .unwrap_or_default()
 }
 

@@ -215,7 +215,7 @@ fn lesson_signatures_verify_with_dkimpy() {
             .and_then(|s| s.mailboxes.get("mx.example.net"))
             .and_then(|boxes| boxes.get(mailbox))
             .and_then(|messages| messages.first())
-            .map(|m| m.data.clone())
+            .map(|m| m.data.to_string())
             .expect("a delivered message");
         assert!(message.contains("DKIM-Signature: v=1; a=ed25519-sha256"), "{id}: {message}");
         let got = peer(&["verify", &signing.selector, &signing.domain, &record], message.as_bytes());

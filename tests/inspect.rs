@@ -200,7 +200,7 @@ fn a_written_dsn_shows_until_it_is_delivered() {
         let delivered = dsns(&snapshot_at(&timeline, end));
         for pending in written_dsns(&timeline, end) {
             assert!(
-                !delivered.iter().any(|d| d.message.data.ends_with(&pending.message.data)),
+                !delivered.iter().any(|d| d.message.data.ends_with(&*pending.message.data)),
                 "{}: a report listed as delivered and on its way",
                 lesson.id
             );

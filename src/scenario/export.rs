@@ -309,7 +309,7 @@ pub fn delivered_eml(timeline: &Timeline, mailbox: &str, index: usize) -> Option
         .values()
         .find_map(|boxes| boxes.iter().find(|(name, _)| name.eq_ignore_ascii_case(mailbox)))
         .and_then(|(_, messages)| messages.get(index))
-        .map(|message| message.data.clone())
+        .map(|message| message.data.to_string())
 }
 
 /// A title on one line, for a comment.

@@ -288,7 +288,7 @@ impl World {
                 id: message.id.clone(),
                 reverse_path: message.reverse_path.clone(),
                 recipients: vec![message.recipient.clone()],
-                data: String::from_utf8_lossy(&message.data).into_owned(),
+                data: String::from_utf8_lossy(&message.data).into(),
             },
         };
         h.mailboxes.entry(mailbox).or_default().push(message);

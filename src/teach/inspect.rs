@@ -156,9 +156,44 @@ struct Session {
 /// Every mail transaction seen up to `step`, in the order MAIL was sent, each with its
 /// envelope, its header fields and how the two differ.
 pub fn transactions(timeline: &Timeline, step: Option<usize>) -> Vec<Transaction> {
+    transactions_in(steps_so_far(timeline, step))
+}
+
+/// The latest `most` transactions up to `step`, as [`transactions`] finds them, after the
+/// number that came before them. Only the steps from the first of them on are read in full
+/// (the earlier ones are only counted), so a bulk run's history does not make every step of
+/// the inspector slower.
+pub fn latest_transactions(
+    timeline: &Timeline,
+    step: Option<usize>,
+    most: usize,
+) -> (usize, Vec<Transaction>) {
+    let steps = steps_so_far(timeline, step);
+    // The step of each MAIL command, oldest first (a pipelined write may hold several lines).
+    let is_mail = |line: &str| {
+        line.get(..5).is_some_and(|verb| verb.eq_ignore_ascii_case("MAIL "))
+            && matches!(parse_command_line(line.as_bytes()), Ok(Command::Mail { .. }))
+    };
+    let mails: Vec<usize> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == StepKind::Command)
+        .flat_map(|(i, s)| {
+            let lines = s.wire.as_deref().unwrap_or_default().split_inclusive("\r\n");
+            lines.filter(|line| is_mail(line)).map(move |_| i)
+        })
+        .collect();
+    let from = mails.get(mails.len().saturating_sub(most)).copied().unwrap_or(steps.len());
+    let earlier = mails.iter().take_while(|&&i| i < from).count();
+    (earlier, transactions_in(steps.get(from..).unwrap_or_default()))
+}
+
+/// The transactions whose MAIL is among `steps` (a reply or data for one begun earlier is
+/// passed over).
+fn transactions_in(steps: &[Step]) -> Vec<Transaction> {
     let mut out: Vec<Transaction> = Vec::new();
     let mut sessions: BTreeMap<(String, String), Session> = BTreeMap::new();
-    for step in steps_so_far(timeline, step) {
+    for step in steps {
         let Some(wire) = &step.wire else {
             if step.kind == StepKind::TcpClose {
                 sessions.remove(&(step.from.clone(), step.to.clone()));
@@ -682,7 +717,7 @@ pub fn written_dsns(timeline: &Timeline, step: Option<usize>) -> Vec<FoundDsn> {
                     id: String::new(),
                     reverse_path: "<>".into(),
                     recipients: Vec::new(),
-                    data: text.to_owned(),
+                    data: text.into(),
                 },
                 view: dsn_view(text)?,
             })

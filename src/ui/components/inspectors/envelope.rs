@@ -2,8 +2,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::{empty, latest};
-use crate::teach::inspect::{Transaction, transactions};
+use super::{MOST_SHOWN, empty, left_out};
+use crate::teach::inspect::{Transaction, latest_transactions};
 use crate::timeline::{Timeline, format_time};
 use crate::ui::components::annotated::rfc_anchor;
 
@@ -17,14 +17,13 @@ pub struct EnvelopePanelProps {
 /// Subject:, and where they differ.
 #[component(EnvelopePanel)]
 pub fn envelope_panel(props: &EnvelopePanelProps) -> Html {
-    let all = transactions(&props.timeline, props.step);
-    if all.is_empty() {
+    let (earlier, shown) = latest_transactions(&props.timeline, props.step, MOST_SHOWN);
+    if earlier == 0 && shown.is_empty() {
         return empty("No message has been sent yet: the envelope starts with MAIL FROM.");
     }
-    let (shown, left_out) = latest(&all, ("transaction is", "transactions are"));
     html! {
         <div class="insp-envelope">
-            { left_out }
+            { left_out(earlier, ("transaction is", "transactions are"), "earlier") }
             { for shown.iter().map(transaction) }
         </div>
     }

@@ -130,7 +130,7 @@ fn empty(text: &str) -> Html {
 
 /// The most cards or rows a list of an inspector shows. A bulk run has thousands, and
 /// rendering every one made a step a task of a second; every lesson has far fewer.
-const MOST_SHOWN: usize = 50;
+pub(super) const MOST_SHOWN: usize = 50;
 
 /// The last [`MOST_SHOWN`] of `all` (the latest, for a list in time order), and the line that
 /// says how many are left out before them (nothing when none is).
@@ -147,7 +147,7 @@ fn first<'a, T>(all: &'a [T], what: (&str, &str)) -> (&'a [T], Html) {
     (&all[..end], left_out(all.len() - end, what, "more"))
 }
 
-fn left_out(count: usize, (one, several): (&str, &str), which: &str) -> Html {
+pub(super) fn left_out(count: usize, (one, several): (&str, &str), which: &str) -> Html {
     match count {
         0 => html! {},
         1 => html! { <p class="insp-empty">{ format!("1 {which} {one} not listed here.") }</p> },
