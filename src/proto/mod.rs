@@ -1,5 +1,6 @@
 //! The SMTP wire format: commands, replies, parameters, addresses and message data
-//! (RFC 5321 and the ESMTP extensions), with no I/O and no state between calls.
+//! (RFC 5321 and the ESMTP extensions), and IMAP's ([`imap`], RFC 9051), with no I/O and
+//! no state between calls.
 //!
 //! Every parser has its serializer beside it, and every parser is named after the ABNF
 //! rule it implements. Streaming parsers answer [`nom::Err::Incomplete`] for truncated
@@ -32,6 +33,7 @@ pub mod command_view;
 pub mod data;
 pub mod ehlo;
 pub mod enhanced;
+pub mod imap;
 pub mod params;
 pub mod reply;
 pub mod sasl;
