@@ -35,6 +35,10 @@ test('a run of 100 bulk messages: the transcript and inspectors list the latest,
   assert.equal(await page.locator('.transcript li.step[data-index]').count(), 200);
   assert.match(await page.locator('.transcript li.earlier').textContent(), /^5700 earlier steps are not listed here/);
   assert.equal(await page.locator('.transcript li[aria-current="step"]').getAttribute('data-index'), '5899');
+  // The ending names ten mailboxes and counts the rest.
+  const outcome = await page.locator('#ending .outcome li').allTextContents();
+  assert.equal(outcome.length, 11, outcome.join('\n'));
+  assert.equal(outcome[10], 'Delivered to 90 more mailboxes: 90 messages');
   // The envelope inspector: the latest 50 transactions (300 in all: each message to the
   // relay, then twice to the MX).
   await page.locator('#insp-tab-envelope').click();

@@ -22,6 +22,14 @@ pub struct EndingProps {
 
 /// The end of a lesson: what came of it, the score, what was learned, the next lesson on
 /// the learning path and experiments to try next.
+/// The most mailboxes the outcome names one by one (a bulk run delivers to a thousand; the
+/// rest are counted in one line).
+const MOST_MAILBOXES: usize = 10;
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
 #[component(Ending)]
 pub fn ending(props: &EndingProps) -> Html {
     let outcome = &props.outcome;
@@ -35,9 +43,16 @@ pub fn ending(props: &EndingProps) -> Html {
                 </p>
             }
             <ul class="outcome">
-                { for outcome.delivered.iter().map(|(mailbox, count)| html! {
-                    <li>{ format!("Delivered to {mailbox}: {count} message{}", if *count == 1 { "" } else { "s" }) }</li>
+                { for outcome.delivered.iter().take(MOST_MAILBOXES).map(|(mailbox, count)| html! {
+                    <li>{ format!("Delivered to {mailbox}: {count} message{}", plural(*count)) }</li>
                 }) }
+                if let Some(more) = outcome.delivered.len().checked_sub(MOST_MAILBOXES).filter(|&n| n > 0) {
+                    <li>{ {
+                        let messages: usize = outcome.delivered.values().skip(MOST_MAILBOXES).sum();
+                        format!("Delivered to {more} more mailbox{}: {messages} message{}",
+                            if more == 1 { "" } else { "es" }, plural(messages))
+                    } }</li>
+                }
                 { for outcome.dsns.iter().map(|dsn| html! { <li>{ "Delivery report: " }{ dsn }</li> }) }
                 if outcome.queued > 0 { <li>{ format!("Still queued: {}", outcome.queued) }</li> }
                 if outcome.truncated { <li>{ "The run stopped at its step or time limit." }</li> }
