@@ -116,7 +116,7 @@ else
   cargo install -q trunk --version "$TRUNK" --locked || die "could not install trunk (it may need a newer rustc: rustup toolchain install nightly)"
 fi
 
-step "npm packages (wasm-opt from binaryen, playwright-core, axe-core)"
+step "npm packages (wasm-opt from binaryen, playwright-core, axe-core, CodeMirror and esbuild for the Lab editor)"
 LOCK_SUM=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
 if [ -d "$ROOT/node_modules" ] && [ "$(cat "$TOOLS/npm-lock.sha256" 2>/dev/null)" = "$LOCK_SUM" ]; then
   note "node_modules matches package-lock.json"
