@@ -782,23 +782,35 @@ const COPY_NUMBER: &str = "{n}";
 impl Bulk {
     /// The sends, the n-th (from 0) `n × every` after the first, each numbered if asked.
     fn copies(self, actions: &mut Vec<Action>) -> Result<(), TomlError> {
-        let numbered = |text: &[u8]| self.numbered && text.windows(3).any(|w| w == COPY_NUMBER.as_bytes());
+        // What holds `{n}` is found once: the message's text and the recipients' addresses.
+        let numbered = |text: &str| self.numbered && text.contains(COPY_NUMBER);
+        let (message, recipients) = match &self.send {
+            Action::Send { envelope, message, .. } => {
+                let message = Some(String::from_utf8_lossy(message).into_owned()).filter(|m| numbered(m));
+                let recipients: Vec<(usize, String)> = envelope
+                    .recipients
+                    .iter()
+                    .map(|r| r.path.to_string())
+                    .enumerate()
+                    .filter(|(_, written)| numbered(written))
+                    .map(|(i, written)| (i, written.trim_start_matches('<').trim_end_matches('>').to_owned()))
+                    .collect();
+                (message, recipients)
+            }
+            _ => (None, Vec::new()),
+        };
         for n in 0..self.count {
             let mut copy = self.send.clone();
-            if let Action::Send { at, envelope, message, .. } = &mut copy {
+            if let Action::Send { at, envelope, message: text, .. } = &mut copy {
                 *at = at.saturating_add(self.every.saturating_mul(n as Millis));
                 let number = (n + 1).to_string();
-                if numbered(message) {
-                    *message = String::from_utf8_lossy(message).replace(COPY_NUMBER, &number).into_bytes();
+                if let Some(template) = &message {
+                    *text = template.replace(COPY_NUMBER, &number).into_bytes();
                 }
-                for recipient in &mut envelope.recipients {
-                    let written = recipient.path.to_string();
-                    if numbered(written.as_bytes()) {
-                        let text = written
-                            .trim_start_matches('<')
-                            .trim_end_matches('>')
-                            .replace(COPY_NUMBER, &number);
-                        recipient.path = forward_path((&text, self.rcpt_pos), "rcpt_to")?;
+                for (i, template) in &recipients {
+                    if let Some(recipient) = envelope.recipients.get_mut(*i) {
+                        let address = template.replace(COPY_NUMBER, &number);
+                        recipient.path = forward_path((&address, self.rcpt_pos), "rcpt_to")?;
                     }
                 }
             }

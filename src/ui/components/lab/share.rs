@@ -63,15 +63,23 @@ pub fn share_panel(props: &SharePanelProps) -> Html {
         })
     };
     let sends = props.played.sends;
-    // Every delivered message at the end of the run: (mailbox, index in it).
-    let messages: Vec<(String, usize)> = props
-        .timeline
-        .final_snapshot()
-        .mailboxes
-        .values()
-        .flat_map(|boxes| boxes.iter())
-        .flat_map(|(name, stored)| (0..stored.len()).map(move |i| (name.clone(), i)))
-        .collect();
+    // Every delivered message at the end of the run: (mailbox, index in it). Replayed once per
+    // run, keyed by the timeline's address, not at every step the panel is drawn at; the memo
+    // keeps the timeline, so no other run can take that address while it stands.
+    let memo = {
+        let timeline = props.timeline.clone();
+        use_memo(Rc::as_ptr(&props.timeline) as usize, move |_| {
+            let end = timeline.final_snapshot();
+            let messages: Vec<(String, usize)> = end
+                .mailboxes
+                .values()
+                .flat_map(|boxes| boxes.iter())
+                .flat_map(|(name, stored)| (0..stored.len()).map(move |i| (name.clone(), i)))
+                .collect();
+            (timeline, messages)
+        })
+    };
+    let messages = &memo.1;
     let chosen_message = messages.get(*message_index).or(messages.first());
     let (export, file) = match *format {
         Format::Transcript => (Some(ExportFormat::Transcript), "transcript.txt"),
