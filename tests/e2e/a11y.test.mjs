@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { start, open, openPlayer, position, setEditorText } from './support.mjs';
+import { start, open, openPlayer, position, toEnd, setEditorText } from './support.mjs';
 
 let env;
 let axeSource;
@@ -133,8 +133,7 @@ test('the first Tab stop skips to the lesson without touching the address', asyn
 
 test('the transcript is one Tab stop; arrow keys move between its lines and leave the player where it is', async () => {
   const page = await openPlayer(env, 'lesson=mx-relay');
-  await page.keyboard.press('End');
-  const { total } = await position(page);
+  const { total } = await toEnd(page);
   const rows = page.locator('.transcript li');
   assert.equal(await rows.count(), total);
   // Only the current line's buttons are in the Tab order.

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { start, open, openPlayer, position, transcriptShown, paste, editorText, setEditorText } from './support.mjs';
+import { start, open, openPlayer, position, toEnd, transcriptShown, paste, editorText, setEditorText } from './support.mjs';
 import { TASK_CATEGORIES, longestTask, markEvent, traceEvents } from '../../scripts/trace-tasks.mjs';
 
 let env;
@@ -194,7 +194,7 @@ test('the editor: a syntax error is located and marked, fixed, then run; Reset b
 
 test('what if: a 451 at RCPT on mx-relay makes the relay retry and deliver later; Undo restores the run', async () => {
   const page = await openPlayer(env, 'lesson=mx-relay');
-  await page.keyboard.press('End');
+  await toEnd(page);
   const original = await transcriptShown(page);
   // The relay's RCPT to the MX (the second RCPT of the lesson).
   const rcpt = page.locator('.transcript li', { hasText: 'RCPT TO:<bob@example.net>' }).nth(1);

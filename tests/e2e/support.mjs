@@ -106,6 +106,17 @@ export async function position(page, want) {
   return { shown, total };
 }
 
+/** Presses End and waits until the counter shows the last step (a key pressed while the
+ *  full player takes over is held and replayed a task later, so the counter may lag). */
+export async function toEnd(page) {
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => {
+    const [shown, total] = (document.querySelector('#counter')?.textContent ?? '').split(' / ').map(Number);
+    return total > 0 && shown === total;
+  });
+  return position(page);
+}
+
 /** The transcript lines shown, in order. */
 export function transcriptShown(page) {
   return page.locator('.transcript .text').allTextContents();
