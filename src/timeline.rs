@@ -40,6 +40,11 @@ pub enum StepKind {
     Delivery,
     /// A POP3 command or response.
     Retrieval,
+    /// An IMAP command (one client write: a command line, a literal's part, a SASL line).
+    ImapCommand,
+    /// What an IMAP server writes in answer to one command: untagged data, then the tagged
+    /// completion (RFC 9051 §2.2.2); or its greeting.
+    ImapResponse,
     /// Anything else worth a line: a policy decision, an authentication check.
     Note,
 }
@@ -105,6 +110,9 @@ pub struct StoredMessage {
     /// The message text (RFC 5322), with the trace fields it has gained. Shared, not copied,
     /// by every replayed world that holds the message.
     pub data: Arc<str>,
+    /// Its IMAP flags (RFC 9051 §2.3.2), e.g. `\Seen` once a reader has read it over IMAP.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
 }
 
 /// A message waiting in a relay's queue.
@@ -133,8 +141,11 @@ pub enum Change {
     Dequeued { host: String, id: String },
     /// A message is added to the end of a mailbox.
     Stored { host: String, mailbox: String, message: StoredMessage },
-    /// A mailbox's messages at these positions are deleted (POP3's UPDATE state).
+    /// A mailbox's messages at these positions are deleted (POP3's UPDATE state, IMAP's
+    /// EXPUNGE).
     Deleted { host: String, mailbox: String, positions: Vec<usize> },
+    /// The message at `position` of a mailbox now has these IMAP flags (RFC 9051 §6.4.6).
+    Flagged { host: String, mailbox: String, position: usize, flags: Vec<String> },
     /// `host` caches a DNS answer: `query` (`name TYPE`) → `answer`.
     Cached { host: String, query: String, answer: String },
 }
@@ -180,6 +191,12 @@ impl Snapshot {
                         at += 1;
                         !positions.contains(&(at - 1))
                     });
+                }
+            }
+            Change::Flagged { host, mailbox, position, flags } => {
+                let boxes = self.mailboxes.get_mut(host).and_then(|b| b.get_mut(mailbox));
+                if let Some(message) = boxes.and_then(|m| m.get_mut(*position)) {
+                    message.flags.clone_from(flags);
                 }
             }
             Change::Cached { host, query, answer } => {
@@ -281,7 +298,8 @@ impl Step {
                     StepKind::Reply => "S:",
                     StepKind::Command | StepKind::Data => "C:",
                     StepKind::Retrieval if self.is_pop3_response() => "S:",
-                    StepKind::Retrieval => "C:",
+                    StepKind::Retrieval | StepKind::ImapCommand => "C:",
+                    StepKind::ImapResponse => "S:",
                     _ => "  ",
                 };
                 let tls = if self.tls { "~" } else { "" };
@@ -324,7 +342,7 @@ impl Step {
 
 impl StepKind {
     /// Every kind, in the order of the enum.
-    pub const ALL: [StepKind; 15] = [
+    pub const ALL: [StepKind; 17] = [
         Self::TcpConnect,
         Self::TcpRefused,
         Self::TcpClose,
@@ -339,6 +357,8 @@ impl StepKind {
         Self::Dsn,
         Self::Delivery,
         Self::Retrieval,
+        Self::ImapCommand,
+        Self::ImapResponse,
         Self::Note,
     ];
 
@@ -359,6 +379,8 @@ impl StepKind {
             Self::Dsn => "dsn",
             Self::Delivery => "delivery",
             Self::Retrieval => "retrieval",
+            Self::ImapCommand => "imap-command",
+            Self::ImapResponse => "imap-response",
             Self::Note => "note",
         }
     }
@@ -392,6 +414,8 @@ impl StepKind {
             Self::Dsn => "delivery report",
             Self::Delivery => "delivery",
             Self::Retrieval => "POP3",
+            Self::ImapCommand => "IMAP command",
+            Self::ImapResponse => "IMAP response",
             Self::Note => "note",
         }
     }

@@ -12,7 +12,7 @@ pub enum WireLine {
     Client,
     /// `S:`: a reply line, coloured by its code's class.
     Reply(Option<u16>),
-    /// `S:`: a POP3 server line.
+    /// `S:`: a POP3 or IMAP server line.
     Retrieval,
 }
 

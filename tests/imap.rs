@@ -13,10 +13,13 @@
 //! - Our client against our server.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "support/rfc9051.rs"]
+mod rfc9051;
+
 use proptest::prelude::*;
 use smtp_playground::engine::imap::{
-    ClientAuth, ImapClient, ImapClientConfig, ImapEvent, ImapServer, ImapServerConfig, ImapState, Inbox,
-    Mailstore, MemoryMailstore, StoredMessage,
+    ClientAuth, ImapClient, ImapClientConfig, ImapEvent, ImapServer, ImapServerConfig, ImapState, Mailstore,
+    MemoryMailstore, StoredMailbox, StoredMessage,
 };
 use smtp_playground::proto::imap::{
     self as wire, Address, Atom, BodyStructure, Capability, Code, Command, CommandBody, CommandError, Data,
@@ -50,7 +53,7 @@ fn store_with(uid_validity: u32, uid_next: u32, messages: Vec<(u32, Vec<Flag>)>)
     store.add_user("FRED FOOBAR", "fat man", uid_validity, 1);
     for user in ["user", "test", "SMITH", "FRED FOOBAR"] {
         let inbox = store.inbox_mut(user).expect("the user");
-        *inbox = Inbox {
+        *inbox = StoredMailbox {
             uid_validity,
             uid_next,
             messages: messages
@@ -187,21 +190,7 @@ fn rfc9051_6_2_1_starttls_then_authenticate_plain() {
     // as in the example.
     let config = ImapServerConfig { imap4rev1: false, extensions: vec![], ..ImapServerConfig::new("imap") };
     let mut session = Session::new(config, simple_store(0));
-    run_script(
-        &mut session,
-        r"
-        C: a001 CAPABILITY
-        S: * CAPABILITY IMAP4rev2 STARTTLS LOGINDISABLED
-        S: a001 OK CAPABILITY completed
-        C: a002 STARTTLS
-        S: a002 OK Begin TLS negotiation now
-        C: a003 CAPABILITY
-        S: * CAPABILITY IMAP4rev2 AUTH=PLAIN
-        S: a003 OK CAPABILITY completed
-        C: a004 AUTHENTICATE PLAIN dGVzdAB0ZXN0AHRlc3Q=
-        S: a004 OK Success (tls protection)
-        ",
-    );
+    run_script(&mut session, rfc9051::CAPABILITY_STARTTLS_LOGIN);
     assert_eq!(session.server.state(), &ImapState::Authenticated { user: "test".into() });
     let events = session.events();
     assert!(events.contains(&ImapEvent::StartTlsAccepted));
@@ -220,13 +209,7 @@ fn rfc9051_6_2_2_authenticate_plain_without_initial_response() {
 fn rfc9051_6_2_3_login() {
     // RFC 9051 §6.2.3.
     let mut session = Session::new(tls_config(), simple_store(0));
-    run_script(
-        &mut session,
-        r"
-        C: a001 LOGIN SMITH SESAME
-        S: a001 OK LOGIN completed
-        ",
-    );
+    run_script(&mut session, rfc9051::LOGIN);
 }
 
 #[test]
@@ -281,19 +264,7 @@ fn rfc9051_6_3_2_select() {
     };
     let mut session = Session::new(config, store_with(3857529045, 4392, messages));
     session.line("a1 LOGIN user pw");
-    run_script(
-        &mut session,
-        r#"
-        C: A142 SELECT INBOX
-        S: * 172 EXISTS
-        S: * OK [UIDVALIDITY 3857529045] UIDs valid
-        S: * OK [UIDNEXT 4392] Predicted next UID
-        S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
-        S: * OK [PERMANENTFLAGS (\Deleted \Seen \*)] Limited
-        S: * LIST () "/" INBOX
-        S: A142 OK [READ-WRITE] SELECT completed
-        "#,
-    );
+    run_script(&mut session, rfc9051::SELECT);
     assert!(session.events().contains(&ImapEvent::Selected {
         mailbox: "INBOX".into(),
         exists: 172,
@@ -309,19 +280,7 @@ fn rfc9051_6_3_3_examine() {
     let messages = (1..=17).map(|uid| (uid, vec![])).collect();
     let mut session = Session::new(tls_config(), store_with(3857529045, 4392, messages));
     session.line("a1 LOGIN user pw");
-    run_script(
-        &mut session,
-        r#"
-        C: A932 EXAMINE INBOX
-        S: * 17 EXISTS
-        S: * OK [UIDVALIDITY 3857529045] UIDs valid
-        S: * OK [UIDNEXT 4392] Predicted next UID
-        S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
-        S: * OK [PERMANENTFLAGS ()] No permanent flags permitted
-        S: * LIST () "/" INBOX
-        S: A932 OK [READ-ONLY] EXAMINE completed
-        "#,
-    );
+    run_script(&mut session, rfc9051::EXAMINE);
 }
 
 #[test]
@@ -330,16 +289,7 @@ fn rfc9051_6_3_11_status() {
     let messages = (1..=231).map(|uid| (uid, vec![])).collect();
     let mut session = Session::new(tls_config(), store_with(1, 44292, messages));
     session.line("a1 LOGIN user pw");
-    run_script(
-        &mut session,
-        r"
-        C: A042 STATUS INBOX (UIDNEXT MESSAGES)
-        S: * STATUS INBOX (MESSAGES 231 UIDNEXT 44292)
-        S: A042 OK STATUS completed
-        C: A043 STATUS blurdybloop (MESSAGES)
-        S: A043 NO [NONEXISTENT] Mailbox doesn't exist
-        ",
-    );
+    run_script(&mut session, rfc9051::STATUS);
 }
 
 #[test]
@@ -392,17 +342,7 @@ fn rfc9051_6_4_3_expunge() {
         .map(|uid| (uid, if [3, 4, 7, 11].contains(&uid) { vec![Flag::Deleted] } else { vec![] }))
         .collect();
     let mut session = Session::selected(tls_config(), store_with(1, 13, messages));
-    run_script(
-        &mut session,
-        r"
-        C: A202 EXPUNGE
-        S: * 3 EXPUNGE
-        S: * 3 EXPUNGE
-        S: * 5 EXPUNGE
-        S: * 8 EXPUNGE
-        S: A202 OK EXPUNGE completed
-        ",
-    );
+    run_script(&mut session, rfc9051::EXPUNGE);
     let uids: Vec<u32> = session.store.inbox("user").expect("inbox").messages.iter().map(|m| m.uid).collect();
     assert_eq!(uids, [1, 2, 5, 6, 8, 9, 10, 12]);
     assert_eq!(session.events().len(), 4);
@@ -414,16 +354,7 @@ fn rfc9051_6_4_6_store() {
     let messages =
         vec![(1, vec![]), (2, vec![Flag::Seen]), (3, vec![]), (4, vec![Flag::Flagged, Flag::Seen])];
     let mut session = Session::selected(tls_config(), store_with(1, 5, messages));
-    run_script(
-        &mut session,
-        r"
-        C: A003 STORE 2:4 +FLAGS (\Deleted)
-        S: * 2 FETCH (FLAGS (\Deleted \Seen))
-        S: * 3 FETCH (FLAGS (\Deleted))
-        S: * 4 FETCH (FLAGS (\Deleted \Flagged \Seen))
-        S: A003 OK STORE completed
-        ",
-    );
+    run_script(&mut session, rfc9051::STORE);
 }
 
 #[test]
@@ -599,22 +530,181 @@ fn rfc9051_8_greeting_and_enable() {
     );
     let mut session = Session { server, store: simple_store(0) };
     session.line("a1 LOGIN user pw");
-    run_script(
-        &mut session,
-        r"
-        C: t2 ENABLE CONDSTORE X-GOOD-IDEA
-        S: * ENABLED
-        S: t2 OK ENABLE completed
-        C: babc ENABLE IMAP4rev2
-        S: * ENABLED IMAP4rev2
-        S: babc OK ENABLE completed
-        ",
-    );
+    run_script(&mut session, rfc9051::ENABLE);
     // RFC 3501 §6.3.1 wants `* n RECENT` from SELECT; an IMAP4rev2 client does not.
     assert!(!session.line("a3 SELECT INBOX").contains(&"* 0 RECENT".to_owned()));
     let mut rev1 = Session::new(rev1_tls_config(), simple_store(1));
     rev1.line("a1 LOGIN user pw");
     assert_eq!(rev1.line("a2 SELECT INBOX").get(1).map(String::as_str), Some("* 0 RECENT"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Folders: INBOX and a special-use \Junk folder (RFC 6154 §2)
+// ---------------------------------------------------------------------------------------
+
+/// `simple_store(2)`, and a Junk folder (UIDVALIDITY 5) holding one unread message, UID 1.
+fn junk_store() -> MemoryMailstore {
+    let mut store = simple_store(2);
+    assert!(store.add_folder("user", "Junk", &[atom("Junk")], 5, 1));
+    assert_eq!(store.deliver_to("user", &Mailbox::from("Junk"), &message(3), &[], date()), Some(1));
+    store
+}
+
+fn junk() -> Mailbox {
+    Mailbox::from("Junk")
+}
+
+#[test]
+fn list_names_inbox_and_the_junk_folder_with_its_special_use() {
+    // RFC 9051 §6.3.9 and §7.3.1, with the special-use attribute of RFC 6154 §2: INBOX
+    // first, then Junk; `*` and `%` alike, the names being flat. INBOX matches in any case,
+    // other names only as written (§5.1).
+    let mut session = Session::new(tls_config(), junk_store());
+    session.line("a0 LOGIN user pw");
+    run_script(
+        &mut session,
+        r#"
+        C: a1 LIST "" "*"
+        S: * LIST (\HasNoChildren) "/" INBOX
+        S: * LIST (\HasNoChildren \Junk) "/" Junk
+        S: a1 OK LIST completed
+        C: a2 LIST "" %
+        S: * LIST (\HasNoChildren) "/" INBOX
+        S: * LIST (\HasNoChildren \Junk) "/" Junk
+        S: a2 OK LIST completed
+        C: a3 LIST "" J%
+        S: * LIST (\HasNoChildren \Junk) "/" Junk
+        S: a3 OK LIST completed
+        C: a4 LIST "" j*
+        S: a4 OK LIST completed
+        C: a5 LIST "" in%
+        S: * LIST (\HasNoChildren) "/" INBOX
+        S: a5 OK LIST completed
+        C: a6 LIST "" ""
+        S: * LIST (\Noselect) "/" ""
+        S: a6 OK LIST completed
+        "#,
+    );
+}
+
+#[test]
+fn status_counts_the_junk_folder_without_selecting_it() {
+    // RFC 9051 §6.3.11: STATUS of any mailbox, here before and after a SELECT of INBOX;
+    // an unknown name, or Junk in another case, is NO [NONEXISTENT] (§7.1, §5.1).
+    let mut session = Session::new(tls_config(), junk_store());
+    session.line("a0 LOGIN user pw");
+    run_script(
+        &mut session,
+        r#"
+        C: a1 STATUS Junk (MESSAGES UNSEEN)
+        S: * STATUS Junk (MESSAGES 1 UNSEEN 1)
+        S: a1 OK STATUS completed
+        C: a2 STATUS Junk (UIDNEXT UIDVALIDITY SIZE)
+        S: * STATUS Junk (UIDNEXT 2 UIDVALIDITY 5 SIZE 71)
+        S: a2 OK STATUS completed
+        C: a3 STATUS junk (MESSAGES)
+        S: a3 NO [NONEXISTENT] Mailbox doesn't exist
+        C: a4 STATUS Spam (MESSAGES)
+        S: a4 NO [NONEXISTENT] Mailbox doesn't exist
+        C: a5 SELECT JUNK
+        S: a5 NO [NONEXISTENT] Mailbox doesn't exist
+        C: a6 EXAMINE Junk/Old
+        S: a6 NO [NONEXISTENT] Mailbox doesn't exist
+        "#,
+    );
+    assert_eq!(*session.server.state(), ImapState::Authenticated { user: "user".into() });
+    session.line("a7 SELECT INBOX");
+    assert_eq!(
+        session.line("a8 STATUS Junk (MESSAGES UNSEEN)"),
+        ["* STATUS Junk (MESSAGES 1 UNSEEN 1)", "a8 OK STATUS completed"]
+    );
+    assert!(matches!(session.server.state(), ImapState::Selected { mailbox: Mailbox::Inbox, .. }));
+}
+
+#[test]
+fn select_junk_then_store_and_expunge_there_leave_inbox_alone() {
+    let mut session = Session::new(tls_config(), junk_store());
+    session.line("a0 LOGIN user pw");
+    session.events();
+    run_script(
+        &mut session,
+        r#"
+        C: a1 SELECT Junk
+        S: * 1 EXISTS
+        S: * OK [UIDVALIDITY 5] UIDs valid
+        S: * OK [UIDNEXT 2] Predicted next UID
+        S: * FLAGS (\Answered \Flagged \Deleted \Seen \Draft)
+        S: * OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] System flags and keywords allowed
+        S: * LIST (\Junk) "/" Junk
+        S: a1 OK [READ-WRITE] SELECT completed
+        C: a2 FETCH 1 (UID FLAGS)
+        S: * 1 FETCH (UID 1 FLAGS ())
+        S: a2 OK FETCH completed
+        C: a3 STORE 1 +FLAGS (\Seen)
+        S: * 1 FETCH (FLAGS (\Seen))
+        S: a3 OK STORE completed
+        "#,
+    );
+    assert!(matches!(session.server.state(), ImapState::Selected { mailbox, .. } if *mailbox == junk()));
+    let events = session.events();
+    assert!(events.contains(&ImapEvent::Selected { mailbox: "Junk".into(), exists: 1, read_only: false }));
+    assert!(events.contains(&ImapEvent::FlagsChanged { uid: 1, flags: vec![Flag::Seen] }));
+    // The flag went to Junk's UID 1, not to INBOX's UID 1.
+    assert_eq!(
+        session.store.mailbox("user", &junk()).map(|m| m.messages[0].flags.clone()),
+        Some(vec![Flag::Seen])
+    );
+    assert!(session.store.inbox("user").is_some_and(|i| i.messages.iter().all(|m| m.flags.is_empty())));
+    // EXPUNGE empties Junk and leaves INBOX's two messages.
+    session.line("a4 STORE 1 +FLAGS.SILENT (\\Deleted)");
+    assert_eq!(session.line("a5 EXPUNGE"), ["* 1 EXPUNGE", "a5 OK EXPUNGE completed"]);
+    assert_eq!(session.store.mailbox("user", &junk()).map(|m| m.messages.len()), Some(0));
+    assert_eq!(session.store.inbox("user").map(|m| m.messages.len()), Some(2));
+    assert_eq!(
+        session.line("a6 STATUS INBOX (MESSAGES UNSEEN)"),
+        ["* STATUS INBOX (MESSAGES 2 UNSEEN 2)", "a6 OK STATUS completed"]
+    );
+    // Mail for INBOX is no news to a session in Junk; mail for Junk is.
+    session.line("a7 IDLE");
+    session.store.deliver("user", &message(4), &[], date());
+    session.server.poll_mailbox(&session.store);
+    assert!(session.output().is_empty());
+    session.store.deliver_to("user", &junk(), &message(5), &[], date());
+    session.server.poll_mailbox(&session.store);
+    assert_eq!(session.output(), ["* 1 EXISTS"]);
+    session.line("DONE");
+    // SELECT INBOX closes Junk (§7.1, CLOSED) and opens INBOX with its own numbers.
+    let selected = session.line("a8 SELECT INBOX");
+    assert_eq!(selected[0], "* OK [CLOSED] Previous mailbox is now closed");
+    assert_eq!(selected[1], "* 3 EXISTS");
+    assert!(selected.contains(&"* LIST () \"/\" INBOX".to_owned()), "{selected:?}");
+}
+
+#[test]
+fn examine_junk_is_read_only() {
+    let mut session = Session::new(tls_config(), junk_store());
+    session.line("a0 LOGIN user pw");
+    let examined = session.line("a1 EXAMINE Junk");
+    assert_eq!(examined.last().map(String::as_str), Some("a1 OK [READ-ONLY] EXAMINE completed"));
+    session.line("a2 FETCH 1 BODY[]");
+    assert_eq!(session.line("a3 STORE 1 +FLAGS (\\Seen)"), ["a3 NO [READ-ONLY] Mailbox is read-only"]);
+    assert!(session.store.mailbox("user", &junk()).is_some_and(|m| m.messages[0].flags.is_empty()));
+}
+
+#[test]
+fn folders_are_flat_and_never_shadow_inbox() {
+    let mut store = simple_store(0);
+    assert!(!store.add_folder("nobody", "Junk", &[], 1, 1), "an unknown user");
+    for name in ["INBOX", "inbox", "InBoX", "", "Junk/Old"] {
+        assert!(!store.add_folder("user", name, &[], 1, 1), "{name:?}");
+    }
+    assert!(store.add_folder("user", "Junk", &[atom("Junk")], 1, 1));
+    assert!(!store.add_folder("user", "Junk", &[], 1, 1), "twice");
+    assert!(store.add_folder("user", "junk", &[], 1, 1), "another name: names are case-sensitive");
+    let names: Vec<String> = store.mailboxes("user").iter().map(|m| m.name.to_string()).collect();
+    assert_eq!(names, ["INBOX", "Junk", "junk"]);
+    assert!(store.mailboxes("nobody").is_empty());
+    assert_eq!(store.deliver_to("user", &Mailbox::from("Trash"), &message(1), &[], date()), None);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -754,6 +844,34 @@ fn oversize_lines_and_literals_are_refused_without_buffering() {
     assert_eq!(session.send(&[b'A'; 9000]), ["a6 BAD [LIMIT] Line too long"]);
 }
 
+/// What a caller's deadlines need: whether a command is under way (its line, a literal
+/// awaited after `+`, or the rest of a refused one being skipped), and a BYE that ends the
+/// session (RFC 9051 §7.1.5).
+#[test]
+fn a_command_under_way_is_reported_and_bye_ends_the_session() {
+    let mut session = Session::new(tls_config(), simple_store(1));
+    assert!(!session.server.has_partial_input());
+    assert!(session.send(b"a1 NO").is_empty());
+    assert!(session.server.has_partial_input());
+    assert_eq!(session.send(b"OP\r\n"), ["a1 OK NOOP completed"]);
+    assert!(!session.server.has_partial_input());
+    assert_eq!(session.send(b"a2 LOGIN {4}\r\n"), ["+ Ready for additional command text"]);
+    assert!(session.server.has_partial_input(), "the literal is still to come");
+    assert_eq!(session.send(b"user pw\r\n"), ["a2 OK LOGIN completed"]);
+    let mut skipped = b"a3 NOOP {70000+}\r\n".to_vec();
+    skipped.extend(std::iter::repeat_n(b'x', 100));
+    assert_eq!(session.send(&skipped), ["a3 BAD [LIMIT] Literal too large"]);
+    assert!(session.server.has_partial_input(), "the rest of the literal is being skipped");
+    session.events();
+    session.server.bye("Autologout; idle for too long");
+    assert_eq!(session.output(), ["* BYE Autologout; idle for too long"]);
+    assert!(session.server.is_closed());
+    assert_eq!(session.events(), [ImapEvent::Closed]);
+    assert!(session.line("a4 NOOP").is_empty(), "nothing is read after BYE");
+    session.server.bye("again");
+    assert!(session.output().is_empty());
+}
+
 #[test]
 fn idle_waits_for_done() {
     let mut session = Session::selected(tls_config(), simple_store(1));
@@ -763,7 +881,7 @@ fn idle_waits_for_done() {
     session.store.deliver("user", &message(2), &[], date());
     session.server.poll_mailbox(&session.store);
     assert_eq!(session.output(), ["* 2 EXISTS"]);
-    session.store.expunge("user", &[1]);
+    session.store.expunge("user", &Mailbox::Inbox, &[1]);
     session.server.poll_mailbox(&session.store);
     assert_eq!(session.output(), ["* 1 EXPUNGE"]);
     assert_eq!(session.line("done"), ["a1 OK IDLE terminated"]);
@@ -1307,6 +1425,64 @@ fn client_fetches_every_message_from_the_server() {
         assert!(store.inbox("bob").expect("inbox").messages.iter().all(|m| m.flags.contains(&Flag::Seen)));
         assert!(transcript.last().is_some_and(|l| l.ends_with("OK LOGOUT completed")), "{transcript:#?}");
     }
+}
+
+#[test]
+fn client_lists_the_folders_and_counts_junk_before_it_reads_inbox() {
+    let mut store = client_store();
+    assert!(store.add_folder("bob", "Junk", &[atom("Junk")], 7, 1));
+    store.deliver_to("bob", &Mailbox::from("Junk"), b"Subject: spam?\r\n\r\nx\r\n", &[], date());
+    store.deliver_to("bob", &Mailbox::from("Junk"), b"Subject: spam!\r\n\r\ny\r\n", &[Flag::Seen], date());
+    let mut server = ImapServer::new(tls_config());
+    let config = ImapClientConfig {
+        user: "bob".into(),
+        password: "pässwörd \"1\"".into(),
+        auth: ClientAuth::Plain,
+        mark_seen: false,
+    };
+    let mut client = ImapClient::new(config);
+    let transcript = converse(&mut client, &mut server, &mut store);
+    assert_eq!(client.error, None, "{transcript:#?}");
+    let commands: Vec<&str> =
+        transcript.iter().filter_map(|l| l.strip_prefix("C: ")).filter(|l| !l.starts_with('{')).collect();
+    assert_eq!(
+        commands[1..5],
+        [
+            "A002 LIST \"\" *",
+            "A003 STATUS Junk (MESSAGES UNSEEN)",
+            "A004 SELECT INBOX",
+            "A005 FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE BODY.PEEK[])"
+        ],
+        "{transcript:#?}"
+    );
+    let listed = client.mailboxes();
+    assert_eq!(listed.len(), 2);
+    assert_eq!((listed[0].name.clone(), listed[0].status.clone()), (Mailbox::Inbox, vec![]));
+    assert_eq!(listed[1].name, Mailbox::from("Junk"));
+    assert_eq!(listed[1].attributes, [atom("HasNoChildren"), atom("Junk")]);
+    assert_eq!(listed[1].status, [(StatusAttribute::Messages, 2), (StatusAttribute::Unseen, 1)]);
+    // The client read INBOX only: Junk's flags are as they were.
+    assert_eq!(client.fetched().len(), 3);
+    let junk = store.mailbox("bob", &Mailbox::from("Junk")).expect("Junk");
+    assert_eq!(junk.messages.iter().map(|m| m.flags.clone()).collect::<Vec<_>>(), [vec![], vec![Flag::Seen]]);
+}
+
+#[test]
+fn client_without_folders_lists_and_asks_no_status() {
+    let mut store = client_store();
+    let mut server = ImapServer::new(tls_config());
+    let config = ImapClientConfig {
+        user: "bob".into(),
+        password: "pässwörd \"1\"".into(),
+        auth: ClientAuth::Login,
+        mark_seen: false,
+    };
+    let mut client = ImapClient::new(config);
+    let transcript = converse(&mut client, &mut server, &mut store);
+    assert!(client.is_done() && client.error.is_none(), "{transcript:#?}");
+    assert!(transcript.iter().any(|l| l == "C: A002 LIST \"\" *"), "{transcript:#?}");
+    assert!(!transcript.iter().any(|l| l.contains("STATUS")), "{transcript:#?}");
+    assert!(transcript.iter().any(|l| l == "C: A003 SELECT INBOX"), "{transcript:#?}");
 }
 
 #[test]

@@ -78,7 +78,12 @@ fn authored_notes_never_repeat_a_sentence_within_a_lesson() {
 }
 
 /// The RFC numbers a step of this kind may cite: its own protocol's.
-fn allowed_rfcs(step: &Step, previous: Option<&Step>, pop3_lanes: &[(String, String)]) -> &'static [u32] {
+fn allowed_rfcs(
+    step: &Step,
+    previous: Option<&Step>,
+    pop3_lanes: &[(String, String)],
+    imap_lanes: &[(String, String)],
+) -> &'static [u32] {
     const SMTP: &[u32] = &[
         5321, 3207, 4954, 4616, 1870, 2920, 3030, 6531, 6152, 3461, 2034, 3463, 7505, 6409, 5322, 5890, 5891,
         3848, 7372,
@@ -87,6 +92,7 @@ fn allowed_rfcs(step: &Step, previous: Option<&Step>, pop3_lanes: &[(String, Str
     const DKIM: &[u32] = &[6376, 8463];
     const DMARC: &[u32] = &[7489];
     let on_pop3 = pop3_lanes.iter().any(|(c, s)| *c == step.from && *s == step.to);
+    let on_imap = imap_lanes.iter().any(|(c, s)| *c == step.from && *s == step.to);
     let auth_of = |summary: &str| {
         if summary.contains("(SPF)") || summary.starts_with("SPF:") {
             Some(SPF)
@@ -102,6 +108,9 @@ fn allowed_rfcs(step: &Step, previous: Option<&Step>, pop3_lanes: &[(String, Str
     match step.kind {
         StepKind::Retrieval => &[1939],
         StepKind::TcpConnect | StepKind::TcpClose if on_pop3 => &[1939],
+        StepKind::ImapCommand | StepKind::ImapResponse => &[9051],
+        StepKind::TcpConnect | StepKind::TcpClose if on_imap => &[9051],
+        StepKind::TlsHandshake if on_imap => &[8314],
         StepKind::DnsQuery => auth_of(&step.summary).unwrap_or(&[5321, 7505, 1035]),
         // An answer belongs to the question before it.
         StepKind::DnsAnswer => previous.and_then(|q| auth_of(&q.summary)).unwrap_or(&[5321, 7505, 1035]),
@@ -129,9 +138,15 @@ fn every_citation_is_of_the_steps_own_protocol() {
             .filter(|s| s.kind == StepKind::TcpConnect && s.summary.contains("(POP3)"))
             .map(|s| (s.from.clone(), s.to.clone()))
             .collect();
+        let imap_lanes: Vec<(String, String)> = timeline
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::TcpConnect && s.summary.contains("(IMAP"))
+            .map(|s| (s.from.clone(), s.to.clone()))
+            .collect();
         for (i, step) in timeline.steps.iter().enumerate() {
             let previous = i.checked_sub(1).and_then(|p| timeline.steps.get(p));
-            let allowed = allowed_rfcs(step, previous, &pop3_lanes);
+            let allowed = allowed_rfcs(step, previous, &pop3_lanes, &imap_lanes);
             let cited = step.rfc.as_deref().and_then(first_rfc);
             if !cited.is_some_and(|n| allowed.contains(&n)) {
                 wrong.push(format!(

@@ -177,6 +177,31 @@ fn cases() -> Vec<(String, usize, usize, &'static str)> {
             6,
             "no host is named \"mx2\"",
         ),
+        // How a reader retrieves: POP3's and IMAP's choices do not mix.
+        (
+            format!(
+                "{HEAD}{CLIENT}{SERVER}[[retrieve]]\nfrom = \"pc\"\nto = \"mx\"\nuser = \"u\"\npassword = \"p\"\nprotocol = \"smtp\"\n"
+            ),
+            17,
+            12,
+            "unknown protocol \"smtp\" in [[retrieve]]: use \"pop3\" or \"imap\"",
+        ),
+        (
+            format!(
+                "{HEAD}{CLIENT}{SERVER}[[retrieve]]\nfrom = \"pc\"\nto = \"mx\"\nuser = \"u\"\npassword = \"p\"\nprotocol = \"imap\"\ndelete = true\n"
+            ),
+            18,
+            1,
+            "`delete` is a POP3 choice",
+        ),
+        (
+            format!(
+                "{HEAD}{CLIENT}{SERVER}[[retrieve]]\nfrom = \"pc\"\nto = \"mx\"\nuser = \"u\"\npassword = \"p\"\nmark_seen = false\n"
+            ),
+            17,
+            1,
+            "`mark_seen` is an IMAP choice",
+        ),
         // DNS.
         (format!("{HEAD}[dns]\n\"example.net\" = {{ a = [\"999.1.1.1\"] }}\n"), 4, 24, "not an IPv4 address"),
         (

@@ -1,8 +1,9 @@
 //! IMAP4rev2 (RFC 9051), the mail client's read path with IMAP4rev1 (RFC 3501) clients in
-//! mind: a sans-IO server session over a [`Mailstore`] that holds each user's INBOX, and a
-//! client that logs in, selects INBOX, fetches every message and logs out. Bytes go in
-//! with `handle_input`, responses come out of `poll_transmit`, and what happened comes out
-//! of `poll_event`, as with the SMTP and POP3 sessions.
+//! mind: a sans-IO server session over a [`Mailstore`] that holds each user's INBOX and
+//! folders (such as a `\Junk` folder, RFC 6154 §2), and a client that logs in, lists the
+//! mailboxes, counts the folders with STATUS, selects INBOX, fetches every message and logs
+//! out. Bytes go in with `handle_input`, responses come out of `poll_transmit`, and what
+//! happened comes out of `poll_event`, as with the SMTP and POP3 sessions.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -39,9 +40,9 @@ pub struct StoredMessage {
     pub bytes: Vec<u8>,
 }
 
-/// A user's INBOX (RFC 9051 §5.1): the only mailbox this server offers.
+/// The contents of one mailbox (RFC 9051 §2.3, §5.1): the user's INBOX or another folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inbox {
+pub struct StoredMailbox {
     /// UIDVALIDITY (§2.3.1.1).
     pub uid_validity: u32,
     /// UIDNEXT, the UID the next message will get (§2.3.1.1).
@@ -50,24 +51,87 @@ pub struct Inbox {
     pub messages: Vec<StoredMessage>,
 }
 
-/// The store an IMAP server reads and changes: users and their INBOX (the counterpart of
-/// POP3's `Maildrop`).
+impl StoredMailbox {
+    /// An empty mailbox; both numbers are at least 1 (§9 `nz-number`).
+    pub fn new(uid_validity: u32, first_uid: u32) -> Self {
+        Self { uid_validity: uid_validity.max(1), uid_next: first_uid.max(1), messages: Vec::new() }
+    }
+
+    /// Appends a message with the next UID and returns that UID; `None` when UIDs are used up.
+    fn append(&mut self, bytes: &[u8], flags: &[Flag], internal_date: DateTime) -> Option<u32> {
+        let uid = self.uid_next;
+        self.uid_next = uid.checked_add(1)?;
+        let mut flags = flags.to_vec();
+        flags.sort();
+        flags.dedup();
+        self.messages.push(StoredMessage { uid, flags, internal_date, bytes: bytes.to_vec() });
+        Some(uid)
+    }
+}
+
+/// A mailbox as LIST names it (RFC 9051 §7.3.1): its name and the attributes the store
+/// gives it, such as the special-use `\Junk` of the folder where suspected spam is filed
+/// (RFC 6154 §2). Attributes are kept without their `\`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxInfo {
+    /// The name (INBOX for the user's INBOX, §5.1).
+    pub name: Mailbox,
+    /// The attributes, e.g. `Junk` for `\Junk`.
+    pub attributes: Vec<wire::Atom>,
+}
+
+/// The store an IMAP server reads and changes: users and their mailboxes, INBOX and any
+/// folders (the counterpart of POP3's `Maildrop`). Names are flat: no name holds the
+/// hierarchy delimiter, so every mailbox has no children.
 pub trait Mailstore {
     /// Whether the password is right for the user (LOGIN, §6.2.3; AUTHENTICATE PLAIN,
     /// RFC 4616).
     fn authenticate(&mut self, user: &str, password: &str) -> bool;
-    /// The user's INBOX, `None` if the user has none.
-    fn inbox(&self, user: &str) -> Option<&Inbox>;
-    /// Replaces a message's flags (STORE §6.4.6, and the implicit `\Seen` of FETCH BODY[]).
-    fn set_flags(&mut self, user: &str, uid: u32, flags: Vec<Flag>);
-    /// Removes messages for good (EXPUNGE §6.4.3, CLOSE §6.4.1, UID EXPUNGE §6.4.9).
-    fn expunge(&mut self, user: &str, uids: &[u32]);
+    /// The user's mailboxes, INBOX first, in the order LIST reports them; empty for a user
+    /// the store does not know.
+    fn mailboxes(&self, user: &str) -> Vec<MailboxInfo>;
+    /// One of the user's mailboxes, `None` if it does not exist. [`Mailbox::Inbox`] is INBOX
+    /// whatever case the client wrote; other names match exactly (§5.1).
+    fn mailbox(&self, user: &str, mailbox: &Mailbox) -> Option<&StoredMailbox>;
+    /// Replaces a message's flags in a mailbox (STORE §6.4.6, and the implicit `\Seen` of
+    /// FETCH BODY[]).
+    fn set_flags(&mut self, user: &str, mailbox: &Mailbox, uid: u32, flags: Vec<Flag>);
+    /// Removes messages from a mailbox for good (EXPUNGE §6.4.3, CLOSE §6.4.1, UID EXPUNGE
+    /// §6.4.9).
+    fn expunge(&mut self, user: &str, mailbox: &Mailbox, uids: &[u32]);
 }
 
-/// A [`Mailstore`] in memory: users with passwords and an INBOX each.
+/// One user of a [`MemoryMailstore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Account {
+    password: String,
+    inbox: StoredMailbox,
+    /// The other mailboxes, in the order they were added.
+    folders: Vec<(MailboxInfo, StoredMailbox)>,
+}
+
+impl Account {
+    fn mailbox(&self, mailbox: &Mailbox) -> Option<&StoredMailbox> {
+        match mailbox {
+            Mailbox::Inbox => Some(&self.inbox),
+            Mailbox::Other(_) => self.folders.iter().find(|(info, _)| info.name == *mailbox).map(|(_, m)| m),
+        }
+    }
+
+    fn mailbox_mut(&mut self, mailbox: &Mailbox) -> Option<&mut StoredMailbox> {
+        match mailbox {
+            Mailbox::Inbox => Some(&mut self.inbox),
+            Mailbox::Other(_) => {
+                self.folders.iter_mut().find(|(info, _)| info.name == *mailbox).map(|(_, m)| m)
+            }
+        }
+    }
+}
+
+/// A [`Mailstore`] in memory: users with passwords, an INBOX each, and any folders.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MemoryMailstore {
-    users: BTreeMap<String, (String, Inbox)>,
+    users: BTreeMap<String, Account>,
 }
 
 impl MemoryMailstore {
@@ -79,14 +143,53 @@ impl MemoryMailstore {
     /// Adds a user with an empty INBOX whose UIDVALIDITY is `uid_validity` and whose first
     /// UID will be `first_uid` (both at least 1, §9 `nz-number`).
     pub fn add_user(&mut self, user: &str, password: &str, uid_validity: u32, first_uid: u32) {
-        let inbox =
-            Inbox { uid_validity: uid_validity.max(1), uid_next: first_uid.max(1), messages: Vec::new() };
-        self.users.insert(user.to_owned(), (password.to_owned(), inbox));
+        let account = Account {
+            password: password.to_owned(),
+            inbox: StoredMailbox::new(uid_validity, first_uid),
+            folders: Vec::new(),
+        };
+        self.users.insert(user.to_owned(), account);
+    }
+
+    /// Adds an empty folder `name` beside the user's INBOX, with `attributes` (without
+    /// their `\`: `Junk` for the special-use `\Junk`, RFC 6154 §2) for LIST to report.
+    /// `false`, and nothing added, for an unknown user, a name that is INBOX in any case,
+    /// empty, holds the hierarchy delimiter `/` (names are flat here) or already exists.
+    pub fn add_folder(
+        &mut self,
+        user: &str,
+        name: &str,
+        attributes: &[wire::Atom],
+        uid_validity: u32,
+        first_uid: u32,
+    ) -> bool {
+        let Some(account) = self.users.get_mut(user) else { return false };
+        let mailbox = Mailbox::from(name);
+        if mailbox == Mailbox::Inbox || name.is_empty() || name.contains(DELIMITER) {
+            return false;
+        }
+        if account.folders.iter().any(|(info, _)| info.name == mailbox) {
+            return false;
+        }
+        let info = MailboxInfo { name: mailbox, attributes: attributes.to_vec() };
+        account.folders.push((info, StoredMailbox::new(uid_validity, first_uid)));
+        true
+    }
+
+    /// The user's INBOX (a shorthand for [`Mailstore::mailbox`] with [`Mailbox::Inbox`]).
+    pub fn inbox(&self, user: &str) -> Option<&StoredMailbox> {
+        self.users.get(user).map(|account| &account.inbox)
     }
 
     /// The user's INBOX to arrange as a test or scenario needs (UIDs must stay ascending).
-    pub fn inbox_mut(&mut self, user: &str) -> Option<&mut Inbox> {
-        self.users.get_mut(user).map(|(_, inbox)| inbox)
+    pub fn inbox_mut(&mut self, user: &str) -> Option<&mut StoredMailbox> {
+        self.mailbox_mut(user, &Mailbox::Inbox)
+    }
+
+    /// One of the user's mailboxes to arrange as a test or scenario needs (UIDs must stay
+    /// ascending).
+    pub fn mailbox_mut(&mut self, user: &str, mailbox: &Mailbox) -> Option<&mut StoredMailbox> {
+        self.users.get_mut(user)?.mailbox_mut(mailbox)
     }
 
     /// Appends a message to the user's INBOX with the next UID and returns that UID;
@@ -98,37 +201,50 @@ impl MemoryMailstore {
         flags: &[Flag],
         internal_date: DateTime,
     ) -> Option<u32> {
-        let (_, inbox) = self.users.get_mut(user)?;
-        let uid = inbox.uid_next;
-        inbox.uid_next = uid.checked_add(1)?;
-        let mut flags = flags.to_vec();
-        flags.sort();
-        flags.dedup();
-        inbox.messages.push(StoredMessage { uid, flags, internal_date, bytes: bytes.to_vec() });
-        Some(uid)
+        self.deliver_to(user, &Mailbox::Inbox, bytes, flags, internal_date)
+    }
+
+    /// Appends a message to one of the user's mailboxes with its next UID and returns that
+    /// UID; `None` for an unknown user or mailbox, or when UIDs are used up.
+    pub fn deliver_to(
+        &mut self,
+        user: &str,
+        mailbox: &Mailbox,
+        bytes: &[u8],
+        flags: &[Flag],
+        internal_date: DateTime,
+    ) -> Option<u32> {
+        self.mailbox_mut(user, mailbox)?.append(bytes, flags, internal_date)
     }
 }
 
 impl Mailstore for MemoryMailstore {
     fn authenticate(&mut self, user: &str, password: &str) -> bool {
-        self.users.get(user).is_some_and(|(p, _)| p == password)
+        self.users.get(user).is_some_and(|account| account.password == password)
     }
 
-    fn inbox(&self, user: &str) -> Option<&Inbox> {
-        self.users.get(user).map(|(_, inbox)| inbox)
+    fn mailboxes(&self, user: &str) -> Vec<MailboxInfo> {
+        let Some(account) = self.users.get(user) else { return Vec::new() };
+        let inbox = MailboxInfo { name: Mailbox::Inbox, attributes: Vec::new() };
+        std::iter::once(inbox).chain(account.folders.iter().map(|(info, _)| info.clone())).collect()
     }
 
-    fn set_flags(&mut self, user: &str, uid: u32, flags: Vec<Flag>) {
-        let message =
-            self.users.get_mut(user).and_then(|(_, inbox)| inbox.messages.iter_mut().find(|m| m.uid == uid));
+    fn mailbox(&self, user: &str, mailbox: &Mailbox) -> Option<&StoredMailbox> {
+        self.users.get(user)?.mailbox(mailbox)
+    }
+
+    fn set_flags(&mut self, user: &str, mailbox: &Mailbox, uid: u32, flags: Vec<Flag>) {
+        let message = self
+            .mailbox_mut(user, mailbox)
+            .and_then(|stored| stored.messages.iter_mut().find(|m| m.uid == uid));
         if let Some(message) = message {
             message.flags = flags;
         }
     }
 
-    fn expunge(&mut self, user: &str, uids: &[u32]) {
-        if let Some((_, inbox)) = self.users.get_mut(user) {
-            inbox.messages.retain(|m| !uids.contains(&m.uid));
+    fn expunge(&mut self, user: &str, mailbox: &Mailbox, uids: &[u32]) {
+        if let Some(stored) = self.mailbox_mut(user, mailbox) {
+            stored.messages.retain(|m| !uids.contains(&m.uid));
         }
     }
 }
@@ -302,9 +418,11 @@ enum Expect {
     Done { tag: Tag },
 }
 
-/// The sequence numbers the client knows: message `n` has UID `uids[n - 1]` (§2.3.1.2).
+/// The selected mailbox and the sequence numbers the client knows: message `n` has UID
+/// `uids[n - 1]` (§2.3.1.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Selection {
+    mailbox: Mailbox,
     uids: Vec<u32>,
 }
 
@@ -365,6 +483,26 @@ impl ImapServer {
     /// Whether the session is over (after LOGOUT, §6.1.3).
     pub fn is_closed(&self) -> bool {
         self.state == ImapState::Logout
+    }
+
+    /// Whether part of a command has arrived but not its end: a line without its CRLF, a
+    /// literal still to come (§7.6), or the rest of a command refused as too large being
+    /// skipped. A caller's per-command deadline runs while this holds.
+    pub fn has_partial_input(&self) -> bool {
+        !self.input.is_empty() || self.framer.is_skipping()
+    }
+
+    /// Ends the session from the server's side with `* BYE text` (RFC 9051 §7.1.5: a
+    /// shutdown or an autologout, after which the server closes the connection at once; a
+    /// caller's deadlines and limits end a session this way). Nothing more is read or sent
+    /// after it.
+    pub fn bye(&mut self, text: &str) {
+        if self.is_closed() {
+            return;
+        }
+        self.send(Response::untagged(Status::Bye, None, text));
+        self.state = ImapState::Logout;
+        self.events.push_back(ImapEvent::Closed);
     }
 
     /// The capabilities now (§7.2.2): they change with TLS (§6.2.1).
@@ -557,7 +695,7 @@ impl ImapServer {
             CommandBody::Enable(capabilities) => self.enable(&tag, &capabilities),
             CommandBody::Select(mailbox) => self.select(&tag, mailbox, false, store),
             CommandBody::Examine(mailbox) => self.select(&tag, mailbox, true, store),
-            CommandBody::List { reference, pattern } => self.list(&tag, &reference, &pattern),
+            CommandBody::List { reference, pattern } => self.list(&tag, &reference, &pattern, store),
             CommandBody::Status { mailbox, attributes } => self.status(&tag, mailbox, &attributes, store),
             CommandBody::Idle => {
                 self.send(Response::Continue("idling".into()));
@@ -610,6 +748,11 @@ impl ImapServer {
     /// only, or the client sent `ENABLE IMAP4rev2` (§7.2.2).
     fn speaks_rev2(&self) -> bool {
         self.rev2_enabled || !self.config.imap4rev1
+    }
+
+    /// The mailbox the session has selected, if any.
+    fn selected_mailbox(&self) -> Option<Mailbox> {
+        self.selection.as_ref().map(|s| s.mailbox.clone())
     }
 
     fn read_only(&self) -> bool {
@@ -743,13 +886,20 @@ impl ImapServer {
             self.send(Response::untagged(Status::Ok, Some(Code::Closed), "Previous mailbox is now closed"));
             self.unselect();
         }
-        let inbox = store.inbox(&user).filter(|_| mailbox == Mailbox::Inbox);
-        let Some(inbox) = inbox else {
+        let Some(stored) = store.mailbox(&user, &mailbox) else {
             return self.no(tag, Some(Code::NonExistent), "Mailbox doesn't exist");
         };
-        let uids: Vec<u32> = inbox.messages.iter().map(|m| m.uid).collect();
+        let uids: Vec<u32> = stored.messages.iter().map(|m| m.uid).collect();
         let exists = u32::try_from(uids.len()).unwrap_or(u32::MAX);
-        let (uid_validity, uid_next) = (inbox.uid_validity, inbox.uid_next);
+        let (uid_validity, uid_next) = (stored.uid_validity, stored.uid_next);
+        // §6.3.2: the LIST response names the mailbox; its special-use attribute, if any,
+        // tells the client what the folder is for (RFC 6154 §2).
+        let attributes = store
+            .mailboxes(&user)
+            .into_iter()
+            .find(|info| info.name == mailbox)
+            .map(|info| info.attributes)
+            .unwrap_or_default();
         self.send(Response::Data(Data::Exists(exists)));
         if !self.speaks_rev2() {
             // RFC 3501 §6.3.1 requires RECENT; this server keeps no \Recent flag.
@@ -771,9 +921,9 @@ impl ImapServer {
         };
         self.send(Response::untagged(Status::Ok, Some(Code::PermanentFlags(permanent)), text));
         self.send(Response::Data(Data::List {
-            attributes: Vec::new(),
+            attributes,
             delimiter: Some(DELIMITER),
-            mailbox: Mailbox::Inbox,
+            mailbox: mailbox.clone(),
         }));
         let (code, text) = if examine {
             (Code::ReadOnly, "EXAMINE completed")
@@ -781,9 +931,10 @@ impl ImapServer {
             (Code::ReadWrite, "SELECT completed")
         };
         self.ok(tag, Some(code), text);
-        self.state = ImapState::Selected { user, mailbox: Mailbox::Inbox, read_only: examine };
-        self.selection = Some(Selection { uids });
-        self.events.push_back(ImapEvent::Selected { mailbox: "INBOX".into(), exists, read_only: examine });
+        let name = mailbox.name().to_owned();
+        self.state = ImapState::Selected { user, mailbox: mailbox.clone(), read_only: examine };
+        self.selection = Some(Selection { mailbox, uids });
+        self.events.push_back(ImapEvent::Selected { mailbox: name, exists, read_only: examine });
     }
 
     fn unselect(&mut self) {
@@ -794,55 +945,64 @@ impl ImapServer {
         }
     }
 
-    /// LIST (§6.3.9), basic form: INBOX is the only mailbox; `LIST "" ""` answers the
-    /// hierarchy delimiter (§6.3.9, the example `A101`).
-    fn list(&mut self, tag: &Tag, reference: &Mailbox, pattern: &str) {
+    /// LIST (§6.3.9), basic form: the user's mailboxes whose names match the reference and
+    /// pattern, INBOX first, each with `\HasNoChildren` (names are flat) and the attributes
+    /// the store gives it, such as `\Junk` (RFC 6154 §2); `LIST "" ""` answers the hierarchy
+    /// delimiter (§6.3.9, the example `A101`).
+    fn list(&mut self, tag: &Tag, reference: &Mailbox, pattern: &str, store: &dyn Mailstore) {
         if pattern.is_empty() {
             self.send(Response::Data(Data::List {
                 attributes: wire::Atom::try_from("Noselect").into_iter().collect(),
                 delimiter: Some(DELIMITER),
                 mailbox: Mailbox::Other(String::new()),
             }));
-        } else {
+        } else if let Some(user) = self.user().map(str::to_owned) {
             let full = format!("{}{pattern}", reference.name());
-            if wildcard_match(full.as_bytes(), b"INBOX") {
+            for info in store.mailboxes(&user) {
+                // §5.1: INBOX matches in any case; other names are case-sensitive.
+                let fold_case = info.name == Mailbox::Inbox;
+                if !wildcard_match(full.as_bytes(), info.name.name().as_bytes(), fold_case) {
+                    continue;
+                }
+                let attributes =
+                    wire::Atom::try_from("HasNoChildren").into_iter().chain(info.attributes).collect();
                 self.send(Response::Data(Data::List {
-                    attributes: wire::Atom::try_from("HasNoChildren").into_iter().collect(),
+                    attributes,
                     delimiter: Some(DELIMITER),
-                    mailbox: Mailbox::Inbox,
+                    mailbox: info.name,
                 }));
             }
         }
         self.ok(tag, None, "LIST completed");
     }
 
-    /// STATUS (§6.3.11): counts of INBOX without selecting it, in the order of the
-    /// `status-att` rule, as the §6.3.11 example answers `(UIDNEXT MESSAGES)`.
+    /// STATUS (§6.3.11): counts of any of the user's mailboxes without selecting it, in the
+    /// order of the `status-att` rule, as the §6.3.11 example answers `(UIDNEXT MESSAGES)`.
     fn status(&mut self, tag: &Tag, mailbox: Mailbox, attributes: &[StatusAttribute], store: &dyn Mailstore) {
         let mut attributes = attributes.to_vec();
         attributes.sort();
         attributes.dedup();
         let Some(user) = self.user().map(str::to_owned) else { return };
-        let Some(inbox) = store.inbox(&user).filter(|_| mailbox == Mailbox::Inbox) else {
+        let Some(stored) = store.mailbox(&user, &mailbox) else {
             return self.no(tag, Some(Code::NonExistent), "Mailbox doesn't exist");
         };
         let count =
-            |f: &dyn Fn(&StoredMessage) -> bool| inbox.messages.iter().filter(|m| f(m)).count() as u64;
+            |f: &dyn Fn(&StoredMessage) -> bool| stored.messages.iter().filter(|m| f(m)).count() as u64;
         let items = attributes
             .iter()
             .map(|&a| {
                 let n = match a {
-                    StatusAttribute::Messages => inbox.messages.len() as u64,
-                    StatusAttribute::UidNext => inbox.uid_next.into(),
-                    StatusAttribute::UidValidity => inbox.uid_validity.into(),
+                    StatusAttribute::Messages => stored.messages.len() as u64,
+                    StatusAttribute::UidNext => stored.uid_next.into(),
+                    StatusAttribute::UidValidity => stored.uid_validity.into(),
                     StatusAttribute::Unseen => count(&|m| !m.flags.contains(&Flag::Seen)),
                     StatusAttribute::Deleted => count(&|m| m.flags.contains(&Flag::Deleted)),
-                    StatusAttribute::Size => inbox.messages.iter().map(|m| m.bytes.len() as u64).sum(),
+                    StatusAttribute::Size => stored.messages.iter().map(|m| m.bytes.len() as u64).sum(),
                 };
                 (a, n)
             })
             .collect();
-        self.send(Response::Data(Data::Status { mailbox: Mailbox::Inbox, items }));
+        self.send(Response::Data(Data::Status { mailbox, items }));
         self.ok(tag, None, "STATUS completed");
     }
 
@@ -873,8 +1033,9 @@ impl ImapServer {
 
     fn refresh(&mut self, store: &dyn Mailstore) {
         let Some(user) = self.user().map(str::to_owned) else { return };
-        let (Some(selection), Some(inbox)) = (self.selection.as_mut(), store.inbox(&user)) else { return };
-        let current: Vec<u32> = inbox.messages.iter().map(|m| m.uid).collect();
+        let Some(selection) = self.selection.as_mut() else { return };
+        let Some(stored) = store.mailbox(&user, &selection.mailbox) else { return };
+        let current: Vec<u32> = stored.messages.iter().map(|m| m.uid).collect();
         let mut responses = Vec::new();
         let mut seq = 0;
         while seq < selection.uids.len() {
@@ -924,7 +1085,9 @@ impl ImapServer {
         attributes: &[FetchAttribute],
         store: &mut dyn Mailstore,
     ) {
-        let Some(user) = self.user().map(str::to_owned) else { return };
+        let (Some(user), Some(mailbox)) = (self.user().map(str::to_owned), self.selected_mailbox()) else {
+            return;
+        };
         let Some(targets) = self.resolve(set, uid) else {
             return self.bad(Some(tag), None, "Invalid message sequence number");
         };
@@ -937,14 +1100,14 @@ impl ImapServer {
         let sets_seen =
             attributes.iter().any(|a| matches!(a, FetchAttribute::BodySection { peek: false, .. }));
         for (seq, message_uid) in targets {
-            let Some(message) = find(store, &user, message_uid).cloned() else { continue };
+            let Some(message) = find(store, &user, &mailbox, message_uid).cloned() else { continue };
             let mut flags = message.flags.clone();
             let mut changed = false;
             // 1. BODY[...] without PEEK sets \Seen (§6.4.5), except on a read-only mailbox.
             if sets_seen && !read_only && !flags.contains(&Flag::Seen) {
                 flags.push(Flag::Seen);
                 flags.sort();
-                store.set_flags(&user, message_uid, flags.clone());
+                store.set_flags(&user, &mailbox, message_uid, flags.clone());
                 changed = true;
             }
             // 2. The data items in the order asked.
@@ -975,12 +1138,14 @@ impl ImapServer {
         flags: &[Flag],
         store: &mut dyn Mailstore,
     ) {
-        let Some(user) = self.user().map(str::to_owned) else { return };
+        let (Some(user), Some(mailbox)) = (self.user().map(str::to_owned), self.selected_mailbox()) else {
+            return;
+        };
         let Some(targets) = self.resolve(set, uid) else {
             return self.bad(Some(tag), None, "Invalid message sequence number");
         };
         for (seq, message_uid) in targets {
-            let Some(message) = find(store, &user, message_uid) else { continue };
+            let Some(message) = find(store, &user, &mailbox, message_uid) else { continue };
             let mut new = match kind {
                 StoreKind::Replace => flags.to_vec(),
                 StoreKind::Add => [message.flags.as_slice(), flags].concat(),
@@ -989,7 +1154,7 @@ impl ImapServer {
             new.sort();
             new.dedup();
             if new != message.flags {
-                store.set_flags(&user, message_uid, new.clone());
+                store.set_flags(&user, &mailbox, message_uid, new.clone());
                 self.events.push_back(ImapEvent::FlagsChanged { uid: message_uid, flags: new.clone() });
             }
             if !silent {
@@ -1009,13 +1174,16 @@ impl ImapServer {
     fn expunge(&mut self, only: Option<&SequenceSet>, announce: bool, store: &mut dyn Mailstore) {
         let Some(user) = self.user().map(str::to_owned) else { return };
         let Some(selection) = self.selection.as_mut() else { return };
+        let mailbox = selection.mailbox.clone();
         let largest = selection.uids.last().copied().unwrap_or(0);
         let doomed: Vec<u32> = selection
             .uids
             .iter()
             .copied()
             .filter(|&uid| only.is_none_or(|set| set.contains(uid, largest)))
-            .filter(|&uid| find(store, &user, uid).is_some_and(|m| m.flags.contains(&Flag::Deleted)))
+            .filter(|&uid| {
+                find(store, &user, &mailbox, uid).is_some_and(|m| m.flags.contains(&Flag::Deleted))
+            })
             .collect();
         let mut responses = Vec::new();
         for uid in &doomed {
@@ -1024,7 +1192,7 @@ impl ImapServer {
                 responses.push(Data::Expunge(u32::try_from(position + 1).unwrap_or(u32::MAX)));
             }
         }
-        store.expunge(&user, &doomed);
+        store.expunge(&user, &mailbox, &doomed);
         for data in responses.into_iter().filter(|_| announce) {
             self.send(Response::Data(data));
         }
@@ -1052,7 +1220,9 @@ impl ImapServer {
                 &format!("Unsupported charset {charset}"),
             );
         }
-        let Some(user) = self.user().map(str::to_owned) else { return };
+        let (Some(user), Some(mailbox)) = (self.user().map(str::to_owned), self.selected_mailbox()) else {
+            return;
+        };
         let uids = self.selection.as_ref().map(|s| s.uids.clone()).unwrap_or_default();
         let context = SearchContext {
             count: u32::try_from(uids.len()).unwrap_or(u32::MAX),
@@ -1061,7 +1231,7 @@ impl ImapServer {
         let mut found = Vec::new();
         for (i, &message_uid) in uids.iter().enumerate() {
             let seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let Some(message) = find(store, &user, message_uid) else { continue };
+            let Some(message) = find(store, &user, &mailbox, message_uid) else { continue };
             if criteria.iter().all(|key| context.matches(key, seq, message)) {
                 found.push(if uid { message_uid } else { seq });
             }
@@ -1092,8 +1262,9 @@ impl ImapServer {
     }
 }
 
-fn find<'a>(store: &'a dyn Mailstore, user: &str, uid: u32) -> Option<&'a StoredMessage> {
-    let messages = &store.inbox(user)?.messages;
+/// A message of a mailbox, by UID.
+fn find<'a>(store: &'a dyn Mailstore, user: &str, mailbox: &Mailbox, uid: u32) -> Option<&'a StoredMessage> {
+    let messages = &store.mailbox(user, mailbox)?.messages;
     messages.binary_search_by_key(&uid, |m| m.uid).ok().and_then(|i| messages.get(i))
 }
 
@@ -1183,9 +1354,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// LIST pattern matching (§6.3.9): `*` matches anything, `%` anything but the delimiter;
-/// INBOX is matched case-insensitively. Dynamic programming over (pattern, name)
-/// prefixes, so a pattern of many wildcards costs no more than its length times the name's.
-fn wildcard_match(pattern: &[u8], name: &[u8]) -> bool {
+/// `fold_case` for INBOX, which matches in any case (§5.1), while other names are
+/// case-sensitive. Dynamic programming over (pattern, name) prefixes, so a pattern of many
+/// wildcards costs no more than its length times the name's.
+fn wildcard_match(pattern: &[u8], name: &[u8], fold_case: bool) -> bool {
     // matched[j]: the pattern so far matches name[..j].
     let mut matched = vec![false; name.len() + 1];
     if let Some(first) = matched.first_mut() {
@@ -1211,7 +1383,9 @@ fn wildcard_match(pattern: &[u8], name: &[u8]) -> bool {
             _ => {
                 for j in 0..name.len() {
                     let hit = matched.get(j) == Some(&true)
-                        && name.get(j).is_some_and(|n| n.eq_ignore_ascii_case(&p));
+                        && name
+                            .get(j)
+                            .is_some_and(|&n| if fold_case { n.eq_ignore_ascii_case(&p) } else { n == p });
                     if let Some(slot) = next.get_mut(j + 1) {
                         *slot = hit;
                     }
@@ -1268,12 +1442,36 @@ pub struct FetchedMessage {
     pub body: Option<Vec<u8>>,
 }
 
+/// A mailbox the client saw in LIST (§7.3.1), with the counts STATUS gave for it (§7.3.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedMailbox {
+    /// The name.
+    pub name: Mailbox,
+    /// Its attributes without their `\`, e.g. `HasNoChildren` and `Junk`.
+    pub attributes: Vec<wire::Atom>,
+    /// What STATUS answered for it (MESSAGES and UNSEEN); empty for INBOX, which the client
+    /// selects instead, and for a mailbox whose STATUS failed.
+    pub status: Vec<(StatusAttribute, u64)>,
+}
+
+impl ListedMailbox {
+    /// Whether the mailbox can be opened and counted: not `\Noselect` or `\NonExistent`
+    /// (§7.3.1).
+    fn selectable(&self) -> bool {
+        !self.attributes.iter().any(|a| {
+            a.as_str().eq_ignore_ascii_case("Noselect") || a.as_str().eq_ignore_ascii_case("NonExistent")
+        })
+    }
+}
+
 /// What the client waits for: states named for the response they expect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ClientStep {
     ExpectGreeting,
     ExpectCapability,
     ExpectLogin,
+    ExpectList,
+    ExpectStatus,
     ExpectSelect,
     ExpectFetch,
     ExpectStore,
@@ -1281,7 +1479,9 @@ enum ClientStep {
     Done,
 }
 
-/// A sans-IO IMAP client that logs in, selects INBOX, fetches every message with
+/// A sans-IO IMAP client that logs in, lists the mailboxes with `LIST "" "*"`, asks
+/// `STATUS <name> (MESSAGES UNSEEN)` of each one but INBOX (so a reader sees "Junk: 1
+/// message, 1 unseen" without opening it), selects INBOX, fetches every message with
 /// `FETCH 1:* (UID FLAGS RFC822.SIZE ENVELOPE BODY.PEEK[])`, optionally marks them seen,
 /// and logs out.
 #[derive(Debug)]
@@ -1299,6 +1499,10 @@ pub struct ImapClient {
     pending: VecDeque<Vec<u8>>,
     /// The messages fetched, by sequence number.
     fetched: BTreeMap<u32, FetchedMessage>,
+    /// The mailboxes LIST named, in the server's order.
+    listed: Vec<ListedMailbox>,
+    /// The mailboxes still to ask STATUS of, in LIST's order.
+    to_count: VecDeque<Mailbox>,
     /// Why the client stopped early, if it did.
     pub error: Option<String>,
 }
@@ -1318,6 +1522,8 @@ impl ImapClient {
             output: VecDeque::new(),
             pending: VecDeque::new(),
             fetched: BTreeMap::new(),
+            listed: Vec::new(),
+            to_count: VecDeque::new(),
             error: None,
         }
     }
@@ -1335,6 +1541,11 @@ impl ImapClient {
     /// The messages fetched, in sequence-number order.
     pub fn fetched(&self) -> Vec<&FetchedMessage> {
         self.fetched.values().collect()
+    }
+
+    /// The mailboxes LIST named, with what STATUS told of each one but INBOX.
+    pub fn mailboxes(&self) -> &[ListedMailbox] {
+        &self.listed
     }
 
     /// The server's capabilities as last advertised.
@@ -1426,6 +1637,13 @@ impl ImapClient {
                 if let Some(Code::Capability(caps)) = code {
                     self.capabilities = caps;
                 }
+                if status != Status::Ok
+                    && matches!(self.step, ClientStep::ExpectList | ClientStep::ExpectStatus)
+                {
+                    // A folder the client could not list or count is no reason to stop: INBOX
+                    // is still there to read.
+                    return self.completed();
+                }
                 if status != Status::Ok {
                     self.error.get_or_insert(format!("{} {}: {text}", tag, status.as_str()));
                     if self.step == ClientStep::ExpectLogout {
@@ -1443,6 +1661,18 @@ impl ImapClient {
     fn handle_data(&mut self, data: Data) {
         match data {
             Data::Capability(caps) => self.capabilities = caps,
+            Data::List { attributes, mailbox, .. }
+                if self.step == ClientStep::ExpectList
+                    && !mailbox.name().is_empty()
+                    && !self.listed.iter().any(|l| l.name == mailbox) =>
+            {
+                self.listed.push(ListedMailbox { name: mailbox, attributes, status: Vec::new() });
+            }
+            Data::Status { mailbox, items } if self.step == ClientStep::ExpectStatus => {
+                if let Some(listed) = self.listed.iter_mut().find(|l| l.name == mailbox) {
+                    listed.status = items;
+                }
+            }
             Data::Exists(n) => self.exists = n,
             Data::Expunge(seq) => {
                 // §7.5.1: later messages move down by one.
@@ -1481,7 +1711,7 @@ impl ImapClient {
 
     fn after_greeting(&mut self, preauthenticated: bool) {
         if preauthenticated {
-            return self.select();
+            return self.list();
         }
         if self.capabilities.is_empty() {
             return self.send(CommandBody::Capability, ClientStep::ExpectCapability);
@@ -1522,6 +1752,24 @@ impl ImapClient {
         }
     }
 
+    /// `LIST "" "*"`: every mailbox, at every level (§6.3.9).
+    fn list(&mut self) {
+        let body = CommandBody::List { reference: Mailbox::Other(String::new()), pattern: "*".into() };
+        self.send(body, ClientStep::ExpectList);
+    }
+
+    /// `STATUS <name> (MESSAGES UNSEEN)` for the next listed mailbox (§6.3.11), or SELECT
+    /// INBOX when every one is counted.
+    fn next_status(&mut self) {
+        match self.to_count.pop_front() {
+            Some(mailbox) => {
+                let attributes = vec![StatusAttribute::Messages, StatusAttribute::Unseen];
+                self.send(CommandBody::Status { mailbox, attributes }, ClientStep::ExpectStatus);
+            }
+            None => self.select(),
+        }
+    }
+
     fn select(&mut self) {
         self.send(CommandBody::Select(Mailbox::Inbox), ClientStep::ExpectSelect);
     }
@@ -1531,7 +1779,17 @@ impl ImapClient {
         match self.step {
             ClientStep::ExpectGreeting => {}
             ClientStep::ExpectCapability => self.login(),
-            ClientStep::ExpectLogin => self.select(),
+            ClientStep::ExpectLogin => self.list(),
+            ClientStep::ExpectList => {
+                self.to_count = self
+                    .listed
+                    .iter()
+                    .filter(|l| l.name != Mailbox::Inbox && l.selectable())
+                    .map(|l| l.name.clone())
+                    .collect();
+                self.next_status();
+            }
+            ClientStep::ExpectStatus => self.next_status(),
             ClientStep::ExpectSelect if self.exists == 0 => self.logout(),
             ClientStep::ExpectSelect => {
                 let set = SequenceSet::new(vec![wire::Sequence::Range(

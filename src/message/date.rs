@@ -151,6 +151,18 @@ pub fn format_date(unix_seconds: i64, offset_minutes: i16) -> String {
     )
 }
 
+/// Writes an IMAP `date-time` (RFC 9051 §9: `date-day-fixed "-" date-month "-" date-year SP
+/// time SP zone`, without its quotes) in UTC, such as ` 5-Dec-2026 04:24:27 +0000`: a
+/// message's INTERNALDATE (§2.3.3). Clamped to the years 1900 to 9999 like [`format_date`].
+pub fn format_imap_date(unix_seconds: i64) -> String {
+    let local = unix_seconds.clamp(MIN_SECONDS, MAX_SECONDS);
+    let (days, seconds_of_day) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let month_name = MONTH_NAMES.get((month as usize).saturating_sub(1)).copied().unwrap_or("Jan");
+    let (hour, minute, second) = (seconds_of_day / 3600, seconds_of_day / 60 % 60, seconds_of_day % 60);
+    format!("{day:>2}-{month_name}-{year:04} {hour:02}:{minute:02}:{second:02} +0000")
+}
+
 /// A lexical token of a `date-time` once comments and white space are gone.
 #[derive(Debug, PartialEq, Eq)]
 enum Token<'a> {

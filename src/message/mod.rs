@@ -20,7 +20,7 @@ pub mod header;
 pub(crate) mod mime;
 pub mod trace;
 
-pub use date::{DateError, DateTime, format_date, parse_date};
+pub use date::{DateError, DateTime, format_date, format_imap_date, parse_date};
 pub use dsn::{
     Action, DeliveryReport, DsnError, RecipientStatus, Return, TypedValue, build_dsn,
     delivery_status_content, parse_dsn,

@@ -1431,6 +1431,18 @@ pub fn command_start(input: &[u8]) -> Option<(Tag, String, bool)> {
     Some((tag, name, known))
 }
 
+/// The name of the IMAP command a client write starts (`SELECT`, `UID FETCH`), so the
+/// server's answer is explained as its answer; `None` for a write that continues a command
+/// (a literal's rest, a SASL line) or is no command.
+pub fn command_asked(bytes: &[u8]) -> Option<String> {
+    let (_, name, _) = command_start(bytes)?;
+    if name != "UID" {
+        return Some(name);
+    }
+    let next = String::from_utf8_lossy(bytes).split_whitespace().nth(2).map(str::to_ascii_uppercase);
+    Some(next.map_or(name, |next| format!("UID {next}")))
+}
+
 /// Parses one whole command (as cut out by [`Framer`]) and says what is wrong with it.
 pub fn parse_command(input: &[u8]) -> Result<Command, CommandError> {
     let Some((tag, name, known)) = command_start(input) else {

@@ -24,7 +24,7 @@
 //! [[note]]                  # an authored note: replaces the generated explanation of one step
 //! kind = "reply"            # the step's kind: tcp-connect, tcp-refused, tcp-close, command, reply,
 //!                           # data, tls-handshake, dns-query, dns-answer, queue, retry, dsn,
-//!                           # delivery, retrieval, note
+//!                           # delivery, retrieval, imap-command, imap-response, note
 //! from = "mx.example.net"   # optional: the lane the step leaves from
 //! to = "laptop.example.com" # optional: the lane it goes to
 //! code = 550                # optional: the reply code
@@ -123,13 +123,16 @@
 //! # greylist:  RCPT only: "450 4.7.1 Greylisted, try again later", once
 //! # down:      no command; instead `at = "10m"` and `for = "2h"`: the host does not answer then
 //!
-//! [[retrieve]]              # the recipient's client fetches mail over POP3
+//! [[retrieve]]              # the recipient's client reads mail over POP3 or IMAP
 //! at = "1m"
 //! from = "phone"
 //! to = "mx.example.net"
 //! user = "bob"
 //! password = "hunter2"
-//! delete = false
+//! protocol = "pop3"         # "pop3" (port 110, the default) or "imap" (port 993, TLS)
+//! delete = false            # POP3 only: DELE each message before QUIT
+//! # mark_seen = true        # IMAP only: STORE \Seen after fetching (the default); the mail
+//! #                         # stays on the server either way
 //! ```
 //!
 //! Every duration (`latency`, `max_time`, retry times, `greylist`, `down`, `at`, `for`) is at
@@ -181,6 +184,11 @@ impl<'a> Fields<'a> {
     /// Where the table starts.
     pub fn pos(&self) -> Pos {
         self.table.pos
+    }
+
+    /// Where `key` is written, if it is (without reading its value).
+    pub fn key_pos(&self, key: &str) -> Option<Pos> {
+        self.table.get(key).map(|e| e.key_pos)
     }
 
     fn entry(&mut self, key: &'static str) -> Option<&'a Entry> {

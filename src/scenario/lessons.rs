@@ -24,7 +24,8 @@ macro_rules! lessons {
 // them, topic by topic, each topic building on the ones before it:
 //
 // 1. Basics: one session typed by hand, what EHLO announces, a recipient refused, and the
-//    last hop (POP3): the two ends of the route before its middle.
+//    last hop (POP3, then IMAP, then the two side by side): the two ends of the route
+//    before its middle.
 // 2. Extensions: the extensions EHLO just announced, each at work in one session.
 // 3. Routing: a second server, found through DNS (MX), then what happens when it is
 //    down, says "no mail here" or does not exist.
@@ -38,6 +39,8 @@ lessons![
     "ehlo-extensions",
     "unknown-recipient",
     "pop3-retrieval",
+    "imap-retrieval",
+    "pop3-vs-imap",
     "pipelining",
     "size-limit",
     "smtputf8",

@@ -32,8 +32,8 @@ use crate::proto::{
     Verb,
 };
 use crate::sim::{
-    Action, DkimSigning, Fault, FaultAction, FaultTrigger, HostAuth, HostConfig, HostRole, RetrySchedule,
-    SigningKeySource, World, WorldConfig,
+    Action, DkimSigning, Fault, FaultAction, FaultTrigger, HostAuth, HostConfig, HostRole, Retrieval,
+    RetrySchedule, SigningKeySource, World, WorldConfig,
 };
 use crate::timeline::{Millis, Timeline};
 use format::{Fields, error};
@@ -948,15 +948,45 @@ fn read_type(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
 }
 
 fn read_retrieve(table: &Table, hosts: &[HostConfig]) -> Result<Action, TomlError> {
-    let mut f = Fields::new(table, "[[retrieve]]", &["at", "from", "to", "user", "password", "delete"]);
+    let mut f = Fields::new(
+        table,
+        "[[retrieve]]",
+        &["at", "from", "to", "user", "password", "protocol", "delete", "mark_seen"],
+    );
     let at = optional_duration(f.string("at")?)?.unwrap_or(0);
     let client = known_host(hosts, f.required_string("from")?)?;
     let server = known_host(hosts, f.required_string("to")?)?;
     let user = f.required_string("user")?.0.to_owned();
     let password = f.required_string("password")?.0.to_owned();
-    let delete = f.boolean("delete")?.unwrap_or(false);
+    let imap = match f.string("protocol")? {
+        None => false,
+        Some((name, _)) if name.eq_ignore_ascii_case("pop3") => false,
+        Some((name, _)) if name.eq_ignore_ascii_case("imap") => true,
+        Some((name, pos)) => {
+            return Err(error(
+                pos,
+                format!("unknown protocol {name:?} in [[retrieve]]: use \"pop3\" or \"imap\""),
+            ));
+        }
+    };
+    let (wrong, why) = if imap {
+        (
+            "delete",
+            "`delete` is a POP3 choice: an IMAP client leaves the mail on the server (`mark_seen` says whether it marks the messages read)",
+        )
+    } else {
+        ("mark_seen", "`mark_seen` is an IMAP choice: POP3 has no flags (set `protocol = \"imap\"`)")
+    };
+    if let Some(pos) = f.key_pos(wrong) {
+        return Err(error(pos, why));
+    }
+    let how = if imap {
+        Retrieval::Imap { mark_seen: f.boolean("mark_seen")?.unwrap_or(true) }
+    } else {
+        Retrieval::Pop3 { delete: f.boolean("delete")?.unwrap_or(false) }
+    };
     f.finish()?;
-    Ok(Action::Retrieve { at, client, server, user, password, delete })
+    Ok(Action::Retrieve { at, client, server, user, password, how })
 }
 
 const FAULT_KEYS: &[&str] = &["host", "command", "occurrence", "action", "reply", "at", "for"];

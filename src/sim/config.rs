@@ -107,8 +107,20 @@ pub enum Action {
     /// A learner types raw lines (telnet-style); each write is sent once the previous
     /// one's replies have all arrived (or at once, if the server answered nothing).
     Type { at: Millis, client: String, server: String, port: u16, writes: Vec<Vec<u8>> },
-    /// The recipient's client fetches a maildrop over POP3.
-    Retrieve { at: Millis, client: String, server: String, user: String, password: String, delete: bool },
+    /// The recipient's client reads its mail over POP3 or IMAP.
+    Retrieve { at: Millis, client: String, server: String, user: String, password: String, how: Retrieval },
+}
+
+/// How a reader's client fetches mail, and what it leaves on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Retrieval {
+    /// POP3 on port 110 (RFC 1939): download each message, and delete them if `delete`.
+    Pop3 { delete: bool },
+    /// IMAP on port 993, under TLS from the first byte (RFC 8314 §3.3, RFC 9051): log in,
+    /// list the folders, select INBOX, fetch every message without changing its flags
+    /// (BODY.PEEK[]), then mark them `\Seen` if `mark_seen`. The mail stays on the server.
+    Imap { mark_seen: bool },
 }
 
 /// No world runs past this many steps, whatever its config asks: enough for a queue of a

@@ -34,8 +34,8 @@ pub mod whatif;
 pub mod world;
 
 pub use config::{
-    Action, DkimSigning, HostAuth, HostConfig, HostRole, RetrySchedule, STEP_CAP, SigningKeySource,
-    WorldConfig,
+    Action, DkimSigning, HostAuth, HostConfig, HostRole, Retrieval, RetrySchedule, STEP_CAP,
+    SigningKeySource, WorldConfig,
 };
 pub use fault::{Fault, FaultAction, FaultTrigger};
 pub use relay::received_for;

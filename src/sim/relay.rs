@@ -238,6 +238,9 @@ impl World {
             reverse_path: reverse_path.to_string(),
             recipient: recipient.path.to_string(),
             data: stored,
+            uid: 0,
+            flags: Vec::new(),
+            stored_at: 0,
         };
         self.store(host, mailbox.clone(), message);
         let (summary, explanation, rfc) = if junk {

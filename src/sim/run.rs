@@ -27,7 +27,8 @@ impl World {
         self.timeline.steps.sort_by_key(|s| s.time);
         let outcome = &mut self.timeline.outcome;
         for host in &self.hosts {
-            for (mailbox, messages) in &host.mailboxes {
+            // A mailbox a reader emptied (POP3 DELE, IMAP EXPUNGE) holds nothing delivered.
+            for (mailbox, messages) in host.mailboxes.iter().filter(|(_, m)| !m.is_empty()) {
                 *outcome.delivered.entry(mailbox.clone()).or_default() += messages.len();
             }
             outcome.queued += host.queue.len();

@@ -11,18 +11,24 @@
 use std::collections::VecDeque;
 
 use super::auth::{AuthPolicy, JUNK_FOLDER};
-use super::config::{Action, HostRole};
+use super::config::{Action, HostRole, Retrieval};
 use super::fault::{FaultPolicy, Struck};
 use super::world::{ClientEnd, Conn, Event, HostState, ServerEnd, World};
+use crate::engine::imap::{
+    ClientAuth, ImapClient, ImapClientConfig, ImapServer, ImapServerConfig, MemoryMailstore,
+    StoredMessage as ImapMessage,
+};
 use crate::engine::pop3::{Maildrop, Pop3Client, Pop3Server};
 use crate::engine::{
     ClientEvent, ClientSession, CloseReason, Policy, ReceivedMessage, ServerConfig, ServerEvent,
     ServerSession,
 };
 use crate::mailauth::receiver::AuthReport;
+use crate::message::format_imap_date;
 use crate::proto::Verb;
+use crate::proto::imap::{Atom, DateTime, Mailbox};
 use crate::proto::reply::parse_reply;
-use crate::teach::explain;
+use crate::teach::{explain, imap as explain_imap};
 use crate::timeline::{Change, StepKind};
 
 /// What the sessions hand up to the relay above them. The world implements it in relay.rs;
@@ -50,14 +56,117 @@ struct HostMaildrop<'a> {
     changes: &'a mut Vec<Change>,
 }
 
-impl HostMaildrop<'_> {
-    /// The inbox of `user`; folders (`…/Junk`) are not served over POP3.
-    fn mailbox_key(&self, user: &str) -> Option<String> {
-        self.host
+/// The inbox of `user` at `host`: the mailbox whose local part is the user name. Folders
+/// (`…/Junk`) are not served over POP3, which knows one maildrop per user.
+fn inbox_key(host: &HostState, user: &str) -> Option<String> {
+    host.mailboxes.keys().find(|k| !k.ends_with(JUNK_FOLDER) && k.split('@').next() == Some(user)).cloned()
+}
+
+/// The Junk folder of `user` at `host`, where DMARC quarantine filed mail: the INBOX key
+/// with [`JUNK_FOLDER`] after it, or, while the INBOX has had no mail, the first such key
+/// whose local part is the user name.
+fn junk_key(host: &HostState, user: &str, inbox: Option<&str>) -> Option<String> {
+    match inbox {
+        Some(inbox) => {
+            let key = format!("{inbox}{JUNK_FOLDER}");
+            host.mailboxes.contains_key(&key).then_some(key)
+        }
+        None => host
             .mailboxes
             .keys()
-            .find(|k| !k.ends_with(JUNK_FOLDER) && k.split('@').next() == Some(user))
-            .cloned()
+            .find(|k| k.ends_with(JUNK_FOLDER) && k.split('@').next() == Some(user))
+            .cloned(),
+    }
+}
+
+/// The UIDVALIDITY of every simulated mailbox (RFC 9051 §2.3.1.1): a server picks a value
+/// that changes whenever the UIDs it gave could be reused; mailboxes here never are.
+const UID_VALIDITY: u32 = 1;
+
+/// The name the Junk folder has over IMAP, and its special-use attribute (RFC 6154 §2).
+const JUNK_NAME: &str = "Junk";
+const JUNK_ATTRIBUTE: &str = "Junk";
+
+/// The IMAP view of one host's mail while its server reads one write: each user of the
+/// host's policy, with their INBOX and, if the host filed mail there, their Junk folder
+/// (marked `\Junk`), each with its UIDs and flags as the host keeps them (a copy: the
+/// engine's store owns its messages). What the server changed — flags, expunged messages —
+/// goes back to the host, recorded under the right mailbox key, in
+/// [`HostMailstore::write_back`].
+struct HostMailstore {
+    store: MemoryMailstore,
+    /// Each user, each IMAP mailbox of theirs and the host's mailbox key behind it, if it
+    /// has one yet (an INBOX that has had no mail has none).
+    mailboxes: Vec<(String, Mailbox, Option<String>)>,
+}
+
+/// The host's messages of one mailbox as IMAP messages.
+fn imap_messages(host: &HostState, key: Option<&str>) -> Vec<ImapMessage> {
+    let Some(messages) = key.and_then(|k| host.mailboxes.get(k)) else { return Vec::new() };
+    messages
+        .iter()
+        .filter_map(|m| {
+            let internal_date = DateTime::try_from(format_imap_date(m.stored_at).as_str()).ok()?;
+            Some(ImapMessage { uid: m.uid, flags: m.flags.clone(), internal_date, bytes: m.data.clone() })
+        })
+        .collect()
+}
+
+impl HostMailstore {
+    fn new(host: &HostState) -> Self {
+        let mut store = MemoryMailstore::new();
+        let mut mailboxes = Vec::new();
+        let uid_next = |key: Option<&String>| key.and_then(|k| host.uid_next.get(k)).copied().unwrap_or(1);
+        for (user, password) in &host.config.policy.users {
+            let inbox = inbox_key(host, user);
+            store.add_user(user, password, UID_VALIDITY, uid_next(inbox.as_ref()));
+            if let Some(stored) = store.inbox_mut(user) {
+                stored.messages = imap_messages(host, inbox.as_deref());
+            }
+            let junk = junk_key(host, user, inbox.as_deref());
+            mailboxes.push((user.clone(), Mailbox::Inbox, inbox));
+            let Some(junk) = junk else { continue };
+            let name = Mailbox::from(JUNK_NAME);
+            let attributes: Vec<Atom> = Atom::try_from(JUNK_ATTRIBUTE).into_iter().collect();
+            if store.add_folder(user, JUNK_NAME, &attributes, UID_VALIDITY, uid_next(Some(&junk)))
+                && let Some(stored) = store.mailbox_mut(user, &name)
+            {
+                stored.messages = imap_messages(host, Some(&junk));
+                mailboxes.push((user.clone(), name, Some(junk)));
+            }
+        }
+        Self { store, mailboxes }
+    }
+
+    /// Writes the server's changes back to `host`, mailbox by mailbox: new flags (a
+    /// [`Change::Flagged`] each), then the expunged messages (one [`Change::Deleted`]).
+    fn write_back(self, host: &mut HostState, changes: &mut Vec<Change>) {
+        use crate::engine::imap::Mailstore as _;
+        for (user, mailbox, key) in &self.mailboxes {
+            let (Some(key), Some(now)) = (key, self.store.mailbox(user, mailbox)) else { continue };
+            let Some(messages) = host.mailboxes.get_mut(key) else { continue };
+            let mut expunged = Vec::new();
+            for (position, message) in messages.iter_mut().enumerate() {
+                match now.messages.iter().find(|m| m.uid == message.uid) {
+                    Some(kept) if kept.flags != message.flags => {
+                        message.flags.clone_from(&kept.flags);
+                        changes.push(Change::Flagged {
+                            host: host.config.name.clone(),
+                            mailbox: key.clone(),
+                            position,
+                            flags: kept.flags.iter().map(ToString::to_string).collect(),
+                        });
+                    }
+                    Some(_) => {}
+                    None => expunged.push(position),
+                }
+            }
+            if !expunged.is_empty() {
+                messages.retain(|m| now.messages.iter().any(|i| i.uid == m.uid));
+                let (host, mailbox) = (host.config.name.clone(), key.clone());
+                changes.push(Change::Deleted { host, mailbox, positions: expunged });
+            }
+        }
     }
 }
 
@@ -66,7 +175,7 @@ impl Maildrop for HostMaildrop<'_> {
         if self.host.config.policy.users.get(user).is_none_or(|p| p != password) {
             return None;
         }
-        let key = self.mailbox_key(user);
+        let key = inbox_key(self.host, user);
         Some(
             key.and_then(|k| self.host.mailboxes.get(&k))
                 .map(|m| m.iter().map(|s| s.data.clone()).collect())
@@ -75,7 +184,7 @@ impl Maildrop for HostMaildrop<'_> {
     }
 
     fn delete(&mut self, user: &str, indices: &[usize]) {
-        let Some(key) = self.mailbox_key(user) else { return };
+        let Some(key) = inbox_key(self.host, user) else { return };
         if let Some(messages) = self.host.mailboxes.get_mut(&key) {
             let mut i = 0;
             messages.retain(|_| {
@@ -89,9 +198,10 @@ impl Maildrop for HostMaildrop<'_> {
 }
 
 impl World {
-    /// The TLS handshake after STARTTLS's 220, simulated (RFC 3207 §4.2): from here on the
-    /// connection's steps are marked as encrypted.
-    fn tls_handshake_step(&mut self, client: usize, server: usize, explanation: &str) {
+    /// The TLS handshake after STARTTLS's 220 (RFC 3207 §4.2), or at once on an implicit-TLS
+    /// port (`rfc`: RFC 8314 §3), simulated: from here on the connection's steps are marked
+    /// as encrypted.
+    fn tls_handshake_step(&mut self, client: usize, server: usize, explanation: &str, rfc: &str) {
         self.step(
             client,
             server,
@@ -100,7 +210,7 @@ impl World {
             true,
             "TLS handshake: from here on the connection is encrypted".into(),
             explanation.into(),
-            Some("RFC 3207 §4.2".into()),
+            Some(rfc.into()),
             None,
         );
     }
@@ -115,7 +225,8 @@ impl World {
         let port = match &action {
             Action::Send { port, .. } => *port,
             Action::Type { port, .. } => *port,
-            Action::Retrieve { .. } => 110,
+            Action::Retrieve { how: Retrieval::Pop3 { .. }, .. } => 110,
+            Action::Retrieve { how: Retrieval::Imap { .. }, .. } => 993,
         };
         let end = match action {
             Action::Send { config, envelope, message, .. } => ClientEnd::Smtp {
@@ -123,8 +234,12 @@ impl World {
                 job: None,
             },
             Action::Type { writes, .. } => ClientEnd::Raw { writes: writes.into() },
-            Action::Retrieve { user, password, delete, .. } => {
+            Action::Retrieve { user, password, how: Retrieval::Pop3 { delete }, .. } => {
                 ClientEnd::Pop3(Pop3Client::new(user, password, delete))
+            }
+            Action::Retrieve { user, password, how: Retrieval::Imap { mark_seen }, .. } => {
+                let config = ImapClientConfig { user, password, auth: ClientAuth::Login, mark_seen };
+                ClientEnd::Imap(Box::new(ImapClient::new(config)))
             }
         };
         self.connect(client, server, end, port);
@@ -140,9 +255,11 @@ impl World {
         port: u16,
     ) -> Option<usize> {
         let pop3 = matches!(end, ClientEnd::Pop3(_));
+        let imap = matches!(end, ClientEnd::Imap(_));
         let server_name = self.name(server);
         let host = self.hosts.get(server)?;
-        let listens = if pop3 { host.config.role == HostRole::Mx } else { host.config.smtp.is_some() };
+        let listens =
+            if pop3 || imap { host.config.role == HostRole::Mx } else { host.config.smtp.is_some() };
         if host.is_down(self.now) || !listens {
             let why = if listens { "the host is down" } else { "nothing listens on that port" };
             let now = self.now;
@@ -174,6 +291,14 @@ impl World {
         let ip = self.hosts.get(client).map(|h| h.config.ip);
         let server_end = if pop3 {
             ServerEnd::Pop3(Pop3Server::new(&server_name))
+        } else if imap {
+            // Port 993: TLS from the first byte, so no STARTTLS and no LOGINDISABLED.
+            let config = ImapServerConfig {
+                starttls: false,
+                implicit_tls: true,
+                ..ImapServerConfig::new(&server_name)
+            };
+            ServerEnd::Imap(Box::new(ImapServer::new(config)))
         } else {
             let config = host.config.smtp.clone().unwrap_or_default();
             let config = ServerConfig { queue_id_seed: self.rng.next_u64(), ..config };
@@ -181,6 +306,11 @@ impl World {
         };
         let (summary, rfc) = if pop3 {
             (format!("TCP connection to {server_name} port {port} (POP3)"), "RFC 1939 §3")
+        } else if imap {
+            (
+                format!("TCP connection to {server_name} port {port} (IMAP over TLS)"),
+                "RFC 9051 §2.1; RFC 8314 §3",
+            )
         } else if port == 587 {
             (format!("TCP connection to {server_name} port 587 (message submission)"), "RFC 6409 §3.1")
         } else {
@@ -208,9 +338,24 @@ impl World {
             hold_until: 0,
             pending_auth: VecDeque::new(),
             injected: VecDeque::new(),
-            pop3_asked: VecDeque::new(),
+            asked: VecDeque::new(),
+            continuing: None,
         });
         let conn = self.conns.len() - 1;
+        if imap {
+            // Implicit TLS (RFC 8314 §3): the handshake comes before the server's greeting.
+            if let Some(c) = self.conns.get_mut(conn) {
+                c.tls = true;
+            }
+            self.tls_handshake_step(
+                client,
+                server,
+                "Port 993 is IMAP inside TLS from the first byte (implicit TLS): the keys are agreed before \
+                 any IMAP is spoken, so the password the client sends later is never visible on the network. \
+                 (Port 143 starts in the clear and upgrades with STARTTLS.)",
+                "RFC 8314 §3",
+            );
+        }
         self.flush(conn);
         Some(conn)
     }
@@ -261,6 +406,12 @@ impl World {
                     );
                     true
                 }
+                ServerEnd::Imap(session) => {
+                    let mut store = HostMailstore::new(host);
+                    session.handle_input(&bytes, &mut store.store);
+                    store.write_back(host, &mut self.timeline.changes);
+                    true
+                }
             };
             // A typed session whose write drew no reply (message text) goes on at once.
             if !answered && matches!(c.client_end, ClientEnd::Raw { .. }) {
@@ -287,6 +438,7 @@ impl World {
                             server,
                             "Client and server agree on keys (simulated here); an eavesdropper now sees only \
                              ciphertext. The client must start over with EHLO.",
+                            "RFC 3207 §4.2",
                         );
                     }
                 }
@@ -296,6 +448,7 @@ impl World {
                     }
                 }
                 ClientEnd::Pop3(client) => client.handle_input(&bytes),
+                ClientEnd::Imap(client) => client.handle_input(&bytes),
             }
         }
         self.flush(conn);
@@ -306,6 +459,7 @@ impl World {
         let server_closed = match &c.server_end {
             ServerEnd::Smtp(s) => s.is_closed(),
             ServerEnd::Pop3(s) => s.is_closed(),
+            ServerEnd::Imap(s) => s.is_closed(),
         };
         let (client, server) = (c.client, c.server);
         let ClientEnd::Raw { writes } = &mut c.client_end else { return };
@@ -364,6 +518,17 @@ impl World {
                         out.push((bytes, None));
                     }
                 }
+                ServerEnd::Imap(session) => {
+                    // Everything the server has to say to one command is one step: its
+                    // untagged data, then the tagged completion (RFC 9051 §2.2.2).
+                    let mut answer = Vec::new();
+                    while let Some(bytes) = session.poll_transmit() {
+                        answer.extend_from_slice(&bytes);
+                    }
+                    if !answer.is_empty() {
+                        out.push((answer, None));
+                    }
+                }
             }
             let mut progressed = !out.is_empty();
             for (bytes, verb) in out {
@@ -389,6 +554,11 @@ impl World {
                         writes.push(bytes);
                     }
                 }
+                ClientEnd::Imap(client) => {
+                    while let Some(bytes) = client.poll_transmit() {
+                        writes.push(bytes);
+                    }
+                }
                 ClientEnd::Raw { .. } => {}
             }
             progressed |= !writes.is_empty();
@@ -408,22 +578,7 @@ impl World {
         let Some(c) = self.conns.get_mut(conn) else { return };
         c.in_flight_to_client += 1;
         let (client, server, tls) = (c.client, c.server, c.tls);
-        let pop3 = matches!(c.server_end, ServerEnd::Pop3(_));
-        if pop3 {
-            let asked = self.conns.get_mut(conn).and_then(|c| c.pop3_asked.pop_front());
-            let (summary, explanation, rfc) = explain::pop3_response(&bytes, asked.as_deref());
-            self.step(
-                server,
-                client,
-                StepKind::Retrieval,
-                Some(&bytes),
-                tls,
-                summary,
-                explanation,
-                Some(rfc),
-                None,
-            );
-        } else {
+        if !self.reader_step(conn, &bytes, false) {
             let (summary, mut explanation, rfc) = explain::reply_text(&bytes, verb);
             if let Some(c) = self.conns.get_mut(conn)
                 && c.injected.front().is_some_and(|injected| same_reply(injected, &bytes))
@@ -451,32 +606,61 @@ impl World {
         self.schedule(at, Event::Arrive { conn, to_server: false, bytes });
     }
 
-    pub(super) fn send_from_client(&mut self, conn: usize, bytes: Vec<u8>) {
-        let Some(c) = self.conns.get(conn) else { return };
-        let (client, server, tls) = (c.client, c.server, c.tls);
-        let in_data = matches!(&c.server_end, ServerEnd::Smtp(s) if s.in_data());
-        let pop3 = matches!(c.server_end, ServerEnd::Pop3(_));
-        if pop3 {
-            let (summary, explanation, rfc) = explain::pop3_command(&bytes);
-            if let Some(c) = self.conns.get_mut(conn) {
-                let keyword = String::from_utf8_lossy(&bytes)
+    /// The step of a write on a reader's connection (POP3 or IMAP), `to_server` for the
+    /// client's: each answer is explained as the answer to the command it answers (`asked`),
+    /// and an IMAP write after a `+` as the continuation of its command (RFC 9051 §7.6).
+    /// `false`, recording nothing, on an SMTP connection.
+    fn reader_step(&mut self, conn: usize, bytes: &[u8], to_server: bool) -> bool {
+        let Some(c) = self.conns.get_mut(conn) else { return false };
+        let imap = match c.server_end {
+            ServerEnd::Imap(_) => true,
+            ServerEnd::Pop3(_) => false,
+            ServerEnd::Smtp(_) => return false,
+        };
+        let (kind, (summary, explanation, rfc)) = match (imap, to_server) {
+            (true, false) => {
+                let asked = c.asked.pop_front();
+                if bytes.starts_with(b"+") {
+                    // A continuation request: the command goes on, and its end is still to come.
+                    c.continuing.clone_from(&asked);
+                }
+                (StepKind::ImapResponse, explain_imap::response(bytes, asked.as_deref()))
+            }
+            (false, false) => {
+                let asked = c.asked.pop_front();
+                (StepKind::Retrieval, explain::pop3_response(bytes, asked.as_deref()))
+            }
+            (true, true) => {
+                let (texts, name) = match c.continuing.take() {
+                    Some(name) => (explain_imap::continuation(bytes, &name), Some(name)),
+                    None => (explain_imap::command(bytes), crate::proto::imap::command_asked(bytes)),
+                };
+                // The server's next write answers this command (or asks for its next part).
+                c.asked.extend(name);
+                (StepKind::ImapCommand, texts)
+            }
+            (false, true) => {
+                let keyword = String::from_utf8_lossy(bytes)
                     .split_whitespace()
                     .next()
                     .unwrap_or_default()
                     .to_ascii_uppercase();
-                c.pop3_asked.push_back(keyword);
+                c.asked.push_back(keyword);
+                (StepKind::Retrieval, explain::pop3_command(bytes))
             }
-            self.step(
-                client,
-                server,
-                StepKind::Retrieval,
-                Some(&bytes),
-                tls,
-                summary,
-                explanation,
-                Some(rfc),
-                None,
-            );
+        };
+        let (from, to) = if to_server { (c.client, c.server) } else { (c.server, c.client) };
+        let tls = c.tls;
+        self.step(from, to, kind, Some(bytes), tls, summary, explanation, Some(rfc), None);
+        true
+    }
+
+    pub(super) fn send_from_client(&mut self, conn: usize, bytes: Vec<u8>) {
+        let Some(c) = self.conns.get(conn) else { return };
+        let (client, server, tls) = (c.client, c.server, c.tls);
+        let in_data = matches!(&c.server_end, ServerEnd::Smtp(s) if s.in_data());
+        if self.reader_step(conn, &bytes, true) {
+            // A POP3 or IMAP command, recorded.
         } else if in_data || is_message_data(&bytes) {
             let (summary, explanation) = explain::data_text(&bytes);
             self.step(
@@ -525,6 +709,7 @@ impl World {
                         server,
                         "Client and server agree on keys (simulated here); the server has forgotten everything said \
                          before, so the client must say EHLO again.",
+                        "RFC 3207 §4.2",
                     );
                 }
             }
@@ -597,7 +782,7 @@ impl World {
                 writes.clear();
                 None
             }
-            ClientEnd::Pop3(_) => None,
+            ClientEnd::Pop3(_) | ClientEnd::Imap(_) => None,
         };
         let server_name = self.name(server);
         self.step(
@@ -628,10 +813,12 @@ impl World {
         let server_closed = match &c.server_end {
             ServerEnd::Smtp(s) => s.is_closed(),
             ServerEnd::Pop3(s) => s.is_closed(),
+            ServerEnd::Imap(s) => s.is_closed(),
         };
         let client_done = match &c.client_end {
             ClientEnd::Smtp { session, .. } => session.is_done(),
             ClientEnd::Pop3(client) => client.is_done(),
+            ClientEnd::Imap(client) => client.is_done(),
             ClientEnd::Raw { writes } => writes.is_empty() && server_closed,
         };
         if !(server_closed && client_done) {
@@ -647,6 +834,11 @@ impl World {
             (
                 "The POP3 session is over: the mail client and the server close the TCP connection.",
                 "RFC 1939 §6",
+            )
+        } else if matches!(c.server_end, ServerEnd::Imap(_)) {
+            (
+                "The IMAP session is over: having said BYE, the server closes the TCP connection.",
+                "RFC 9051 §6.1.3",
             )
         } else {
             ("The SMTP session is over: both sides close the TCP connection.", "RFC 5321 §4.1.1.10, §3.8")
@@ -712,4 +904,136 @@ fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
         lines.push(&bytes[start..]);
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::engine::imap::Mailstore as _;
+    use crate::engine::policy::MailPolicy;
+    use crate::sim::config::HostConfig;
+    use crate::sim::world::Stored;
+
+    fn stored(uid: u32, text: &str) -> Stored {
+        Stored {
+            id: format!("id{uid}"),
+            reverse_path: "alice@example.com".into(),
+            recipient: "bob@example.net".into(),
+            data: format!("Subject: {text}\r\n\r\n{text}\r\n").into_bytes(),
+            uid,
+            flags: Vec::new(),
+            stored_at: 1_764_000_000,
+        }
+    }
+
+    /// mx.example.net with bob's INBOX (UIDs 1, 2) and, when `junk`, his Junk folder (UID 1).
+    fn host(junk: bool) -> HostState {
+        let policy =
+            MailPolicy { users: [("bob".to_owned(), "pw".to_owned())].into(), ..MailPolicy::default() };
+        let config = HostConfig {
+            name: "mx.example.net".into(),
+            role: HostRole::Mx,
+            ip: [198, 51, 100, 25].into(),
+            smtp: None,
+            policy,
+            down: Vec::new(),
+            auth: Default::default(),
+            lists: BTreeMap::new(),
+        };
+        let mut mailboxes = BTreeMap::new();
+        let mut uid_next = BTreeMap::new();
+        mailboxes.insert("bob@example.net".to_owned(), vec![stored(1, "one"), stored(2, "two")]);
+        uid_next.insert("bob@example.net".to_owned(), 3);
+        if junk {
+            let key = format!("bob@example.net{JUNK_FOLDER}");
+            mailboxes.insert(key.clone(), vec![stored(1, "spam")]);
+            uid_next.insert(key, 2);
+        }
+        HostState { config, queue: Vec::new(), mailboxes, dns_cache: BTreeMap::new(), uid_next }
+    }
+
+    /// Runs IMAP lines against the host's view, writing the changes back after each.
+    fn session(host: &mut HostState, lines: &[&str]) -> (String, Vec<Change>) {
+        let config =
+            ImapServerConfig { login_requires_tls: false, ..ImapServerConfig::new("mx.example.net") };
+        let mut server = ImapServer::new(config);
+        let mut changes = Vec::new();
+        let mut output = Vec::new();
+        for line in lines {
+            let mut store = HostMailstore::new(host);
+            server.handle_input(format!("{line}\r\n").as_bytes(), &mut store.store);
+            store.write_back(host, &mut changes);
+            while let Some(bytes) = server.poll_transmit() {
+                output.extend(bytes);
+            }
+        }
+        (String::from_utf8_lossy(&output).into_owned(), changes)
+    }
+
+    #[test]
+    fn junk_is_a_folder_with_its_special_use_and_its_own_uids() {
+        let mut host = host(true);
+        let store = HostMailstore::new(&host);
+        let names: Vec<String> = store.store.mailboxes("bob").iter().map(|m| m.name.to_string()).collect();
+        assert_eq!(names, ["INBOX", "Junk"]);
+        let junk = store.store.mailbox("bob", &Mailbox::from("Junk")).map(|m| (m.uid_next, m.messages.len()));
+        assert_eq!(junk, Some((2, 1)));
+        let (output, _) =
+            session(&mut host, &["a1 LOGIN bob pw", "a2 LIST \"\" *", "a3 STATUS Junk (MESSAGES UNSEEN)"]);
+        assert!(output.contains("* LIST (\\HasNoChildren \\Junk) \"/\" Junk\r\n"), "{output}");
+        assert!(output.contains("* STATUS Junk (MESSAGES 1 UNSEEN 1)\r\n"), "{output}");
+    }
+
+    #[test]
+    fn changes_in_junk_go_back_under_the_junk_key() {
+        let mut host = host(true);
+        let (_, changes) = session(
+            &mut host,
+            &[
+                "a1 LOGIN bob pw",
+                "a2 SELECT Junk",
+                "a3 STORE 1 +FLAGS (\\Seen)",
+                "a4 STORE 1 +FLAGS (\\Deleted)",
+            ],
+        );
+        let junk = format!("bob@example.net{JUNK_FOLDER}");
+        let flagged: Vec<(&str, usize)> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Flagged { mailbox, position, .. } => Some((mailbox.as_str(), *position)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(flagged, [(junk.as_str(), 0), (junk.as_str(), 0)]);
+        assert!(host.mailboxes["bob@example.net"].iter().all(|m| m.flags.is_empty()), "INBOX untouched");
+        let (_, changes) = session(&mut host, &["a1 LOGIN bob pw", "a2 SELECT Junk", "a3 EXPUNGE"]);
+        assert_eq!(
+            changes,
+            [Change::Deleted { host: "mx.example.net".into(), mailbox: junk.clone(), positions: vec![0] }]
+        );
+        assert!(host.mailboxes[&junk].is_empty());
+        assert_eq!(host.mailboxes["bob@example.net"].len(), 2);
+        // The UID counter of Junk is its own: the next message there gets UID 2.
+        let store = HostMailstore::new(&host);
+        assert_eq!(store.store.mailbox("bob", &Mailbox::from("Junk")).map(|m| m.uid_next), Some(2));
+    }
+
+    #[test]
+    fn without_junk_mail_there_is_only_inbox() {
+        let mut host = host(false);
+        let (output, _) = session(&mut host, &["a1 LOGIN bob pw", "a2 LIST \"\" *", "a3 SELECT Junk"]);
+        assert!(output.contains("* LIST (\\HasNoChildren) \"/\" INBOX\r\na2 OK"), "{output}");
+        assert!(output.contains("a3 NO [NONEXISTENT]"), "{output}");
+    }
+
+    #[test]
+    fn junk_without_inbox_mail_is_still_found() {
+        let mut host = host(true);
+        host.mailboxes.remove("bob@example.net");
+        let store = HostMailstore::new(&host);
+        assert_eq!(store.store.inbox("bob").map(|m| m.messages.len()), Some(0));
+        assert_eq!(store.store.mailbox("bob", &Mailbox::from("Junk")).map(|m| m.messages.len()), Some(1));
+    }
 }

@@ -16,9 +16,11 @@ use super::fault::{Fault, FaultAction, FaultCounts};
 use super::queue::{Job, QueueEntry};
 use super::rng::Rng;
 use crate::dns::Zone;
+use crate::engine::imap::{ImapClient, ImapServer};
 use crate::engine::pop3::{Pop3Client, Pop3Server};
 use crate::engine::{ClientSession, ServerSession};
 use crate::mailauth::receiver::AuthReport;
+use crate::proto::imap::Flag;
 use crate::timeline::{Change, Lane, Millis, RESOLVER_LANE, Step, StepKind, StoredMessage, Timeline};
 
 /// A message stored in a mailbox.
@@ -28,6 +30,12 @@ pub(super) struct Stored {
     pub reverse_path: String,
     pub recipient: String,
     pub data: Vec<u8>,
+    /// Its IMAP UID in its mailbox, ascending and never reused (RFC 9051 §2.3.1.1).
+    pub uid: u32,
+    /// Its IMAP flags (RFC 9051 §2.3.2), sorted.
+    pub flags: Vec<Flag>,
+    /// When it was stored, in Unix seconds: its IMAP INTERNALDATE (RFC 9051 §2.3.3).
+    pub stored_at: i64,
 }
 
 /// A host as it runs.
@@ -39,6 +47,8 @@ pub(super) struct HostState {
     pub mailboxes: BTreeMap<String, Vec<Stored>>,
     /// DNS answers this host has seen, for the inspector.
     pub dns_cache: BTreeMap<String, String>,
+    /// The UID each mailbox gives its next message (RFC 9051 §2.3.1.1: UIDNEXT).
+    pub uid_next: BTreeMap<String, u32>,
 }
 
 impl HostState {
@@ -52,12 +62,14 @@ pub(super) enum ClientEnd {
     Smtp { session: Box<ClientSession>, job: Option<usize> },
     Raw { writes: VecDeque<Vec<u8>> },
     Pop3(Pop3Client),
+    Imap(Box<ImapClient>),
 }
 
 #[derive(Debug)]
 pub(super) enum ServerEnd {
     Smtp(Box<ServerSession>),
     Pop3(Pop3Server),
+    Imap(Box<ImapServer>),
 }
 
 #[derive(Debug)]
@@ -76,9 +88,13 @@ pub(super) struct Conn {
     pub pending_auth: VecDeque<AuthReport>,
     /// Replies that faults injected, not yet sent, so their steps can say so.
     pub injected: VecDeque<Vec<u8>>,
-    /// POP3 commands sent and not answered yet, so each response is explained as the
-    /// answer to its command (a POP3 client waits for each response, RFC 1939 §3).
-    pub pop3_asked: VecDeque<String>,
+    /// POP3 or IMAP commands sent and not answered yet, so each response is explained as
+    /// the answer to its command (a POP3 client waits for each response, RFC 1939 §3; our
+    /// IMAP client sends one command at a time, RFC 9051 §5.5 allows more).
+    pub asked: VecDeque<String>,
+    /// The IMAP command whose continuation request (`+`, RFC 9051 §7.6) the server sent
+    /// last: the client's next write continues it (a literal's rest, a SASL line, `DONE`).
+    pub continuing: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +165,7 @@ impl World {
                 queue: Vec::new(),
                 mailboxes: BTreeMap::new(),
                 dns_cache: BTreeMap::new(),
+                uid_next: BTreeMap::new(),
             })
             .collect();
         let mut world = Self {
@@ -278,9 +295,15 @@ impl World {
         self.timeline.changes.push(change);
     }
 
-    /// Stores a message at the end of `host`'s `mailbox`, and records it.
-    pub(super) fn store(&mut self, host: usize, mailbox: String, message: Stored) {
+    /// Stores a message at the end of `host`'s `mailbox` with the mailbox's next UID, and
+    /// records it.
+    pub(super) fn store(&mut self, host: usize, mailbox: String, mut message: Stored) {
+        let stored_at = self.start_unix.saturating_add(i64::try_from(self.now / 1000).unwrap_or(i64::MAX));
         let Some(h) = self.hosts.get_mut(host) else { return };
+        let next = h.uid_next.entry(mailbox.clone()).or_insert(1);
+        message.uid = *next;
+        *next = next.saturating_add(1);
+        message.stored_at = stored_at;
         let change = Change::Stored {
             host: h.config.name.clone(),
             mailbox: mailbox.clone(),
@@ -289,6 +312,7 @@ impl World {
                 reverse_path: message.reverse_path.clone(),
                 recipients: vec![message.recipient.clone()],
                 data: String::from_utf8_lossy(&message.data).into(),
+                flags: Vec::new(),
             },
         };
         h.mailboxes.entry(mailbox).or_default().push(message);

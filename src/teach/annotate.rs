@@ -27,6 +27,9 @@ use crate::proto::{
 };
 use crate::timeline::StepKind;
 
+mod imap;
+pub use imap::{imap_command_lines, imap_continuation_lines, imap_response_lines};
+
 /// One labelled stretch of a line: bytes `start..end` of [`AnnotatedLine::text`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
@@ -61,6 +64,8 @@ pub fn annotate(kind: StepKind, wire: &str) -> Vec<AnnotatedLine> {
         StepKind::Data => message_lines(&lines, true),
         StepKind::Dsn | StepKind::Delivery | StepKind::Note => message_lines(&lines, false),
         StepKind::Retrieval => pop3_lines(&lines),
+        StepKind::ImapCommand => imap_command_lines(wire),
+        StepKind::ImapResponse => imap_response_lines(wire),
         StepKind::DnsQuery => lines.iter().map(|&(text, crlf)| dns_query_line(text, crlf)).collect(),
         StepKind::DnsAnswer => lines.iter().map(|&(text, crlf)| dns_answer_line(text, crlf)).collect(),
         StepKind::TcpConnect

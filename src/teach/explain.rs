@@ -161,6 +161,7 @@ pub fn reply_text(bytes: &[u8], answering: Option<Verb>) -> (String, String, Str
     };
     let summary = match answering {
         Some(verb) => format!("{} reply to {verb}: {class}", code.get()),
+        None if code.get() == 220 => "220 greeting: the server is ready".to_owned(),
         None => format!("{} {class}", code.get()),
     };
     (summary, explanation, code.defined_in().to_owned())

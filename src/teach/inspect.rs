@@ -718,6 +718,7 @@ pub fn written_dsns(timeline: &Timeline, step: Option<usize>) -> Vec<FoundDsn> {
                     reverse_path: "<>".into(),
                     recipients: Vec::new(),
                     data: text.into(),
+                    flags: Vec::new(),
                 },
                 view: dsn_view(text)?,
             })

@@ -143,7 +143,8 @@ pub fn journey(timeline: &Timeline, step: Option<usize>) -> Journey {
 
 /// Where a step leaves the message that moves, if it moves one: a client starting a
 /// transaction holds it (MAIL FROM), data carries it to the server, a mailbox or queue keeps
-/// it where it is, and a POP3 answer with the message in it brings a copy to the reader.
+/// it where it is, and a POP3 or IMAP answer with the message in it brings a copy to the
+/// reader (an IMAP FETCH of `BODY[]` carries it as a literal, RFC 9051 §7.5.2).
 fn moved_to(step: &Step, from: usize, to: usize) -> Option<usize> {
     let wire = step.wire.as_deref().unwrap_or_default();
     match step.kind {
@@ -153,14 +154,17 @@ fn moved_to(step: &Step, from: usize, to: usize) -> Option<usize> {
         StepKind::Data => Some(to),
         StepKind::Delivery | StepKind::Queue => Some(from),
         StepKind::Retrieval if wire.starts_with("+OK") && wire.matches("\r\n").count() > 2 => Some(to),
+        StepKind::ImapResponse if wire.contains(" FETCH (") && wire.contains("BODY[] {") => Some(to),
         _ => None,
     }
 }
 
 /// How many lanes a screen keeps readable: past it, lanes would be narrower than a host's
 /// name, so the lanes show only the hosts that take part in the steps they show (the map
-/// keeps every host). A laptop's or projector's lanes hold six; a phone's five (every lesson
-/// has five or fewer, and a phone shows them all).
+/// keeps every host). A laptop's or projector's lanes hold six, as many as the largest
+/// lesson has; a phone's five, which shows every lane of a lesson with five or fewer, and
+/// the hosts of the steps in view for the one with six (dkim-body-changed, where Bob's phone
+/// reads his Junk folder over IMAP).
 pub const MOST_LANES: usize = 6;
 pub const MOST_LANES_ON_A_PHONE: usize = 5;
 

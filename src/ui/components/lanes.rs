@@ -39,6 +39,8 @@ pub fn kind_class(kind: StepKind) -> &'static str {
         StepKind::Dsn => "dsn",
         StepKind::Delivery => "delivery",
         StepKind::Retrieval => "retrieval",
+        StepKind::ImapCommand => "imap-command",
+        StepKind::ImapResponse => "imap-response",
         StepKind::Note => "note",
     }
 }

@@ -27,7 +27,14 @@ pub fn mailboxes_panel(props: &MailboxesPanelProps) -> Html {
         .filter(|(_, _, messages)| !messages.is_empty())
         .collect();
     if boxes.is_empty() {
-        return empty("No message has been delivered to a mailbox yet.");
+        // A mailbox that exists but holds nothing was emptied by a reader.
+        let emptied = snapshot.mailboxes.values().any(|b| !b.is_empty());
+        return empty(if emptied {
+            "Every mailbox is empty: a reader's client deleted what was delivered (POP3 DELE, or IMAP \
+             EXPUNGE)."
+        } else {
+            "No message has been delivered to a mailbox yet."
+        });
     }
     let opened = open.as_ref().and_then(|(host, mailbox, index)| {
         snapshot.mailboxes.get(host).and_then(|b| b.get(mailbox)).and_then(|m| m.get(*index))
@@ -52,6 +59,7 @@ pub fn mailboxes_panel(props: &MailboxesPanelProps) -> Html {
                                         <button type="button" class="insp-open" aria-expanded={is_open.to_string()} {onclick}>
                                             { format!("Message {} from {}", message.id, message.reverse_path) }
                                         </button>
+                                        { flags_html(&message.flags) }
                                     </li>
                                 }
                             }) }
@@ -63,6 +71,21 @@ pub fn mailboxes_panel(props: &MailboxesPanelProps) -> Html {
             { for opened.map(|message| message_html(&message_view(&message.data))) }
         </div>
     }
+}
+
+/// A message's IMAP flags, as the server keeps them (RFC 9051 §2.3.2): `\Seen` once a
+/// reader fetched it and marked it read.
+fn flags_html(flags: &[String]) -> Html {
+    if flags.is_empty() {
+        return html! {};
+    }
+    let words = flags.join(" ");
+    let title = if flags.iter().any(|f| f == "\\Seen") {
+        "IMAP flags kept on the server: \\Seen means read, on every device"
+    } else {
+        "IMAP flags kept on the server"
+    };
+    html! { <span class="insp-flags" {title}>{ format!(" flags: {words}") }</span> }
 }
 
 fn message_html(view: &MessageView) -> Html {
