@@ -5,7 +5,7 @@
 //! smtp-playground lessons --export DIR    write the player's lesson data (built into the site)
 //! smtp-playground run <lesson|file> [--json] [--transcript] [--steps] [--no-color]
 //! smtp-playground check <file>            validate a scenario file
-//! smtp-playground serve [--listen ADDR] [--lesson ID | --scenario FILE] [--host NAME]
+//! smtp-playground serve [--listen ADDR] [--imap ADDR] [--lesson ID | --scenario FILE] [--host NAME]
 //!                       [--maildir DIR] [--idle-timeout SECS] [--command-timeout SECS]
 //!                       [--data-timeout SECS] [--session-timeout SECS] [--handshake-timeout SECS]
 //!                       [--max-connections N] [--max-per-address N]
@@ -19,7 +19,8 @@
 //! `telnet-session`'s `smtp.example.com`; `--host` picks another, else the first MX with an
 //! SMTP server): its `ServerConfig` and `MailPolicy`, real STARTTLS with a certificate made at
 //! start-up, each message stored once in `DIR/.messages/` and hard-linked to `DIR/<mailbox>/NNNNNN.eml`,
-//! its 250 sent only once it is on disk. The host's SPF/DKIM/DMARC
+//! its 250 sent only once it is on disk; `--imap ADDR` lets the host's users read that mail
+//! over IMAP4rev2 (RFC 9051) with STARTTLS, from the same process. The host's SPF/DKIM/DMARC
 //! checks (`authenticate = true`) are not run: against a real client on loopback they would
 //! judge 127.0.0.1 against the lesson's invented DNS. `send` delivers one message with the
 //! simulated world's client; without `--starttls` it never tries TLS, with it TLS is required.
@@ -44,27 +45,27 @@ pub fn main(args: &[String]) -> (String, i32) {
     }
     match positional.as_slice() {
         ["lessons"] => (list_lessons(), 0),
+        ["run", target] if target.ends_with(".json") => match load_recording(target) {
+            Ok(played) if args.iter().any(|a| a == "--transcript") => {
+                (transcript(&played.timeline, args.iter().any(|a| a == "--json")), 0)
+            }
+            Ok(played) => (render(&played.title, &played.timeline, color), 0),
+            Err(message) => (message, 1),
+        },
         ["run", target] => match load(target) {
             Ok(scenario) => {
                 let timeline = scenario.run();
                 if args.iter().any(|a| a == "--steps") {
                     (list_steps(&scenario, &timeline), 0)
                 } else if args.iter().any(|a| a == "--transcript") {
-                    // Exactly `Timeline::transcript()`, what the player's transcript shows; with
-                    // --json as a JSON array, since a line may hold a bare LF.
-                    let lines = timeline.transcript();
-                    if args.iter().any(|a| a == "--json") {
-                        (serde_json::to_string(&lines).unwrap_or_default() + "\n", 0)
-                    } else {
-                        (lines.iter().map(|line| format!("{line}\n")).collect(), 0)
-                    }
+                    (transcript(&timeline, args.iter().any(|a| a == "--json")), 0)
                 } else if args.iter().any(|a| a == "--json") {
                     match serde_json::to_string_pretty(&timeline) {
                         Ok(json) => (json + "\n", 0),
                         Err(e) => (format!("error: {e}\n"), 1),
                     }
                 } else {
-                    (render(&scenario, &timeline, color), 0)
+                    (render(&scenario.title, &timeline, color), 0)
                 }
             }
             Err(message) => (message, 1),
@@ -103,22 +104,25 @@ usage:\n  smtp-playground lessons                  list the lessons, in learning
 smtp-playground lessons --export DIR     write each lesson's run as the page's static data (DIR/ID.json, DIR/index.json)\n  \
 smtp-playground run <lesson|file.toml>   print a lesson's timeline (--json for JSON, --transcript for the player's lines, as JSON with --json, --no-color)\n  \
 smtp-playground run <lesson|file> --steps   each step as a [[note]] picks it, and whether a note explains it\n  \
+smtp-playground run <recording.json>     print a recording's transcript (--transcript --json as the player's lines)\n  \
 smtp-playground check <file.toml>        validate a scenario file\n  \
 smtp-playground serve [options]          a lesson's server on a real port (Ctrl-C stops it)\n    \
 --listen ADDR          where to listen (default 127.0.0.1:2525; port 0 picks one)\n    \
+--imap ADDR            serve IMAP4rev2 there too (e.g. 127.0.0.1:1143): the host's users read\n                           their mail with the lesson's passwords, LOGIN only after STARTTLS\n    \
 --lesson ID | --scenario FILE   whose server (default: the lesson telnet-session)\n    \
 --host NAME            which host of the scenario (default: the first MX with smtp)\n    \
 --maildir DIR          where messages and server-cert.pem go (default ./smtp-playground-mail)\n    \
---idle-timeout SECS    421 after this long without input (default 300)\n    \
---command-timeout SECS 421 when one command line takes longer than this, however it trickles (default 300)\n    \
+--idle-timeout SECS    421 after this long without input (default 300; IMAP: * BYE, and\n                           at least 30 minutes once logged in, RFC 9051 §5.4)\n    \
+--command-timeout SECS 421 when one command line takes longer than this, however it trickles (default 300;\n                           IMAP: * BYE, the command's literals included)\n    \
 --data-timeout SECS    421 when the message data takes longer than this (default 600)\n    \
 --session-timeout SECS 421 when a session lasts longer than this (default 1800)\n    \
 --handshake-timeout SECS  give up a STARTTLS handshake after this long (default 30)\n    \
---max-connections N    421 to connections over this (default 256)\n    \
+--max-connections N    421 to connections over this (default 256; SMTP and IMAP together)\n    \
 --max-per-address N    421 to a client address with this many open already (default: half of --max-connections)\n    \
 --log LEVEL            what to print of each session: off, sessions (one line each), commands\n                           (the default: commands, replies and notes; a message's content as its size)\n                           or transcript (every line, the content too)\n    \
 --quiet                the same as --log off\n    \
---allow-remote         listen on a non-loopback address too\n  \
+--record DIR           write each SMTP (and IMAP) session to DIR as a recording the player opens (passwords masked)\n    \
+--allow-remote         listen on a non-loopback address too (--listen and --imap)\n  \
 smtp-playground send --server HOST:PORT --from ADDR --to ADDR [--to ADDR ...] [FILE | -]\n    \
 --starttls             require TLS (without it, TLS is never tried), with one of:\n    \
 --tls-ca FILE          trust the certificate(s) in this PEM file (e.g. serve's server-cert.pem)\n    \
@@ -127,7 +131,29 @@ smtp-playground send --server HOST:PORT --from ADDR --to ADDR [--to ADDR ...] [F
 --helo NAME            the EHLO name (default: the local address as [a.b.c.d])\n    \
 --chunking             send with BDAT when offered; --no-pipelining: one command at a time\n    \
 --from \"\"             the null reverse-path <>; the message is read from FILE or stdin\n    \
+--record FILE          also write the session to FILE as a recording the player opens (passwords masked)\n    \
 exit: 0 accepted for every recipient, 1 refused for some, 2 usage, 3 connection or TLS error\n";
+
+/// Exactly `Timeline::transcript()`, what the player's transcript shows, a line each; with
+/// `json` as a JSON array, since a line may hold a bare LF.
+fn transcript(timeline: &Timeline, json: bool) -> String {
+    let lines = timeline.transcript();
+    if json {
+        serde_json::to_string(&lines).unwrap_or_default() + "\n"
+    } else {
+        lines.iter().map(|line| format!("{line}\n")).collect()
+    }
+}
+
+/// A recording (`serve --record`, `send --record`) or any run in the player's format, read
+/// and checked as the player reads it.
+fn load_recording(target: &str) -> Result<Played, String> {
+    let json = std::fs::read_to_string(target).map_err(|e| format!("{target}: {e}\n"))?;
+    let played: Played = serde_json::from_str(&json)
+        .map_err(|e| format!("{target}:{}:{}: not a recording: {e}\n", e.line(), e.column()))?;
+    scenario::recording::check(&played).map_err(|e| format!("{target}: {e}\n"))?;
+    Ok(played)
+}
 
 fn load(target: &str) -> Result<Scenario, String> {
     if let Some(lesson) = lessons::get(target) {
@@ -201,10 +227,10 @@ fn list_lessons() -> String {
 }
 
 /// A readable transcript with lanes named: `time  from → to  C:/S: line`.
-pub fn render(scenario: &Scenario, timeline: &Timeline, color: bool) -> String {
+pub fn render(title: &str, timeline: &Timeline, color: bool) -> String {
     let paint = |code: &str, text: &str| paint(color, code, text);
     let mut out = String::new();
-    let _ = writeln!(out, "{}", paint("1", &scenario.title));
+    let _ = writeln!(out, "{}", paint("1", title));
     for lane in &timeline.lanes {
         let _ = writeln!(
             out,
@@ -219,10 +245,19 @@ pub fn render(scenario: &Scenario, timeline: &Timeline, color: bool) -> String {
         let route =
             if step.from == step.to { step.from.clone() } else { format!("{} → {}", step.from, step.to) };
         match (&step.wire, step.kind) {
-            (Some(wire), StepKind::Command | StepKind::Data | StepKind::Reply | StepKind::Retrieval) => {
+            (
+                Some(wire),
+                StepKind::Command
+                | StepKind::Data
+                | StepKind::Reply
+                | StepKind::Retrieval
+                | StepKind::ImapCommand
+                | StepKind::ImapResponse,
+            ) => {
                 let line = match step.kind {
                     StepKind::Reply => WireLine::Reply(step.code),
                     StepKind::Retrieval if step.is_pop3_response() => WireLine::Retrieval,
+                    StepKind::ImapResponse => WireLine::Retrieval,
                     _ => WireLine::Client,
                 };
                 for text in wire.split_terminator("\r\n") {
@@ -355,6 +390,7 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
         args,
         &[
             "--listen",
+            "--imap",
             "--lesson",
             "--scenario",
             "--host",
@@ -367,6 +403,7 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
             "--max-connections",
             "--max-per-address",
             "--log",
+            "--record",
         ],
         &["--no-color", "--allow-remote", "--quiet"],
     )?;
@@ -376,28 +413,33 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
     if let Some(extra) = options.positional.first() {
         return Err(format!("serve takes no argument {extra:?}: use --lesson ID or --scenario FILE"));
     }
-    let listen_text = options.value("--listen")?.unwrap_or("127.0.0.1:2525");
-    let listen = match listen_text.parse::<std::net::SocketAddr>() {
-        Ok(address) => address,
-        Err(_) => std::net::ToSocketAddrs::to_socket_addrs(listen_text)
+    let address = |name: &str, text: &str, example: &str| match text.parse::<std::net::SocketAddr>() {
+        Ok(address) => Ok(address),
+        Err(_) => std::net::ToSocketAddrs::to_socket_addrs(text)
             .ok()
             .and_then(|mut a| a.next())
-            .ok_or_else(|| format!("--listen {listen_text:?}: expected IP:PORT, e.g. 127.0.0.1:2525"))?,
+            .ok_or_else(|| format!("{name} {text:?}: expected IP:PORT, e.g. {example}")),
     };
-    let (source, scenario) = match (options.value("--lesson")?, options.value("--scenario")?) {
+    let listen =
+        address("--listen", options.value("--listen")?.unwrap_or("127.0.0.1:2525"), "127.0.0.1:2525")?;
+    let imap = match options.value("--imap")? {
+        Some(text) => Some(address("--imap", text, "127.0.0.1:1143")?),
+        None => None,
+    };
+    let (source, scenario, text) = match (options.value("--lesson")?, options.value("--scenario")?) {
         (Some(_), Some(_)) => return Err("give --lesson or --scenario, not both".into()),
         (None, Some(file)) => {
             let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
             let scenario = scenario::parse(&text)
                 .map_err(|e| format!("{file}:{}:{}: {}", e.line, e.column, e.message))?;
-            (format!("scenario {file}"), scenario)
+            (format!("scenario {file}"), scenario, text)
         }
         (lesson, None) => {
             let id = lesson.unwrap_or("telnet-session");
             let lesson = lessons::get(id)
                 .ok_or_else(|| format!("no lesson {id:?}; `smtp-playground lessons` lists them"))?;
             let scenario = scenario::parse(lesson.source).map_err(|e| format!("lesson {id}: {e}"))?;
-            (format!("lesson {id}"), scenario)
+            (format!("lesson {id}"), scenario, lesson.source.to_owned())
         }
     };
     let host = crate::net::pick_host(&scenario.world, options.value("--host")?)?;
@@ -423,6 +465,7 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
     let max_connections = options.number("--max-connections", DEFAULT_MAX_CONNECTIONS, 1)?;
     Ok(Some(crate::net::ServeOptions {
         listen,
+        imap,
         allow_remote: options.switch("--allow-remote"),
         source,
         config,
@@ -447,6 +490,8 @@ fn serve_options(args: &[String]) -> Result<Option<crate::net::ServeOptions>, St
         max_connections,
         color: !options.switch("--no-color"),
         log,
+        record: options.value("--record")?.map(Into::into),
+        world: (text, host.name.clone()),
     }))
 }
 
@@ -456,7 +501,7 @@ fn send_options(args: &[String]) -> Result<Option<crate::net::SendOptions>, Stri
     use crate::proto::{ForwardPath, Host, ReversePath};
     let options = Options::parse(
         args,
-        &["--server", "--tls-ca", "--auth", "--helo", "--from", "--to"],
+        &["--server", "--tls-ca", "--auth", "--helo", "--from", "--to", "--record"],
         &["--starttls", "--insecure", "--chunking", "--no-pipelining", "--no-color"],
     )?;
     if options.help {
@@ -520,6 +565,7 @@ fn send_options(args: &[String]) -> Result<Option<crate::net::SendOptions>, Stri
         to,
         message,
         color: !options.switch("--no-color"),
+        record: options.value("--record")?.map(Into::into),
     }))
 }
 

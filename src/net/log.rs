@@ -257,6 +257,30 @@ impl Transcript {
         }
     }
 
+    /// A client line cut and masked by the caller (`serve --imap` reads IMAP's lines and
+    /// literals itself, to hide passwords); `text` is shown as [`shown`] makes it safe.
+    pub fn client_line(&mut self, text: &str, tls: bool) {
+        self.wire(WireLine::Client, text, tls);
+    }
+
+    /// A server line without a reply code (IMAP), shown as the POP3 server lines are.
+    pub fn server_line(&mut self, text: &str, tls: bool) {
+        self.wire(WireLine::Retrieval, text, tls);
+    }
+
+    fn wire(&mut self, line: WireLine, text: &str, tls: bool) {
+        if !self.shows_lines() {
+            return;
+        }
+        if self.lines >= MAX_LINES {
+            self.omitted += 1;
+            return;
+        }
+        let route = if line == WireLine::Client { &self.to_server } else { &self.to_client };
+        let text = wire_line(self.color, self.now(), route, tls, line, &shown(text.as_bytes()));
+        self.push(text);
+    }
+
     /// Something that happened that is not a line on the wire. Notes say what happened to
     /// the session, so they are shown past the wire lines' cap, but they have a cap of their
     /// own ([`MAX_NOTES`]): a session of a thousand messages must not print a thousand lines

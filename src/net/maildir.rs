@@ -39,6 +39,10 @@ pub struct Maildir {
     next: Mutex<BTreeMap<PathBuf, u64>>,
     /// Names under `.tmp` differ between the sessions of this process.
     tmp_counter: AtomicU64,
+    /// Counts changes to the mailboxes (deliveries here, flag changes and expunges by IMAP
+    /// sessions), so an IMAP session in IDLE knows when to look again without reading the
+    /// folder on every tick.
+    changes: AtomicU64,
 }
 
 /// One stored copy.
@@ -54,11 +58,26 @@ impl Maildir {
     pub fn create(root: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(root.join(MESSAGES))?;
         std::fs::create_dir_all(root.join(TMP))?;
-        Ok(Self { root: root.to_owned(), next: Mutex::new(BTreeMap::new()), tmp_counter: AtomicU64::new(0) })
+        Ok(Self {
+            root: root.to_owned(),
+            next: Mutex::new(BTreeMap::new()),
+            tmp_counter: AtomicU64::new(0),
+            changes: AtomicU64::new(0),
+        })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// How many changes the mailboxes have seen since start ([`Maildir::changed`]).
+    pub fn generation(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
+    }
+
+    /// Records that a mailbox changed (a message arrived, was flagged or removed).
+    pub fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Stores `message` once and links it into each recipient's mailbox, as the simulated
@@ -87,6 +106,9 @@ impl Maildir {
             }
         }
         let _ = std::fs::remove_file(&tmp);
+        if result.is_ok() {
+            self.changed();
+        }
         result
     }
 
@@ -136,10 +158,12 @@ impl Maildir {
 
     /// Links `tmp` to the next free `NNNNNN.eml` of `dir`. A link is made only if the name
     /// did not exist, so two servers sharing a directory, or a directory kept from an
-    /// earlier run, never overwrite a message.
+    /// earlier run, never overwrite a message. Numbering starts past the highest number in
+    /// the folder, in any form: IMAP renames `000001.eml` to `000001.eml:2,S` when it is
+    /// seen (maildir info, [`super::imap_store`]), and that number stays taken.
     fn link_next(&self, tmp: &Path, dir: &Path) -> Result<PathBuf, String> {
         let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let counter = next.entry(dir.to_owned()).or_insert(1);
+        let counter = next.entry(dir.to_owned()).or_insert_with(|| highest_number(dir).saturating_add(1));
         loop {
             let path = dir.join(format!("{:06}.eml", *counter));
             *counter += 1;
@@ -152,8 +176,26 @@ impl Maildir {
     }
 }
 
+/// The highest `NNNNNN` of the folder's `NNNNNN.eml` names, with or without maildir info
+/// after them; 0 if none.
+fn highest_number(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries.flatten().filter_map(|entry| file_number(&entry.file_name().to_string_lossy())).max().unwrap_or(0)
+}
+
+/// `42` for `000042.eml` or `000042.eml:2,S`; `None` for other names.
+pub fn file_number(name: &str) -> Option<u64> {
+    let digits = name.len() - name.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (number, rest) = name.split_at(digits);
+    let rest = rest.strip_prefix(".eml")?;
+    if !(rest.is_empty() || rest.starts_with(':')) {
+        return None;
+    }
+    number.parse().ok()
+}
+
 /// Makes a folder's new names durable (POSIX: a file's `fsync` does not cover its name).
-fn sync_dir(dir: &Path) -> Result<(), String> {
+pub fn sync_dir(dir: &Path) -> Result<(), String> {
     if cfg!(unix) {
         File::open(dir).and_then(|d| d.sync_all()).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -246,6 +288,41 @@ mod tests {
         assert_eq!(again[0].path, root.join("bob@example.net").join("000002.eml"));
         assert!(root.join(MESSAGES).join("000002.eml").exists());
         assert_eq!(std::fs::read_dir(root.join(TMP)).expect("tmp").count(), 0, "nothing left in .tmp");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A number stays taken when IMAP renames its file with maildir info, and numbering goes
+    /// on past the highest number a folder kept from an earlier run holds.
+    #[test]
+    fn numbers_skip_names_with_flags_and_earlier_runs() {
+        assert_eq!(file_number("000042.eml"), Some(42));
+        assert_eq!(file_number("000042.eml:2,FS"), Some(42));
+        for other in ["x.eml", "000042.emlx", "000042.txt", ".imap-uids", "42"] {
+            assert_eq!(file_number(other), None, "{other}");
+        }
+        let root =
+            std::env::temp_dir().join(format!("smtp-playground-maildir-numbers-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let bob = root.join("bob@example.net");
+        std::fs::create_dir_all(&bob).expect("mailbox");
+        std::fs::write(bob.join("000001.eml:2,S"), "seen").expect("seen");
+        std::fs::write(bob.join("000003.eml"), "kept").expect("kept");
+        let maildir = Maildir::create(&root).expect("create");
+        let message = ReceivedMessage {
+            queue_id: "0123456789".into(),
+            envelope: Envelope::new(
+                "<alice@example.com>".parse().expect("path"),
+                ["<bob@example.net>".parse().expect("path")],
+            ),
+            data: b"Subject: hi\r\n\r\nhello\r\n".to_vec(),
+            session: SessionInfo::default(),
+        };
+        let ip: IpAddr = "127.0.0.1".parse().expect("ip");
+        let before = maildir.generation();
+        let stored = maildir.deliver(&message, ip, "mx.example.net", 0).expect("ok");
+        assert_eq!(stored[0].path, bob.join("000004.eml"));
+        assert_eq!(std::fs::read_to_string(bob.join("000001.eml:2,S")).expect("kept"), "seen");
+        assert!(maildir.generation() > before, "a delivery counts as a change");
         let _ = std::fs::remove_dir_all(&root);
     }
 

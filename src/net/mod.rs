@@ -3,12 +3,17 @@
 //! as the simulated world ([`crate::engine`]) over blocking sockets, one thread per
 //! connection, with real STARTTLS (RFC 3207) through rustls.
 //!
-//! Nothing here decides SMTP: the sessions do. This layer moves bytes, keeps time (idle
-//! timeouts, the greylisting clock), runs TLS handshakes when a session asks for one, and
-//! stores what was accepted.
+//! Nothing here decides SMTP or IMAP: the sessions do. This layer moves bytes, keeps time
+//! (idle timeouts, the greylisting clock), runs TLS handshakes when a session asks for one,
+//! stores what was accepted, and with `serve --imap` lets the host's users read it
+//! (RFC 9051 over the same maildir).
 
+mod imap_log;
+mod imap_session;
+pub mod imap_store;
 pub mod log;
 pub mod maildir;
+mod record;
 pub mod send;
 pub mod serve;
 mod session;

@@ -8,12 +8,15 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use super::log::Transcript;
+use super::record::Record;
 use super::tls::{self, Trust};
 use super::transport::{Transport, is_timeout};
 use crate::engine::{
     ClientConfig, ClientEvent, ClientSession, Credentials, Envelope, RecipientStatus, TlsMode,
 };
+use crate::proto::data::LinePolicy;
 use crate::proto::{AddressLiteral, ForwardPath, Host, ReversePath};
+use crate::scenario::recording::Side;
 
 /// How long to wait for the TCP connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -44,6 +47,8 @@ pub struct SendOptions {
     pub to: Vec<ForwardPath>,
     pub message: Vec<u8>,
     pub color: bool,
+    /// `--record FILE`: the session, written as a recording the player opens.
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// Sends the message, printing the transcript to stdout as it goes and the errors to
@@ -76,10 +81,12 @@ fn connect(server: &str) -> Result<TcpStream, Failure> {
 }
 
 fn run(options: SendOptions) -> Result<i32, Failure> {
+    // The server's name as given (`--server HOST:PORT`): what TLS checks the certificate
+    // against, and the server's lane in a recording.
+    let host = options.server.rsplit_once(':').map_or(options.server.as_str(), |(host, _)| host);
     // 1. TLS settings first: a bad CA file is a usage error, before any connection.
     let tls = match &options.tls {
         Some(trust) => {
-            let host = options.server.rsplit_once(':').map_or(options.server.as_str(), |(h, _)| h);
             let config = tls::client_config(trust).map_err(|e| (EXIT_USAGE, e))?;
             let name = tls::server_name(host).map_err(|e| (EXIT_USAGE, e))?;
             if *trust == Trust::Insecure {
@@ -115,6 +122,16 @@ fn run(options: SendOptions) -> Result<i32, Failure> {
     let mut client = ClientSession::new(config, envelope, options.message.clone());
     let mut transcript =
         Transcript::new(&local.to_string(), &peer.to_string(), &local.to_string(), options.color, true);
+    let mut record = options.record.as_ref().map(|_| {
+        Record::start(
+            Side::Send,
+            &local.to_string(),
+            &peer.to_string(),
+            host,
+            peer.port(),
+            LinePolicy::Strict,
+        )
+    });
     let mut io = Transport::Plain(tcp);
     let mut buf = vec![0u8; 16 * 1024];
     let mut lost: Option<String> = None;
@@ -125,6 +142,9 @@ fn run(options: SendOptions) -> Result<i32, Failure> {
         let tls_active = !matches!(io, Transport::Plain(_));
         while let Some(bytes) = client.poll_transmit() {
             transcript.client_bytes(&bytes, tls_active);
+            if let Some(record) = record.as_mut() {
+                record.client_bytes(&bytes);
+            }
             if let Err(e) = io.write_all(&bytes).and_then(|()| io.flush()) {
                 let reason = format!("write failed: {e}");
                 client.connection_lost(&reason);
@@ -145,7 +165,11 @@ fn run(options: SendOptions) -> Result<i32, Failure> {
             io = io
                 .connect_tls(config, name, deadline)
                 .map_err(|e| (EXIT_CONNECTION, format!("TLS handshake with {peer} failed: {e}")))?;
-            transcript.note(&format!("TLS established ({})", io.tls_description().unwrap_or_default()));
+            let description = io.tls_description().unwrap_or_default();
+            transcript.note(&format!("TLS established ({description})"));
+            if let Some(record) = record.as_mut() {
+                record.tls_established(&description);
+            }
             client.tls_established();
             continue;
         }
@@ -157,6 +181,9 @@ fn run(options: SendOptions) -> Result<i32, Failure> {
             }
             Ok(n) => {
                 let bytes = buf.get(..n).unwrap_or_default();
+                if let Some(record) = record.as_mut() {
+                    record.server_bytes(bytes);
+                }
                 // Show whole lines only: a reply may arrive in pieces.
                 pending.extend_from_slice(bytes);
                 if let Some(end) = pending.iter().rposition(|&b| b == b'\n') {
@@ -186,6 +213,13 @@ fn run(options: SendOptions) -> Result<i32, Failure> {
         }
     }
     io.close();
+    if let (Some(record), Some(path)) = (record, &options.record) {
+        let how = lost.as_deref().unwrap_or("the client said QUIT, and both sides closed the connection");
+        match record.write(how, path, None) {
+            Ok(()) => transcript.note(&format!("recorded in {}", path.display())),
+            Err(e) => eprintln!("warning: {e}"),
+        }
+    }
     // 4. What happened to each recipient.
     let mut delivered = 0;
     let mut summary = String::from("\n");

@@ -8,9 +8,11 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::log::{LogLevel, Transcript};
+use super::record::Record;
 use super::serve::{Shared, TICK, print_block};
 use super::transport::{Transport, is_timeout};
 use crate::engine::{ServerConfig, ServerEvent, ServerSession};
+use crate::scenario::recording::Side;
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
@@ -23,9 +25,30 @@ pub(super) fn run(shared: &Shared, number: u64, tcp: TcpStream, peer: SocketAddr
     let started = Instant::now();
     let mut transcript =
         Transcript::new(&peer.to_string(), &hostname, &hostname, shared.color, false).with_level(shared.log);
-    let ending = match serve_connection(shared, number, tcp, peer, &mut transcript) {
-        Ok(ending) | Err(ending) => ending,
-    };
+    let local = tcp.local_addr().ok();
+    let mut record = shared.record.as_ref().zip(local).map(|(dir, local)| {
+        let record = Record::start(
+            Side::Serve,
+            &peer.to_string(),
+            &local.to_string(),
+            &shared.world.1,
+            local.port(),
+            shared.config.line_policy,
+        );
+        (record, dir.join(format!("session-{}-{number}.json", shared.started_unix)))
+    });
+    let ending =
+        match serve_connection(shared, number, tcp, peer, &mut transcript, record.as_mut().map(|r| &mut r.0))
+        {
+            Ok(ending) | Err(ending) => ending,
+        };
+    if let Some((record, path)) = record {
+        let world = Some((shared.world.0.as_str(), shared.world.1.as_str()));
+        match record.write(&ending, &path, world) {
+            Ok(()) => transcript.note(&format!("recorded in {}", path.display())),
+            Err(e) => transcript.note(&e),
+        }
+    }
     match shared.log {
         LogLevel::Off => {}
         LogLevel::Sessions => print_block(&session_line(number, peer, transcript.stored, &ending, started)),
@@ -53,6 +76,7 @@ fn serve_connection(
     tcp: TcpStream,
     peer: SocketAddr,
     transcript: &mut Transcript,
+    mut record: Option<&mut Record>,
 ) -> Result<String, String> {
     let setup = |e: std::io::Error| format!("socket set-up failed: {e}");
     tcp.set_read_timeout(Some(TICK)).map_err(setup)?;
@@ -79,6 +103,9 @@ fn serve_connection(
             let stored = match shared.maildir.deliver(message, peer.ip(), &shared.config.hostname, unix) {
                 Ok(stored) => {
                     transcript.stored += 1;
+                    if let Some(record) = record.as_deref_mut() {
+                        record.stored(message, &stored);
+                    }
                     for stored in stored {
                         transcript.note(&format!(
                             "delivered: {} → {} (queue id {})",
@@ -90,8 +117,16 @@ fn serve_connection(
                     true
                 }
                 Err(e) => {
-                    transcript
-                        .note(&format!("could not store message {}, answering 451: {e}", message.queue_id));
+                    let why = format!("could not store message {}, answering 451: {e}", message.queue_id);
+                    transcript.note(&why);
+                    if let Some(record) = record.as_deref_mut() {
+                        record.note(
+                            &why,
+                            "The server could not write the message to disk, so it must not say 250: it answers \
+                             451, and the client keeps the message and tries again later.",
+                            "RFC 5321 §6.1, §4.2.5",
+                        );
+                    }
                     false
                 }
             };
@@ -106,11 +141,29 @@ fn serve_connection(
                     shared.messages.fetch_add(1, Ordering::SeqCst);
                 }
                 ServerEvent::StartTlsAccepted => start_tls = true,
-                ServerEvent::PipelinedInputDiscarded { octets } => transcript.note(&format!(
-                    "{octets} octets sent after STARTTLS in plaintext were discarded, not executed (RFC 3207 §4.2)"
-                )),
+                ServerEvent::PipelinedInputDiscarded { octets } => {
+                    transcript.note(&format!(
+                        "{octets} octets sent after STARTTLS in plaintext were discarded, not executed (RFC 3207 §4.2)"
+                    ));
+                    if let Some(record) = record.as_deref_mut() {
+                        record.note(
+                            &format!("The server discards {octets} octets sent after STARTTLS"),
+                            "They arrived before encryption and could have been injected by an attacker, so the \
+                             server throws them away instead of running them after the handshake (CVE-2011-0411).",
+                            "RFC 3207 §4.2",
+                        );
+                    }
+                }
                 ServerEvent::Authenticated { mechanism, user } => {
                     transcript.note(&format!("authenticated as {user} with {mechanism}"));
+                    if let Some(record) = record.as_deref_mut() {
+                        record.note(
+                            &format!("{user} is authenticated ({mechanism})"),
+                            "The server now knows who is sending, and lets this session relay mail to other \
+                             domains.",
+                            "RFC 4954 §6",
+                        );
+                    }
                 }
                 _ => {}
             }
@@ -121,6 +174,9 @@ fn serve_connection(
         while let Some(reply) = session.poll_reply() {
             let bytes = reply.to_bytes();
             transcript.server_bytes(&bytes, Some(reply.code.get()), tls);
+            if let Some(record) = record.as_deref_mut() {
+                record.reply(&bytes);
+            }
             out.extend_from_slice(&bytes);
         }
         if !out.is_empty()
@@ -140,6 +196,9 @@ fn serve_connection(
                     io = upgraded;
                     let description = io.tls_description().unwrap_or_default();
                     transcript.note(&format!("TLS established ({description})"));
+                    if let Some(record) = record.as_deref_mut() {
+                        record.tls_established(&description);
+                    }
                     last_input = Instant::now();
                     command_deadline = None;
                     continue;
@@ -159,6 +218,9 @@ fn serve_connection(
                 last_input = Instant::now();
                 let bytes = buf.get(..n).unwrap_or_default();
                 transcript.client_bytes(bytes, tls);
+                if let Some(record) = record.as_deref_mut() {
+                    record.client_bytes(bytes);
+                }
                 let mut policy = shared.policy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 policy.now = shared.uptime_seconds();
                 session.handle_input(bytes, &mut *policy);
@@ -170,14 +232,20 @@ fn serve_connection(
                 data_deadline = session.in_data().then(|| data_deadline.unwrap_or(last_input + limits.data));
                 if let Some(why) = overdue(session_deadline, command_deadline, data_deadline) {
                     transcript.note(why);
+                    note_timeout(record.as_deref_mut(), why);
                     session.handle_timeout();
                 }
             }
             Err(e) if is_timeout(&e) => {
                 if let Some(why) = overdue(session_deadline, command_deadline, data_deadline) {
                     transcript.note(why);
+                    note_timeout(record.as_deref_mut(), why);
                     session.handle_timeout();
                 } else if last_input.elapsed() >= shared.idle_timeout {
+                    note_timeout(
+                        record.as_deref_mut(),
+                        "the client said nothing for longer than --idle-timeout",
+                    );
                     session.handle_timeout();
                 }
             }
@@ -190,6 +258,18 @@ fn serve_connection(
     };
     io.close();
     result
+}
+
+/// A deadline passed: the recording says why the 421 that follows comes.
+fn note_timeout(record: Option<&mut Record>, why: &str) {
+    if let Some(record) = record {
+        record.note(
+            &format!("Time is up: {why}"),
+            "A server cannot wait for ever: a client that stops talking, or trickles its bytes to hold a \
+             connection open, is told 421 and disconnected, so it cannot take a slot other clients need.",
+            "RFC 5321 §4.5.3.2",
+        );
+    }
 }
 
 /// Which deadline has passed, in words for the transcript, if any.

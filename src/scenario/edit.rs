@@ -74,13 +74,69 @@ pub fn remove_fault(source: &str, index: usize) -> Result<String, ScenarioError>
         });
     };
     let starts = line_starts(source);
-    let offset = |line: usize| starts.get(line.saturating_sub(1)).copied().unwrap_or(source.len());
-    let start = offset(table.pos.line);
-    // The next header after this one, anywhere in the file.
     let mut headers = Vec::new();
     collect_headers(&root, source, &starts, &mut headers);
-    let next_line = headers.into_iter().filter(|p| p.line > table.pos.line).map(|p| p.line).min();
-    let mut end = next_line.map_or(source.len(), offset);
+    let next_line = headers.iter().filter(|p| p.line > table.pos.line).map(|p| p.line).min();
+    Ok(remove_lines(source, &starts, table.pos.line, next_line))
+}
+
+/// `source` without the top-level entries named `keys`: a `key = value` (however many lines
+/// its value takes), a `[table]`, or every table of a `[[table]]` array, each up to the next
+/// entry or header, less the comments and blank lines just before it (they belong to what
+/// follows). A recording's scenario keeps the world of the file `serve` ran and drops its
+/// title, narrative and actions this way.
+pub fn remove_entries(source: &str, keys: &[&str]) -> Result<String, ScenarioError> {
+    let root = toml::parse(source)?;
+    let starts = line_starts(source);
+    // Where each top-level entry and each header starts: what ends the entry before it.
+    let mut marks = Vec::new();
+    collect_headers(&root, source, &starts, &mut marks);
+    let mut removed = Vec::new();
+    for entry in &root.entries {
+        let tables: Vec<Pos> = match &entry.item.value {
+            Value::Table(t) if is_header(t, source, &starts) => vec![t.pos],
+            Value::Array(items)
+                if !items.is_empty()
+                    && items
+                        .iter()
+                        .all(|i| matches!(&i.value, Value::Table(t) if is_header(t, source, &starts))) =>
+            {
+                items
+                    .iter()
+                    .filter_map(|i| match &i.value {
+                        Value::Table(t) => Some(t.pos),
+                        _ => None,
+                    })
+                    .collect()
+            }
+            _ => {
+                marks.push(entry.key_pos);
+                vec![entry.key_pos]
+            }
+        };
+        if keys.contains(&entry.key.as_str()) {
+            removed.extend(tables.iter().map(|p| p.line));
+        }
+    }
+    // From the last line up, so earlier line numbers stay right.
+    removed.sort_unstable();
+    removed.dedup();
+    let mut out = source.to_owned();
+    for &line in removed.iter().rev() {
+        let next = marks.iter().filter(|p| p.line > line).map(|p| p.line).min();
+        let starts = line_starts(&out);
+        out = remove_lines(&out, &starts, line, next);
+    }
+    Ok(out)
+}
+
+/// `source` without the lines from `first` to the line before `next` (to the end without
+/// one), less the blank and comment lines just before `next`, and with one blank line
+/// before `first` if there is one.
+fn remove_lines(source: &str, starts: &[usize], first: usize, next: Option<usize>) -> String {
+    let offset = |line: usize| starts.get(line.saturating_sub(1)).copied().unwrap_or(source.len());
+    let start = offset(first);
+    let mut end = next.map_or(source.len(), offset);
     // Give back trailing blank and comment lines to what follows.
     while end > start {
         let before = &source[start..end];
@@ -103,7 +159,7 @@ pub fn remove_fault(source: &str, index: usize) -> Result<String, ScenarioError>
     let mut out = String::with_capacity(source.len());
     out.push_str(&source[..begin]);
     out.push_str(&source[end..]);
-    Ok(out)
+    out
 }
 
 fn fault_tables(root: &Table) -> Vec<&Table> {
@@ -134,10 +190,7 @@ fn collect_headers(table: &Table, source: &str, starts: &[usize], out: &mut Vec<
 fn collect_item(value: &Value, source: &str, starts: &[usize], out: &mut Vec<Pos>) {
     match value {
         Value::Table(t) => {
-            // A header is the first thing on its line, after blanks (ASCII: one column each).
-            let line = starts.get(t.pos.line.saturating_sub(1)).and_then(|&i| source.get(i..)).unwrap_or("");
-            let blanks = line.len() - line.trim_start_matches([' ', '\t']).len();
-            if t.pos.column == blanks + 1 && line[blanks..].starts_with('[') {
+            if is_header(t, source, starts) {
                 out.push(t.pos);
             }
             collect_headers(t, source, starts, out);
@@ -149,6 +202,14 @@ fn collect_item(value: &Value, source: &str, starts: &[usize], out: &mut Vec<Pos
         }
         _ => {}
     }
+}
+
+/// Whether `t` starts with a `[table]` or `[[table]]` header (an inline table starts with
+/// `{`): the header is the first thing on its line, after blanks (ASCII: one column each).
+fn is_header(t: &Table, source: &str, starts: &[usize]) -> bool {
+    let line = starts.get(t.pos.line.saturating_sub(1)).and_then(|&i| source.get(i..)).unwrap_or("");
+    let blanks = line.len() - line.trim_start_matches([' ', '\t']).len();
+    t.pos.column == blanks + 1 && line.get(blanks..).is_some_and(|l| l.starts_with('['))
 }
 
 /// `1h30m`, `250ms`, `0s`: a duration as [`super::parse_duration`] reads it.

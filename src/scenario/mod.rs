@@ -12,6 +12,7 @@ pub mod lessons;
 pub mod narrative;
 pub mod permalink;
 pub mod played;
+pub mod recording;
 pub mod service;
 pub mod toml;
 pub mod toml_write;

@@ -40,6 +40,12 @@ pub struct Played {
     /// lesson (the address bar carries it); `None` for a lesson, whose URL names it.
     pub link: Option<String>,
     pub timeline: Timeline,
+    /// Set when this is a recording of a real session ([`super::recording`]), not a run. The
+    /// player module never reads recordings (the full player does), so its build leaves the
+    /// field out and stays smaller.
+    #[cfg(any(feature = "full", not(target_arch = "wasm32")))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<super::recording::Recording>,
 }
 
 impl Played {
@@ -66,6 +72,8 @@ impl Played {
             link: lesson.is_none().then(|| permalink::encode(source)),
             timeline,
             lesson,
+            #[cfg(any(feature = "full", not(target_arch = "wasm32")))]
+            recording: None,
         }
     }
 
