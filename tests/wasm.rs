@@ -101,6 +101,54 @@ mod player {
         );
     }
 
+    /// A recording (the JSON `serve --record` writes) plays from its first step; one that does
+    /// not read, or does not hold together, keeps what was playing and says why. (The full
+    /// player reads recordings; the player module only holds the text for it.)
+    #[cfg(feature = "full")]
+    #[wasm_bindgen_test]
+    fn recordings_open_or_leave_a_notice() {
+        use smtp_playground::scenario::played::Played;
+        use smtp_playground::scenario::recording::Recording;
+        let mut played = Played::lesson("telnet-session").expect("a run");
+        played.lesson = None;
+        played.title = "Recorded: 127.0.0.1:4000 → smtp.example.com".into();
+        played.recording = Some(Recording {
+            by: "serve".into(),
+            started: "Sat, 5 Dec 2026 07:40:12 +0000".into(),
+            client: "127.0.0.1:4000".into(),
+            server: "127.0.0.1:2525".into(),
+            masked: 1,
+            version: "test".into(),
+        });
+        let json = serde_json::to_string(&played).expect("json");
+        let start = open("mx-relay", 3);
+        let opened = reduce(start.clone(), &[Action::OpenRecording(json.clone().into())]);
+        let loaded = opened.loaded.as_ref().expect("shown");
+        assert_eq!(opened.position, 0);
+        assert_eq!(loaded.played.recording.as_ref().map(|r| r.masked), Some(1));
+        assert_eq!(
+            opened.pristine.as_ref().map(|(l, s)| (l.is_none(), s.len())),
+            Some((true, played.source.len()))
+        );
+        assert_eq!(opened.opening, None);
+        let broken = reduce(start.clone(), &[Action::OpenRecording("{\"title\": ".into())]);
+        assert_eq!(broken.position, 3, "mx-relay stays");
+        assert!(
+            broken.notice.as_deref().is_some_and(|n| n.contains("could not be opened: line 1, column")),
+            "{:?}",
+            broken.notice
+        );
+        let mut lost = played.clone();
+        lost.timeline.steps[0].from = "nowhere".into();
+        let lost =
+            reduce(start, &[Action::OpenRecording(serde_json::to_string(&lost).expect("json").into())]);
+        assert!(
+            lost.notice.as_deref().is_some_and(|n| n.contains("not one of its lanes")),
+            "{:?}",
+            lost.notice
+        );
+    }
+
     /// "Predict the reply" holds each reply back until a guess, then scores it.
     #[wasm_bindgen_test]
     fn predicting_holds_replies_and_scores_guesses() {

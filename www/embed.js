@@ -9,7 +9,8 @@
 // text never moves while it plays; without it the frame follows the player's height).
 // Events (CustomEvents on the element, `event.detail` is the player's message): ready,
 // step-changed, lesson-finished, resize.
-// Methods: goto(n), play(), pause(), loadScenario(text), loadLesson(id).
+// Methods: goto(n), play(), pause(), loadScenario(text), loadLesson(id), openRecording(json)
+// (a recording from `smtp-playground serve --record`, as text or as the parsed object).
 //
 // Plain JavaScript, no build step. The iframe only hears from this page's origin (the
 // player is told it with ?parent=), and this element only hears from the iframe's own
@@ -136,6 +137,11 @@ class SmtpPlayground extends HTMLElement {
   loadScenario(source) { this.send('load-scenario', { source: String(source) }); }
   /** Opens a lesson of the library by id. */
   loadLesson(lesson) { this.send('load-lesson', { lesson: String(lesson) }); }
+  /** Plays a recording of a real session: its JSON text, or the object parsed from it. */
+  openRecording(recording) {
+    const text = typeof recording === 'string' ? recording : JSON.stringify(recording);
+    this.send('open-recording', { recording: text });
+  }
 }
 
 if (!customElements.get('smtp-playground')) customElements.define('smtp-playground', SmtpPlayground);

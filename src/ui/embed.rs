@@ -6,6 +6,7 @@ use wasm_bindgen::{JsCast as _, JsValue};
 use web_sys::js_sys;
 
 use crate::scenario::MAX_SCENARIO_OCTETS;
+use crate::scenario::recording::MAX_RECORDING_OCTETS;
 
 /// Every message, both ways, has a `type` with this prefix.
 pub const PREFIX: &str = "smtp-playground:";
@@ -85,6 +86,9 @@ pub enum Command {
     /// Play this scenario text (the core's size and step caps apply).
     LoadScenario(String),
     LoadLesson(String),
+    /// Play a recording of a real session: the JSON `serve --record` or `send --record`
+    /// wrote (`scenario::recording`), as text.
+    OpenRecording(String),
 }
 
 fn field(data: &JsValue, name: &str) -> Option<JsValue> {
@@ -129,6 +133,15 @@ impl Command {
                     return None;
                 }
                 Self::LoadLesson(lesson)
+            }
+            "open-recording" => {
+                let recording = field(data, "recording")?;
+                // One unit over the limit still comes in, for the player to say it is too large.
+                let units = recording.dyn_ref::<js_sys::JsString>()?.length() as usize;
+                if units == 0 || units > MAX_RECORDING_OCTETS + 1 {
+                    return None;
+                }
+                Self::OpenRecording(recording.as_string()?)
             }
             _ => return None,
         })
@@ -198,6 +211,10 @@ mod tests {
             read(r#"{"type":"smtp-playground:load-scenario","source":"title = \"x\""}"#),
             Some(Command::LoadScenario("title = \"x\"".into()))
         );
+        assert_eq!(
+            read(r#"{"type":"smtp-playground:open-recording","recording":"{}"}"#),
+            Some(Command::OpenRecording("{}".into()))
+        );
         for bad in [
             "null",
             "7",
@@ -215,6 +232,8 @@ mod tests {
             r#"{"type":"smtp-playground:load-scenario","source":""}"#,
             r#"{"type":"smtp-playground:load-scenario","source":7}"#,
             r#"{"type":"smtp-playground:reload"}"#,
+            r#"{"type":"smtp-playground:open-recording","recording":""}"#,
+            r#"{"type":"smtp-playground:open-recording","recording":{"timeline":1}}"#,
         ] {
             assert_eq!(read(bad), None, "{bad}");
         }

@@ -42,6 +42,8 @@ const LOAD_FULL: &str = "smtpPlaygroundLoadFull";
 pub struct Handover {
     /// The lesson played, and its data (`lessons/ID.json`) as fetched.
     lesson: Option<(String, String)>,
+    /// A recording to open (the player module does not read them), as text.
+    recording: Option<String>,
     position: usize,
     playing: bool,
     speed: usize,
@@ -192,6 +194,7 @@ mod player {
         let window = web_sys::window();
         Handover {
             lesson,
+            recording: state.opening.as_deref().map(str::to_owned),
             position: state.position,
             playing: state.playing,
             speed: state.speed,
@@ -315,7 +318,9 @@ mod full {
             scroll: handover.scroll,
             scrolls: std::mem::take(&mut handover.scrolls),
         };
-        TOOK_OVER.with(|t| t.set(true));
+        // A recording handed over to be opened is a run the player module never showed, so
+        // never announced to an embedding page: the full player announces it.
+        TOOK_OVER.with(|t| t.set(handover.recording.is_none()));
         RECEIVED.with(|r| *r.borrow_mut() = Some(handover.into_state()));
         Timeout::new(0, move || draw(view)).forget();
     }
@@ -418,7 +423,10 @@ mod full {
             if let Some(embed) = &mut state.embed {
                 embed.autoplay = self.autoplay;
             }
-            state
+            match self.recording {
+                Some(json) => state.open_recording(json.into()),
+                None => state,
+            }
         }
     }
 }

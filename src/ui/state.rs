@@ -105,6 +105,9 @@ pub enum Shown {
     Edit,
     /// The console's session: the state's console becomes this one.
     Console(Console),
+    /// A recording of a real session, opened from a file: Reset in the editor comes back to
+    /// its replay scenario.
+    Recording,
 }
 
 /// The light/dark choice; `None` in [`State::theme`] follows the system.
@@ -205,6 +208,9 @@ pub struct State {
     /// A part of the page that only the full module draws came into view (the inspectors,
     /// what-if): the player module loads it ([`State::needs_full`]).
     pub want_full: bool,
+    /// A recording to open, held by the player module until the full player, which reads
+    /// recordings, takes over with it.
+    pub opening: Option<Rc<str>>,
 }
 
 impl State {
@@ -243,6 +249,7 @@ impl State {
             pending: None,
             seq: 0,
             want_full: false,
+            opening: None,
         }
     }
 
@@ -280,7 +287,7 @@ impl State {
                 self.console = Console::default();
                 self.intro = self.intro && first;
             }
-            Shown::Link => {
+            Shown::Link | Shown::Recording => {
                 self.pristine = Some((None, loaded.source.clone()));
                 self.console = Console::default();
                 self.intro = false;
@@ -327,6 +334,7 @@ impl State {
             || self.predict.is_some()
             || self.opened.is_some()
             || self.pending.as_ref().is_some_and(|p| matches!(p.fetch, Fetch::Simulator(_)))
+            || self.opening.is_some()
     }
 
     /// The number of steps in the run.
@@ -470,6 +478,9 @@ pub enum Action {
     Arrived(u32, Result<Rc<Played>, Failure>),
     /// Show a run the lab already has, at a step (`usize::MAX`: the end).
     Show(Rc<Played>, usize),
+    /// Play a recording of a real session (its JSON, from a file picked or dropped, or an
+    /// embedding page); one that does not read keeps what is played and says why.
+    OpenRecording(Rc<str>),
     /// Say something went wrong, keeping what is played.
     Notice(String),
     /// A part only the full module draws came into view ([`State::needs_full`]).
@@ -495,6 +506,52 @@ impl Failure {
             Failure::Refused(message) => message.clone(),
         }
     }
+}
+
+impl State {
+    /// Plays a recording (its JSON) from its first step, or says why it cannot play, with the
+    /// line and column where the JSON goes wrong. Only the full player reads recordings: the
+    /// player module holds the text and loads it ([`State::opening`]).
+    #[cfg(feature = "full")]
+    pub(crate) fn open_recording(mut self, json: Rc<str>) -> Self {
+        self.opening = None;
+        match read_recording(&json) {
+            Ok(played) => {
+                self.help = false;
+                self.pending = None;
+                self.show(Rc::new(played), 0, Shown::Recording)
+            }
+            Err(why) => {
+                self.notice = Some(format!("The recording could not be opened: {why}"));
+                self
+            }
+        }
+    }
+
+    #[cfg(not(feature = "full"))]
+    pub(crate) fn open_recording(mut self, json: Rc<str>) -> Self {
+        self.opening = Some(json);
+        self
+    }
+}
+
+/// A recording's JSON read and checked ([`recording::check`]).
+#[cfg(feature = "full")]
+fn read_recording(json: &str) -> Result<Played, String> {
+    use crate::scenario::recording;
+    if json.len() > recording::MAX_RECORDING_OCTETS {
+        return Err(format!(
+            "it is larger than {} MB, the most the player opens.",
+            recording::MAX_RECORDING_OCTETS >> 20
+        ));
+    }
+    let played: Played = serde_json::from_str(json).map_err(|e| {
+        let what = e.to_string();
+        let what = what.split(" at line ").next().unwrap_or(&what).to_owned();
+        format!("line {}, column {}: {what}.", e.line(), e.column())
+    })?;
+    recording::check(&played).map_err(|why| format!("{why}."))?;
+    Ok(played)
 }
 
 impl Reducible for State {
@@ -539,6 +596,7 @@ impl State {
                 Shown::Edit,
             ),
             Action::Ask(request, step) => state.ask(request, step, Shown::Edit),
+            Action::OpenRecording(json) => state.open_recording(json),
             Action::Arrived(seq, result) => {
                 let Some(pending) = state.pending.take().filter(|p| p.seq == seq) else { return self };
                 match result {
@@ -593,9 +651,15 @@ impl State {
                 state
             }
             Action::FullFailed(why) => {
-                state.notice = Some(format!(
-                    "The lab, the inspectors and predict-the-reply could not be loaded ({why}); the lesson still plays."
-                ));
+                state.notice = Some(if state.opening.take().is_some() {
+                    format!(
+                        "The recording could not be opened: the part of the player that reads recordings did not load ({why}); the lesson still plays."
+                    )
+                } else {
+                    format!(
+                        "The lab, the inspectors and predict-the-reply could not be loaded ({why}); the lesson still plays."
+                    )
+                });
                 state.want_full = false;
                 state.intro = false;
                 state.help = false;

@@ -30,7 +30,7 @@ use crate::ui::hooks::{use_embed, use_full, use_keyboard, use_loader, use_locati
 use crate::ui::progress::Progress;
 #[cfg(feature = "full")]
 use crate::ui::simulator;
-use crate::ui::state::{Fetch, State};
+use crate::ui::state::{Action, Fetch, State};
 
 /// A part only the full module draws (issue 13): itself in the full player; in the player
 /// module, a placeholder that asks for the full module once it comes into view (named
@@ -174,6 +174,7 @@ pub fn app() -> Html {
                     <header class="lesson-head">
                         <h2 id="lesson-title">{ &played.title }</h2>
                         if let Some(topic) = &played.topic { <p class="topic">{ topic }</p> }
+                        { recording_note(played, state.embed.is_none(), &on_action) }
                     </header>
                     if panels.lanes {
                         <JourneyMap timeline={loaded.timeline.clone()} step={current} />
@@ -200,7 +201,8 @@ pub fn app() -> Html {
                             <Explanation timeline={loaded.timeline.clone()} current={current}
                                 description={played.description.clone()} goals={played.goals.clone()}
                                 verdict={verdict} />
-                            if state.embed.is_none() {
+                            // A recording with no replay scenario (IMAP, `send`) has nothing to re-run.
+                            if state.embed.is_none() && !loaded.source.is_empty() {
                                 { full_only!("whatif", on_action.clone(), drawn, <WhatIf source={loaded.source.clone()} timeline={loaded.timeline.clone()} current={current}
                                     faults={played.faults.clone()} console={!state.console.lines.is_empty()}
                                     on_action={on_action.clone()} />) }
@@ -322,4 +324,35 @@ fn open_link(lesson: Option<&str>, step: usize) -> String {
         Some(lesson) => format!("./?lesson={lesson}&step={step}"),
         None => "./".to_owned(),
     }
+}
+
+/// Who recorded a recording of a real session, and when; how many passwords are masked; and
+/// a way to replay it in the Lab. Nothing for a run that is not a recording. The player
+/// module never shows a recording (only the full player reads them).
+#[cfg(feature = "full")]
+fn recording_note(played: &crate::scenario::played::Played, lab: bool, on_action: &Callback<Action>) -> Html {
+    use crate::ui::state::LabTab;
+    let Some(recording) = &played.recording else { return Html::default() };
+    let masked = match recording.masked {
+        0 => None,
+        1 => Some("1 password masked".to_owned()),
+        n => Some(format!("{n} passwords masked")),
+    };
+    html! {
+        <p class="recording-note" id="recording-note">
+            { format!("Recorded by {} on {}", recording.by, recording.started) }
+            if let Some(masked) = masked { { " · " }<strong>{ masked }</strong> }
+            if lab && !played.source.is_empty() {
+                { " · " }
+                <button id="replay-recording" onclick={on_action.reform(|_| Action::Lab(Some(LabTab::Editor)))}>
+                    { "Replay it in the Lab" }
+                </button>
+            }
+        </p>
+    }
+}
+
+#[cfg(not(feature = "full"))]
+fn recording_note(_: &crate::scenario::played::Played, _: bool, _: &Callback<Action>) -> Html {
+    Html::default()
 }

@@ -43,6 +43,18 @@ pub fn picker(props: &PickerProps) -> Html {
                     </ul>
                 </section>
             }) }
+            <section class="topic-group recordings">
+                <h2>{ "Recordings" }</h2>
+                <p>
+                    { "Step through a real session: run " }<code>{ "smtp-playground serve --record recordings" }</code>
+                    { " (or " }<code>{ "send --record FILE" }</code>{ "), let any mail client talk to it, then open \
+                       the file it wrote, or drop it anywhere on this page. Passwords are masked in the file." }
+                </p>
+                <label class="open-recording">
+                    { "Open a recording…" }
+                    <input id="recording-file" type="file" data-recording="" accept=".json,application/json" />
+                </label>
+            </section>
         </nav>
     }
 }

@@ -48,30 +48,51 @@ fn outcome_value(outcome: &Outcome) -> JsValue {
     object.into()
 }
 
-/// Commands from the parent window at `origin`, dispatched as actions.
-fn listen_for_commands(origin: String, dispatcher: UseReducerDispatcher<State>) -> Option<EventListener> {
+/// Commands from the window `sender` at `origin`, dispatched as actions: every command from
+/// the parent window of an embed, only `open-recording` (`recordings_only`) from this page
+/// itself (`index.html` reads a file picked or dropped and posts it to its own window). The
+/// right origin and the very window: another frame of the same page cannot drive the player.
+fn listen(
+    sender: JsValue,
+    origin: String,
+    recordings_only: bool,
+    dispatcher: UseReducerDispatcher<State>,
+) -> Option<EventListener> {
     let window = web_sys::window()?;
-    let parent_window = window.parent().ok().flatten();
     Some(EventListener::new(&window, "message", move |event| {
         let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else { return };
-        // The right origin and the very window that embeds us: another frame of the same
-        // page cannot drive the player.
-        let from_parent = event.source().zip(parent_window.as_ref()).is_some_and(|(source, parent)| {
-            let (source, parent): (&JsValue, &JsValue) = (source.as_ref(), parent.as_ref());
-            source == parent
+        let from_sender = event.source().is_some_and(|source| {
+            let source: &JsValue = source.as_ref();
+            *source == sender
         });
-        if event.origin() != origin || !from_parent {
+        if event.origin() != origin || !from_sender {
             return;
         }
-        let Some(command) = Command::read(&event.data()) else { return };
-        dispatcher.dispatch(match command {
-            Command::Goto(step) => Action::Seek(step),
-            Command::Play => Action::Play,
-            Command::Pause => Action::Pause,
-            Command::LoadScenario(source) => Action::LoadSource(source.into()),
-            Command::LoadLesson(lesson) => Action::OpenLesson(lesson),
-        });
+        let action = match Command::read(&event.data()) {
+            Some(Command::OpenRecording(json)) => Action::OpenRecording(json.into()),
+            _ if recordings_only => return,
+            Some(Command::Goto(step)) => Action::Seek(step),
+            Some(Command::Play) => Action::Play,
+            Some(Command::Pause) => Action::Pause,
+            Some(Command::LoadScenario(source)) => Action::LoadSource(source.into()),
+            Some(Command::LoadLesson(lesson)) => Action::OpenLesson(lesson),
+            None => return,
+        };
+        dispatcher.dispatch(action);
     }))
+}
+
+/// Commands from the parent window at `origin` (embed mode).
+fn listen_for_commands(origin: String, dispatcher: UseReducerDispatcher<State>) -> Option<EventListener> {
+    let parent = web_sys::window()?.parent().ok().flatten()?;
+    listen(parent.into(), origin, false, dispatcher)
+}
+
+/// Recordings the page itself opens, from its own window and origin.
+fn listen_for_own_recordings(dispatcher: UseReducerDispatcher<State>) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    let origin = window.location().origin().ok()?;
+    listen(window.into(), origin, true, dispatcher)
 }
 
 /// `resize` events with the body's height whenever it changes, so the frame fits it.
@@ -102,6 +123,11 @@ pub fn use_embed(state: &UseReducerHandle<State>) {
     let dispatcher = state.dispatcher();
     use_effect_with(parent.clone(), move |parent| {
         let listener = parent.clone().and_then(|origin| listen_for_commands(origin, dispatcher));
+        move || drop(listener)
+    });
+    let dispatcher = state.dispatcher();
+    use_effect_with((), move |()| {
+        let listener = listen_for_own_recordings(dispatcher);
         move || drop(listener)
     });
     // Autoplay waits until at least half the player is in the reader's viewport: an embed
