@@ -101,11 +101,11 @@ impl RecipientStatus {
     }
 }
 
-/// Something the client session learned, in the order it happened.
+/// Something the client session learned, in the order it happened. (Each reply itself is
+/// not an event: the owner fed its bytes in, and a copy of every reply would cost a run of a
+/// thousand messages tens of thousands of allocations for nothing.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientEvent {
-    /// A reply arrived.
-    ReplyReceived(Reply),
     /// The EHLO reply, typed.
     CapabilitiesReceived(EhloReply),
     /// The server fell back to HELO: EHLO was answered 500/502.
@@ -208,7 +208,6 @@ impl ClientSession {
                 Ok((rest, parsed)) => {
                     let used = self.input.len() - rest.len();
                     self.input.drain(..used);
-                    self.events.push_back(ClientEvent::ReplyReceived(parsed.clone()));
                     self.handle_reply(parsed);
                     if self.state == State::Handshaking {
                         // RFC 3207 §4.2: what follows the 220 in plaintext was not sent

@@ -461,8 +461,14 @@ impl Message {
 /// white space only (§3.2.2). CR and LF in `value` become spaces, so a value can never start
 /// a new field; [`HeaderField::new`] rejects them instead.
 pub fn fold(name: &str, value: &str) -> String {
-    let text: String =
-        format!(" {value}").chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect();
+    let mut text = String::with_capacity(value.len() + 1);
+    text.push(' ');
+    // (A byte scan: searching for either char is many times slower on long values.)
+    if value.bytes().any(|b| b == b'\r' || b == b'\n') {
+        text.push_str(&value.replace(['\r', '\n'], " "));
+    } else {
+        text.push_str(value);
+    }
     let mut out = String::with_capacity(name.len() + text.len() + 8);
     out.push_str(name);
     out.push(':');
@@ -484,16 +490,20 @@ pub fn fold(name: &str, value: &str) -> String {
 /// first) followed by a word: the places where [`fold`] may break.
 fn chunks(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
-    let mut starts: Vec<usize> = (1..bytes.len())
-        .filter(|&i| {
-            bytes.get(i).is_some_and(|&b| is_wsp(b)) && bytes.get(i - 1).is_some_and(|&b| !is_wsp(b))
-        })
-        .collect();
-    starts.insert(0, 0);
-    starts.push(bytes.len());
-    // WSP is ASCII, so every start is a char boundary.
-    let pieces: Vec<&str> = starts.windows(2).filter_map(|w| text.get(w[0]..w[1])).collect();
-    pieces.into_iter()
+    let mut ends = bytes
+        .windows(2)
+        .enumerate()
+        .filter(|(_, pair)| matches!(pair, [before, after] if !is_wsp(*before) && is_wsp(*after)))
+        .map(|(i, _)| i + 1)
+        .chain(std::iter::once(bytes.len()));
+    let mut start = 0;
+    // WSP is ASCII, so every end is a char boundary.
+    std::iter::from_fn(move || {
+        let end = ends.next()?;
+        let chunk = text.get(start..end);
+        start = end;
+        chunk
+    })
 }
 
 /// Removes folding: every CRLF immediately followed by WSP (RFC 5322 §2.2.3). A bare LF

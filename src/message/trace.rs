@@ -240,24 +240,27 @@ impl Received {
 
     /// The unfolded `Stamp`: the field's value (RFC 5321 §4.4).
     pub fn stamp(&self) -> String {
-        let mut stamp = format!("from {}", self.from);
+        use std::fmt::Write as _;
+        let mut stamp = String::with_capacity(160);
+        // Writing to a String cannot fail.
+        let _ = write!(stamp, "from {}", self.from);
         if let Some(info) = &self.from_tcp_info {
-            stamp.push_str(&format!(" ({info})"));
+            let _ = write!(stamp, " ({info})");
         }
-        stamp.push_str(&format!(" by {}", self.by));
+        let _ = write!(stamp, " by {}", self.by);
         if let Some(via) = &self.via {
-            stamp.push_str(&format!(" via {via}"));
+            let _ = write!(stamp, " via {via}");
         }
         if let Some(with) = &self.with {
-            stamp.push_str(&format!(" with {with}"));
+            let _ = write!(stamp, " with {with}");
         }
         if let Some(id) = &self.id {
-            stamp.push_str(&format!(" id {id}"));
+            let _ = write!(stamp, " id {id}");
         }
         if let Some(path) = &self.for_path {
-            stamp.push_str(&format!(" for <{path}>"));
+            let _ = write!(stamp, " for <{path}>");
         }
-        stamp.push_str(&format!("; {}", self.date));
+        let _ = write!(stamp, "; {}", self.date);
         stamp
     }
 

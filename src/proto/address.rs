@@ -421,8 +421,9 @@ impl LocalPart {
 }
 
 impl fmt::Display for LocalPart {
+    /// Writes [`LocalPart::to_wire`] without building it: most local parts need no quotes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_wire())
+        if self.is_dot_string() { f.write_str(&self.0) } else { f.write_str(&self.to_wire()) }
     }
 }
 

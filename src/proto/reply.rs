@@ -240,35 +240,49 @@ impl Reply {
 
     /// The reply's wire form: `code-text` lines, then `code SP text` (RFC 5321 §4.2.1).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let room: usize = self.lines.iter().map(|l| l.len() + 16).sum();
+        let mut out = String::with_capacity(room.max(8));
+        // Writing to a String cannot fail.
+        let _ = self.write_lines(&mut out, true);
+        out.into_bytes()
+    }
+
+    /// Writes the wire form, each line ended with CRLF or, when `crlf` is false, the lines
+    /// joined by CRLF without a last one (how [`fmt::Display`] shows a reply).
+    fn write_lines(&self, out: &mut impl fmt::Write, crlf: bool) -> fmt::Result {
+        let code = self.code.get();
         let last = self.lines.len().saturating_sub(1);
         for (i, line) in self.lines.iter().enumerate() {
+            if i > 0 && !crlf {
+                out.write_str("\r\n")?;
+            }
             let sep = if i == last { ' ' } else { '-' };
-            let rest = match (self.enhanced, line.is_empty()) {
-                (Some(e), false) => format!("{e} {line}"),
-                (Some(e), true) => e.to_string(),
-                (None, _) => line.clone(),
-            };
             // `continue-req = "334" SP [base64] CRLF` keeps its SP (RFC 4954 §4); any
             // other empty last line is `Reply-code CRLF`.
-            if rest.is_empty() && i == last && self.code.get() != 334 {
-                out.extend_from_slice(format!("{}\r\n", self.code.get()).as_bytes());
-            } else {
-                out.extend_from_slice(format!("{}{sep}{rest}\r\n", self.code.get()).as_bytes());
+            match (self.enhanced, line.is_empty()) {
+                (Some(e), false) => write!(out, "{code}{sep}{e} {line}")?,
+                (Some(e), true) => write!(out, "{code}{sep}{e}")?,
+                (None, true) if i == last && code != 334 => write!(out, "{code}")?,
+                (None, _) => write!(out, "{code}{sep}{line}")?,
+            }
+            if crlf {
+                out.write_str("\r\n")?;
             }
         }
         if self.lines.is_empty() {
-            out.extend_from_slice(format!("{}\r\n", self.code.get()).as_bytes());
+            write!(out, "{code}")?;
+            if crlf {
+                out.write_str("\r\n")?;
+            }
         }
-        out
+        Ok(())
     }
 }
 
 impl fmt::Display for Reply {
     /// The wire form without the final CRLF.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bytes = self.to_bytes();
-        f.write_str(String::from_utf8_lossy(&bytes).trim_end_matches("\r\n"))
+        self.write_lines(f, false)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Plain-language explanations of what crosses the wire, for the timeline. Everything
 //! is derived from the parsed command or reply, never from a per-lesson table.
 
-use crate::proto::{Command, EhloReply, Verb, command::parse_command_line, reply::reply};
+use crate::proto::{Command, EhloReply, Reply, Verb, command::parse_command_line, reply::reply};
 
 /// Summary, explanation and RFC section of a client line.
 pub fn command_line(line: &[u8]) -> (String, String, String) {
@@ -125,30 +125,46 @@ pub fn reply_text(bytes: &[u8], answering: Option<Verb>) -> (String, String, Str
             "RFC 5321 §4.2".into(),
         );
     };
+    reply_explained(&parsed, answering)
+}
+
+/// [`reply_text`] for a reply already parsed (or just made, as the simulator's server makes
+/// them): nothing is read twice.
+pub fn reply_explained(parsed: &Reply, answering: Option<Verb>) -> (String, String, String) {
+    use std::fmt::Write as _;
     let code = parsed.code;
-    let mut explanation = reply_context(answering, code.get()).to_owned();
-    let ehlo = EhloReply::from_reply(&parsed).filter(|_| answering == Some(Verb::Ehlo) && code.is_positive());
+    let context = reply_context(answering, code.get());
+    // Room for the context and the server's words or the extensions, grown once at most.
+    let mut explanation = String::with_capacity(context.len() + 256);
+    explanation.push_str(context);
+    let ehlo = (answering == Some(Verb::Ehlo) && code.is_positive())
+        .then(|| EhloReply::from_reply(parsed))
+        .flatten();
+    // Writing to a String cannot fail.
     match ehlo {
         Some(ehlo) => {
-            let list: Vec<String> =
-                ehlo.capabilities.iter().map(|c| format!("{} ({})", c.keyword(), c.explain().0)).collect();
-            if !list.is_empty() {
-                explanation.push_str(&format!(" Extensions offered: {}.", list.join("; ")));
+            for (i, c) in ehlo.capabilities.iter().enumerate() {
+                let lead = if i == 0 { " Extensions offered: " } else { "; " };
+                let _ = write!(explanation, "{lead}{} ({})", c.keyword(), c.explain().0);
+            }
+            if !ehlo.capabilities.is_empty() {
+                explanation.push('.');
             }
         }
         None => {
             let words = parsed.text();
             let words = words.trim();
             if !words.is_empty() {
-                explanation.push_str(&format!(" The server's own words: “{words}”."));
+                let _ = write!(explanation, " The server's own words: “{words}”.");
             }
         }
     }
     if let Some(enhanced) = parsed.enhanced.filter(|e| e.subject() != 0 || e.detail() != 0) {
-        explanation.push_str(&format!(
+        let _ = write!(
+            explanation,
             " Its enhanced status code {enhanced} gives the reason: {}.",
             enhanced.describe()
-        ));
+        );
     }
     let class = if code.is_positive() {
         "accepted"
