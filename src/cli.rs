@@ -242,8 +242,11 @@ pub fn render(title: &str, timeline: &Timeline, color: bool) -> String {
     }
     out.push('\n');
     for step in &timeline.steps {
-        let route =
-            if step.from == step.to { step.from.clone() } else { format!("{} → {}", step.from, step.to) };
+        let route = if step.from == step.to {
+            step.from.to_string()
+        } else {
+            format!("{} → {}", step.from, step.to)
+        };
         match (&step.wire, step.kind) {
             (
                 Some(wire),

@@ -56,9 +56,11 @@ pub struct Step {
     pub time: Millis,
     /// How long the step travels (link latency; 0 for local events).
     pub duration: Millis,
-    /// The lane it leaves from and the lane it goes to (the same for local events).
-    pub from: String,
-    pub to: String,
+    /// The lane it leaves from and the lane it goes to (the same for local events): shared
+    /// with every other step of the lane, not copied (a run of 1,000 messages has 59,000
+    /// steps).
+    pub from: Arc<str>,
+    pub to: Arc<str>,
     pub kind: StepKind,
     /// The exact bytes on the wire, CRLFs included, when there are any.
     pub wire: Option<String>,
@@ -289,8 +291,11 @@ impl Timeline {
 impl Step {
     /// This step's lines of [`Timeline::transcript`], the same text a terminal shows.
     pub fn transcript_lines(&self) -> Vec<String> {
-        let arrow =
-            if self.from == self.to { self.from.clone() } else { format!("{} → {}", self.from, self.to) };
+        let arrow = if self.from == self.to {
+            self.from.to_string()
+        } else {
+            format!("{} → {}", self.from, self.to)
+        };
         let when = format_time(self.time);
         match &self.wire {
             Some(wire) => {

@@ -37,7 +37,7 @@ fn a_thousand_messages_are_each_greylisted_once_then_delivered() {
     let connects: Vec<u64> = timeline
         .steps
         .iter()
-        .filter(|s| s.kind == StepKind::TcpConnect && s.from == "shop.example.com")
+        .filter(|s| s.kind == StepKind::TcpConnect && &*s.from == "shop.example.com")
         .map(|s| s.time)
         .collect();
     assert_eq!(connects.len(), 1000);

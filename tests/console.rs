@@ -23,7 +23,7 @@ fn console_codes(timeline: &Timeline) -> Vec<u16> {
     timeline
         .steps
         .iter()
-        .filter(|s| s.kind == StepKind::Reply && s.to == CONSOLE_LANE)
+        .filter(|s| s.kind == StepKind::Reply && &*s.to == CONSOLE_LANE)
         .filter_map(|s| s.code)
         .collect()
 }
@@ -53,7 +53,7 @@ fn a_session_typed_line_by_line_with_data_and_an_error() {
     assert_eq!(console_codes(&timeline), [220, 250, 250, 550, 250, 354, 250, 221]);
     // The message typed line by line is one step: the content crosses as one idea.
     let data: Vec<_> =
-        timeline.steps.iter().filter(|s| s.kind == StepKind::Data && s.from == CONSOLE_LANE).collect();
+        timeline.steps.iter().filter(|s| s.kind == StepKind::Data && &*s.from == CONSOLE_LANE).collect();
     assert_eq!(data.len(), 1, "one data step");
     assert_eq!(
         data[0].wire.as_deref(),
@@ -76,7 +76,7 @@ fn a_session_typed_line_by_line_with_data_and_an_error() {
             .any(|s| s.summary == "1 typed line not sent: mx.example.net has closed the connection")
     );
     assert!(!transcript.contains("C: NOOP"), "the line after QUIT is not sent");
-    assert!(timeline.steps.iter().any(|s| s.kind == StepKind::TcpClose && s.from == CONSOLE_LANE));
+    assert!(timeline.steps.iter().any(|s| s.kind == StepKind::TcpClose && &*s.from == CONSOLE_LANE));
     // The lesson's own message and the typed one.
     assert_eq!(timeline.outcome.delivered.get("bob@example.net"), Some(&2));
     let end = timeline.final_snapshot();
@@ -109,12 +109,12 @@ fn what_the_submission_server_accepts_is_relayed_on() {
     let scenario = console_scenario(source, "smtp.example.com", &typed).unwrap();
     let timeline = scenario.run();
     assert_eq!(console_codes(&timeline), [220, 250, 220, 250, 235, 250, 250, 354, 250, 221]);
-    assert!(timeline.steps.iter().any(|s| s.kind == StepKind::TlsHandshake && s.from == CONSOLE_LANE));
+    assert!(timeline.steps.iter().any(|s| s.kind == StepKind::TlsHandshake && &*s.from == CONSOLE_LANE));
     // The submission server relays it to the MX, through DNS.
     let relayed = timeline
         .steps
         .iter()
-        .filter(|s| s.kind == StepKind::Data && s.from == "smtp.example.com")
+        .filter(|s| s.kind == StepKind::Data && &*s.from == "smtp.example.com")
         .filter(|s| s.wire.as_deref().is_some_and(|w| w.contains("relayed from the console")))
         .count();
     assert_eq!(relayed, 1);
@@ -201,7 +201,7 @@ fn hostile_lines_never_panic_and_get_smtp_answers() {
     let too_long = timeline
         .steps
         .iter()
-        .filter(|s| s.to == CONSOLE_LANE)
+        .filter(|s| &*s.to == CONSOLE_LANE)
         .filter(|s| s.wire.as_deref().is_some_and(|w| w.starts_with("500 5.5.0 Error: line too long")))
         .count();
     assert!(too_long >= 2, "both 10 KB lines get 500 5.5.0");

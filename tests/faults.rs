@@ -27,7 +27,7 @@ fn command_step(timeline: &Timeline, host: &str, prefix: &str, n: usize) -> usiz
         .steps
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.kind == StepKind::Command && s.to == host)
+        .filter(|(_, s)| s.kind == StepKind::Command && &*s.to == host)
         .filter(|(_, s)| s.wire.as_deref().is_some_and(|w| w.starts_with(prefix)))
         .nth(n - 1)
         .map(|(i, _)| i)
@@ -39,7 +39,7 @@ fn codes_from(timeline: &Timeline, host: &str) -> Vec<u16> {
     timeline
         .steps
         .iter()
-        .filter(|s| s.kind == StepKind::Reply && s.from == host)
+        .filter(|s| s.kind == StepKind::Reply && &*s.from == host)
         .filter_map(|s| s.code)
         .collect()
 }
@@ -86,7 +86,7 @@ fn a_451_at_rcpt_is_retried_and_delivered_later() {
     let retry = after.steps.iter().find(|s| s.kind == StepKind::Retry).expect("a retry");
     assert!(retry.time >= 5 * 60_000, "the first retry interval is 5m: {}", retry.time);
     let accepted =
-        after.steps.iter().rfind(|s| s.from == "mx.example.net" && s.code == Some(250)).expect("250");
+        after.steps.iter().rfind(|s| &*s.from == "mx.example.net" && s.code == Some(250)).expect("250");
     assert!(accepted.time > retry.time);
     assert_eq!(delivered(&after, "bob@example.net"), 1);
     assert!(after.outcome.dsns.is_empty());
@@ -135,7 +135,7 @@ fn a_drop_at_the_end_of_data_requeues_and_delivers_once() {
     let data = before
         .steps
         .iter()
-        .position(|s| s.kind == StepKind::Data && s.to == "mx.example.net")
+        .position(|s| s.kind == StepKind::Data && &*s.to == "mx.example.net")
         .expect("data to the MX");
     let fault = fault_for_step(&before, data, FaultAction::Drop).unwrap();
     assert_eq!(fault.trigger.map(|t| t.verb.as_str()), Some("DATA"));
@@ -147,13 +147,13 @@ fn a_drop_at_the_end_of_data_requeues_and_delivers_once() {
         .expect("the dropped connection");
     // Nothing answered the data on that connection before it was lost.
     let data_step =
-        after.steps.iter().position(|s| s.kind == StepKind::Data && s.to == "mx.example.net").unwrap();
+        after.steps.iter().position(|s| s.kind == StepKind::Data && &*s.to == "mx.example.net").unwrap();
     let lost_at = after.steps.iter().position(|s| std::ptr::eq(s, lost)).unwrap();
     assert!(lost_at > data_step);
     assert!(
         !after.steps[data_step..lost_at]
             .iter()
-            .any(|s| s.kind == StepKind::Reply && s.from == "mx.example.net")
+            .any(|s| s.kind == StepKind::Reply && &*s.from == "mx.example.net")
     );
     assert!(after.steps.iter().any(|s| s.kind == StepKind::Retry), "the relay requeues");
     assert_eq!(delivered(&after, "bob@example.net"), 1, "delivered once, by the retry");
@@ -164,7 +164,7 @@ fn a_drop_at_the_end_of_data_requeues_and_delivers_once() {
 fn the_primary_mx_down_sends_mail_to_the_backup() {
     let source = lesson("backup-mx").replace("down = [[\"0s\", \"15m\"]]\n", "");
     let before = run(&source);
-    assert!(!before.steps.iter().any(|s| s.to == "mx2.example.net"), "mx1 takes it directly");
+    assert!(!before.steps.iter().any(|s| &*s.to == "mx2.example.net"), "mx1 takes it directly");
     let down = FaultAction::Down { at: 0, duration: 15 * 60_000 };
     let step = command_step(&before, "mx1.example.net", "EHLO", 1);
     let fault = fault_for_step(&before, step, down).unwrap();

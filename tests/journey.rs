@@ -106,7 +106,7 @@ fn retry_later_shows_the_queue_the_refusal_and_the_recovery() {
     let map = journey(&timeline, Some(queued));
     let relay = map.hosts.iter().find(|h| h.queued > 0).expect("the relay");
     let down = map.hosts.iter().find(|h| h.down).expect("a host marked down");
-    assert_eq!(down.name, timeline.steps[refused].to);
+    assert_eq!(*down.name, *timeline.steps[refused].to);
     // The lesson's one message, its next try in the future.
     assert_eq!(relay.queued, 1, "{relay:?}");
     assert!(relay.next_try.is_some_and(|t| t > map.now), "{relay:?}");
@@ -155,7 +155,7 @@ fn a_world_of_many_hosts_shows_only_the_lanes_in_use() {
         assert!(shown.windows(2).all(|w| w[0] < w[1]), "lane order at {end}");
         for step in &timeline.steps[start..end] {
             for name in [&step.from, &step.to] {
-                assert!(shown.iter().any(|&i| &timeline.lanes[i].name == name), "{name} missing at {end}");
+                assert!(shown.iter().any(|&i| *timeline.lanes[i].name == **name), "{name} missing at {end}");
             }
         }
         seen.extend(shown);
@@ -180,7 +180,7 @@ fn a_world_of_many_hosts_shows_only_the_lanes_in_use() {
             assert!(shown.len() <= MOST_LANES_ON_A_PHONE && start < end, "{}: at {end}", lesson.id);
             for step in &timeline.steps[start..end] {
                 for name in [&step.from, &step.to] {
-                    let lane = timeline.lanes.iter().position(|l| &l.name == name);
+                    let lane = timeline.lanes.iter().position(|l| *l.name == **name);
                     assert!(
                         lane.is_some_and(|l| shown.contains(&l)),
                         "{}: {name} missing at {end}",

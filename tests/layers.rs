@@ -30,7 +30,7 @@ const LAYERS: &[&str] = &[
 
 /// The files of the simulated world (`src/sim/`), bottom first.
 const SIM: &[&str] =
-    &["rng", "fault", "whatif", "config", "queue", "world", "auth", "session", "relay", "run"];
+    &["rng", "fault", "whatif", "config", "queue", "words", "world", "auth", "session", "relay", "run"];
 
 /// One reference from a file to a module.
 #[derive(Debug)]

@@ -4,6 +4,8 @@
 //! And the narrative's own errors name their line.
 #![cfg(not(target_arch = "wasm32"))]
 
+use std::sync::Arc;
+
 use smtp_playground::scenario::{self, lessons};
 use smtp_playground::timeline::{Step, StepKind, Timeline};
 
@@ -81,8 +83,8 @@ fn authored_notes_never_repeat_a_sentence_within_a_lesson() {
 fn allowed_rfcs(
     step: &Step,
     previous: Option<&Step>,
-    pop3_lanes: &[(String, String)],
-    imap_lanes: &[(String, String)],
+    pop3_lanes: &[(Arc<str>, Arc<str>)],
+    imap_lanes: &[(Arc<str>, Arc<str>)],
 ) -> &'static [u32] {
     const SMTP: &[u32] = &[
         5321, 3207, 4954, 4616, 1870, 2920, 3030, 6531, 6152, 3461, 2034, 3463, 7505, 6409, 5322, 5890, 5891,
@@ -91,8 +93,8 @@ fn allowed_rfcs(
     const SPF: &[u32] = &[7208];
     const DKIM: &[u32] = &[6376, 8463];
     const DMARC: &[u32] = &[7489];
-    let on_pop3 = pop3_lanes.iter().any(|(c, s)| *c == step.from && *s == step.to);
-    let on_imap = imap_lanes.iter().any(|(c, s)| *c == step.from && *s == step.to);
+    let on_pop3 = pop3_lanes.iter().any(|(c, s)| c == &step.from && s == &step.to);
+    let on_imap = imap_lanes.iter().any(|(c, s)| c == &step.from && s == &step.to);
     let auth_of = |summary: &str| {
         if summary.contains("(SPF)") || summary.starts_with("SPF:") {
             Some(SPF)
@@ -132,13 +134,13 @@ fn first_rfc(citation: &str) -> Option<u32> {
 fn every_citation_is_of_the_steps_own_protocol() {
     let mut wrong = Vec::new();
     for (id, _, timeline) in library() {
-        let pop3_lanes: Vec<(String, String)> = timeline
+        let pop3_lanes: Vec<(Arc<str>, Arc<str>)> = timeline
             .steps
             .iter()
             .filter(|s| s.kind == StepKind::TcpConnect && s.summary.contains("(POP3)"))
             .map(|s| (s.from.clone(), s.to.clone()))
             .collect();
-        let imap_lanes: Vec<(String, String)> = timeline
+        let imap_lanes: Vec<(Arc<str>, Arc<str>)> = timeline
             .steps
             .iter()
             .filter(|s| s.kind == StepKind::TcpConnect && s.summary.contains("(IMAP"))

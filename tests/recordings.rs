@@ -70,7 +70,7 @@ fn assert_opens(played: &Played) {
         });
         let timeline = scenario.run();
         assert!(
-            timeline.steps.iter().any(|s| s.from == "client.recorded.example"),
+            timeline.steps.iter().any(|s| &*s.from == "client.recorded.example"),
             "the replay types the recorded client's lines"
         );
     }

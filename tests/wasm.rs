@@ -217,7 +217,7 @@ mod lab {
         timeline
             .steps
             .iter()
-            .filter(|s| s.from == CONSOLE_LANE || s.to == CONSOLE_LANE)
+            .filter(|s| &*s.from == CONSOLE_LANE || &*s.to == CONSOLE_LANE)
             .flat_map(|s| s.transcript_lines())
             .collect()
     }

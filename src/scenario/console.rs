@@ -92,10 +92,10 @@ pub fn advertised_extensions(timeline: &Timeline, console_lane: &str) -> Vec<Str
     let mut last_verb = None;
     let mut advertised = Vec::new();
     for step in &timeline.steps {
-        if step.kind == StepKind::Command && step.from == console_lane {
+        if step.kind == StepKind::Command && *step.from == *console_lane {
             last_verb = command_verb(step);
         }
-        if step.kind == StepKind::Reply && step.to == console_lane && last_verb == Some(Verb::Ehlo) {
+        if step.kind == StepKind::Reply && *step.to == *console_lane && last_verb == Some(Verb::Ehlo) {
             let ehlo = step
                 .wire
                 .as_deref()

@@ -114,6 +114,10 @@ impl Narrative {
     /// the run without faults, so the notes that pick them still fit.
     pub fn apply(&self, timeline: &mut Timeline) -> Vec<NoteError> {
         let mut errors = Vec::new();
+        if self.notes.is_empty() {
+            // Nothing to place: no need to look through every step (a bulk run has many).
+            return errors;
+        }
         let mut taken: Vec<(usize, Pos)> = Vec::new();
         let changed_from = timeline
             .steps

@@ -85,7 +85,7 @@ pub fn check(played: &Played) -> Result<(), String> {
     let mut changes = 0;
     for (i, step) in timeline.steps.iter().enumerate() {
         for lane in [&step.from, &step.to] {
-            if !timeline.lanes.iter().any(|l| l.name == *lane) {
+            if !timeline.lanes.iter().any(|l| *l.name == **lane) {
                 return Err(format!(
                     "step {} goes from or to {lane:?}, which is not one of its lanes",
                     i + 1

@@ -118,7 +118,7 @@ impl World {
     ///
     /// [`Event::Release`]: super::world::Event::Release
     pub(super) fn report_auth(&mut self, conn: usize, server: usize, reports: Vec<AuthReport>) {
-        let Some(c) = self.conns.get(conn) else { return };
+        let Some(c) = self.conns.get(conn).and_then(Option::as_ref) else { return };
         let now = self.now;
         let mut t = c.hold_until.max(now);
         for report in reports {
@@ -141,13 +141,13 @@ impl World {
                 }
             }
             if report.rejected.is_none()
-                && let Some(c) = self.conns.get_mut(conn)
+                && let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut)
             {
                 c.pending_auth.push_back(report);
             }
         }
         self.now = now;
-        if let Some(c) = self.conns.get_mut(conn) {
+        if let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) {
             c.hold_until = t;
         }
         if t > now {
@@ -479,7 +479,7 @@ impl World {
 
     /// The session's checks for the message just accepted, if its MX authenticates.
     pub(super) fn take_auth_report(&mut self, conn: usize) -> Option<AuthReport> {
-        self.conns.get_mut(conn).and_then(|c| c.pending_auth.pop_front())
+        self.conns.get_mut(conn).and_then(Option::as_mut).and_then(|c| c.pending_auth.pop_front())
     }
 }
 

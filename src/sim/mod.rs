@@ -9,13 +9,14 @@
 //! - `whatif`: the fault that would strike a picked step (uses `fault`).
 //! - `config`: what a scenario gives the world: hosts, DNS zone, actions, retry schedule.
 //! - `queue`: a relay's queue entries and delivery jobs, as data.
+//! - `words`: the words of writes already explained, reused for identical ones.
 //! - `world`: the world's state and the primitives that write steps and snapshots.
 //! - `auth`: the authenticating MX's policy wrapper and its steps; DKIM signing on the way out.
 //! - `session`: connections between two hosts; hands accepted messages up through `Delivery`.
 //! - `relay`: delivery, queue, MX routing, retries and DSNs; implements `Delivery`.
 //! - `run`: the event loop that hands each event to `session` or `relay`.
 //!
-//! Every file but `rng`, `fault`, `whatif`, `config` and `queue` adds methods to one
+//! Every file but `rng`, `fault`, `whatif`, `config`, `queue` and `words` adds methods to one
 //! [`World`], so a method of a lower file could still call one of a higher file; none does.
 //! The two calls that go up — a session's accepted message and its end — go through the
 //! `Delivery` trait that `session` defines and `relay` implements.
@@ -31,6 +32,7 @@ pub mod rng;
 mod run;
 mod session;
 pub mod whatif;
+mod words;
 pub mod world;
 
 pub use config::{

@@ -2,6 +2,8 @@
 //! the delivery jobs (one per destination domain and attempt) that work through them. The
 //! relay ([`super::relay`]) fills and drains it; the world's snapshots show it.
 
+use std::collections::VecDeque;
+
 use crate::engine::{Envelope, Recipient, RecipientStatus};
 use crate::proto::Reply;
 use crate::timeline::{Millis, QueuedMessage};
@@ -34,6 +36,18 @@ impl QueueEntry {
             last_error: self.last_error.clone(),
         }
     }
+}
+
+/// Where the entry `id` is in `queue`, looked for from both ends at once: a relay looks up
+/// the entry it has just queued (at the back) as often as the one whose retry is due (near
+/// the front), and from one end only a queue of a thousand messages cost hundreds of string
+/// comparisons per look-up.
+pub(super) fn position(queue: &VecDeque<QueueEntry>, id: &str) -> Option<usize> {
+    let n = queue.len();
+    (0..n.div_ceil(2)).find_map(|front| {
+        let back = n - 1 - front;
+        [front, back].into_iter().find(|&i| queue.get(i).is_some_and(|e| e.id == id))
+    })
 }
 
 /// One delivery attempt of some recipients of a queued message, to one domain.

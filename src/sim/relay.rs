@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use super::auth::JUNK_FOLDER;
-use super::queue::{Heard, Job, JobStage, QueueEntry};
+use super::queue::{self, Heard, Job, JobStage, QueueEntry};
 use super::session::Delivery;
 use super::world::{ClientEnd, Event, Stored, World, mailbox_key};
 use crate::dns::{DnsError, Record, RecordType, Resolver, canonical_name};
@@ -118,7 +118,7 @@ impl Delivery for World {
     fn session_finished(&mut self, job: usize, conn: usize) {
         let events = self.client_events(conn);
         let statuses: Vec<(Recipient, Option<RecipientStatus>)> =
-            match self.conns.get(conn).map(|c| &c.client_end) {
+            match self.conns.get(conn).and_then(Option::as_ref).map(|c| &c.client_end) {
                 Some(ClientEnd::Smtp { session, .. }) => {
                     session.outcomes().map(|(r, s)| (r.clone(), s.cloned())).collect()
                 }
@@ -208,7 +208,7 @@ impl World {
         };
         let recipients: Vec<String> = entry.envelope.recipients.iter().map(|r| r.path.to_string()).collect();
         if let Some(h) = self.hosts.get_mut(host) {
-            h.queue.push(entry);
+            h.queue.push_back(entry);
         }
         self.queue_changed(host, id);
         let name = self.name(host);
@@ -292,7 +292,10 @@ impl World {
 
     /// A retry timer fired, or a message was just queued: start one job per domain.
     pub(super) fn attempt(&mut self, host: usize, id: &str) {
-        let Some(entry) = self.hosts.get_mut(host).and_then(|h| h.queue.iter_mut().find(|e| e.id == id))
+        let Some(entry) = self
+            .hosts
+            .get_mut(host)
+            .and_then(|h| queue::position(&h.queue, id).and_then(|i| h.queue.get_mut(i)))
         else {
             return;
         };
@@ -551,7 +554,10 @@ impl World {
             jj.stage = JobStage::TryNext;
             jj.remote = Some(target.to_owned());
         }
-        let Some(entry) = self.hosts.get(j.host).and_then(|h| h.queue.iter().find(|e| e.id == j.entry))
+        let Some(entry) = self
+            .hosts
+            .get(j.host)
+            .and_then(|h| queue::position(&h.queue, &j.entry).and_then(|i| h.queue.get(i)))
         else {
             return self.finish_job(job, None);
         };
@@ -606,11 +612,14 @@ impl World {
                 })
                 .collect(),
         };
-        let Some(entry) =
-            self.hosts.get_mut(j.host).and_then(|h| h.queue.iter_mut().find(|e| e.id == j.entry))
+        let Some(entry) = self
+            .hosts
+            .get_mut(j.host)
+            .and_then(|h| queue::position(&h.queue, &j.entry).and_then(|i| h.queue.get_mut(i)))
         else {
             return;
         };
+        entry.done.reserve_exact(outcomes.len());
         entry.done.extend(outcomes);
         entry.running = entry.running.saturating_sub(1);
         if entry.running == 0 {
@@ -622,15 +631,12 @@ impl World {
     /// the next try or give up.
     fn attempt_finished(&mut self, host: usize, id: &str) {
         let Some(h) = self.hosts.get_mut(host) else { return };
-        let Some(index) = h.queue.iter().position(|e| e.id == id) else { return };
-        let mut entry = h.queue.remove(index);
+        let Some(index) = queue::position(&h.queue, id) else { return };
+        let Some(mut entry) = h.queue.remove(index) else { return };
         let done = std::mem::take(&mut entry.done);
-        let failed: Vec<_> =
-            done.iter().filter(|(_, s, _)| matches!(s, RecipientStatus::Failed(_))).cloned().collect();
-        let mut deferred: Vec<_> =
-            done.iter().filter(|(_, s, _)| matches!(s, RecipientStatus::Deferred(_))).cloned().collect();
-        let delivered: Vec<_> =
-            done.iter().filter(|(_, s, _)| matches!(s, RecipientStatus::Delivered(_))).cloned().collect();
+        let failed = outcomes_where(&done, |s| matches!(s, RecipientStatus::Failed(_)));
+        let mut deferred = outcomes_where(&done, |s| matches!(s, RecipientStatus::Deferred(_)));
+        let delivered = outcomes_where(&done, |s| matches!(s, RecipientStatus::Delivered(_)));
         let name = self.name(host);
         for (recipient, status, _) in &delivered {
             self.note(
@@ -705,7 +711,7 @@ impl World {
         let next = entry.next_attempt.unwrap_or(self.now);
         let attempts = entry.attempts;
         if let Some(h) = self.hosts.get_mut(host) {
-            h.queue.push(entry);
+            h.queue.push_back(entry);
         }
         // Back at the end of the queue, as the relay holds it.
         self.queue_left(host, id);
@@ -886,4 +892,16 @@ pub fn received_for(
         },
         date: DateTime { unix_seconds, offset_minutes: 0 },
     }
+}
+
+/// One recipient's outcome of an attempt: what the session decided, and what it heard.
+type Outcome = (Recipient, RecipientStatus, Option<Heard>);
+
+/// The outcomes whose status is `wanted`, in order, in a vector of exactly their number:
+/// an outcome is large, and vectors grown the usual way (four at a time) made each attempt
+/// ask the allocator for large blocks, which is slow.
+fn outcomes_where(done: &[Outcome], wanted: impl Fn(&RecipientStatus) -> bool) -> Vec<Outcome> {
+    let mut out = Vec::with_capacity(done.iter().filter(|(_, s, _)| wanted(s)).count());
+    out.extend(done.iter().filter(|(_, s, _)| wanted(s)).cloned());
+    out
 }

@@ -3,13 +3,13 @@
 //! ([`super::session`]) or the relay ([`super::relay`]), the two files that act on it.
 
 use super::world::{Event, World};
-use crate::timeline::Timeline;
+use crate::timeline::{Millis, Timeline};
 
 impl World {
     /// Runs to the end (or a cap) and returns the timeline.
     pub fn run(mut self) -> Timeline {
         while let Some((&(time, seq), _)) = self.events.iter().next() {
-            if time > self.max_time || self.timeline.steps.len() >= self.max_steps {
+            if time > self.max_time || self.steps_decided() >= self.max_steps {
                 self.timeline.outcome.truncated = true;
                 break;
             }
@@ -21,10 +21,8 @@ impl World {
     }
 
     fn finish(mut self) -> Timeline {
-        // Steps are recorded when they are decided; a DNS answer is decided with its
-        // query but arrives later. The player wants them in time order (a stable sort
-        // keeps the causal order of steps at the same instant).
-        self.timeline.steps.sort_by_key(|s| s.time);
+        // The steps still ahead of the clock (a DNS answer the run stopped before).
+        self.steps_until(Millis::MAX);
         let outcome = &mut self.timeline.outcome;
         for host in &self.hosts {
             // A mailbox a reader emptied (POP3 DELE, IMAP EXPUNGE) holds nothing delivered.

@@ -25,9 +25,9 @@ use crate::engine::{
 };
 use crate::mailauth::receiver::AuthReport;
 use crate::message::format_imap_date;
-use crate::proto::Verb;
 use crate::proto::imap::{Atom, DateTime, Mailbox};
 use crate::proto::reply::parse_reply;
+use crate::proto::{Reply, Verb};
 use crate::teach::{explain, imap as explain_imap};
 use crate::timeline::{Change, StepKind};
 
@@ -327,7 +327,7 @@ impl World {
             Some(rfc.into()),
             None,
         );
-        self.conns.push(Conn {
+        self.conns.push(Some(Conn {
             client,
             server,
             client_end: end,
@@ -340,11 +340,11 @@ impl World {
             injected: VecDeque::new(),
             asked: VecDeque::new(),
             continuing: None,
-        });
+        }));
         let conn = self.conns.len() - 1;
         if imap {
             // Implicit TLS (RFC 8314 §3): the handshake comes before the server's greeting.
-            if let Some(c) = self.conns.get_mut(conn) {
+            if let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) {
                 c.tls = true;
             }
             self.tls_handshake_step(
@@ -361,14 +361,14 @@ impl World {
     }
 
     pub(super) fn arrive(&mut self, conn: usize, to_server: bool, bytes: Vec<u8>) {
-        let Some(c) = self.conns.get_mut(conn) else { return };
+        let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
         if c.closed {
             return;
         }
         if to_server {
             let server = c.server;
             let Some(host) = self.hosts.get_mut(server) else { return };
-            let Some(c) = self.conns.get_mut(conn) else { return };
+            let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
             let mut reports = Vec::new();
             let mut struck = Vec::new();
             let answered = match &mut c.server_end {
@@ -455,7 +455,7 @@ impl World {
     }
 
     fn next_raw_write(&mut self, conn: usize) {
-        let Some(c) = self.conns.get_mut(conn) else { return };
+        let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
         let server_closed = match &c.server_end {
             ServerEnd::Smtp(s) => s.is_closed(),
             ServerEnd::Pop3(s) => s.is_closed(),
@@ -498,7 +498,7 @@ impl World {
     /// Sends everything both ends have to send, and closes the connection when done.
     pub(super) fn flush(&mut self, conn: usize) {
         loop {
-            let Some(c) = self.conns.get_mut(conn) else { return };
+            let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
             let held = c.hold_until > self.now;
             // Server output first: replies travel to the client.
             let mut out = Vec::new();
@@ -507,7 +507,7 @@ impl World {
                 _ if held => {}
                 ServerEnd::Smtp(session) => {
                     while let Some((reply, verb)) = session.poll_answer() {
-                        out.push((reply.to_bytes(), verb));
+                        out.push((reply.to_bytes(), verb, Some(reply)));
                     }
                     while let Some(event) = session.poll_event() {
                         events.push(event);
@@ -515,7 +515,7 @@ impl World {
                 }
                 ServerEnd::Pop3(session) => {
                     while let Some(bytes) = session.poll_transmit() {
-                        out.push((bytes, None));
+                        out.push((bytes, None, None));
                     }
                 }
                 ServerEnd::Imap(session) => {
@@ -526,18 +526,18 @@ impl World {
                         answer.extend_from_slice(&bytes);
                     }
                     if !answer.is_empty() {
-                        out.push((answer, None));
+                        out.push((answer, None, None));
                     }
                 }
             }
             let mut progressed = !out.is_empty();
-            for (bytes, verb) in out {
-                self.send_from_server(conn, bytes, verb);
+            for (bytes, verb, reply) in out {
+                self.send_from_server(conn, bytes, verb, reply);
             }
             for event in events {
                 self.server_event(conn, event);
             }
-            let Some(c) = self.conns.get_mut(conn) else { return };
+            let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
             if c.closed {
                 // A fault dropped the connection: nothing more goes over it.
                 return;
@@ -569,18 +569,23 @@ impl World {
                 break;
             }
         }
-        if self.conns.get(conn).is_some_and(|c| c.hold_until <= self.now) {
+        if self.conns.get(conn).and_then(Option::as_ref).is_some_and(|c| c.hold_until <= self.now) {
             self.maybe_close(conn);
         }
     }
 
-    fn send_from_server(&mut self, conn: usize, bytes: Vec<u8>, verb: Option<Verb>) {
-        let Some(c) = self.conns.get_mut(conn) else { return };
+    /// The server writes `bytes`: an SMTP `reply` (the session's own, so it is explained
+    /// without reading the bytes back), or a POP3 or IMAP answer.
+    fn send_from_server(&mut self, conn: usize, bytes: Vec<u8>, verb: Option<Verb>, reply: Option<Reply>) {
+        let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
         c.in_flight_to_client += 1;
         let (client, server, tls) = (c.client, c.server, c.tls);
         if !self.reader_step(conn, &bytes, false) {
-            let (summary, mut explanation, rfc) = explain::reply_text(&bytes, verb);
-            if let Some(c) = self.conns.get_mut(conn)
+            let (summary, mut explanation, rfc) = match &reply {
+                Some(reply) => self.worded.reply(&bytes, verb, reply),
+                None => explain::reply_text(&bytes, verb),
+            };
+            if let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut)
                 && c.injected.front().is_some_and(|injected| same_reply(injected, &bytes))
             {
                 c.injected.pop_front();
@@ -589,7 +594,10 @@ impl World {
                      answered otherwise. {explanation}"
                 );
             }
-            let code = parse_reply(&bytes).map(|r| r.code.get());
+            let code = match &reply {
+                Some(reply) => Some(reply.code.get()),
+                None => parse_reply(&bytes).map(|r| r.code.get()),
+            };
             self.step(
                 server,
                 client,
@@ -611,7 +619,7 @@ impl World {
     /// and an IMAP write after a `+` as the continuation of its command (RFC 9051 §7.6).
     /// `false`, recording nothing, on an SMTP connection.
     fn reader_step(&mut self, conn: usize, bytes: &[u8], to_server: bool) -> bool {
-        let Some(c) = self.conns.get_mut(conn) else { return false };
+        let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return false };
         let imap = match c.server_end {
             ServerEnd::Imap(_) => true,
             ServerEnd::Pop3(_) => false,
@@ -656,7 +664,7 @@ impl World {
     }
 
     pub(super) fn send_from_client(&mut self, conn: usize, bytes: Vec<u8>) {
-        let Some(c) = self.conns.get(conn) else { return };
+        let Some(c) = self.conns.get(conn).and_then(Option::as_ref) else { return };
         let (client, server, tls) = (c.client, c.server, c.tls);
         let in_data = matches!(&c.server_end, ServerEnd::Smtp(s) if s.in_data());
         if self.reader_step(conn, &bytes, true) {
@@ -676,7 +684,7 @@ impl World {
             );
         } else {
             for line in split_lines(&bytes) {
-                let (summary, explanation, rfc) = explain::command_line(line);
+                let (summary, explanation, rfc) = self.worded.command(line);
                 self.step(
                     client,
                     server,
@@ -695,7 +703,7 @@ impl World {
     }
 
     fn server_event(&mut self, conn: usize, event: ServerEvent) {
-        let Some(c) = self.conns.get_mut(conn) else { return };
+        let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
         let (client, server) = (c.client, c.server);
         match event {
             ServerEvent::StartTlsAccepted => {
@@ -745,7 +753,7 @@ impl World {
     fn faults_struck(&mut self, conn: usize, server: usize, struck: Vec<Struck>) {
         for s in struck {
             if let Some(reply) = &s.reply
-                && let Some(c) = self.conns.get_mut(conn)
+                && let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut)
             {
                 c.injected.push_back(reply.to_bytes());
             }
@@ -767,7 +775,7 @@ impl World {
     /// lost, which is a temporary failure (RFC 5321 §4.5.4.1); data whose end was not
     /// acknowledged was not accepted (§6.1), so a relay keeps the message queued.
     fn drop_connection(&mut self, conn: usize) {
-        let Some(c) = self.conns.get_mut(conn) else { return };
+        let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
         if c.closed {
             return;
         }
@@ -803,10 +811,20 @@ impl World {
         if let Some(job) = job {
             self.session_finished(job, conn);
         }
+        self.release(conn);
+    }
+
+    /// Lets go of a closed connection's sessions once its job has read their outcome:
+    /// events still in flight for it find nothing and are dropped, as they were when they
+    /// found it closed.
+    fn release(&mut self, conn: usize) {
+        if let Some(slot) = self.conns.get_mut(conn) {
+            *slot = None;
+        }
     }
 
     fn maybe_close(&mut self, conn: usize) {
-        let Some(c) = self.conns.get_mut(conn) else { return };
+        let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
         if c.closed {
             return;
         }
@@ -857,11 +875,12 @@ impl World {
         if let Some(job) = job {
             self.session_finished(job, conn);
         }
+        self.release(conn);
     }
 
     /// The client events of a relay's session, for its delivery job.
     pub(super) fn client_events(&mut self, conn: usize) -> Vec<ClientEvent> {
-        match self.conns.get_mut(conn).map(|c| &mut c.client_end) {
+        match self.conns.get_mut(conn).and_then(Option::as_mut).map(|c| &mut c.client_end) {
             Some(ClientEnd::Smtp { session, .. }) => std::iter::from_fn(|| session.poll_event()).collect(),
             _ => Vec::new(),
         }
@@ -951,7 +970,7 @@ mod tests {
             mailboxes.insert(key.clone(), vec![stored(1, "spam")]);
             uid_next.insert(key, 2);
         }
-        HostState { config, queue: Vec::new(), mailboxes, dns_cache: BTreeMap::new(), uid_next }
+        HostState { config, queue: VecDeque::new(), mailboxes, dns_cache: BTreeMap::new(), uid_next }
     }
 
     /// Runs IMAP lines against the host's view, writing the changes back after each.

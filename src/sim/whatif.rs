@@ -45,7 +45,7 @@ pub fn fault_for_step(timeline: &Timeline, step: usize, action: FaultAction) -> 
         _ => return None,
     };
     let command = timeline.steps.get(index)?;
-    let host = command.to.clone();
+    let host = command.to.to_string();
     match &action {
         FaultAction::Reply(reply) if reply.code.get() < 400 => return None,
         FaultAction::Greylist if verb != Verb::Rcpt => return None,
@@ -66,7 +66,7 @@ pub fn fault_for_step(timeline: &Timeline, step: usize, action: FaultAction) -> 
 pub fn connect_target(timeline: &Timeline, step: usize) -> Option<(String, crate::timeline::Millis)> {
     let s = timeline.steps.get(step)?;
     match s.kind {
-        StepKind::TcpConnect | StepKind::TcpRefused => Some((s.to.clone(), s.time)),
+        StepKind::TcpConnect | StepKind::TcpRefused => Some((s.to.to_string(), s.time)),
         StepKind::DnsQuery | StepKind::DnsAnswer => {
             let asker = if s.kind == StepKind::DnsQuery { &s.from } else { &s.to };
             timeline
@@ -74,7 +74,7 @@ pub fn connect_target(timeline: &Timeline, step: usize) -> Option<(String, crate
                 .iter()
                 .skip(step + 1)
                 .find(|n| matches!(n.kind, StepKind::TcpConnect | StepKind::TcpRefused) && &n.from == asker)
-                .map(|n| (n.to.clone(), n.time))
+                .map(|n| (n.to.to_string(), n.time))
         }
         _ => None,
     }

@@ -10,11 +10,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::config::{Action, HostConfig, HostRole, RetrySchedule, STEP_CAP, WorldConfig};
 use super::fault::{Fault, FaultAction, FaultCounts};
-use super::queue::{Job, QueueEntry};
+use super::queue::{self, Job, QueueEntry};
 use super::rng::Rng;
+use super::words::Worded;
 use crate::dns::Zone;
 use crate::engine::imap::{ImapClient, ImapServer};
 use crate::engine::pop3::{Pop3Client, Pop3Server};
@@ -42,7 +44,10 @@ pub(super) struct Stored {
 #[derive(Debug)]
 pub(super) struct HostState {
     pub config: HostConfig,
-    pub queue: Vec<QueueEntry>,
+    /// A deque: an entry leaves from anywhere (mostly near the front, when its retry is
+    /// due) and goes back at the end, and a queue of a thousand large entries must not be
+    /// shifted along for each.
+    pub queue: VecDeque<QueueEntry>,
     /// `user@domain` → messages.
     pub mailboxes: BTreeMap<String, Vec<Stored>>,
     /// DNS answers this host has seen, for the inspector.
@@ -125,7 +130,9 @@ pub struct World {
     pub(super) rng: Rng,
     pub(super) hosts: Vec<HostState>,
     pub(super) zone: Zone,
-    pub(super) conns: Vec<Conn>,
+    /// Every connection by index; `None` once it has closed and its sessions are let go
+    /// ([`World::release`]), so a run's memory follows its open connections, not its history.
+    pub(super) conns: Vec<Option<Conn>>,
     pub(super) jobs: Vec<Job>,
     pub(super) latency: Millis,
     pub(super) retry: RetrySchedule,
@@ -134,6 +141,15 @@ pub struct World {
     pub(super) max_steps: usize,
     pub(super) max_time: Millis,
     pub(super) timeline: Timeline,
+    /// Steps decided now that happen later (a DNS answer is decided with its query), in
+    /// the order they were decided: each joins the timeline when the clock reaches it, so
+    /// the steps stay in time order without a sort at the end.
+    ahead: Vec<Step>,
+    /// Each host's name as a step's lane, by host index, and the resolver's.
+    lane_names: Vec<Arc<str>>,
+    resolver_lane: Arc<str>,
+    /// The words of writes already explained, for the identical writes that follow.
+    pub(super) worded: Worded,
     pub(super) next_id: u64,
     /// The faults that strike commands, and how often each host received each verb.
     pub(super) faults: Vec<Fault>,
@@ -157,12 +173,13 @@ impl World {
                 fault_down.push((index, at, until));
             }
         }
+        let lane_names = config.hosts.iter().map(|h| Arc::from(h.name.as_str())).collect();
         let hosts = config
             .hosts
             .into_iter()
             .map(|config| HostState {
                 config,
-                queue: Vec::new(),
+                queue: VecDeque::new(),
                 mailboxes: BTreeMap::new(),
                 dns_cache: BTreeMap::new(),
                 uid_next: BTreeMap::new(),
@@ -184,6 +201,10 @@ impl World {
             max_steps: config.max_steps.min(STEP_CAP),
             max_time: config.max_time,
             timeline: Timeline { lanes, ..Timeline::default() },
+            ahead: Vec::new(),
+            lane_names,
+            resolver_lane: Arc::from(RESOLVER_LANE),
+            worded: Worded::default(),
             next_id: 0,
             faults: config.faults,
             fault_counts: FaultCounts::new(),
@@ -215,6 +236,11 @@ impl World {
         self.hosts.get(host).map(|h| h.config.name.clone()).unwrap_or_default()
     }
 
+    /// The lane of `host` for a step: its name, shared by every step on the lane.
+    fn lane(&self, host: usize) -> Arc<str> {
+        self.lane_names.get(host).cloned().unwrap_or_else(|| Arc::from(""))
+    }
+
     /// A fresh id for messages and queue entries, repeatable for a seed.
     pub(super) fn new_id(&mut self) -> String {
         self.next_id += 1;
@@ -243,10 +269,10 @@ impl World {
         let step = Step {
             time: self.now,
             duration: if travels { self.latency } else { 0 },
-            from: self.name(from),
-            to: self.name(to),
+            from: self.lane(from),
+            to: self.lane(to),
             kind,
-            wire: wire.map(|w| String::from_utf8_lossy(w).into_owned()),
+            wire: wire.map(wire_text),
             tls,
             summary,
             explanation,
@@ -255,7 +281,39 @@ impl World {
             changes,
             check: None,
         };
+        self.push_step(step);
+    }
+
+    /// Adds a step in time order: one that happens later waits in [`World::ahead`]; any that
+    /// waited until this one's time go in first, in the order they were decided (as a
+    /// stable sort by time would put them).
+    fn push_step(&mut self, step: Step) {
+        if step.time > self.now {
+            self.ahead.push(step);
+            return;
+        }
+        self.steps_until(step.time);
         self.timeline.steps.push(step);
+    }
+
+    /// Moves the waiting steps that happen at or before `time` into the timeline.
+    pub(super) fn steps_until(&mut self, time: Millis) {
+        while let Some(i) = self
+            .ahead
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.time <= time)
+            .min_by_key(|(i, s)| (s.time, *i))
+            .map(|(i, _)| i)
+        {
+            let step = self.ahead.remove(i);
+            self.timeline.steps.push(step);
+        }
+    }
+
+    /// How many steps the run has decided, the ones waiting to happen included.
+    pub(super) fn steps_decided(&self) -> usize {
+        self.timeline.steps.len() + self.ahead.len()
     }
 
     /// A step that happens at one host: a queue event, a delivery, a decision.
@@ -274,7 +332,7 @@ impl World {
     /// Whether the timeline is full: the step cap is reached (the run stops at its next event,
     /// and the steps the current one would add are left out, so no run passes the cap).
     fn at_step_cap(&mut self) -> bool {
-        let full = self.timeline.steps.len() >= self.max_steps;
+        let full = self.steps_decided() >= self.max_steps;
         self.timeline.outcome.truncated |= full;
         full
     }
@@ -283,7 +341,7 @@ impl World {
     /// is now.
     pub(super) fn queue_changed(&mut self, host: usize, id: &str) {
         let Some(h) = self.hosts.get(host) else { return };
-        if let Some(entry) = h.queue.iter().find(|e| e.id == id) {
+        if let Some(entry) = queue::position(&h.queue, id).and_then(|i| h.queue.get(i)) {
             let change = Change::Queued { host: h.config.name.clone(), message: entry.view() };
             self.timeline.changes.push(change);
         }
@@ -342,11 +400,11 @@ impl World {
         }
         let changes = self.timeline.changes.len();
         let (from, to) = if query {
-            (self.name(host), RESOLVER_LANE.to_owned())
+            (self.lane(host), self.resolver_lane.clone())
         } else {
-            (RESOLVER_LANE.to_owned(), self.name(host))
+            (self.resolver_lane.clone(), self.lane(host))
         };
-        self.timeline.steps.push(Step {
+        self.push_step(Step {
             time: self.now.saturating_add(if query { 0 } else { self.latency }),
             duration: self.latency,
             from,
@@ -361,6 +419,15 @@ impl World {
             changes,
             check: None,
         });
+    }
+}
+
+/// A step's wire bytes as text: almost always UTF-8 already, which is checked faster than
+/// it is replaced.
+fn wire_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 

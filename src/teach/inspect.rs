@@ -6,6 +6,7 @@
 //! tests check the same values natively.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use crate::message::{self, DeliveryReport, HeaderField, Message, Received};
 use crate::proto::command::parse_command_line;
@@ -192,7 +193,7 @@ pub fn latest_transactions(
 /// passed over).
 fn transactions_in(steps: &[Step]) -> Vec<Transaction> {
     let mut out: Vec<Transaction> = Vec::new();
-    let mut sessions: BTreeMap<(String, String), Session> = BTreeMap::new();
+    let mut sessions: BTreeMap<(Arc<str>, Arc<str>), Session> = BTreeMap::new();
     for step in steps {
         let Some(wire) = &step.wire else {
             if step.kind == StepKind::TcpClose {
@@ -208,8 +209,8 @@ fn transactions_in(steps: &[Step]) -> Vec<Transaction> {
                     let awaiting = match parse_command_line(line.as_bytes()) {
                         Ok(Command::Mail { reverse_path, .. }) => {
                             out.push(Transaction {
-                                client: step.from.clone(),
-                                server: step.to.clone(),
+                                client: step.from.to_string(),
+                                server: step.to.to_string(),
                                 time: step.time,
                                 reverse_path: reverse_path.to_string(),
                                 recipients: Vec::new(),
@@ -423,12 +424,12 @@ pub struct Lookup {
 /// question of the host it goes to.
 pub fn lookups(timeline: &Timeline, step: Option<usize>) -> Vec<Lookup> {
     let mut out: Vec<Lookup> = Vec::new();
-    let mut open: BTreeMap<String, VecDeque<usize>> = BTreeMap::new();
+    let mut open: BTreeMap<Arc<str>, VecDeque<usize>> = BTreeMap::new();
     for step in steps_so_far(timeline, step) {
         match step.kind {
             StepKind::DnsQuery => {
                 let question = step.wire.clone().unwrap_or_else(|| step.summary.clone());
-                out.push(Lookup { time: step.time, host: step.from.clone(), question, answer: None });
+                out.push(Lookup { time: step.time, host: step.from.to_string(), question, answer: None });
                 open.entry(step.from.clone()).or_default().push_back(out.len() - 1);
             }
             StepKind::DnsAnswer => {
@@ -438,7 +439,7 @@ pub fn lookups(timeline: &Timeline, step: Option<usize>) -> Vec<Lookup> {
                     Some(lookup) => lookup.answer = Some(answer),
                     None => out.push(Lookup {
                         time: step.time,
-                        host: step.to.clone(),
+                        host: step.to.to_string(),
                         question: String::new(),
                         answer: Some(answer),
                     }),
@@ -711,7 +712,7 @@ pub fn written_dsns(timeline: &Timeline, step: Option<usize>) -> Vec<FoundDsn> {
                 return None;
             }
             Some(FoundDsn {
-                host: s.from.clone(),
+                host: s.from.to_string(),
                 mailbox: String::new(),
                 message: StoredMessage {
                     id: String::new(),

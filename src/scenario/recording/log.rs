@@ -113,8 +113,8 @@ impl Log {
         Step {
             time: at,
             duration: 0,
-            from,
-            to,
+            from: from.into(),
+            to: to.into(),
             tls: self.tls && !matches!(kind, StepKind::TcpConnect | StepKind::TcpClose),
             kind,
             wire: wire.map(|w| String::from_utf8_lossy(w).into_owned()),

@@ -42,7 +42,7 @@ pub fn explanation(props: &ExplanationProps) -> Html {
         };
     };
     let route =
-        if step.from == step.to { step.from.clone() } else { format!("{} → {}", step.from, step.to) };
+        if step.from == step.to { step.from.to_string() } else { format!("{} → {}", step.from, step.to) };
     let verdict = props.verdict.zip(step.code).map(|((guess, right), code)| {
         let said = match guess {
             Guess::Class(digit) => format!("{digit}xx"),

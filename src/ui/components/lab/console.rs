@@ -38,7 +38,7 @@ pub fn console_panel(props: &ConsolePanelProps) -> Html {
         .steps
         .iter()
         .rev()
-        .find(|s| s.kind == StepKind::Reply && s.to == CONSOLE_LANE)
+        .find(|s| s.kind == StepKind::Reply && &*s.to == CONSOLE_LANE)
         .is_some_and(|s| s.code == Some(354));
     let hints = if data_mode || input.is_empty() { Vec::new() } else { completions(&input, &advertised) };
 
@@ -128,7 +128,7 @@ pub fn console_panel(props: &ConsolePanelProps) -> Html {
         Callback::from(move |_: MouseEvent| input.set(hint.clone()))
     };
     let session = props.timeline.steps.iter().filter(|s| {
-        (s.from == CONSOLE_LANE || s.to == CONSOLE_LANE)
+        (&*s.from == CONSOLE_LANE || &*s.to == CONSOLE_LANE)
             && matches!(s.kind, StepKind::Command | StepKind::Reply | StepKind::Data | StepKind::TcpClose)
     });
 

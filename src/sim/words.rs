@@ -1,0 +1,55 @@
+//! The words of steps already explained once. A run of a thousand messages writes the same
+//! greeting, the same `250 2.1.0 Ok` to MAIL and the same `MAIL FROM:<…>` a thousand times;
+//! each is parsed and worded by [`crate::teach::explain`] once, and the next identical write
+//! reuses the words. What a step says depends on its bytes and on the command a reply answers,
+//! nothing else, so reusing them changes no timeline.
+
+use std::collections::HashMap;
+
+use crate::proto::{Reply, Verb};
+use crate::teach::explain;
+
+/// A step's summary, explanation and RFC section.
+pub(super) type Words = (String, String, String);
+
+/// How many distinct writes of each kind are kept: enough for every repeated write of a
+/// large run, while writes that never repeat (a queue id in a 250, a numbered recipient)
+/// stop being kept once it is full.
+const MAX_KEPT: usize = 256;
+
+#[derive(Debug, Default)]
+pub(super) struct Worded {
+    /// By the command answered, then the reply's bytes.
+    replies: HashMap<Option<Verb>, HashMap<Vec<u8>, Words>>,
+    /// By the command line's bytes.
+    commands: HashMap<Vec<u8>, Words>,
+    kept: usize,
+}
+
+impl Worded {
+    /// The words of `reply`, written as `bytes`, answering `verb`.
+    pub fn reply(&mut self, bytes: &[u8], verb: Option<Verb>, reply: &Reply) -> Words {
+        if let Some(words) = self.replies.get(&verb).and_then(|by_bytes| by_bytes.get(bytes)) {
+            return words.clone();
+        }
+        let words = explain::reply_explained(reply, verb);
+        if self.kept < MAX_KEPT {
+            self.kept += 1;
+            self.replies.entry(verb).or_default().insert(bytes.to_vec(), words.clone());
+        }
+        words
+    }
+
+    /// The words of the command line `line`.
+    pub fn command(&mut self, line: &[u8]) -> Words {
+        if let Some(words) = self.commands.get(line) {
+            return words.clone();
+        }
+        let words = explain::command_line(line);
+        if self.kept < MAX_KEPT {
+            self.kept += 1;
+            self.commands.insert(line.to_vec(), words.clone());
+        }
+        words
+    }
+}
