@@ -9,6 +9,9 @@ use std::sync::Arc;
 use crate::mailauth::check::Check;
 use crate::rfc::{RfcLink, rfc_links};
 
+mod text;
+pub use text::Text;
+
 /// Virtual time in milliseconds since the scenario started.
 pub type Millis = u64;
 
@@ -67,11 +70,11 @@ pub struct Step {
     /// Whether the bytes travelled inside TLS.
     pub tls: bool,
     /// One line: what happened.
-    pub summary: String,
+    pub summary: Text,
     /// Plain-language explanation: why, and what it means.
-    pub explanation: String,
+    pub explanation: Text,
     /// The RFC section that defines this behaviour, e.g. `RFC 5321 §4.1.1.2`.
-    pub rfc: Option<String>,
+    pub rfc: Option<Text>,
     /// The reply code, for reply steps.
     pub code: Option<u16>,
     /// How many of [`Timeline::changes`] have happened by the end of this step: the world
@@ -513,7 +516,7 @@ mod tests {
             wire: wire.map(Into::into),
             tls,
             summary: "something happened".into(),
-            explanation: String::new(),
+            explanation: String::new().into(),
             rfc: Some("RFC 5321 §4.2.2".into()),
             code: None,
             changes: 0,

@@ -128,7 +128,7 @@ impl Narrative {
             if changed_from != usize::MAX {
                 let index = note.selector.find(&timeline.steps).filter(|&i| i < changed_from);
                 if let Some(step) = index.and_then(|i| timeline.steps.get_mut(i)) {
-                    step.explanation.clone_from(&note.text);
+                    step.explanation = note.text.clone().into();
                 }
                 continue;
             }
@@ -157,7 +157,7 @@ impl Narrative {
             }
             taken.push((index, note.pos));
             if let Some(step) = timeline.steps.get_mut(index) {
-                step.explanation.clone_from(&note.text);
+                step.explanation = note.text.clone().into();
             }
         }
         errors

@@ -32,7 +32,7 @@ use crate::mailauth::receiver::{Arrival, AuthReport, Lookup, authenticate};
 use crate::mailauth::spf::{Purpose, SpfOutcome, SpfResult};
 use crate::message::Message;
 use crate::proto::{ForwardPath, MailParameters, RcptParameters, ReversePath, Verb};
-use crate::timeline::StepKind;
+use crate::timeline::{StepKind, Text};
 
 /// The header fields a signing host lists in `h=`: what the reader sees and what identifies
 /// the message (RFC 6376 §5.4.1). `from` twice, so that a second From: added later breaks the
@@ -131,7 +131,7 @@ impl World {
                 }
                 self.now = t;
                 if let Some(extra) = lookups.len().checked_sub(MAX_SHOWN_LOOKUPS).filter(|&n| n > 0) {
-                    self.note(server, StepKind::Note, None, format!("… and {extra} more DNS lookups for the same check"), "Each include:, a, mx and ptr term may cost a lookup; RFC 7208 §4.6.4 caps them at 10."
+                    self.note(server, StepKind::Note, None, format!("… and {extra} more DNS lookups for the same check").into(), "Each include:, a, mx and ptr term may cost a lookup; RFC 7208 §4.6.4 caps them at 10."
                             .into(), Some("RFC 7208 §4.6.4".into()));
                 }
                 match method {
@@ -186,12 +186,12 @@ impl World {
                     .to_owned(),
             ),
         };
-        let rfc = lookup.rfc();
+        let rfc = Text::from(lookup.rfc());
         self.dns_step(
             host,
             true,
             query,
-            explanation,
+            explanation.into(),
             format!("{}. IN {} ?", lookup.name, lookup.record_type),
             rfc.clone(),
         );
@@ -217,7 +217,7 @@ impl World {
         check: Check,
     ) {
         let before = self.timeline.steps.len();
-        self.note(host, StepKind::Note, wire, summary, explanation, Some(rfc));
+        self.note(host, StepKind::Note, wire, summary.into(), explanation.into(), Some(rfc.into()));
         // (At the step cap the note is left out: the check goes on no other step.)
         if self.timeline.steps.len() > before
             && let Some(step) = self.timeline.steps.last_mut()
@@ -422,8 +422,9 @@ impl World {
                     format!(
                         "{name} signs the message with DKIM (d={}, s={})",
                         signing.domain, signing.selector
-                    ),
-                    explanation,
+                    )
+                    .into(),
+                    explanation.into(),
                     Some("RFC 6376 §5; RFC 8463".into()),
                 );
                 let mut out = field.as_bytes().to_vec();
@@ -435,7 +436,7 @@ impl World {
                     host,
                     StepKind::Note,
                     None,
-                    format!("{name} cannot sign the message: {error}"),
+                    format!("{name} cannot sign the message: {error}").into(),
                     "The message goes out unsigned.".into(),
                     Some("RFC 6376 §5".into()),
                 );
@@ -465,7 +466,7 @@ impl World {
         let line = format!("{footer}\r\n");
         out.extend_from_slice(line.as_bytes());
         let name = self.name(host);
-        self.note(host, StepKind::Note, Some(line.as_bytes()), format!("{name} appends a footer to the body: {footer:?}"), "Mailing lists and some gateways add a footer (how to unsubscribe, a disclaimer) as they pass a \
+        self.note(host, StepKind::Note, Some(line.as_bytes()), format!("{name} appends a footer to the body: {footer:?}").into(), "Mailing lists and some gateways add a footer (how to unsubscribe, a disclaimer) as they pass a \
              message on. A DKIM signature made before this covers the old body: its body hash (bh=) no longer \
              matches, and the signature fails."
                 .into(), Some("RFC 6376 §3.7; Appendix B.2.3".into()));

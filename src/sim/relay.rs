@@ -84,7 +84,7 @@ impl Delivery for World {
             StepKind::Note,
             Some(received.to_field().as_bytes()),
             false,
-            summary,
+            summary.into(),
             "Every server that handles a message prepends a Received: field, so the path can be traced; with \
              its 250 it has taken responsibility for delivering or bouncing the message."
                 .into(),
@@ -97,7 +97,7 @@ impl Delivery for World {
                 host,
                 StepKind::Note,
                 Some(report.fields.as_bytes()),
-                format!("{by} records the authentication results in the message"),
+                format!("{by} records the authentication results in the message").into(),
                 "Authentication-Results (RFC 8601) tells the reader's mail program what the MX checked and \
                  found, so it need not (and could not) check again; Received-SPF (RFC 7208 §9.1) records the \
                  SPF check in detail. Both go on top, above the Received: field."
@@ -212,7 +212,7 @@ impl World {
         }
         self.queue_changed(host, id);
         let name = self.name(host);
-        self.note(host, StepKind::Queue, None, format!("{name} queues message {id} for {}", recipients.join(", ")), "The recipients are not local: the server becomes an SMTP client and relays the message to their \
+        self.note(host, StepKind::Queue, None, format!("{name} queues message {id} for {}", recipients.join(", ")).into(), "The recipients are not local: the server becomes an SMTP client and relays the message to their \
              domain's mail exchanger."
                 .into(), Some("RFC 5321 §3.6".into()));
         self.schedule(self.now, Event::Attempt { host, id: id.to_owned() });
@@ -258,7 +258,7 @@ impl World {
                 "RFC 5321 §4.4",
             )
         };
-        self.note(host, StepKind::Delivery, None, summary, explanation.into(), Some(rfc.into()));
+        self.note(host, StepKind::Delivery, None, summary.into(), explanation.into(), Some(rfc.into()));
     }
 
     /// A mailing list: the message goes to every member under a new envelope whose sender is
@@ -279,7 +279,8 @@ impl World {
             format!(
                 "{name} expands the list {list} to {}; the envelope sender becomes {bounces}",
                 shown.join(", ")
-            ),
+            )
+            .into(),
             "A mailing list is a mailbox whose messages are sent on to its members. It starts a new mail \
              transaction, with the list's own bounce address as MAIL FROM, so delivery failures come back to \
              the list; the From: field still names the author."
@@ -326,7 +327,7 @@ impl World {
                 host,
                 StepKind::Retry,
                 None,
-                format!("{name} retries message {id} (attempt {attempts})"),
+                format!("{name} retries message {id} (attempt {attempts})").into(),
                 "The retry timer fired: the relay tries again, starting with a fresh MX lookup.".into(),
                 Some("RFC 5321 §4.5.4.1".into()),
             );
@@ -643,7 +644,8 @@ impl World {
                 host,
                 StepKind::Queue,
                 None,
-                format!("{name}: {} handed on ({})", recipient.path, status.reply().to_string().trim_end()),
+                format!("{name}: {} handed on ({})", recipient.path, status.reply().to_string().trim_end())
+                    .into(),
                 "The next server took responsibility with its 250: delivered, as far as this relay is \
                  concerned, so it forgets the message for that recipient."
                     .into(),
@@ -676,7 +678,7 @@ impl World {
                 host,
                 StepKind::Queue,
                 None,
-                format!("{name}: message {id} leaves the queue"),
+                format!("{name}: message {id} leaves the queue").into(),
                 "Every recipient has a final outcome.".into(),
                 Some("RFC 5321 §4.5.4.1".into()),
             );
@@ -720,7 +722,8 @@ impl World {
             host,
             StepKind::Queue,
             None,
-            format!("{name}: message {id} deferred, next try in {}", crate::timeline::describe_wait(wait)),
+            format!("{name}: message {id} deferred, next try in {}", crate::timeline::describe_wait(wait))
+                .into(),
             format!(
                 "Attempt {attempts} failed for now ({}). A temporary failure is not the end: the message \
                  stays queued and the relay tries again in {}, and keeps trying for up to {} after it \
@@ -728,7 +731,8 @@ impl World {
                 last_error.unwrap_or_default(),
                 crate::timeline::describe_wait(wait),
                 crate::timeline::describe_wait(self.retry.max_age)
-            ),
+            )
+            .into(),
             Some("RFC 5321 §4.5.4.1".into()),
         );
         self.schedule(next, Event::Attempt { host, id: id.to_owned() });
@@ -747,7 +751,7 @@ impl World {
     ) {
         let Some(sender) = envelope.reverse_path.mailbox().cloned() else {
             let name = self.name(host);
-            self.note(host, StepKind::Dsn, None, format!("{name} drops the failure report: the sender is <>"), "A bounce is never bounced: messages with a null reverse-path get no DSN, which prevents loops.".into(), Some("RFC 5321 §4.5.5".into()));
+            self.note(host, StepKind::Dsn, None, format!("{name} drops the failure report: the sender is <>").into(), "A bounce is never bounced: messages with a null reverse-path get no DSN, which prevents loops.".into(), Some("RFC 5321 §4.5.5".into()));
             return;
         };
         let wanted: Vec<_> = recipients
@@ -828,7 +832,7 @@ impl World {
             StepKind::Dsn,
             Some(&dsn),
             false,
-            format!("{name} writes a delivery status notification: {}", lines.join("; ")),
+            format!("{name} writes a delivery status notification: {}", lines.join("; ")).into(),
             "The DSN is an ordinary message from MAILER-DAEMON to the envelope sender, with a human-readable \
              part, a machine-readable message/delivery-status part and the original message (or its headers)."
                 .into(),

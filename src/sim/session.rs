@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use super::auth::{AuthPolicy, JUNK_FOLDER};
 use super::config::{Action, HostRole, Retrieval};
 use super::fault::{FaultPolicy, Struck};
+use super::words;
 use super::world::{ClientEnd, Conn, Event, HostState, ServerEnd, World};
 use crate::engine::imap::{
     ClientAuth, ImapClient, ImapClientConfig, ImapServer, ImapServerConfig, MemoryMailstore,
@@ -201,7 +202,13 @@ impl World {
     /// The TLS handshake after STARTTLS's 220 (RFC 3207 §4.2), or at once on an implicit-TLS
     /// port (`rfc`: RFC 8314 §3), simulated: from here on the connection's steps are marked
     /// as encrypted.
-    fn tls_handshake_step(&mut self, client: usize, server: usize, explanation: &str, rfc: &str) {
+    fn tls_handshake_step(
+        &mut self,
+        client: usize,
+        server: usize,
+        explanation: &'static str,
+        rfc: &'static str,
+    ) {
         self.step(
             client,
             server,
@@ -278,11 +285,11 @@ impl World {
                 StepKind::TcpRefused,
                 None,
                 false,
-                format!("TCP connection to {server_name}:{port} fails: {why}"),
+                format!("TCP connection to {server_name}:{port} fails: {why}").into(),
                 format!(
                     "{what_if}No SMTP conversation can start. A relay keeps the message queued and tries again \
                      later, or tries the next MX host."
-                ),
+                ).into(),
                 Some("RFC 5321 §4.5.4.1".into()),
                 None,
             );
@@ -322,7 +329,7 @@ impl World {
             StepKind::TcpConnect,
             None,
             false,
-            summary,
+            summary.into(),
             "The client opens a TCP connection; the server speaks first, with its greeting.".into(),
             Some(rfc.into()),
             None,
@@ -473,7 +480,8 @@ impl World {
                     client,
                     StepKind::Note,
                     None,
-                    format!("{n} typed {lines} not sent: {} has closed the connection", self.name(server)),
+                    format!("{n} typed {lines} not sent: {} has closed the connection", self.name(server))
+                        .into(),
                     "After its last reply (221 to QUIT, or a 421) the server closes the connection, so \
                      nothing more can be sent on it; a new session needs a new connection."
                         .into(),
@@ -583,7 +591,7 @@ impl World {
         if !self.reader_step(conn, &bytes, false) {
             let (summary, mut explanation, rfc) = match &reply {
                 Some(reply) => self.worded.reply(&bytes, verb, reply),
-                None => explain::reply_text(&bytes, verb),
+                None => words::shared(explain::reply_text(&bytes, verb)),
             };
             if let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut)
                 && c.injected.front().is_some_and(|injected| same_reply(injected, &bytes))
@@ -592,7 +600,8 @@ impl World {
                 explanation = format!(
                     "What if: this reply was injected by a [[fault]] of the scenario; the server would have \
                      answered otherwise. {explanation}"
-                );
+                )
+                .into();
             }
             let code = match &reply {
                 Some(reply) => Some(reply.code.get()),
@@ -659,7 +668,17 @@ impl World {
         };
         let (from, to) = if to_server { (c.client, c.server) } else { (c.server, c.client) };
         let tls = c.tls;
-        self.step(from, to, kind, Some(bytes), tls, summary, explanation, Some(rfc), None);
+        self.step(
+            from,
+            to,
+            kind,
+            Some(bytes),
+            tls,
+            summary.into(),
+            explanation.into(),
+            Some(rfc.into()),
+            None,
+        );
         true
     }
 
@@ -677,8 +696,8 @@ impl World {
                 StepKind::Data,
                 Some(&bytes),
                 tls,
-                summary,
-                explanation,
+                summary.into(),
+                explanation.into(),
                 Some("RFC 5321 §4.1.1.4, §4.5.2".into()),
                 None,
             );
@@ -725,7 +744,7 @@ impl World {
                 server,
                 StepKind::Note,
                 None,
-                format!("The server discards {octets} octets sent after STARTTLS"),
+                format!("The server discards {octets} octets sent after STARTTLS").into(),
                 "Anything pipelined after STARTTLS arrived before encryption and could be injected by an \
                  attacker; the server throws it away (CVE-2011-0411)."
                     .into(),
@@ -740,7 +759,7 @@ impl World {
                 server,
                 StepKind::Note,
                 None,
-                format!("{user} is authenticated"),
+                format!("{user} is authenticated").into(),
                 "The server now knows who is sending and lets them relay mail to other domains.".into(),
                 Some("RFC 4954 §6".into()),
             ),
@@ -761,7 +780,7 @@ impl World {
                 server,
                 StepKind::Note,
                 None,
-                format!("What if: {}", s.description),
+                format!("What if: {}", s.description).into(),
                 "A [[fault]] of the scenario makes this happen here, so you can see what the client does \
                  about it: a temporary failure (4yz, a lost connection) is retried later or at the next MX, a \
                  permanent one (5yz) comes back to the sender as a bounce."
@@ -799,7 +818,7 @@ impl World {
             StepKind::TcpClose,
             None,
             false,
-            format!("What if: the connection to {server_name} is lost, with no reply"),
+            format!("What if: the connection to {server_name} is lost, with no reply").into(),
             "A [[fault]] of the scenario drops the TCP connection here. The client never gets an answer: it \
              treats that as a temporary failure and keeps the message to try again later (or at the next \
              MX). If the data had been sent but not acknowledged, the message may now arrive twice (RFC 5321 \

@@ -1,16 +1,22 @@
 //! The words of steps already explained once. A run of a thousand messages writes the same
 //! greeting, the same `250 2.1.0 Ok` to MAIL and the same `MAIL FROM:<…>` a thousand times;
 //! each is parsed and worded by [`crate::teach::explain`] once, and the next identical write
-//! reuses the words. What a step says depends on its bytes and on the command a reply answers,
-//! nothing else, so reusing them changes no timeline.
+//! shares the words (a [`Text`] clones without copying). What a step says depends on its bytes
+//! and on the command a reply answers, nothing else, so reusing them changes no timeline.
 
 use std::collections::HashMap;
 
 use crate::proto::{Reply, Verb};
 use crate::teach::explain;
+use crate::timeline::Text;
 
 /// A step's summary, explanation and RFC section.
-pub(super) type Words = (String, String, String);
+pub(super) type Words = (Text, Text, Text);
+
+/// Words as [`explain`] writes them, made shareable.
+pub(super) fn shared((summary, explanation, rfc): (String, String, String)) -> Words {
+    (summary.into(), explanation.into(), rfc.into())
+}
 
 /// How many distinct writes of each kind are kept: enough for every repeated write of a
 /// large run, while writes that never repeat (a queue id in a 250, a numbered recipient)
@@ -32,7 +38,7 @@ impl Worded {
         if let Some(words) = self.replies.get(&verb).and_then(|by_bytes| by_bytes.get(bytes)) {
             return words.clone();
         }
-        let words = explain::reply_explained(reply, verb);
+        let words = shared(explain::reply_explained(reply, verb));
         if self.kept < MAX_KEPT {
             self.kept += 1;
             self.replies.entry(verb).or_default().insert(bytes.to_vec(), words.clone());
@@ -45,7 +51,7 @@ impl Worded {
         if let Some(words) = self.commands.get(line) {
             return words.clone();
         }
-        let words = explain::command_line(line);
+        let words = shared(explain::command_line(line));
         if self.kept < MAX_KEPT {
             self.kept += 1;
             self.commands.insert(line.to_vec(), words.clone());

@@ -23,7 +23,7 @@ use crate::engine::pop3::{Pop3Client, Pop3Server};
 use crate::engine::{ClientSession, ServerSession};
 use crate::mailauth::receiver::AuthReport;
 use crate::proto::imap::Flag;
-use crate::timeline::{Change, Lane, Millis, RESOLVER_LANE, Step, StepKind, StoredMessage, Timeline};
+use crate::timeline::{Change, Lane, Millis, RESOLVER_LANE, Step, StepKind, StoredMessage, Text, Timeline};
 
 /// A message stored in a mailbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,9 +256,9 @@ impl World {
         kind: StepKind,
         wire: Option<&[u8]>,
         tls: bool,
-        summary: String,
-        explanation: String,
-        rfc: Option<String>,
+        summary: Text,
+        explanation: Text,
+        rfc: Option<Text>,
         code: Option<u16>,
     ) {
         if self.at_step_cap() {
@@ -322,9 +322,9 @@ impl World {
         host: usize,
         kind: StepKind,
         wire: Option<&[u8]>,
-        summary: String,
-        explanation: String,
-        rfc: Option<String>,
+        summary: Text,
+        explanation: Text,
+        rfc: Option<Text>,
     ) {
         self.step(host, host, kind, wire, false, summary, explanation, rfc, None);
     }
@@ -391,9 +391,9 @@ impl World {
         host: usize,
         query: bool,
         summary: String,
-        explanation: String,
+        explanation: Text,
         wire: String,
-        rfc: String,
+        rfc: Text,
     ) {
         if self.at_step_cap() {
             return;
@@ -412,7 +412,7 @@ impl World {
             kind: if query { StepKind::DnsQuery } else { StepKind::DnsAnswer },
             wire: Some(wire),
             tls: false,
-            summary,
+            summary: summary.into(),
             explanation,
             rfc: Some(rfc),
             code: None,

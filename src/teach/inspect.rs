@@ -428,12 +428,12 @@ pub fn lookups(timeline: &Timeline, step: Option<usize>) -> Vec<Lookup> {
     for step in steps_so_far(timeline, step) {
         match step.kind {
             StepKind::DnsQuery => {
-                let question = step.wire.clone().unwrap_or_else(|| step.summary.clone());
+                let question = step.wire.clone().unwrap_or_else(|| step.summary.to_string());
                 out.push(Lookup { time: step.time, host: step.from.to_string(), question, answer: None });
                 open.entry(step.from.clone()).or_default().push_back(out.len() - 1);
             }
             StepKind::DnsAnswer => {
-                let answer = step.wire.clone().unwrap_or_else(|| step.summary.clone());
+                let answer = step.wire.clone().unwrap_or_else(|| step.summary.to_string());
                 let index = open.get_mut(&step.to).and_then(VecDeque::pop_front);
                 match index.and_then(|i| out.get_mut(i)) {
                     Some(lookup) => lookup.answer = Some(answer),

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::{MASK, MAX_RECORDED_STEPS, Recording};
 use crate::scenario::played::Played;
-use crate::timeline::{Change, Lane, Millis, Outcome, Step, StepKind, Timeline};
+use crate::timeline::{Change, Lane, Millis, Outcome, Step, StepKind, Text, Timeline};
 
 /// A recording's steps so far, between `client` and `server` (their lanes).
 #[derive(Debug)]
@@ -118,9 +118,9 @@ impl Log {
             tls: self.tls && !matches!(kind, StepKind::TcpConnect | StepKind::TcpClose),
             kind,
             wire: wire.map(|w| String::from_utf8_lossy(w).into_owned()),
-            summary,
-            explanation,
-            rfc: rfc.map(str::to_owned),
+            summary: summary.into(),
+            explanation: explanation.into(),
+            rfc: rfc.map(str::to_owned).map(Text::from),
             code,
             changes: self.changes.len(),
             check: None,

@@ -63,8 +63,8 @@ pub fn explanation(props: &ExplanationProps) -> Html {
                 <span class="kind">{ step.kind.label() }</span>{ " · " }{ route }
                 if step.tls { { " · " }<span class="tls-note">{ icon(Glyph::Lock) }{ " inside TLS" }</span> }
             </p>
-            <h3 class="summary">{ &step.summary }</h3>
-            if !step.explanation.is_empty() { <p class="why">{ &step.explanation }</p> }
+            <h3 class="summary">{ step.summary.as_str() }</h3>
+            if !step.explanation.is_empty() { <p class="why">{ step.explanation.as_str() }</p> }
             if let Some(check) = &step.check { <CheckView check={check.clone()} /> }
             if let Some(code) = step.code {
                 <dl class="reply-code">

@@ -76,7 +76,7 @@ fn label(step: &Step) -> String {
             let first = lines.next().unwrap_or_default().to_owned();
             if lines.next().is_some() { first + " …" } else { first }
         }
-        _ => step.summary.clone(),
+        _ => step.summary.to_string(),
     }
 }
 
@@ -127,11 +127,11 @@ pub fn lanes(props: &LanesProps) -> Html {
         }
         let text = label(step);
         rows.push(html! {
-                <li class={class} key={i} style={format!("--lo:{lo};--hi:{hi}")} title={step.summary.clone()}>
+                <li class={class} key={i} style={format!("--lo:{lo};--hi:{hi}")} title={step.summary.to_string()}>
                     <span class="arrow" aria-hidden="true"></span>
                     // A tap or click focuses the label and shows it whole (a narrow lane cuts it);
                     // a verdict's label is also a Tab stop. The transcript has every line in full.
-                    <span class="label" tabindex={if verdict.is_some() { "0" } else { "-1" }} title={verdict.map(|_| step.summary.clone())}>
+                    <span class="label" tabindex={if verdict.is_some() { "0" } else { "-1" }} title={verdict.map(|_| step.summary.to_string())}>
                         if step.tls { <span class="lock" role="img" aria-label="encrypted">{ icon(Glyph::Lock) }</span> }
                         if let Some((_, mark)) = mark { <span class="mark" aria-hidden="true">{ mark }</span> }
                         { for verdict.map(verdict_chip) }

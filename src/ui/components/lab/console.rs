@@ -177,7 +177,7 @@ pub fn console_panel(props: &ConsolePanelProps) -> Html {
 /// The reply's one-line explanation under it.
 fn summary_item(step: &crate::timeline::Step) -> Option<Html> {
     (step.kind == StepKind::Reply)
-        .then(|| html! { <li class="console-explain">{ step.summary.clone() }</li> })
+        .then(|| html! { <li class="console-explain">{ step.summary.to_string() }</li> })
 }
 
 /// What a paste of `pasted` into the field holding `typed` sends: `None` for a single line
