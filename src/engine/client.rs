@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use super::envelope::{Envelope, Recipient};
 use crate::proto::{
     Body, Command, EhloReply, ForwardPath, Host, MailParameters, Mechanism, Reply, SaslResponse,
-    data::{crlf_lines, dot_stuff},
+    data::{crlf_len, crlf_lines, dot_stuff},
     reply::reply,
     sasl::{self, PlainCredentials},
 };
@@ -474,7 +474,7 @@ impl ClientSession {
         if self.config.declare_size && self.offered("SIZE") {
             // RFC 1870 §5: CRLF line ends counted, the terminating dot and the doubled
             // quoting dots not.
-            params.size = Some(crlf_lines(&self.message).len() as u64);
+            params.size = Some(crlf_len(&self.message) as u64);
         }
         let eight_bit = self.message.iter().any(|&b| b >= 0x80);
         if eight_bit && self.offered("8BITMIME") {

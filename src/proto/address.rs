@@ -397,9 +397,15 @@ impl LocalPart {
         Self::is_dot_string_text(&self.0)
     }
 
+    /// `Dot-string = Atom *("." Atom)`: atext and single dots, neither first nor last (one
+    /// pass over the bytes: addresses are written often, into every step and trace field).
     fn is_dot_string_text(content: &str) -> bool {
-        !content.is_empty()
-            && content.split('.').all(|atom| !atom.is_empty() && atom.bytes().all(abnf::is_atext))
+        let bytes = content.as_bytes();
+        !bytes.is_empty()
+            && bytes.first() != Some(&b'.')
+            && bytes.last() != Some(&b'.')
+            && !bytes.windows(2).any(|pair| pair == b"..")
+            && bytes.iter().all(|&b| b == b'.' || abnf::is_atext(b))
     }
 
     /// The wire form with the minimum quoting (RFC 5321 §4.1.2).
@@ -474,7 +480,9 @@ impl Mailbox {
 
 impl fmt::Display for Mailbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.local_part, self.host)
+        self.local_part.fmt(f)?;
+        f.write_str("@")?;
+        self.host.fmt(f)
     }
 }
 
@@ -540,7 +548,11 @@ impl fmt::Display for ReversePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReversePath::Null => f.write_str("<>"),
-            ReversePath::Mailbox(mailbox) => write!(f, "<{mailbox}>"),
+            ReversePath::Mailbox(mailbox) => {
+                f.write_str("<")?;
+                mailbox.fmt(f)?;
+                f.write_str(">")
+            }
         }
     }
 }
@@ -580,7 +592,11 @@ impl fmt::Display for ForwardPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ForwardPath::Postmaster => f.write_str("<Postmaster>"),
-            ForwardPath::Mailbox(mailbox) => write!(f, "<{mailbox}>"),
+            ForwardPath::Mailbox(mailbox) => {
+                f.write_str("<")?;
+                mailbox.fmt(f)?;
+                f.write_str(">")
+            }
         }
     }
 }

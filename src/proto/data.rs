@@ -26,6 +26,23 @@ pub fn crlf_lines(message: &[u8]) -> Vec<u8> {
     canonical_lines(message, false)
 }
 
+/// The length of [`crlf_lines`] without building it: the message size a client declares
+/// with SIZE (RFC 1870 §5), counted before every message it sends.
+pub fn crlf_len(message: &[u8]) -> usize {
+    if message.is_empty() {
+        return 0;
+    }
+    let body = message.strip_suffix(b"\n").unwrap_or(message);
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
+    body.split(|&b| b == b'\n')
+        .map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            // Each bare CR becomes a CRLF, and the line ends with one.
+            line.len() + line.iter().filter(|&&b| b == b'\r').count() + 2
+        })
+        .sum()
+}
+
 /// The lines of `message`, each ending in CRLF, with a transparency dot when `stuff`.
 /// Bare LF and bare CR both end a line: a client must send CR and LF only together
 /// (RFC 5321 §2.3.8).
@@ -228,6 +245,40 @@ mod tests {
         assert_eq!(dot_stuff(b""), b".\r\n");
         assert_eq!(crlf_lines(b".a\nb"), b".a\r\nb\r\n");
         assert_eq!(crlf_lines(b""), b"");
+    }
+
+    #[test]
+    fn crlf_len_is_the_length_of_crlf_lines() {
+        let samples: [&[u8]; 12] = [
+            b"",
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b"a",
+            b"a\nb\n",
+            b"a\rb\r\n.c\r",
+            b"x\r\r\n\n\ry",
+            b"\r\r\r",
+            b"line\r\n\r\nbody\r\n",
+            "Grüße\r\n".as_bytes(),
+            b"\n\n\nend",
+        ];
+        for sample in samples {
+            assert_eq!(crlf_len(sample), crlf_lines(sample).len(), "{sample:?}");
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod crlf_len_agrees {
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn on_bytes_full_of_line_ends(input in prop::collection::vec(
+                prop_oneof![Just(b'\r'), Just(b'\n'), Just(b'.'), Just(b'a'), any::<u8>()], 0..48)) {
+                prop_assert_eq!(super::crlf_len(&input), super::crlf_lines(&input).len());
+            }
+        }
     }
 
     #[test]
