@@ -188,21 +188,10 @@ fn serve_connection(
         }
         // 3. STARTTLS: the tagged OK is out; the handshake runs on the same socket.
         if start_tls {
-            let deadline = Instant::now() + limits.handshake;
-            match io.accept_tls(shared.tls.clone(), deadline, &|| shared.stopping()) {
-                Ok(upgraded) => {
-                    io = upgraded;
-                    let description = io.tls_description().unwrap_or_default();
-                    transcript.note(&format!("TLS established ({description})"));
-                    if let Some(record) = record.as_deref_mut() {
-                        record.tls_established(&description);
-                    }
-                    last_input = Instant::now();
-                    command_deadline = None;
-                    continue;
-                }
-                Err(e) => return Err(format!("TLS handshake failed: {e}")),
-            }
+            io = shared.start_tls(io, &mut |text| transcript.note(text), record.as_deref_mut())?;
+            last_input = Instant::now();
+            command_deadline = None;
+            continue;
         }
         // 4. Wait for input, a shutdown, new mail while idling, or a deadline.
         if shared.stopping() {

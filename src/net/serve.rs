@@ -21,7 +21,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use super::imap_store::ImapAccounts;
 use super::log::LogLevel;
 use super::maildir::Maildir;
+use super::record::Record;
 use super::tls::{self, ServerIdentity};
+use super::transport::Transport;
 use super::{imap_session, session};
 use crate::engine::{MailPolicy, ServerConfig, ServerSession};
 use crate::proto::imap::{Code, Response, Status};
@@ -143,6 +145,28 @@ impl Shared {
 
     pub fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
+    }
+
+    /// The TLS handshake after the server's go-ahead to STARTTLS (SMTP's 220, RFC 3207 §4.2;
+    /// IMAP's tagged OK, RFC 9051 §6.2.1), on the same socket and within the handshake limit.
+    /// What it agreed goes to the transcript (`note`) and the recording. An error means the
+    /// socket went into the handshake: nothing is left to close but it.
+    pub fn start_tls(
+        &self,
+        io: Transport,
+        note: &mut dyn FnMut(&str),
+        record: Option<&mut Record>,
+    ) -> Result<Transport, String> {
+        let deadline = Instant::now() + self.limits.handshake;
+        let upgraded = io
+            .accept_tls(self.tls.clone(), deadline, &|| self.stopping())
+            .map_err(|e| format!("TLS handshake failed: {e}"))?;
+        let description = upgraded.tls_description().unwrap_or_default();
+        note(&format!("TLS established ({description})"));
+        if let Some(record) = record {
+            record.tls_established(&description);
+        }
+        Ok(upgraded)
     }
 }
 

@@ -190,22 +190,10 @@ fn serve_connection(
         // 3. STARTTLS: the 220 is out; the handshake runs on the same socket. What the
         //    client sent after STARTTLS was given to the session, which discarded it.
         if start_tls {
-            let deadline = Instant::now() + limits.handshake;
-            match io.accept_tls(shared.tls.clone(), deadline, &|| shared.stopping()) {
-                Ok(upgraded) => {
-                    io = upgraded;
-                    let description = io.tls_description().unwrap_or_default();
-                    transcript.note(&format!("TLS established ({description})"));
-                    if let Some(record) = record.as_deref_mut() {
-                        record.tls_established(&description);
-                    }
-                    last_input = Instant::now();
-                    command_deadline = None;
-                    continue;
-                }
-                // The socket went into the handshake; nothing is left to close but it.
-                Err(e) => return Err(format!("TLS handshake failed: {e}")),
-            }
+            io = shared.start_tls(io, &mut |text| transcript.note(text), record.as_deref_mut())?;
+            last_input = Instant::now();
+            command_deadline = None;
+            continue;
         }
         // 4. Wait for input, a shutdown, or the idle timeout (RFC 5321 §4.5.3.2).
         if shared.stopping() {
