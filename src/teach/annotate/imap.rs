@@ -31,40 +31,32 @@ const RFC_ENVELOPE: &str = "RFC 9051 §7.5.2";
 /// Cuts a client write (commands, a literal's continuation, a SASL line or `DONE`) into
 /// labelled lines.
 pub fn imap_command_lines(wire: &str) -> Vec<AnnotatedLine> {
-    let mut scan = Scan::new(wire.as_bytes(), true);
-    while scan.pos < scan.bytes.len() {
-        let before = scan.pos;
-        scan.client_write();
-        if scan.pos <= before {
-            break;
-        }
-    }
-    scan.cut(wire)
+    scan_all(wire, true, Scan::client_write)
 }
 
 /// Cuts a client write that follows the server's `+` (the octets of a literal and the rest
 /// of the command, a SASL response, or `DONE`) into labelled lines.
 pub fn imap_continuation_lines(wire: &str) -> Vec<AnnotatedLine> {
-    let mut scan = Scan::new(wire.as_bytes(), true);
-    while scan.pos < scan.bytes.len() {
-        let before = scan.pos;
+    scan_all(wire, true, |scan| {
         if !scan.special_line() {
             scan.continuation_line();
         }
-        if scan.pos <= before {
-            break;
-        }
-    }
-    scan.cut(wire)
+    })
 }
 
 /// Cuts a server write (untagged data, continuation requests, the tagged completion, the
 /// greeting) into labelled lines.
 pub fn imap_response_lines(wire: &str) -> Vec<AnnotatedLine> {
-    let mut scan = Scan::new(wire.as_bytes(), false);
+    scan_all(wire, false, Scan::server_write)
+}
+
+/// Reads `wire` (a client's write when `client`) with `one` until it ends or a reading
+/// advances no further, then cuts what was labelled into lines.
+fn scan_all<'a>(wire: &'a str, client: bool, mut one: impl FnMut(&mut Scan<'a>)) -> Vec<AnnotatedLine> {
+    let mut scan = Scan::new(wire.as_bytes(), client);
     while scan.pos < scan.bytes.len() {
         let before = scan.pos;
-        scan.server_write();
+        one(&mut scan);
         if scan.pos <= before {
             break;
         }
