@@ -98,6 +98,15 @@ pub struct Lane {
 /// The DNS resolver's lane name: the simulator adds it after the world's hosts.
 pub const RESOLVER_LANE: &str = "DNS";
 
+/// A step's wire bytes as [`Step::wire`] holds them: almost always UTF-8 already, which is
+/// checked faster than it is replaced (an invalid octet shows as U+FFFD).
+pub fn wire_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
 impl Lane {
     /// The lane of the DNS resolver the simulator adds (every world host has an address),
     /// rather than a host whose role happens to mention DNS.

@@ -18,9 +18,9 @@ pub(super) fn shared((summary, explanation, rfc): (String, String, String)) -> W
     (summary.into(), explanation.into(), rfc.into())
 }
 
-/// How many distinct writes of each kind are kept: enough for every repeated write of a
-/// large run, while writes that never repeat (a queue id in a 250, a numbered recipient)
-/// stop being kept once it is full.
+/// How many distinct writes are kept, replies and command lines together: enough for every
+/// repeated write of a large run, while writes that never repeat (a queue id in a 250, a
+/// numbered recipient) stop being kept once it is full.
 const MAX_KEPT: usize = 256;
 
 #[derive(Debug, Default)]

@@ -23,7 +23,9 @@ use crate::engine::pop3::{Pop3Client, Pop3Server};
 use crate::engine::{ClientSession, ServerSession};
 use crate::mailauth::receiver::AuthReport;
 use crate::proto::imap::Flag;
-use crate::timeline::{Change, Lane, Millis, RESOLVER_LANE, Step, StepKind, StoredMessage, Text, Timeline};
+use crate::timeline::{
+    Change, Lane, Millis, RESOLVER_LANE, Step, StepKind, StoredMessage, Text, Timeline, wire_text,
+};
 
 /// A message stored in a mailbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -419,15 +421,6 @@ impl World {
             changes,
             check: None,
         });
-    }
-}
-
-/// A step's wire bytes as text: almost always UTF-8 already, which is checked faster than
-/// it is replaced.
-fn wire_text(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 

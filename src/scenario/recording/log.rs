@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::{MASK, MAX_RECORDED_STEPS, Recording};
 use crate::scenario::played::Played;
-use crate::timeline::{Change, Lane, Millis, Outcome, Step, StepKind, Text, Timeline};
+use crate::timeline::{Change, Lane, Millis, Outcome, Step, StepKind, Text, Timeline, wire_text};
 
 /// A recording's steps so far, between `client` and `server` (their lanes).
 #[derive(Debug)]
@@ -117,7 +117,7 @@ impl Log {
             to: to.into(),
             tls: self.tls && !matches!(kind, StepKind::TcpConnect | StepKind::TcpClose),
             kind,
-            wire: wire.map(|w| String::from_utf8_lossy(w).into_owned()),
+            wire: wire.map(wire_text),
             summary: summary.into(),
             explanation: explanation.into(),
             rfc: rfc.map(str::to_owned).map(Text::from),
