@@ -24,24 +24,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use peers::{Aiosmtpd, python, root};
-use serve::{BIN, Serve, swaks};
+use serve::{BIN, Serve, swaks, without_trace};
 
 const PASSWORD: &str = "correct horse battery staple";
-
-/// The message data after the trace fields serve prepends (`Return-Path:`, `Received:`).
-fn without_trace(eml: &[u8]) -> &[u8] {
-    let mut rest = eml;
-    loop {
-        let line_end = rest.windows(2).position(|w| w == b"\r\n").map_or(rest.len(), |i| i + 2);
-        let line = &rest[..line_end];
-        let continues = line.starts_with(b" ") || line.starts_with(b"\t");
-        let trace = line.starts_with(b"Return-Path:") || line.starts_with(b"Received:");
-        if !(trace || continues) || line_end == 0 {
-            return rest;
-        }
-        rest = &rest[line_end..];
-    }
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -19,6 +19,8 @@
 mod peers;
 #[path = "support/recordings.rs"]
 mod recordings;
+#[path = "support/serve.rs"]
+mod serve;
 #[path = "support/temp_dir.rs"]
 mod temp_dir;
 
@@ -34,9 +36,9 @@ use rustls::{ClientConnection, StreamOwned};
 use smtp_playground::net::tls::{Trust, client_config, server_name};
 
 use peers::{python, root};
+use serve::{BIN, without_trace};
 use temp_dir::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_smtp-playground");
 /// Generous: the tests share two cores with builds.
 const WAIT: Duration = Duration::from_secs(30);
 const USER: &str = "bob";
@@ -195,21 +197,6 @@ fn read_inbox(serve: &Serve) -> (u64, Vec<Fetched>, serde_json::Value) {
         })
         .collect();
     (uid_validity, messages, out)
-}
-
-/// The message data after the trace fields serve prepends (`Return-Path:`, `Received:`).
-fn without_trace(eml: &[u8]) -> &[u8] {
-    let mut rest = eml;
-    loop {
-        let line_end = rest.windows(2).position(|w| w == b"\r\n").map_or(rest.len(), |i| i + 2);
-        let line = &rest[..line_end];
-        let continues = line.starts_with(b" ") || line.starts_with(b"\t");
-        let trace = line.starts_with(b"Return-Path:") || line.starts_with(b"Received:");
-        if !(trace || continues) || line_end == 0 {
-            return rest;
-        }
-        rest = &rest[line_end..];
-    }
 }
 
 /// The files of bob's mailbox folder, sorted (the UID list `.imap-uids` left out).

@@ -125,3 +125,18 @@ pub fn swaks(server: &Serve, args: &[&str]) -> (bool, String) {
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     (output.status.success(), text(&output.stdout) + &text(&output.stderr))
 }
+
+/// The message data after the trace fields serve prepends (`Return-Path:`, `Received:`).
+pub fn without_trace(eml: &[u8]) -> &[u8] {
+    let mut rest = eml;
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").map_or(rest.len(), |i| i + 2);
+        let line = &rest[..line_end];
+        let continues = line.starts_with(b" ") || line.starts_with(b"\t");
+        let trace = line.starts_with(b"Return-Path:") || line.starts_with(b"Received:");
+        if !(trace || continues) || line_end == 0 {
+            return rest;
+        }
+        rest = &rest[line_end..];
+    }
+}
