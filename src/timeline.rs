@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::mailauth::check::Check;
 use crate::rfc::{RfcLink, rfc_links};
 
+pub mod packed;
 mod text;
 pub use text::Text;
 

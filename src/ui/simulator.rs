@@ -1,9 +1,10 @@
 //! The page's side of the simulator: a second WebAssembly module that runs in a Web Worker
 //! (`simulator-worker.js`, built from `src/bin/simulator.rs`). It is started on the first
 //! request, never for a lesson played from its static data; requests and answers travel as
-//! JSON ([`crate::scenario::service`]), one answer per request, in order. A long run's steps
-//! come first, in parts ([`crate::ui::worker::STEPS_PER_PART`] steps), each read in a task of its own, so no single
-//! task of the page reads a whole bulk run (tens of megabytes).
+//! JSON ([`crate::scenario::service`]), one answer per request, in order. A run's steps come
+//! first, packed ([`crate::timeline::packed`]: each distinct text once), in parts
+//! ([`crate::ui::worker::STEPS_PER_PART`] steps), each read in a task of its own, so no single
+//! task of the page reads a whole bulk run.
 //!
 //! If the worker cannot start (its files blocked, a network error) every request waiting is
 //! answered with a message, the player keeps playing what it has, and the next request
@@ -17,7 +18,7 @@ use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::Closure;
 
 use crate::scenario::service::{Answer, Request};
-use crate::timeline::Step;
+use crate::timeline::packed::{ReadPart, Unpacker};
 
 /// The worker's script, next to the page.
 pub const WORKER_URL: &str = "./simulator-worker.js";
@@ -32,11 +33,11 @@ enum FromWorker {
         id: u32,
         answer: Answer,
     },
-    /// Steps of the run that answers `id`, in order, before the answer itself (which then
-    /// carries the rest of the run with no steps).
+    /// Steps of the run that answers `id`, packed, in order, before the answer itself
+    /// (which then carries the rest of the run with no steps).
     Part {
         id: u32,
-        steps: Vec<Step>,
+        part: ReadPart,
     },
     Crashed(String),
 }
@@ -51,7 +52,7 @@ struct Simulator {
     queued: Vec<(u32, String)>,
     waiting: BTreeMap<u32, Reply>,
     /// The steps received so far for each answer still to come.
-    parts: BTreeMap<u32, Vec<Step>>,
+    parts: BTreeMap<u32, Unpacker>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
@@ -122,19 +123,23 @@ fn start() -> Result<Simulator, String> {
                     }
                 }
             }),
-            Ok(FromWorker::Part { id, steps }) => SIMULATOR.with(|s| {
-                if let Some(sim) = s.borrow_mut().as_mut() {
-                    sim.parts.entry(id).or_default().extend(steps);
+            Ok(FromWorker::Part { id, part }) => {
+                let added = SIMULATOR.with(|s| match s.borrow_mut().as_mut() {
+                    Some(sim) => sim.parts.entry(id).or_default().add(part),
+                    None => Ok(()),
+                });
+                if let Err(e) = added {
+                    fail(&format!("the simulator's answer could not be read: {e}"));
                 }
-            }),
+            }
             Ok(FromWorker::Answer { id, mut answer }) => {
                 let (reply, parts) = SIMULATOR.with(|s| {
                     let mut slot = s.borrow_mut();
                     let sim = slot.as_mut();
                     sim.map_or((None, None), |sim| (sim.waiting.remove(&id), sim.parts.remove(&id)))
                 });
-                if let (Answer::Played(played), Some(steps)) = (&mut answer, parts) {
-                    played.timeline.steps = steps;
+                if let (Answer::Played(played), Some(parts)) = (&mut answer, parts) {
+                    played.timeline.steps = parts.finish();
                 }
                 if let Some(reply) = reply {
                     reply(Ok(answer));

@@ -8,10 +8,10 @@ use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::Closure;
 
 use crate::scenario::service::{self, Answer, Request};
-use crate::timeline::Step;
+use crate::timeline::packed::{self, Packer};
 
-/// How many steps go in one part of a run's answer: about a megabyte of JSON, which the page
-/// reads in a task well under 50 ms.
+/// How many steps go in one part of a run's answer: a quarter of a megabyte of packed JSON,
+/// which the page reads in a task well under 50 ms.
 pub const STEPS_PER_PART: usize = 2_000;
 
 #[derive(Deserialize)]
@@ -26,7 +26,7 @@ struct Envelope {
 #[serde(rename_all = "lowercase")]
 enum ToPage<'a> {
     Answer { id: u32, answer: Answer },
-    Part { id: u32, steps: &'a [Step] },
+    Part { id: u32, part: packed::Part<'a> },
     Crashed(String),
 }
 
@@ -50,13 +50,13 @@ pub fn serve() {
         let message = match serde_json::from_str::<Envelope>(&text) {
             Ok(Envelope { id, request }) => {
                 let mut answer = service::answer(request);
-                // A long run's steps go first, in parts the page reads one task each.
-                if let Answer::Played(played) = &mut answer
-                    && played.timeline.steps.len() > STEPS_PER_PART
-                {
+                // A run's steps go first, packed, in parts the page reads one task each.
+                if let Answer::Played(played) = &mut answer {
                     let steps = std::mem::take(&mut played.timeline.steps);
+                    let mut packer = Packer::default();
                     for part in steps.chunks(STEPS_PER_PART) {
-                        let _ = reply_scope.post_message(&to_page(&ToPage::Part { id, steps: part }).into());
+                        let part = packer.part(part);
+                        let _ = reply_scope.post_message(&to_page(&ToPage::Part { id, part }).into());
                     }
                 }
                 to_page(&ToPage::Answer { id, answer })
