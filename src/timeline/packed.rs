@@ -1,6 +1,7 @@
 //! A run's steps as the simulator's worker sends them to the page (issue 16), packed: every
-//! distinct text — a summary, an explanation, an RFC section, a lane's name — is written
-//! once, in a table, and each step is a JSON array whose texts are indices into it.
+//! distinct text — a summary, an explanation, an RFC section, a lane's name, the bytes on
+//! the wire — is written once, in a table, and each step is a JSON array whose texts are
+//! indices into it.
 //!
 //! Written plainly, a run of 1,000 messages is 27 MB of JSON, most of it the same
 //! explanations word for word and the same field names 59,000 times; writing that, turning
@@ -86,6 +87,7 @@ struct Row<'a> {
     summary: u32,
     explanation: u32,
     rfc: Option<u32>,
+    wire: Option<u32>,
 }
 
 impl<'a> Packer<'a> {
@@ -101,6 +103,7 @@ impl<'a> Packer<'a> {
                 summary: self.index(&step.summary, &mut texts),
                 explanation: self.index(&step.explanation, &mut texts),
                 rfc: step.rfc.as_ref().map(|rfc| self.index(rfc, &mut texts)),
+                wire: step.wire.as_deref().map(|wire| self.index_by_text(wire, &mut texts)),
             })
             .collect();
         Part { texts, steps }
@@ -111,13 +114,19 @@ impl<'a> Packer<'a> {
         if let Some(&index) = self.by_place.get(&place) {
             return index;
         }
-        let next = u32::try_from(self.by_text.len()).unwrap_or(u32::MAX);
-        let index = *self.by_text.entry(text).or_insert_with(|| {
-            new.push(text);
-            next
-        });
+        let index = self.index_by_text(text, new);
         self.by_place.insert(place, index);
         index
+    }
+
+    /// A text's index by its content alone: a step's wire bytes are its own, never shared,
+    /// but the same command or reply recurs in every session.
+    fn index_by_text(&mut self, text: &'a str, new: &mut Vec<&'a str>) -> u32 {
+        let next = u32::try_from(self.by_text.len()).unwrap_or(u32::MAX);
+        *self.by_text.entry(text).or_insert_with(|| {
+            new.push(text);
+            next
+        })
     }
 }
 
@@ -130,7 +139,7 @@ impl Serialize for Row<'_> {
         row.serialize_element(&self.from)?;
         row.serialize_element(&self.to)?;
         row.serialize_element(&step.kind)?;
-        row.serialize_element(&step.wire)?;
+        row.serialize_element(&self.wire)?;
         row.serialize_element(&step.tls)?;
         row.serialize_element(&self.summary)?;
         row.serialize_element(&self.explanation)?;
@@ -158,7 +167,7 @@ struct ReadRow {
     from: u32,
     to: u32,
     kind: StepKind,
-    wire: Option<String>,
+    wire: Option<u32>,
     tls: bool,
     summary: u32,
     explanation: u32,
@@ -203,7 +212,7 @@ impl Unpacker {
                 from: self.text(row.from)?,
                 to: self.text(row.to)?,
                 kind: row.kind,
-                wire: row.wire,
+                wire: row.wire.map(|wire| self.text(wire).map(|wire| wire.to_string())).transpose()?,
                 tls: row.tls,
                 summary: Text::Shared(self.text(row.summary)?),
                 explanation: Text::Shared(self.text(row.explanation)?),
@@ -277,7 +286,9 @@ mod tests {
             .map(|chunk| serde_json::to_string(&packer.part(chunk)).expect("serializes"))
             .collect();
         assert!(
-            parts[0].starts_with(r#"{"texts":["mx.example.net","DNS","first","why","RFC 5321 §4.2"],"#),
+            parts[0].starts_with(
+                r#"{"texts":["mx.example.net","DNS","first","why","250 OK\r\n","RFC 5321 §4.2"],"#
+            ),
             "{}",
             parts[0]
         );
