@@ -12,9 +12,10 @@ use std::collections::VecDeque;
 
 use super::envelope::{Envelope, Recipient};
 use crate::proto::{
-    Body, Command, EhloReply, ForwardPath, Host, MailParameters, Mechanism, Reply, SaslResponse,
+    Body, Command, EhloReply, ForwardPath, Host, MailParameters, Mechanism, RcptParameters, Reply,
+    SaslResponse, command,
     data::{crlf_len, crlf_lines, dot_stuff},
-    reply::reply,
+    reply::{ReplyView, reply_view},
     sasl::{self, PlainCredentials},
 };
 
@@ -58,10 +59,18 @@ pub struct ClientConfig {
 
 impl Default for ClientConfig {
     fn default() -> Self {
+        Self::with_helo(Host::Domain(
+            crate::proto::Domain::new("client.example.com").expect("a valid constant domain"),
+        ))
+    }
+}
+
+impl ClientConfig {
+    /// The default behaviour under the name `helo` (without building the default name
+    /// first, as `..Default::default()` would: a relay makes one per delivery).
+    pub fn with_helo(helo: Host) -> Self {
         Self {
-            helo: Host::Domain(
-                crate::proto::Domain::new("client.example.com").expect("a valid constant domain"),
-            ),
+            helo,
             ehlo: true,
             tls: TlsMode::Opportunistic,
             credentials: None,
@@ -202,29 +211,38 @@ impl ClientSession {
         if matches!(self.state, State::Done | State::Handshaking) {
             return;
         }
-        self.input.extend_from_slice(bytes);
+        // Replies are read where they lie: in `bytes` when nothing was left over from the
+        // last read (the usual case), else in the buffer with `bytes` after it. Only what
+        // is left unread (a reply cut short) is kept.
+        let mut buffered = std::mem::take(&mut self.input);
+        let input: &[u8] = if buffered.is_empty() {
+            bytes
+        } else {
+            buffered.extend_from_slice(bytes);
+            &buffered
+        };
+        let mut unread = input;
         while self.state != State::Done {
-            match reply(&self.input) {
+            match reply_view(unread) {
                 Ok((rest, parsed)) => {
-                    let used = self.input.len() - rest.len();
-                    self.input.drain(..used);
+                    unread = rest;
                     self.handle_reply(parsed);
                     if self.state == State::Handshaking {
                         // RFC 3207 §4.2: what follows the 220 in plaintext was not sent
                         // under TLS and may be injected ("STARTTLS response injection").
-                        self.input.clear();
+                        unread = &[];
                         break;
                     }
                 }
-                Err(nom::Err::Incomplete(_)) if self.input.len() <= MAX_REPLY_BUFFER => break,
+                Err(nom::Err::Incomplete(_)) if unread.len() <= MAX_REPLY_BUFFER => break,
                 Err(_) if self.state == State::ExpectQuitReply => {
                     // Still no SMTP after QUIT: stop listening.
-                    self.input.clear();
+                    unread = &[];
                     self.finish();
                 }
                 Err(_) => {
                     // Not SMTP: the server is broken; treat it as a temporary failure.
-                    self.input.clear();
+                    unread = &[];
                     let reply = local_reply(451, "4.5.0", "Server sent something that is not an SMTP reply");
                     self.fail_transaction(reply);
                     self.quit();
@@ -232,6 +250,7 @@ impl ClientSession {
                 }
             }
         }
+        self.input = unread.to_vec();
     }
 
     /// The next bytes to send: one command line, or the whole message data.
@@ -288,8 +307,22 @@ impl ClientSession {
         self.envelope.recipients.iter().zip(self.statuses.iter().map(Option::as_ref))
     }
 
+    /// Each recipient with its outcome, taken out of the session: for an owner that is done
+    /// with it (it has ended), so they need not be copied. [`ClientSession::outcomes`] is
+    /// empty after.
+    pub fn take_outcomes(&mut self) -> Vec<(Recipient, Option<RecipientStatus>)> {
+        let recipients = std::mem::take(&mut self.envelope.recipients);
+        recipients.into_iter().zip(std::mem::take(&mut self.statuses)).collect()
+    }
+
     fn send(&mut self, command: Command) {
         self.transmit.push_back(command.to_bytes());
+    }
+
+    /// Sends a command line written without its CRLF.
+    fn send_line(&mut self, mut line: String) {
+        line.push_str("\r\n");
+        self.transmit.push_back(line.into_bytes());
     }
 
     fn quit(&mut self) {
@@ -325,11 +358,11 @@ impl ClientSession {
         self.capabilities.as_ref().is_some_and(|c| c.has(keyword))
     }
 
-    fn handle_reply(&mut self, reply: Reply) {
+    fn handle_reply(&mut self, reply: ReplyView<'_>) {
         let code = reply.code;
         // 421 at any point: the server is closing (RFC 5321 §3.8).
         if code.get() == 421 {
-            self.fail_transaction(reply);
+            self.fail_transaction(reply.to_reply());
             self.finish();
             return;
         }
@@ -352,7 +385,7 @@ impl ClientSession {
                 self.state = State::ExpectHeloReply;
             }
             State::ExpectEhloReply if code.is_positive() => {
-                let capabilities = EhloReply::from_reply(&reply);
+                let capabilities = EhloReply::from_view(&reply);
                 if let Some(c) = &capabilities {
                     self.events.push_back(ClientEvent::CapabilitiesReceived(c.clone()));
                 }
@@ -375,12 +408,13 @@ impl ClientSession {
             State::ExpectTransactionReplies => self.transaction_reply(reply),
             State::ExpectDataEndReply => {
                 if code.is_positive() {
+                    let reply = reply.to_reply();
                     for status in self.statuses.iter_mut().filter(|s| s.is_none()) {
                         *status = Some(RecipientStatus::Delivered(reply.clone()));
                     }
                     self.events.push_back(ClientEvent::MessageAccepted(reply));
                 } else {
-                    self.fail_transaction(reply);
+                    self.fail_transaction(reply.to_reply());
                 }
                 self.quit();
             }
@@ -388,7 +422,7 @@ impl ClientSession {
             State::Done | State::Handshaking => {}
             _ => {
                 // Any other refusal ends the attempt.
-                self.fail_transaction(reply);
+                self.fail_transaction(reply.to_reply());
                 self.quit();
             }
         }
@@ -435,7 +469,7 @@ impl ClientSession {
         }
     }
 
-    fn auth_reply(&mut self, mechanism: Mechanism, step: u8, reply: Reply) {
+    fn auth_reply(&mut self, mechanism: Mechanism, step: u8, reply: ReplyView<'_>) {
         let code = reply.code.get();
         let credentials = self.config.credentials.clone();
         match (code, credentials) {
@@ -454,7 +488,7 @@ impl ClientSession {
                 self.state = State::ExpectAuthReply { mechanism, step: u8::MAX };
             }
             _ => {
-                self.fail_transaction(reply);
+                self.fail_transaction(reply.to_reply());
                 self.quit();
             }
         }
@@ -476,13 +510,13 @@ impl ClientSession {
             // quoting dots not.
             params.size = Some(crlf_len(&self.message) as u64);
         }
-        let eight_bit = self.message.iter().any(|&b| b >= 0x80);
+        let eight_bit = !self.message.is_ascii();
         if eight_bit && self.offered("8BITMIME") {
             params.body = Some(Body::EightBitMime);
         }
         // RFC 6531 §3.2: UTF-8 in the envelope or in the header section needs SMTPUTF8
-        // (a UTF-8 body alone only needs 8BITMIME).
-        if self.envelope.needs_smtputf8() || !header_section(&self.message).is_ascii() {
+        // (a UTF-8 body alone only needs 8BITMIME). An ASCII message has no UTF-8 header.
+        if self.envelope.needs_smtputf8() || (eight_bit && !header_section(&self.message).is_ascii()) {
             if !self.offered("SMTPUTF8") {
                 let reply = local_reply(
                     553,
@@ -501,8 +535,9 @@ impl ClientSession {
         if self.offered("AUTH") {
             params.auth = wanted.auth.clone();
         }
-        let reverse_path = self.envelope.reverse_path.clone();
-        self.send(Command::Mail { reverse_path, params });
+        let mut line = String::with_capacity(64);
+        command::write_mail(&mut line, &self.envelope.reverse_path, &params);
+        self.send_line(line);
         self.pending.push_back(Pending::Mail);
         let pipelining = self.config.pipelining && self.offered("PIPELINING");
         if pipelining {
@@ -516,13 +551,14 @@ impl ClientSession {
 
     fn send_rcpt(&mut self, index: usize) {
         let Some(recipient) = self.envelope.recipients.get(index) else { return };
-        let mut params = recipient.params.clone();
-        if !self.offered("DSN") {
-            params.notify = None;
-            params.orcpt = None;
+        let mut line = String::with_capacity(64);
+        if self.offered("DSN") {
+            command::write_rcpt(&mut line, &recipient.path, &recipient.params);
+        } else {
+            let params = RcptParameters { notify: None, orcpt: None, ..recipient.params.clone() };
+            command::write_rcpt(&mut line, &recipient.path, &params);
         }
-        let forward_path = recipient.path.clone();
-        self.send(Command::Rcpt { forward_path, params });
+        self.send_line(line);
         self.pending.push_back(Pending::Rcpt(index));
     }
 
@@ -544,7 +580,7 @@ impl ClientSession {
         }
     }
 
-    fn transaction_reply(&mut self, reply: Reply) {
+    fn transaction_reply(&mut self, reply: ReplyView<'_>) {
         let Some(pending) = self.pending.pop_front() else { return };
         let pipelined = self.config.pipelining && self.offered("PIPELINING");
         match pending {
@@ -557,7 +593,7 @@ impl ClientSession {
                 } else {
                     // MAIL refused: every recipient shares the sender's fate. In a
                     // pipelined group the server answers the rest with 503s first.
-                    self.fail_transaction(reply);
+                    self.fail_transaction(reply.to_reply());
                     if !pipelined || self.pending.is_empty() {
                         self.pending.clear();
                         self.quit();
@@ -565,17 +601,18 @@ impl ClientSession {
                 }
             }
             Pending::Rcpt(index) => {
-                if let Some(recipient) = self.envelope.recipients.get(index) {
-                    self.events.push_back(ClientEvent::RecipientAnswered {
-                        recipient: recipient.path.clone(),
-                        reply: reply.clone(),
-                    });
-                }
+                let reply = reply.to_reply();
                 if !reply.code.is_positive()
                     && self.mail_accepted
                     && let Some(status) = self.statuses.get_mut(index)
                 {
                     *status = Some(RecipientStatus::from_reply(&reply));
+                }
+                if let Some(recipient) = self.envelope.recipients.get(index) {
+                    self.events.push_back(ClientEvent::RecipientAnswered {
+                        recipient: recipient.path.clone(),
+                        reply,
+                    });
                 }
                 if !pipelined {
                     if index + 1 < self.envelope.recipients.len() {
@@ -607,7 +644,7 @@ impl ClientSession {
                         self.state = State::ExpectDataEndReply;
                     }
                     _ => {
-                        self.fail_transaction(reply);
+                        self.fail_transaction(reply.to_reply());
                         self.quit();
                     }
                 }

@@ -190,7 +190,6 @@ impl Policy for MailPolicy {
         path: &ForwardPath,
         _params: &RcptParameters,
     ) -> Verdict {
-        let shown = path.to_string();
         let relay_domain = path
             .mailbox()
             .and_then(|m| m.domain())
@@ -204,7 +203,7 @@ impl Policy for MailPolicy {
                 return reply(
                     554,
                     EnhancedStatusCode::NOT_AUTHORIZED,
-                    format!("{shown}: Relay access denied"),
+                    format!("{path}: Relay access denied"),
                 );
             }
             return Verdict::Accept;
@@ -215,7 +214,10 @@ impl Policy for MailPolicy {
         if postmaster {
             return Verdict::Accept;
         }
-        if let Some(key) = Self::mailbox_key(path) {
+        // (Without mailboxes on record there is nothing to look up.)
+        if !self.mailboxes.is_empty()
+            && let Some(key) = Self::mailbox_key(path)
+        {
             let domain_has_list =
                 self.mailboxes.keys().any(|k| k.ends_with(&key[key.rfind('@').unwrap_or(0)..]));
             match self.mailboxes.get(&key) {
@@ -223,36 +225,41 @@ impl Policy for MailPolicy {
                     return reply(
                         550,
                         EnhancedStatusCode::BAD_MAILBOX,
-                        format!("{shown}: Recipient address rejected: User unknown in local recipient table"),
+                        format!("{path}: Recipient address rejected: User unknown in local recipient table"),
                     );
                 }
                 Some(MailboxState::FullTemporarily) => {
                     return reply(
                         452,
                         EnhancedStatusCode::MAILBOX_FULL_TEMP,
-                        format!("{shown}: Mailbox full, try again later"),
+                        format!("{path}: Mailbox full, try again later"),
                     );
                 }
                 Some(MailboxState::FullPermanently) => {
-                    return reply(552, EnhancedStatusCode::MAILBOX_FULL, format!("{shown}: Mailbox full"));
+                    return reply(552, EnhancedStatusCode::MAILBOX_FULL, format!("{path}: Mailbox full"));
                 }
                 Some(MailboxState::Disabled) => {
                     return reply(
                         550,
                         enhanced(StatusClass::PermanentFailure, 2, 1),
-                        format!("{shown}: Mailbox disabled, not accepting messages"),
+                        format!("{path}: Mailbox disabled, not accepting messages"),
                     );
                 }
                 _ => {}
             }
         }
         if let Some(delay) = self.greylist_delay {
-            let client = session.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
-            let triple = format!("{client} {sender} {shown}");
+            use std::fmt::Write as _;
+            // "client sender recipient", written in one go. Writing to a String cannot fail.
+            let mut triple = String::with_capacity(64);
+            if let Some(ip) = session.client_ip {
+                let _ = write!(triple, "{ip}");
+            }
+            let _ = write!(triple, " {sender} {path}");
             let now = self.now;
             let expired =
                 |first: u64| now >= first.saturating_add(delay).saturating_add(GREYLIST_RETRY_WINDOW);
-            if !self.greylist_seen.contains_key(&triple) && self.greylist_seen.len() >= GREYLIST_MAX_ENTRIES {
+            if self.greylist_seen.len() >= GREYLIST_MAX_ENTRIES && !self.greylist_seen.contains_key(&triple) {
                 // A full table forgets what has expired, then its oldest entries.
                 self.greylist_seen.retain(|_, first| !expired(*first));
                 while self.greylist_seen.len() >= GREYLIST_MAX_ENTRIES {
@@ -273,7 +280,7 @@ impl Policy for MailPolicy {
                 return reply(
                     451,
                     EnhancedStatusCode::GREYLISTED,
-                    format!("{shown}: Recipient address rejected: Greylisted, try again in {wait} seconds"),
+                    format!("{path}: Recipient address rejected: Greylisted, try again in {wait} seconds"),
                 );
             }
         }

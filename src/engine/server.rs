@@ -239,6 +239,9 @@ pub struct ServerSession {
     info: SessionInfo,
     state: State,
     input: Vec<u8>,
+    /// The command line being handled, taken off `input` (kept for its room: a session
+    /// reads a handful of lines).
+    line: Vec<u8>,
     /// Discarding an over-long command line until its end.
     discarding_line: bool,
     transaction: Transaction,
@@ -263,6 +266,7 @@ impl ServerSession {
             info: SessionInfo { client_ip, ..SessionInfo::default() },
             state: State::Command,
             input: Vec::new(),
+            line: Vec::new(),
             discarding_line: false,
             transaction: Transaction::default(),
             replies: VecDeque::new(),
@@ -284,7 +288,11 @@ impl ServerSession {
                 session.state = State::Refused;
             }
             None => {
-                let text = format!("{} {}", session.config.hostname, session.config.banner);
+                let (hostname, banner) = (&session.config.hostname, &session.config.banner);
+                let mut text = String::with_capacity(hostname.len() + 1 + banner.len());
+                text.push_str(hostname);
+                text.push(' ');
+                text.push_str(banner);
                 session.replies.push_back((Reply::new(ReplyCode::SERVICE_READY, text), None));
             }
         }
@@ -474,15 +482,16 @@ impl ServerSession {
                     }
                     return false;
                 };
-                let line: Vec<u8> = self.input.drain(..=lf).collect();
+                let mut line = std::mem::take(&mut self.line);
+                line.clear();
+                line.extend(self.input.drain(..=lf));
                 if std::mem::take(&mut self.discarding_line) {
-                    return true;
-                }
-                if line.len() > limit {
+                } else if line.len() > limit {
                     self.line_too_long();
-                    return true;
+                } else {
+                    self.handle_line(&line, policy);
                 }
-                self.handle_line(&line, policy);
+                self.line = line;
                 true
             }
         }
@@ -704,33 +713,44 @@ impl ServerSession {
     pub fn capabilities(&self) -> Vec<Capability> {
         let c = &self.config;
         let mut caps = Vec::new();
-        if c.pipelining {
+        if self.on_offer("PIPELINING") {
             caps.push(Capability::Pipelining);
         }
         caps.push(Capability::Size(Some(c.max_message_size).filter(|&n| n > 0)));
-        if c.starttls && !self.info.tls {
+        if self.on_offer("STARTTLS") {
             caps.push(Capability::StartTls);
         }
-        if !c.auth_mechanisms.is_empty() && (self.info.tls || !c.auth_requires_tls) {
+        if self.on_offer("AUTH") {
             caps.push(Capability::Auth(c.auth_mechanisms.clone()));
         }
-        if c.enhanced_status_codes {
-            caps.push(Capability::EnhancedStatusCodes);
-        }
-        if c.eight_bit_mime {
-            caps.push(Capability::EightBitMime);
-        }
-        if c.dsn {
-            caps.push(Capability::Dsn);
-        }
-        // RFC 6531 §3.1 (8): SMTPUTF8 is only offered together with 8BITMIME.
-        if c.smtputf8 && c.eight_bit_mime {
-            caps.push(Capability::SmtpUtf8);
-        }
-        if c.chunking {
-            caps.push(Capability::Chunking);
-        }
+        let flags = [
+            ("ENHANCEDSTATUSCODES", Capability::EnhancedStatusCodes),
+            ("8BITMIME", Capability::EightBitMime),
+            ("DSN", Capability::Dsn),
+            ("SMTPUTF8", Capability::SmtpUtf8),
+            ("CHUNKING", Capability::Chunking),
+        ];
+        caps.extend(flags.into_iter().filter(|(keyword, _)| self.on_offer(keyword)).map(|(_, c)| c));
         caps
+    }
+
+    /// Whether [`ServerSession::capabilities`] lists the extension `keyword` now, without
+    /// building the list (the server asks for each parameter of each MAIL and RCPT).
+    fn on_offer(&self, keyword: &str) -> bool {
+        let c = &self.config;
+        match keyword {
+            "PIPELINING" => c.pipelining,
+            "SIZE" => true,
+            "STARTTLS" => c.starttls && !self.info.tls,
+            "AUTH" => !c.auth_mechanisms.is_empty() && (self.info.tls || !c.auth_requires_tls),
+            "ENHANCEDSTATUSCODES" => c.enhanced_status_codes,
+            "8BITMIME" => c.eight_bit_mime,
+            "DSN" => c.dsn,
+            // RFC 6531 §3.1 (8): SMTPUTF8 is only offered together with 8BITMIME.
+            "SMTPUTF8" => c.smtputf8 && c.eight_bit_mime,
+            "CHUNKING" => c.chunking,
+            _ => false,
+        }
     }
 
     fn helo(&mut self, host: Host, esmtp: bool) {
@@ -749,7 +769,7 @@ impl ServerSession {
     }
 
     fn offered(&self, keyword: &str) -> bool {
-        self.info.esmtp && self.capabilities().iter().any(|c| c.keyword() == keyword)
+        self.info.esmtp && self.on_offer(keyword)
     }
 
     /// The first MAIL parameter this session cannot honour, as `555 5.5.4` text.
@@ -836,9 +856,9 @@ impl ServerSession {
 
     fn rcpt(&mut self, path: ForwardPath, params: RcptParameters, policy: &mut dyn Policy) {
         // 1. Order: MAIL first.
-        let Some(sender) = self.transaction.reverse_path.clone() else {
+        if self.transaction.reverse_path.is_none() {
             return self.error_reply(503, seq(), "Error: need MAIL command");
-        };
+        }
         if self.transaction.chunks.is_some() {
             return self.error_reply(503, seq(), "Error: BDAT in progress");
         }
@@ -871,7 +891,9 @@ impl ServerSession {
             );
         }
         // 5. The policy: relay permission, known mailboxes, quotas, greylisting.
-        match policy.recipient(&self.info, &sender, &path, &params) {
+        // (Borrowed here, past the checks above: MAIL came first.)
+        let Some(sender) = &self.transaction.reverse_path else { return };
+        match policy.recipient(&self.info, sender, &path, &params) {
             Verdict::Accept => {
                 self.transaction.recipients.push(Recipient { path: path.clone(), params });
                 self.reply_enhanced(250, EnhancedStatusCode::DESTINATION_OK, "Ok");
@@ -1209,7 +1231,7 @@ impl ServerSession {
         let room = MAX_REPLY_LINE_OCTETS
             - "250-".len()
             - "\r\n".len()
-            - reply.enhanced.map_or(0, |e| e.to_string().len() + 1);
+            - reply.enhanced.map_or(0, |e| e.written_len() + 1);
         for line in &mut reply.lines {
             if line.len() > room {
                 let mut end = room - "...".len();
@@ -1238,17 +1260,17 @@ impl ServerSession {
     }
 
     fn error_reply(&mut self, code: u16, status: EnhancedStatusCode, text: impl Into<String>) {
-        let reply = make_reply(code, status, &text.into());
+        let reply = make_reply(code, status, text);
         self.push_error(reply);
     }
 
     fn reply_enhanced(&mut self, code: u16, status: EnhancedStatusCode, text: impl Into<String>) {
-        let reply = make_reply(code, status, &text.into());
+        let reply = make_reply(code, status, text);
         self.push(reply);
     }
 }
 
-fn make_reply(code: u16, status: EnhancedStatusCode, text: &str) -> Reply {
+fn make_reply(code: u16, status: EnhancedStatusCode, text: impl Into<String>) -> Reply {
     Reply::with_enhanced(ReplyCode::new(code).unwrap_or(ReplyCode::SYNTAX_ERROR), status, text)
 }
 

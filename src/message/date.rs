@@ -146,9 +146,46 @@ pub fn format_date(unix_seconds: i64, offset_minutes: i16) -> String {
     let (hour, minute, second) = (seconds_of_day / 3600, seconds_of_day / 60 % 60, seconds_of_day % 60);
     let sign = if offset < 0 { '-' } else { '+' };
     let (zone_hours, zone_minutes) = (offset.unsigned_abs() / 60, offset.unsigned_abs() % 60);
-    format!(
-        "{day_name}, {day} {month_name} {year:04} {hour:02}:{minute:02}:{second:02} {sign}{zone_hours:02}{zone_minutes:02}"
-    )
+    // "{day_name}, {day} {month_name} {year:04} {hour:02}:{minute:02}:{second:02}
+    // {sign}{zone_hours:02}{zone_minutes:02}", pushed piece by piece: every message a run
+    // takes is stamped with a date.
+    let number = |n: i64| u64::try_from(n).unwrap_or(0);
+    let mut out = String::with_capacity(32);
+    out.push_str(day_name);
+    out.push_str(", ");
+    push_padded(&mut out, u64::from(day), 1);
+    out.push(' ');
+    out.push_str(month_name);
+    out.push(' ');
+    push_padded(&mut out, number(year), 4);
+    out.push(' ');
+    push_padded(&mut out, number(hour), 2);
+    out.push(':');
+    push_padded(&mut out, number(minute), 2);
+    out.push(':');
+    push_padded(&mut out, number(second), 2);
+    out.push(' ');
+    out.push(sign);
+    push_padded(&mut out, u64::from(zone_hours), 2);
+    push_padded(&mut out, u64::from(zone_minutes), 2);
+    out
+}
+
+/// Appends `n` in decimal, with leading zeros to `width` digits (`{n:0width$}`).
+fn push_padded(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = start.min(digits.len().saturating_sub(width));
+    // ASCII digits are UTF-8.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// Writes an IMAP `date-time` (RFC 9051 §9: `date-day-fixed "-" date-month "-" date-year SP

@@ -9,7 +9,7 @@ use nom::{
     IResult, Parser,
     bytes::streaming::{tag, tag_no_case, take_while, take_while_m_n, take_while1},
     combinator::{map_res, opt, recognize},
-    multi::many0,
+    multi::{many0, many0_count},
     sequence::{pair, preceded},
 };
 
@@ -77,7 +77,7 @@ pub fn atom(input: &[u8]) -> IResult<&[u8], &str> {
 
 /// `Dot-string = Atom *("." Atom)` (RFC 5321 §4.1.2)
 pub fn dot_string(input: &[u8]) -> IResult<&[u8], &str> {
-    map_res(recognize(pair(atom, many0(preceded(tag("."), atom)))), utf8).parse(input)
+    map_res(recognize(pair(atom, many0_count(preceded(tag("."), atom)))), utf8).parse(input)
 }
 
 /// `Quoted-string = DQUOTE *QcontentSMTP DQUOTE`, returned unquoted:
@@ -125,7 +125,7 @@ pub fn sub_domain(input: &[u8]) -> IResult<&[u8], &str> {
 
 /// `Domain = sub-domain *("." sub-domain)` (RFC 5321 §4.1.2), as written.
 pub fn domain_text(input: &[u8]) -> IResult<&[u8], &str> {
-    map_res(recognize(pair(sub_domain, many0(preceded(tag("."), sub_domain)))), utf8).parse(input)
+    map_res(recognize(pair(sub_domain, many0_count(preceded(tag("."), sub_domain)))), utf8).parse(input)
 }
 
 /// `dcontent = %d33-90 / %d94-126` (printable US-ASCII excluding `[`, `\`, `]`)
@@ -188,6 +188,11 @@ pub fn esmtp_param(input: &[u8]) -> IResult<&[u8], (&str, Option<&str>)> {
 /// `Mail-parameters = esmtp-param *(SP esmtp-param)`, with the leading SP; empty when
 /// the line ends. Parameters are separated by exactly one SP.
 pub fn esmtp_params(input: &[u8]) -> IResult<&[u8], Vec<(&str, Option<&str>)>> {
+    // No parameters (the line goes on without an SP): nothing to collect, and nothing
+    // allocated for it.
+    if input.first().is_some_and(|&b| b != b' ') {
+        return Ok((input, Vec::new()));
+    }
     many0(preceded(sp, esmtp_param)).parse(input)
 }
 

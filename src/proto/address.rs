@@ -130,13 +130,17 @@ impl Domain {
     /// Whether `text` is an ASCII domain [`Domain::new`] accepts (`Some`, saying whether it
     /// has upper case), without building anything (but to decode an A-label, which is rare).
     fn check_ascii(text: &str) -> Option<bool> {
-        if text.is_empty() || text.len() > MAX_DOMAIN_OCTETS || !text.is_ascii() {
+        if text.is_empty() || text.len() > MAX_DOMAIN_OCTETS {
             return None;
         }
         let mut upper = false;
-        for label in text.split('.') {
-            let bytes = label.as_bytes();
-            let ldh = bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-');
+        // (Letters, digits and hyphens are ASCII: a name with any other byte is refused.)
+        for bytes in text.as_bytes().split(|&b| b == b'.') {
+            let mut ldh = true;
+            for &b in bytes {
+                ldh &= b.is_ascii_alphanumeric() || b == b'-';
+                upper |= b.is_ascii_uppercase();
+            }
             if bytes.is_empty()
                 || bytes.len() > MAX_LABEL_OCTETS
                 || !ldh
@@ -145,10 +149,9 @@ impl Domain {
             {
                 return None;
             }
-            upper |= bytes.iter().any(u8::is_ascii_uppercase);
             // An A-label must decode to something not ASCII (checked as `new` does).
             if bytes.len() >= 4 && bytes[..4].eq_ignore_ascii_case(b"xn--") {
-                let lower = label.to_ascii_lowercase();
+                let lower = String::from_utf8_lossy(bytes).to_ascii_lowercase();
                 if idna::punycode::decode_to_string(&lower[4..]).is_none_or(|u| u.is_ascii()) {
                     return None;
                 }
@@ -326,8 +329,31 @@ impl std::str::FromStr for Host {
 
 /// `Domain / address-literal`: also the argument of EHLO (RFC 5321 §4.1.1.1).
 pub fn host(input: &[u8]) -> IResult<&[u8], Host> {
+    match ascii_domain(input) {
+        Some((rest, domain)) => Ok((rest, Host::Domain(domain))),
+        None => host_grammar(input),
+    }
+}
+
+/// [`host`] by the grammar alone.
+fn host_grammar(input: &[u8]) -> IResult<&[u8], Host> {
     alt((nom::combinator::map(address_literal, Host::Literal), nom::combinator::map(domain, Host::Domain)))
         .parse(input)
+}
+
+/// The common `Domain`, read in one pass: ASCII letters, digits, hyphens and dots up to a
+/// byte that cannot continue it, and valid as [`Domain::new`] checks it. Exactly what
+/// [`host`]'s grammar reads then; `None` for anything else (an address literal, U-labels,
+/// an invalid name, input that may go on), which the grammar reads, or refuses, itself.
+fn ascii_domain(input: &[u8]) -> Option<(&[u8], Domain)> {
+    let end = input.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))?;
+    let (text, rest) = input.split_at(end);
+    // A byte past ASCII could continue a U-label.
+    if rest.first().is_some_and(|b| !b.is_ascii()) {
+        return None;
+    }
+    let domain = Domain::new(std::str::from_utf8(text).ok()?).ok()?;
+    Some((rest, domain))
 }
 
 /// `Local-part = Dot-string / Quoted-string` (RFC 5321 §4.1.2), held unquoted. Under
@@ -478,6 +504,28 @@ impl Mailbox {
     }
 }
 
+impl Mailbox {
+    /// Room for the wire form: exact for the usual unquoted local part and domain.
+    fn written_len(&self) -> usize {
+        let host = match &self.host {
+            Host::Domain(domain) => domain.written.len(),
+            // `[IPv6:` and eight groups at most.
+            Host::Literal(_) => 48,
+        };
+        self.local_part.0.len() + 1 + host
+    }
+}
+
+/// `value` as [`fmt::Display`] writes it, in a string given `room` at once (`to_string`
+/// grows one piece at a time; a run writes each path into several records).
+fn written(value: &impl fmt::Display, room: usize) -> String {
+    use fmt::Write as _;
+    let mut out = String::with_capacity(room);
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{value}");
+    out
+}
+
 impl fmt::Display for Mailbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.local_part.fmt(f)?;
@@ -515,11 +563,45 @@ fn source_route(input: &[u8]) -> IResult<&[u8], ()> {
 
 /// `Path = "<" [ A-d-l ":" ] Mailbox ">"` (RFC 5321 §4.1.2).
 pub fn path(input: &[u8]) -> IResult<&[u8], Mailbox> {
+    match plain_path(input) {
+        Some(read) => Ok(read),
+        None => path_grammar(input),
+    }
+}
+
+/// [`path`] by the grammar alone (the mailbox's host read by [`host`]).
+fn path_grammar(input: &[u8]) -> IResult<&[u8], Mailbox> {
     let (input, _) = tag("<").parse(input)?;
     let (input, _) = nom::combinator::opt(source_route).parse(input)?;
     let (input, mailbox) = mailbox(input)?;
     let (input, _) = tag(">").parse(input)?;
     Ok((input, mailbox))
+}
+
+/// The common `Path`, `"<" Dot-string "@" Domain ">"` in ASCII without a source route,
+/// read in one pass: what [`path`]'s grammar reads from it, checked by the same
+/// constructors. `None` for anything else (a source route, a quoted or UTF-8 local part,
+/// an address literal, an error, input cut short), which the grammar reads itself.
+fn plain_path(input: &[u8]) -> Option<(&[u8], Mailbox)> {
+    let inner = input.strip_prefix(b"<")?;
+    let at = inner.iter().position(|&b| b == b'@')?;
+    let (local, after) = inner.split_at(at);
+    // Dot-string = Atom *("." Atom): atext and single dots, neither first nor last.
+    let dot_string = local.first().is_some_and(|&b| b != b'.')
+        && local.last().is_some_and(|&b| b != b'.')
+        && !local.windows(2).any(|pair| pair == b"..")
+        && local.iter().all(|&b| b == b'.' || (b.is_ascii() && abnf::is_atext(b)));
+    if !dot_string {
+        return None;
+    }
+    let (rest, domain) = ascii_domain(after.get(1..)?)?;
+    let rest = rest.strip_prefix(b">")?;
+    // A Dot-string is its own wire form, of printable ASCII: only its length is left to check.
+    if local.len() > MAX_LOCAL_PART_OCTETS {
+        return None;
+    }
+    let local_part = LocalPart(std::str::from_utf8(local).ok()?.to_owned());
+    Some((rest, Mailbox { local_part, host: Host::Domain(domain) }))
 }
 
 /// `Reverse-path = Path / "<>"` (RFC 5321 §4.1.2): who gets the bounces.
@@ -540,6 +622,13 @@ impl ReversePath {
 
     pub fn is_ascii(&self) -> bool {
         self.mailbox().is_none_or(Mailbox::is_ascii)
+    }
+}
+
+impl ReversePath {
+    /// The wire form, as [`fmt::Display`] writes it, allocated once.
+    pub fn to_wire(&self) -> String {
+        written(self, self.mailbox().map_or(2, |m| m.written_len() + 2))
     }
 }
 
@@ -584,6 +673,13 @@ impl ForwardPath {
 
     pub fn is_ascii(&self) -> bool {
         self.mailbox().is_none_or(Mailbox::is_ascii)
+    }
+}
+
+impl ForwardPath {
+    /// The wire form, as [`fmt::Display`] writes it, allocated once.
+    pub fn to_wire(&self) -> String {
+        written(self, self.mailbox().map_or(12, |m| m.written_len() + 2))
     }
 }
 
@@ -699,6 +795,71 @@ mod tests {
         assert!("a@b>c".parse::<Mailbox>().is_err());
         let p: ForwardPath = "<a@example.com>".parse().expect("path");
         assert_eq!(p.to_string(), "<a@example.com>");
+    }
+
+    /// The one-pass readers of the common host and path read what the grammar reads, to the
+    /// same values and the same rest, and leave everything else to it.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod plain_forms {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A result as text: the rest, and the value as written and in A-labels.
+        fn shown<T: fmt::Display>(result: IResult<&[u8], T>, ascii: impl Fn(&T) -> String) -> String {
+            match result {
+                Ok((rest, value)) => format!("{rest:?} {value} {}", ascii(&value)),
+                Err(error) => format!("{error:?}"),
+            }
+        }
+
+        fn host_ascii(host: &Host) -> String {
+            host.domain().map(|d| d.to_ascii().to_owned()).unwrap_or_default()
+        }
+
+        fn same(input: &[u8]) -> Result<(), TestCaseError> {
+            prop_assert_eq!(shown(host(input), host_ascii), shown(host_grammar(input), host_ascii));
+            let mailbox_ascii = |m: &Mailbox| host_ascii(m.host());
+            prop_assert_eq!(shown(path(input), mailbox_ascii), shown(path_grammar(input), mailbox_ascii));
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn agree_with_the_grammar(
+                text in "<?([a-zA-Z0-9.@<>_\\-]|xn--|\\.\\.|é|\\[|\\]|\"|,|:|[a-z]{60,66}){0,12}>?( |\r\n|\r)?"
+            ) {
+                same(text.as_bytes())?;
+            }
+        }
+
+        #[test]
+        fn on_examples() -> Result<(), TestCaseError> {
+            for text in [
+                "<a@example.com>\r\n",
+                "<A.B@Example.COM> SIZE=1\r\n",
+                "<a@b.c",
+                "<a@b.c>",
+                "<a..b@c.d>\r\n",
+                "<.a@c.d>\r\n",
+                "<a@-c.d>\r\n",
+                "<a@c.d.>\r\n",
+                "<a@[192.0.2.1]>\r\n",
+                "<@x.y:a@c.d>\r\n",
+                "<\"a b\"@c.d>\r\n",
+                "<a@c.dé>\r\n",
+                "mx.example.net\r\n",
+                "MX.example.net\r\n",
+                "xn--abc.jp\r\n",
+                "[192.0.2.1]\r\n",
+            ] {
+                same(text.as_bytes())?;
+            }
+            let long = format!("<{}@c.d>\r\n", "x".repeat(65));
+            same(long.as_bytes())
+        }
     }
 
     /// The in-place check of ASCII domains accepts exactly what the general path accepts,

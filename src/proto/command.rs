@@ -538,36 +538,52 @@ impl Command {
 
     /// The command line without CRLF.
     pub fn to_line(&self) -> String {
-        match self {
-            Command::Helo(host) => format!("HELO {host}"),
-            Command::Ehlo(host) => format!("EHLO {host}"),
-            Command::Mail { reverse_path, params } => format!("MAIL FROM:{reverse_path}{}", params.to_wire()),
-            Command::Rcpt { forward_path, params } => format!("RCPT TO:{forward_path}{}", params.to_wire()),
-            Command::Data => "DATA".into(),
-            Command::Bdat { size, last: true } => format!("BDAT {size} LAST"),
-            Command::Bdat { size, last: false } => format!("BDAT {size}"),
-            Command::Rset => "RSET".into(),
-            Command::Vrfy(arg) => format!("VRFY {arg}"),
-            Command::Expn(arg) => format!("EXPN {arg}"),
-            // An empty argument has no wire form: `HELP` alone.
-            Command::Help(Some(arg)) if !arg.is_empty() => format!("HELP {arg}"),
-            Command::Help(_) => "HELP".into(),
-            Command::Noop(Some(arg)) if !arg.is_empty() => format!("NOOP {arg}"),
-            Command::Noop(_) => "NOOP".into(),
-            Command::Quit => "QUIT".into(),
-            Command::StartTls => "STARTTLS".into(),
-            Command::Auth { mechanism, initial_response: None } => format!("AUTH {mechanism}"),
-            Command::Auth { mechanism, initial_response: Some(response) } => {
-                format!("AUTH {mechanism} {}", response.to_wire())
+        let mut line = String::with_capacity(64);
+        self.write_line(&mut line);
+        line
+    }
+
+    /// Appends [`Command::to_line`] to `out`.
+    pub fn write_line(&self, out: &mut String) {
+        use fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = match self {
+            Command::Helo(host) => write!(out, "HELO {host}"),
+            Command::Ehlo(host) => write!(out, "EHLO {host}"),
+            Command::Mail { reverse_path, params } => {
+                write_mail(out, reverse_path, params);
+                Ok(())
             }
-        }
+            Command::Rcpt { forward_path, params } => {
+                write_rcpt(out, forward_path, params);
+                Ok(())
+            }
+            Command::Data => out.write_str("DATA"),
+            Command::Bdat { size, last: true } => write!(out, "BDAT {size} LAST"),
+            Command::Bdat { size, last: false } => write!(out, "BDAT {size}"),
+            Command::Rset => out.write_str("RSET"),
+            Command::Vrfy(arg) => write!(out, "VRFY {arg}"),
+            Command::Expn(arg) => write!(out, "EXPN {arg}"),
+            // An empty argument has no wire form: `HELP` alone.
+            Command::Help(Some(arg)) if !arg.is_empty() => write!(out, "HELP {arg}"),
+            Command::Help(_) => out.write_str("HELP"),
+            Command::Noop(Some(arg)) if !arg.is_empty() => write!(out, "NOOP {arg}"),
+            Command::Noop(_) => out.write_str("NOOP"),
+            Command::Quit => out.write_str("QUIT"),
+            Command::StartTls => out.write_str("STARTTLS"),
+            Command::Auth { mechanism, initial_response: None } => write!(out, "AUTH {mechanism}"),
+            Command::Auth { mechanism, initial_response: Some(response) } => {
+                write!(out, "AUTH {mechanism} {}", response.to_wire())
+            }
+        };
     }
 
     /// The command's wire form, CRLF included.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = self.to_line().into_bytes();
-        bytes.extend_from_slice(b"\r\n");
-        bytes
+        let mut line = String::with_capacity(64);
+        self.write_line(&mut line);
+        line.push_str("\r\n");
+        line.into_bytes()
     }
 
     /// Whether the command may be followed by others without waiting for its reply when
@@ -584,6 +600,25 @@ impl Command {
                 | Command::Auth { initial_response: Some(_), .. }
         )
     }
+}
+
+/// `"MAIL FROM:" Reverse-path [SP Mail-parameters]` (RFC 5321 §4.1.1.2), without CRLF,
+/// appended to `out`: the line of [`Command::Mail`], written from borrowed parts (a client
+/// sends its envelope's sender as it is, not a copy).
+pub fn write_mail(out: &mut String, reverse_path: &ReversePath, params: &MailParameters) {
+    use fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "MAIL FROM:{reverse_path}");
+    params.write_wire(out);
+}
+
+/// `"RCPT TO:" Forward-path [SP Rcpt-parameters]` (RFC 5321 §4.1.1.3), without CRLF,
+/// appended to `out` (see [`write_mail`]).
+pub fn write_rcpt(out: &mut String, forward_path: &ForwardPath, params: &RcptParameters) {
+    use fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "RCPT TO:{forward_path}");
+    params.write_wire(out);
 }
 
 impl fmt::Display for Command {

@@ -137,30 +137,51 @@ impl DataReader {
     /// Reads from `input`; returns how many bytes belonged to the data and, once the end
     /// marker was read, the outcome. Bytes after the marker are the next commands.
     pub fn read(&mut self, input: &[u8]) -> (usize, Option<DataOutcome>) {
-        for (i, &b) in input.iter().enumerate() {
-            self.line_len += 1;
-            if self.line.len() < MAX_TEXT_LINE_OCTETS + 2 {
-                self.line.push(b);
-            } else {
-                // Keep the last two bytes, to see whether the line ends in CRLF.
-                let n = self.line.len();
-                self.line[n - 2] = self.line[n - 1];
-                self.line[n - 1] = b;
-            }
-            if b == b'\n' && self.end_line() {
-                return (i + 1, Some(self.outcome()));
+        // Most of a message comes in one write: room for it at once.
+        if self.message.is_empty() {
+            self.message.reserve(input.len().min(usize::try_from(self.max_size).unwrap_or(usize::MAX)));
+        }
+        let mut read = 0;
+        // Line by line: up to each LF, then the rest of a line still to come.
+        for piece in input.split_inclusive(|&b| b == b'\n') {
+            self.add_to_line(piece);
+            read += piece.len();
+            if piece.ends_with(b"\n") && self.end_line() {
+                return (read, Some(self.outcome()));
             }
         }
         (input.len(), None)
     }
 
-    /// Handles a complete line in `self.line`; true if it was the end-of-data marker.
+    /// Adds bytes to the line being read: its first MAX_TEXT_LINE_OCTETS + 2 bytes are
+    /// kept, then only its last two (enough to see whether it ends in CRLF).
+    fn add_to_line(&mut self, bytes: &[u8]) {
+        self.line_len += bytes.len() as u64;
+        let room = (MAX_TEXT_LINE_OCTETS + 2).saturating_sub(self.line.len()).min(bytes.len());
+        let (kept, rest) = bytes.split_at(room);
+        self.line.extend_from_slice(kept);
+        for &b in rest {
+            let n = self.line.len();
+            self.line[n - 2] = self.line[n - 1];
+            self.line[n - 1] = b;
+        }
+    }
+
+    /// Handles the complete line in `self.line`; true if it was the end-of-data marker.
+    /// The line's buffer is kept for the next one.
     fn end_line(&mut self) -> bool {
-        let line = std::mem::take(&mut self.line);
+        let mut line = std::mem::take(&mut self.line);
         let line_len = std::mem::take(&mut self.line_len);
+        let is_end = self.line_ended(&line, line_len);
+        line.clear();
+        self.line = line;
+        is_end
+    }
+
+    fn line_ended(&mut self, line: &[u8], line_len: u64) -> bool {
         let overflowed = line_len > line.len() as u64;
         let crlf = line.ends_with(b"\r\n");
-        let content = line.strip_suffix(b"\n").map(|l| l.strip_suffix(b"\r").unwrap_or(l)).unwrap_or(&line);
+        let content = line.strip_suffix(b"\n").map(|l| l.strip_suffix(b"\r").unwrap_or(l)).unwrap_or(line);
         let is_dot = !overflowed && content == b".";
         let is_end = match self.policy {
             LinePolicy::Strict => is_dot && crlf && self.previous_crlf,

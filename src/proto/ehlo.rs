@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use super::{Reply, ReplyCode, sasl::Mechanism};
+use super::{EnhancedStatusCode, Reply, ReplyCode, reply::ReplyView, sasl::Mechanism};
 
 /// One advertised service extension.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -44,7 +44,8 @@ pub enum Capability {
 }
 
 impl Capability {
-    /// Parses one `ehlo-line`; `None` if the keyword does not fit the grammar.
+    /// Parses one `ehlo-line`; `None` if the keyword does not fit the grammar. Known
+    /// keywords are matched in place: a client reads an EHLO reply in every session.
     pub fn parse(line: &str) -> Option<Self> {
         let mut words = line.split(' ').filter(|w| !w.is_empty());
         let keyword = words.next()?;
@@ -53,23 +54,31 @@ impl Capability {
         if !keyword_ok {
             return None;
         }
-        let params: Vec<&str> = words.collect();
-        Some(match keyword.to_ascii_uppercase().as_str() {
-            "SIZE" => Capability::Size(params.first().and_then(|p| p.parse().ok()).filter(|&n: &u64| n > 0)),
-            "8BITMIME" => Capability::EightBitMime,
-            "PIPELINING" => Capability::Pipelining,
-            "STARTTLS" => Capability::StartTls,
-            "AUTH" => Capability::Auth(params.iter().map(|p| Mechanism::from_name(p)).collect()),
-            "DSN" => Capability::Dsn,
-            "SMTPUTF8" => Capability::SmtpUtf8,
-            "ENHANCEDSTATUSCODES" => Capability::EnhancedStatusCodes,
-            "CHUNKING" => Capability::Chunking,
-            "BINARYMIME" => Capability::BinaryMime,
-            "HELP" => Capability::Help,
-            _ => Capability::Other {
-                keyword: keyword.to_owned(),
-                params: params.iter().map(|p| (*p).to_owned()).collect(),
-            },
+        let is = |name: &str| keyword.eq_ignore_ascii_case(name);
+        Some(if is("SIZE") {
+            Capability::Size(words.next().and_then(|p| p.parse().ok()).filter(|&n: &u64| n > 0))
+        } else if is("8BITMIME") {
+            Capability::EightBitMime
+        } else if is("PIPELINING") {
+            Capability::Pipelining
+        } else if is("STARTTLS") {
+            Capability::StartTls
+        } else if is("AUTH") {
+            Capability::Auth(words.map(Mechanism::from_name).collect())
+        } else if is("DSN") {
+            Capability::Dsn
+        } else if is("SMTPUTF8") {
+            Capability::SmtpUtf8
+        } else if is("ENHANCEDSTATUSCODES") {
+            Capability::EnhancedStatusCodes
+        } else if is("CHUNKING") {
+            Capability::Chunking
+        } else if is("BINARYMIME") {
+            Capability::BinaryMime
+        } else if is("HELP") {
+            Capability::Help
+        } else {
+            Capability::Other { keyword: keyword.to_owned(), params: words.map(str::to_owned).collect() }
         })
     }
 
@@ -88,6 +97,22 @@ impl Capability {
             Capability::BinaryMime => "BINARYMIME",
             Capability::Help => "HELP",
             Capability::Other { keyword, .. } => keyword,
+        }
+    }
+
+    /// The `ehlo-line`, as [`fmt::Display`] writes it; a keyword alone is copied as it is
+    /// (a server writes its extensions in every session).
+    pub fn to_line(&self) -> String {
+        match self {
+            Capability::Size(Some(_)) | Capability::Auth(_) | Capability::Other { .. } => {
+                use fmt::Write as _;
+                // Room for the keyword and a parameter or two, so the line is allocated once.
+                let mut line = String::with_capacity(self.keyword().len() + 16);
+                // Writing to a String cannot fail.
+                let _ = write!(line, "{self}");
+                line
+            }
+            _ => self.keyword().to_owned(),
         }
     }
 
@@ -158,17 +183,34 @@ impl EhloReply {
     /// Reads a 250 reply to EHLO; `None` for any other code. Lines that are not
     /// `ehlo-line`s are skipped, as a client should tolerate them.
     pub fn from_reply(reply: &Reply) -> Option<Self> {
-        if reply.code != ReplyCode::OK {
+        let lines = reply.lines.iter().map(String::as_str);
+        Self::from_lines(reply.code, reply.enhanced, lines, reply.lines.len())
+    }
+
+    /// [`EhloReply::from_reply`] for a reply read in place.
+    pub fn from_view(reply: &ReplyView<'_>) -> Option<Self> {
+        Self::from_lines(reply.code, reply.enhanced, reply.lines(), reply.line_count())
+    }
+
+    /// The reply of `count` lines.
+    fn from_lines<'a>(
+        code: ReplyCode,
+        enhanced: Option<EnhancedStatusCode>,
+        mut lines: impl Iterator<Item = &'a str>,
+        count: usize,
+    ) -> Option<Self> {
+        if code != ReplyCode::OK {
             return None;
         }
-        let (first, rest) = reply.lines.split_first()?;
+        let first = lines.next()?;
+        let mut rest = lines.peekable();
         // RFC 2034 §4 exempts the EHLO reply from enhanced codes, so what looks like one at
         // the start of a one-line reply is the server's domain ("250 2.0.0 x"): give it back.
         // On every line of a longer reply it is a quirky server's code, and is left off.
-        let first = match (&reply.enhanced, rest.is_empty()) {
+        let first = match (enhanced, rest.peek().is_none()) {
             (Some(code), true) if first.is_empty() => code.to_string(),
             (Some(code), true) => format!("{code} {first}"),
-            _ => first.clone(),
+            _ => first.to_owned(),
         };
         // A space with nothing after it is no `ehlo-greet`: "250-example.net \r\n" has none,
         // as "250 example.net" has none (a greeting of "" would not survive being sent again).
@@ -176,7 +218,8 @@ impl EhloReply {
             Some((domain, greet)) => (domain.to_owned(), Some(greet.to_owned()).filter(|g| !g.is_empty())),
             None => (first, None),
         };
-        let capabilities = rest.iter().filter_map(|line| Capability::parse(line)).collect();
+        let mut capabilities = Vec::with_capacity(count.saturating_sub(1));
+        capabilities.extend(rest.filter_map(Capability::parse));
         Some(Self { domain, greet, capabilities })
     }
 
@@ -187,8 +230,9 @@ impl EhloReply {
             first.push(' ');
             first.push_str(greet);
         }
-        let mut lines = vec![first];
-        lines.extend(self.capabilities.iter().map(ToString::to_string));
+        let mut lines = Vec::with_capacity(1 + self.capabilities.len());
+        lines.push(first);
+        lines.extend(self.capabilities.iter().map(Capability::to_line));
         Reply { code: ReplyCode::OK, enhanced: None, lines }
     }
 

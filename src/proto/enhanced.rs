@@ -221,6 +221,40 @@ impl fmt::Display for EnhancedStatusCode {
 }
 
 impl EnhancedStatusCode {
+    /// Appends the code as [`fmt::Display`] writes it, without the formatting machinery:
+    /// every line of most replies carries one, and a large run writes tens of thousands.
+    pub fn push_to(self, out: &mut String) {
+        push_decimal(out, self.class.digit());
+        out.push('.');
+        push_decimal(out, self.subject);
+        out.push('.');
+        push_decimal(out, self.detail);
+    }
+
+    /// How many octets the code takes as written (`5.1.1`: five).
+    pub fn written_len(self) -> usize {
+        let digits = |n: u16| n.checked_ilog10().map_or(1, |log| log as usize + 1);
+        digits(self.class.digit()) + 1 + digits(self.subject) + 1 + digits(self.detail)
+    }
+}
+
+/// Appends `n` in decimal, without leading zeros.
+fn push_decimal(out: &mut String, mut n: u16) {
+    let mut digits = [b'0'; 5];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits are UTF-8.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+}
+
+impl EnhancedStatusCode {
     /// The code as codes are written (`5.1.1`, not `5.01.1`: no leading zeros), from the
     /// start of a reply's text; `None` for anything else, without allocating (a reply's
     /// first word is more often a domain than a code). Used by [`super::reply`].

@@ -389,11 +389,20 @@ impl MailParameters {
     /// The parameters as written after the reverse-path, each with its leading SP.
     pub fn to_wire(&self) -> String {
         let mut out = String::new();
+        self.write_wire(&mut out);
+        out
+    }
+
+    /// Appends [`MailParameters::to_wire`] to `out`.
+    pub fn write_wire(&self, out: &mut String) {
+        use std::fmt::Write as _;
         if let Some(size) = self.size {
-            out.push_str(&format!(" SIZE={size}"));
+            // Writing to a String cannot fail.
+            let _ = write!(out, " SIZE={size}");
         }
         if let Some(body) = self.body {
-            out.push_str(&format!(" BODY={}", body.as_str()));
+            out.push_str(" BODY=");
+            out.push_str(body.as_str());
         }
         if self.smtputf8 {
             out.push_str(" SMTPUTF8");
@@ -406,19 +415,20 @@ impl MailParameters {
         }
         // An empty value has no wire form (`esmtp-value = 1*…`), so it is left out.
         if let Some(envid) = self.envid.as_deref().filter(|e| !e.is_empty()) {
-            out.push_str(&format!(" ENVID={}", xtext_encode(envid)));
+            out.push_str(" ENVID=");
+            out.push_str(&xtext_encode(envid));
         }
         match &self.auth {
             Some(AuthParam::Unknown) => out.push_str(" AUTH=<>"),
             // The identity "<>" itself must not read as the unknown identity `<>`.
             Some(AuthParam::Identity(id)) if id == "<>" => out.push_str(" AUTH=+3C+3E"),
             Some(AuthParam::Identity(id)) if !id.is_empty() => {
-                out.push_str(&format!(" AUTH={}", xtext_encode(id)))
+                out.push_str(" AUTH=");
+                out.push_str(&xtext_encode(id));
             }
             _ => {}
         }
-        push_other(&mut out, &self.other);
-        out
+        push_other(out, &self.other);
     }
 }
 
@@ -488,14 +498,21 @@ impl RcptParameters {
     /// The parameters as written after the forward-path, each with its leading SP.
     pub fn to_wire(&self) -> String {
         let mut out = String::new();
+        self.write_wire(&mut out);
+        out
+    }
+
+    /// Appends [`RcptParameters::to_wire`] to `out`.
+    pub fn write_wire(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
         if let Some(notify) = self.notify {
-            out.push_str(&format!(" NOTIFY={notify}"));
+            let _ = write!(out, " NOTIFY={notify}");
         }
         if let Some(orcpt) = &self.orcpt {
-            out.push_str(&format!(" ORCPT={};{}", orcpt.addr_type, xtext_encode(&orcpt.address)));
+            let _ = write!(out, " ORCPT={};{}", orcpt.addr_type, xtext_encode(&orcpt.address));
         }
-        push_other(&mut out, &self.other);
-        out
+        push_other(out, &self.other);
     }
 }
 

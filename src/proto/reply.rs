@@ -84,6 +84,11 @@ impl ReplyCode {
         Some(Self { severity, category, detail: (code % 10) as u8 })
     }
 
+    /// The code's three digits as written (ASCII).
+    const fn digits(self) -> [u8; 3] {
+        [b'0' + self.severity as u8, b'0' + self.category as u8, b'0' + self.detail]
+    }
+
     /// The code as a number.
     pub const fn get(self) -> u16 {
         self.severity as u16 * 100 + self.category as u16 * 10 + self.detail as u16
@@ -242,47 +247,61 @@ impl Reply {
     pub fn to_bytes(&self) -> Vec<u8> {
         let room: usize = self.lines.iter().map(|l| l.len() + 16).sum();
         let mut out = String::with_capacity(room.max(8));
-        // Writing to a String cannot fail.
-        let _ = self.write_lines(&mut out, true);
+        self.write_lines(&mut out, true);
         out.into_bytes()
     }
 
-    /// Writes the wire form, each line ended with CRLF or, when `crlf` is false, the lines
-    /// joined by CRLF without a last one (how [`fmt::Display`] shows a reply).
-    fn write_lines(&self, out: &mut impl fmt::Write, crlf: bool) -> fmt::Result {
+    /// Appends the wire form, each line ended with CRLF or, when `crlf` is false, the lines
+    /// joined by CRLF without a last one (how [`fmt::Display`] shows a reply). Pushed piece
+    /// by piece rather than through `write!`: every reply of a run is written this way.
+    fn write_lines(&self, out: &mut String, crlf: bool) {
         let code = self.code.get();
+        // The three digits, for every line.
+        let digits = self.code.digits();
+        let digits = std::str::from_utf8(&digits).unwrap_or_default();
         let last = self.lines.len().saturating_sub(1);
         for (i, line) in self.lines.iter().enumerate() {
             if i > 0 && !crlf {
-                out.write_str("\r\n")?;
+                out.push_str("\r\n");
             }
+            out.push_str(digits);
             let sep = if i == last { ' ' } else { '-' };
             // `continue-req = "334" SP [base64] CRLF` keeps its SP (RFC 4954 §4); any
             // other empty last line is `Reply-code CRLF`.
             match (self.enhanced, line.is_empty()) {
-                (Some(e), false) => write!(out, "{code}{sep}{e} {line}")?,
-                (Some(e), true) => write!(out, "{code}{sep}{e}")?,
-                (None, true) if i == last && code != 334 => write!(out, "{code}")?,
-                (None, _) => write!(out, "{code}{sep}{line}")?,
+                (Some(e), empty) => {
+                    out.push(sep);
+                    e.push_to(out);
+                    if !empty {
+                        out.push(' ');
+                        out.push_str(line);
+                    }
+                }
+                (None, true) if i == last && code != 334 => {}
+                (None, _) => {
+                    out.push(sep);
+                    out.push_str(line);
+                }
             }
             if crlf {
-                out.write_str("\r\n")?;
+                out.push_str("\r\n");
             }
         }
         if self.lines.is_empty() {
-            write!(out, "{code}")?;
+            out.push_str(digits);
             if crlf {
-                out.write_str("\r\n")?;
+                out.push_str("\r\n");
             }
         }
-        Ok(())
     }
 }
 
 impl fmt::Display for Reply {
     /// The wire form without the final CRLF.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_lines(f, false)
+        let mut text = String::new();
+        self.write_lines(&mut text, false);
+        f.write_str(&text)
     }
 }
 
@@ -326,7 +345,17 @@ impl<'a> ReplyView<'a> {
     /// Each line's text, without code, separator or enhanced code.
     pub fn lines(&self) -> impl Iterator<Item = &'a str> + 'a {
         let prefix = self.prefix;
-        self.wire.split_terminator("\r\n").map(move |line| line.get(prefix..).unwrap_or(""))
+        // Every line ends in CRLF and no text holds a CR or LF (`textstring`): a line is
+        // what comes before each LF, less its CR (a search for one byte, far quicker than
+        // one for the pair).
+        self.wire
+            .split_terminator('\n')
+            .map(move |line| line.strip_suffix('\r').unwrap_or(line).get(prefix..).unwrap_or(""))
+    }
+
+    /// How many lines the reply has.
+    pub fn line_count(&self) -> usize {
+        self.wire.bytes().filter(|&b| b == b'\n').count()
     }
 
     /// The owned reply.

@@ -5,14 +5,13 @@ use crate::proto::{Command, EhloReply, Reply, Verb, command::parse_command_line,
 
 /// Summary, explanation and RFC section of a client line.
 pub fn command_line(line: &[u8]) -> (String, String, String) {
-    let shown = String::from_utf8_lossy(line).trim_end().to_owned();
     match parse_command_line(line) {
         Ok(command) => {
             let (summary, explanation) = command_text(&command);
             (summary, explanation, command.verb().rfc_section().to_owned())
         }
         Err(error) => (
-            format!("The client sent {shown:?}"),
+            format!("The client sent {:?}", String::from_utf8_lossy(line).trim_end()),
             format!(
                 "This is not a valid SMTP command ({error}); the server will answer with a 5xx syntax error."
             ),
@@ -79,7 +78,11 @@ fn command_text(command: &Command) -> (String, String) {
 /// Summary and explanation of the message text sent after DATA's 354: one step for the
 /// whole message, counted as the learner sees it on screen (RFC 5321 §4.1.1.4, §4.5.2).
 pub fn data_text(bytes: &[u8]) -> (String, String) {
-    let text = String::from_utf8_lossy(bytes);
+    // Valid UTF-8 (nearly always) is checked quickly and borrowed.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
     let lines: Vec<&str> = text.split_terminator("\r\n").collect();
     let content = lines.strip_suffix(&["."]).unwrap_or(&lines);
     let blank = content.iter().position(|l| l.is_empty());
