@@ -9,8 +9,10 @@ use std::sync::Arc;
 use crate::mailauth::check::Check;
 use crate::rfc::{RfcLink, rfc_links};
 
+mod fast_hash;
 pub mod packed;
 mod text;
+pub use fast_hash::FastHash;
 pub use text::Text;
 
 /// Virtual time in milliseconds since the scenario started.

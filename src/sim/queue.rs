@@ -29,8 +29,8 @@ impl QueueEntry {
     pub fn view(&self) -> QueuedMessage {
         QueuedMessage {
             id: self.id.clone(),
-            reverse_path: self.envelope.reverse_path.to_string(),
-            recipients: self.envelope.recipients.iter().map(|r| r.path.to_string()).collect(),
+            reverse_path: self.envelope.reverse_path.to_wire(),
+            recipients: self.envelope.recipients.iter().map(|r| r.path.to_wire()).collect(),
             attempts: self.attempts,
             next_attempt: self.next_attempt,
             last_error: self.last_error.clone(),

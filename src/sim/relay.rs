@@ -66,8 +66,9 @@ impl Delivery for World {
         let by = h.config.name.clone();
         let client_ip = self.hosts.get(client).map(|c| c.config.ip);
         let tcp_info = client_ip.map(|ip| TcpInfo { reverse_dns: Some(self.name(client)), ip });
-        let received = received_for(&message, tcp_info, &by, self.unix_now());
-        let mut data = received.to_field().into_bytes();
+        let field = received_for(&message, tcp_info, &by, self.unix_now()).to_field();
+        let mut data = Vec::with_capacity(field.len() + message.data.len());
+        data.extend_from_slice(field.as_bytes());
         data.extend_from_slice(&message.data);
         // RFC 7208 §9.1: Received-SPF above this receiver's Received:; RFC 8601 §5:
         // Authentication-Results above every other trace field it adds.
@@ -82,7 +83,7 @@ impl Delivery for World {
             host,
             host,
             StepKind::Note,
-            Some(received.to_field().as_bytes()),
+            Some(field.as_bytes()),
             false,
             summary.into(),
             "Every server that handles a message prepends a Received: field, so the path can be traced; with \
@@ -117,11 +118,10 @@ impl Delivery for World {
     /// A relay's SMTP session ended: record each recipient's outcome.
     fn session_finished(&mut self, job: usize, conn: usize) {
         let events = self.client_events(conn);
+        // The session has ended and is let go after this: its outcomes move out.
         let statuses: Vec<(Recipient, Option<RecipientStatus>)> =
-            match self.conns.get(conn).and_then(Option::as_ref).map(|c| &c.client_end) {
-                Some(ClientEnd::Smtp { session, .. }) => {
-                    session.outcomes().map(|(r, s)| (r.clone(), s.cloned())).collect()
-                }
+            match self.conns.get_mut(conn).and_then(Option::as_mut).map(|c| &mut c.client_end) {
+                Some(ClientEnd::Smtp { session, .. }) => session.take_outcomes(),
                 _ => Vec::new(),
             };
         let session_failed =
@@ -154,14 +154,14 @@ impl World {
     }
 
     /// [`Self::intake`], into the Junk folder (DMARC quarantine) or expanding mailing lists.
-    fn intake_with(&mut self, host: usize, envelope: Envelope, data: Vec<u8>, id: &str, how: Intake) {
+    fn intake_with(&mut self, host: usize, mut envelope: Envelope, data: Vec<u8>, id: &str, how: Intake) {
         let Some(h) = self.hosts.get(host) else { return };
         let relays = h.config.role.relays();
         let lists = if how.expand_lists { h.config.lists.clone() } else { Default::default() };
-        let (local, remote): (Vec<Recipient>, Vec<Recipient>) = envelope
-            .recipients
-            .iter()
-            .cloned()
+        // The recipients move out: what follows reads only the envelope's sender and
+        // parameters (DSNs, signing), and the queue entry gets the remote recipients.
+        let (local, remote): (Vec<Recipient>, Vec<Recipient>) = std::mem::take(&mut envelope.recipients)
+            .into_iter()
             .partition(|r| is_local(&h.config.policy.local_domains, &r.path));
         for recipient in local {
             if let Some(members) = lists.get(&mailbox_key(&recipient.path)).cloned() {
@@ -206,12 +206,12 @@ impl World {
             done: Vec::new(),
             delay_warned: false,
         };
-        let recipients: Vec<String> = entry.envelope.recipients.iter().map(|r| r.path.to_string()).collect();
+        let recipients: Vec<String> = entry.envelope.recipients.iter().map(|r| r.path.to_wire()).collect();
         if let Some(h) = self.hosts.get_mut(host) {
             h.queue.push_back(entry);
         }
         self.queue_changed(host, id);
-        let name = self.name(host);
+        let name = self.host_name(host);
         self.note(host, StepKind::Queue, None, format!("{name} queues message {id} for {}", recipients.join(", ")).into(), "The recipients are not local: the server becomes an SMTP client and relays the message to their \
              domain's mail exchanger."
                 .into(), Some("RFC 5321 §3.6".into()));
@@ -227,7 +227,10 @@ impl World {
         id: &str,
         junk: bool,
     ) {
-        let mut stored = return_path_field(&reverse_path.to_string()).into_bytes();
+        let sender = reverse_path.to_wire();
+        let field = return_path_field(&sender);
+        let mut stored = Vec::with_capacity(field.len() + data.len());
+        stored.extend_from_slice(field.as_bytes());
         stored.extend_from_slice(data);
         let mut mailbox = mailbox_key(&recipient.path);
         if junk {
@@ -235,8 +238,8 @@ impl World {
         }
         let message = Stored {
             id: id.to_owned(),
-            reverse_path: reverse_path.to_string(),
-            recipient: recipient.path.to_string(),
+            reverse_path: sender,
+            recipient: recipient.path.to_wire(),
             data: stored,
             uid: 0,
             flags: Vec::new(),
@@ -271,7 +274,7 @@ impl World {
             .and_then(|m| format!("<{}-bounces@{}>", m.local_part(), m.host()).parse::<ReversePath>().ok())
             .unwrap_or(ReversePath::Null);
         let shown: Vec<String> = members.iter().map(ToString::to_string).collect();
-        let name = self.name(host);
+        let name = self.host_name(host);
         self.note(
             host,
             StepKind::Note,
@@ -322,7 +325,7 @@ impl World {
         entry.running = by_domain.len();
         self.queue_changed(host, id);
         if attempts > 1 {
-            let name = self.name(host);
+            let name = self.host_name(host);
             self.note(
                 host,
                 StepKind::Retry,
@@ -396,7 +399,7 @@ impl World {
                     mx.sort_by_key(|(p, _)| *p);
                     // §5.1: a relay that finds itself among the MX hosts uses only the
                     // more preferred ones (a backup MX hands mail to the primary).
-                    let me = canonical_name(&self.name(host));
+                    let me = canonical_name(&self.host_name(host));
                     if let Some(own) = mx.iter().find(|(_, e)| *e == me).map(|(p, _)| *p) {
                         mx.retain(|(p, _)| *p < own);
                     }
@@ -481,11 +484,15 @@ impl World {
 
     /// Drives a job: look up the next MX host's address; when the answer is in, connect.
     pub(super) fn continue_job(&mut self, job: usize) {
-        let Some(j) = self.jobs.get(job).cloned() else { return };
-        match j.stage {
+        let Some(j) = self.jobs.get(job) else { return };
+        match &j.stage {
             JobStage::Finished => {}
-            JobStage::Connect { server, ref target } => self.connect_job(job, &j, server, target),
+            JobStage::Connect { server, target } => {
+                let (server, target) = (*server, target.clone());
+                self.connect_job(job, server, &target);
+            }
             JobStage::TryNext => {
+                let host = j.host;
                 let Some(target) = j.targets.get(j.next_target).cloned() else {
                     return self.finish_job(job, None);
                 };
@@ -495,7 +502,7 @@ impl World {
                 for record_type in [RecordType::A, RecordType::Aaaa] {
                     let answer = self.zone.resolve(&target, record_type);
                     self.dns_step(
-                        j.host,
+                        host,
                         true,
                         format!("DNS query: {record_type} address of {target}?"),
                         "The MX record names a host; its A (IPv4) or AAAA (IPv6) record gives the \
@@ -517,9 +524,9 @@ impl World {
                         (Err(e), None) => format!("{target}: {e}"),
                         (Ok(_), None) => format!("{target}: no {record_type} record"),
                     };
-                    self.cache_answer(j.host, format!("{target} {record_type}"), shown.clone());
+                    self.cache_answer(host, format!("{target} {record_type}"), shown.clone());
                     self.dns_step(
-                        j.host,
+                        host,
                         false,
                         format!("DNS answer: {shown}"),
                         "Now the relay knows where to connect.".into(),
@@ -550,26 +557,31 @@ impl World {
         }
     }
 
-    fn connect_job(&mut self, job: usize, j: &Job, server: usize, target: &str) {
-        if let Some(jj) = self.jobs.get_mut(job) {
-            jj.stage = JobStage::TryNext;
-            jj.remote = Some(target.to_owned());
-        }
+    fn connect_job(&mut self, job: usize, server: usize, target: &str) {
+        let Some(j) = self.jobs.get_mut(job) else { return };
+        j.stage = JobStage::TryNext;
+        j.remote = Some(target.to_owned());
+        let host = j.host;
         let Some(entry) = self
             .hosts
-            .get(j.host)
+            .get(host)
             .and_then(|h| queue::position(&h.queue, &j.entry).and_then(|i| h.queue.get(i)))
         else {
             return self.finish_job(job, None);
         };
-        let envelope = Envelope { recipients: j.recipients.clone(), ..entry.envelope.clone() };
+        // The job's recipients under the entry's sender and parameters.
+        let envelope = Envelope {
+            reverse_path: entry.envelope.reverse_path.clone(),
+            mail_params: entry.envelope.mail_params.clone(),
+            recipients: j.recipients.clone(),
+        };
         let data = entry.data.clone();
         let fallback = Host::Literal(crate::proto::AddressLiteral::Ipv4(std::net::Ipv4Addr::LOCALHOST));
-        let helo: Host = self.name(j.host).parse().unwrap_or(fallback);
-        let config = ClientConfig { helo, tls: TlsMode::Opportunistic, ..ClientConfig::default() };
+        let helo: Host = self.host_name(host).parse().unwrap_or(fallback);
+        let config = ClientConfig { tls: TlsMode::Opportunistic, ..ClientConfig::with_helo(helo) };
         let end =
             ClientEnd::Smtp { session: Box::new(ClientSession::new(config, envelope, data)), job: Some(job) };
-        if self.connect(j.host, server, end, 25).is_none() {
+        if self.connect(host, server, end, 25).is_none() {
             if let Some(jj) = self.jobs.get_mut(job) {
                 jj.last_error = local_reply(
                     451,
@@ -587,7 +599,10 @@ impl World {
     fn finish_job(&mut self, job: usize, statuses: Option<Vec<(Recipient, Option<RecipientStatus>)>>) {
         let Some(j) = self.jobs.get_mut(job) else { return };
         j.stage = JobStage::Finished;
-        let j = j.clone();
+        // Nothing reads a finished job again: its recipients move into the outcomes.
+        let recipients = std::mem::take(&mut j.recipients);
+        let (host, entry_id) = (j.host, j.entry.clone());
+        let (remote, last_error) = (j.remote.as_deref(), &j.last_error);
         let outcomes: Vec<(Recipient, RecipientStatus, Option<Heard>)> = match statuses {
             Some(list) => list
                 .into_iter()
@@ -595,28 +610,27 @@ impl World {
                     // Only a status the session read from the server is something it heard.
                     let heard = s
                         .as_ref()
-                        .zip(j.remote.clone())
-                        .map(|(status, mta)| Heard { mta, reply: status.reply().clone() });
-                    (r, s.unwrap_or_else(|| RecipientStatus::Deferred(j.last_error.clone())), heard)
+                        .zip(remote)
+                        .map(|(status, mta)| Heard { mta: mta.to_owned(), reply: status.reply().clone() });
+                    (r, s.unwrap_or_else(|| RecipientStatus::Deferred(last_error.clone())), heard)
                 })
                 .collect(),
-            None => j
-                .recipients
-                .iter()
+            None => recipients
+                .into_iter()
                 .map(|r| {
-                    let status = if j.last_error.code.is_permanent() {
-                        RecipientStatus::Failed(j.last_error.clone())
+                    let status = if last_error.code.is_permanent() {
+                        RecipientStatus::Failed(last_error.clone())
                     } else {
-                        RecipientStatus::Deferred(j.last_error.clone())
+                        RecipientStatus::Deferred(last_error.clone())
                     };
-                    (r.clone(), status, None)
+                    (r, status, None)
                 })
                 .collect(),
         };
         let Some(entry) = self
             .hosts
-            .get_mut(j.host)
-            .and_then(|h| queue::position(&h.queue, &j.entry).and_then(|i| h.queue.get_mut(i)))
+            .get_mut(host)
+            .and_then(|h| queue::position(&h.queue, &entry_id).and_then(|i| h.queue.get_mut(i)))
         else {
             return;
         };
@@ -624,7 +638,7 @@ impl World {
         entry.done.extend(outcomes);
         entry.running = entry.running.saturating_sub(1);
         if entry.running == 0 {
-            self.attempt_finished(j.host, &j.entry);
+            self.attempt_finished(host, &entry_id);
         }
     }
 
@@ -634,11 +648,8 @@ impl World {
         let Some(h) = self.hosts.get_mut(host) else { return };
         let Some(index) = queue::position(&h.queue, id) else { return };
         let Some(mut entry) = h.queue.remove(index) else { return };
-        let done = std::mem::take(&mut entry.done);
-        let failed = outcomes_where(&done, |s| matches!(s, RecipientStatus::Failed(_)));
-        let mut deferred = outcomes_where(&done, |s| matches!(s, RecipientStatus::Deferred(_)));
-        let delivered = outcomes_where(&done, |s| matches!(s, RecipientStatus::Delivered(_)));
-        let name = self.name(host);
+        let [failed, mut deferred, delivered] = sorted_outcomes(std::mem::take(&mut entry.done));
+        let name = self.host_name(host);
         for (recipient, status, _) in &delivered {
             self.note(
                 host,
@@ -700,12 +711,12 @@ impl World {
                 format!("{}{status}", s.reply().text())
             }
         });
-        entry.envelope.recipients = deferred.iter().map(|(r, _, _)| r.clone()).collect();
         entry.next_attempt = Some(self.now.saturating_add(wait));
         entry.last_error = last_error.clone();
         let warn = self.retry.delay_warning.is_some_and(|w| age >= w) && !entry.delay_warned;
         let wants_delay: Vec<_> =
             deferred.iter().filter(|(r, _, _)| r.params.notify.is_some_and(|n| n.delay)).cloned().collect();
+        entry.envelope.recipients = deferred.into_iter().map(|(r, _, _)| r).collect();
         if warn && !wants_delay.is_empty() {
             entry.delay_warned = true;
             self.send_dsn(host, &entry.envelope, &entry.data, entry.arrived, &wants_delay, Action::Delayed);
@@ -718,18 +729,17 @@ impl World {
         // Back at the end of the queue, as the relay holds it.
         self.queue_left(host, id);
         self.queue_changed(host, id);
+        let next_try = crate::timeline::describe_wait(wait);
         self.note(
             host,
             StepKind::Queue,
             None,
-            format!("{name}: message {id} deferred, next try in {}", crate::timeline::describe_wait(wait))
-                .into(),
+            format!("{name}: message {id} deferred, next try in {next_try}").into(),
             format!(
                 "Attempt {attempts} failed for now ({}). A temporary failure is not the end: the message \
-                 stays queued and the relay tries again in {}, and keeps trying for up to {} after it \
-                 arrived before it gives up and bounces it.",
+                 stays queued and the relay tries again in {next_try}, and keeps trying for up to {} after \
+                 it arrived before it gives up and bounces it.",
                 last_error.unwrap_or_default(),
-                crate::timeline::describe_wait(wait),
                 crate::timeline::describe_wait(self.retry.max_age)
             )
             .into(),
@@ -750,7 +760,7 @@ impl World {
         action: Action,
     ) {
         let Some(sender) = envelope.reverse_path.mailbox().cloned() else {
-            let name = self.name(host);
+            let name = self.host_name(host);
             self.note(host, StepKind::Dsn, None, format!("{name} drops the failure report: the sender is <>").into(), "A bounce is never bounced: messages with a null reverse-path get no DSN, which prevents loops.".into(), Some("RFC 5321 §4.5.5".into()));
             return;
         };
@@ -767,7 +777,7 @@ impl World {
         if wanted.is_empty() {
             return;
         }
-        let name = self.name(host);
+        let name = self.host_name(host);
         let report = DeliveryReport {
             reporting_mta: TypedValue::dns(&name),
             received_from_mta: None,
@@ -891,7 +901,7 @@ pub fn received_for(
         )),
         id: Some(message.queue_id.clone()),
         for_path: match message.envelope.recipients.as_slice() {
-            [only] => Some(only.path.to_string().trim_matches(['<', '>']).to_owned()),
+            [only] => Some(only.path.to_wire().trim_matches(['<', '>']).to_owned()),
             _ => None,
         },
         date: DateTime { unix_seconds, offset_minutes: 0 },
@@ -901,11 +911,23 @@ pub fn received_for(
 /// One recipient's outcome of an attempt: what the session decided, and what it heard.
 type Outcome = (Recipient, RecipientStatus, Option<Heard>);
 
-/// The outcomes whose status is `wanted`, in order, in a vector of exactly their number:
-/// an outcome is large, and vectors grown the usual way (four at a time) made each attempt
-/// ask the allocator for large blocks, which is slow.
-fn outcomes_where(done: &[Outcome], wanted: impl Fn(&RecipientStatus) -> bool) -> Vec<Outcome> {
-    let mut out = Vec::with_capacity(done.iter().filter(|(_, s, _)| wanted(s)).count());
-    out.extend(done.iter().filter(|(_, s, _)| wanted(s)).cloned());
-    out
+/// The outcomes of an attempt by status: failed, deferred and delivered, each in order and
+/// in a vector of exactly its number (an outcome is large, and vectors grown the usual way,
+/// four at a time, made each attempt ask the allocator for large blocks, which is slow).
+/// Moved, not copied.
+fn sorted_outcomes(done: Vec<Outcome>) -> [Vec<Outcome>; 3] {
+    let kind = |s: &RecipientStatus| match s {
+        RecipientStatus::Failed(_) => 0,
+        RecipientStatus::Deferred(_) => 1,
+        RecipientStatus::Delivered(_) => 2,
+    };
+    let mut counts = [0; 3];
+    for (_, s, _) in &done {
+        counts[kind(s)] += 1;
+    }
+    let mut sorted = counts.map(Vec::with_capacity);
+    for outcome in done {
+        sorted[kind(&outcome.1)].push(outcome);
+    }
+    sorted
 }

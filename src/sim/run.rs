@@ -2,19 +2,19 @@
 //! clock jumping to each, the step and time caps. It hands each event to the sessions
 //! ([`super::session`]) or the relay ([`super::relay`]), the two files that act on it.
 
-use super::world::{Event, World};
+use super::world::{Event, Scheduled, World};
 use crate::timeline::{Millis, Timeline};
 
 impl World {
     /// Runs to the end (or a cap) and returns the timeline.
     pub fn run(mut self) -> Timeline {
-        while let Some((&(time, seq), _)) = self.events.iter().next() {
-            if time > self.max_time || self.steps_decided() >= self.max_steps {
+        while let Some(next) = self.events.peek() {
+            if next.at > self.max_time || self.steps_decided() >= self.max_steps {
                 self.timeline.outcome.truncated = true;
                 break;
             }
-            let Some(event) = self.events.remove(&(time, seq)) else { break };
-            self.now = time;
+            let Some(Scheduled { at, event, .. }) = self.events.pop() else { break };
+            self.now = at;
             self.handle(event);
         }
         self.finish()
@@ -37,7 +37,7 @@ impl World {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Start(i) => {
-                if let Some(action) = self.actions.get(i).cloned() {
+                if let Some(action) = self.actions.get_mut(i).and_then(Option::take) {
                     self.start_action(action);
                 }
             }

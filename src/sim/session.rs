@@ -263,7 +263,7 @@ impl World {
     ) -> Option<usize> {
         let pop3 = matches!(end, ClientEnd::Pop3(_));
         let imap = matches!(end, ClientEnd::Imap(_));
-        let server_name = self.name(server);
+        let server_name = self.host_name(server);
         let host = self.hosts.get(server)?;
         let listens =
             if pop3 || imap { host.config.role == HostRole::Mx } else { host.config.smtp.is_some() };
@@ -506,71 +506,23 @@ impl World {
     /// Sends everything both ends have to send, and closes the connection when done.
     pub(super) fn flush(&mut self, conn: usize) {
         loop {
-            let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
-            let held = c.hold_until > self.now;
-            // Server output first: replies travel to the client.
-            let mut out = Vec::new();
-            let mut events = Vec::new();
-            match &mut c.server_end {
-                _ if held => {}
-                ServerEnd::Smtp(session) => {
-                    while let Some((reply, verb)) = session.poll_answer() {
-                        out.push((reply.to_bytes(), verb, Some(reply)));
-                    }
-                    while let Some(event) = session.poll_event() {
-                        events.push(event);
-                    }
-                }
-                ServerEnd::Pop3(session) => {
-                    while let Some(bytes) = session.poll_transmit() {
-                        out.push((bytes, None, None));
-                    }
-                }
-                ServerEnd::Imap(session) => {
-                    // Everything the server has to say to one command is one step: its
-                    // untagged data, then the tagged completion (RFC 9051 §2.2.2).
-                    let mut answer = Vec::new();
-                    while let Some(bytes) = session.poll_transmit() {
-                        answer.extend_from_slice(&bytes);
-                    }
-                    if !answer.is_empty() {
-                        out.push((answer, None, None));
-                    }
-                }
-            }
-            let mut progressed = !out.is_empty();
-            for (bytes, verb, reply) in out {
+            // Server output first: replies travel to the client. Each is sent as it is
+            // polled: sending touches neither session.
+            let mut progressed = false;
+            while let Some((bytes, verb, reply)) = self.poll_server_output(conn) {
+                progressed = true;
                 self.send_from_server(conn, bytes, verb, reply);
             }
-            for event in events {
+            while let Some(event) = self.poll_server_event(conn) {
                 self.server_event(conn, event);
             }
-            let Some(c) = self.conns.get_mut(conn).and_then(Option::as_mut) else { return };
+            let Some(c) = self.conns.get(conn).and_then(Option::as_ref) else { return };
             if c.closed {
                 // A fault dropped the connection: nothing more goes over it.
                 return;
             }
-            let mut writes = Vec::new();
-            match &mut c.client_end {
-                ClientEnd::Smtp { session, .. } => {
-                    while let Some(bytes) = session.poll_transmit() {
-                        writes.push(bytes);
-                    }
-                }
-                ClientEnd::Pop3(client) => {
-                    while let Some(bytes) = client.poll_transmit() {
-                        writes.push(bytes);
-                    }
-                }
-                ClientEnd::Imap(client) => {
-                    while let Some(bytes) = client.poll_transmit() {
-                        writes.push(bytes);
-                    }
-                }
-                ClientEnd::Raw { .. } => {}
-            }
-            progressed |= !writes.is_empty();
-            for bytes in writes {
+            while let Some(bytes) = self.poll_client_output(conn) {
+                progressed = true;
                 self.send_from_client(conn, bytes);
             }
             if !progressed {
@@ -579,6 +531,50 @@ impl World {
         }
         if self.conns.get(conn).and_then(Option::as_ref).is_some_and(|c| c.hold_until <= self.now) {
             self.maybe_close(conn);
+        }
+    }
+
+    /// The server's next write on `conn`, unless it is held: an SMTP reply with the command
+    /// it answers, or a POP3 or IMAP answer.
+    fn poll_server_output(&mut self, conn: usize) -> Option<(Vec<u8>, Option<Verb>, Option<Reply>)> {
+        let c = self.conns.get_mut(conn).and_then(Option::as_mut)?;
+        if c.hold_until > self.now {
+            return None;
+        }
+        match &mut c.server_end {
+            ServerEnd::Smtp(session) => {
+                session.poll_answer().map(|(reply, verb)| (reply.to_bytes(), verb, Some(reply)))
+            }
+            ServerEnd::Pop3(session) => session.poll_transmit().map(|bytes| (bytes, None, None)),
+            ServerEnd::Imap(session) => {
+                // Everything the server has to say to one command is one step: its
+                // untagged data, then the tagged completion (RFC 9051 §2.2.2).
+                let mut answer = Vec::new();
+                while let Some(bytes) = session.poll_transmit() {
+                    answer.extend_from_slice(&bytes);
+                }
+                (!answer.is_empty()).then_some((answer, None, None))
+            }
+        }
+    }
+
+    /// The SMTP server's next event on `conn`, unless its output is held.
+    fn poll_server_event(&mut self, conn: usize) -> Option<ServerEvent> {
+        let c = self.conns.get_mut(conn).and_then(Option::as_mut)?;
+        match &mut c.server_end {
+            ServerEnd::Smtp(session) if c.hold_until <= self.now => session.poll_event(),
+            _ => None,
+        }
+    }
+
+    /// The client's next write on `conn` (a typed session writes on its own schedule).
+    fn poll_client_output(&mut self, conn: usize) -> Option<Vec<u8>> {
+        let c = self.conns.get_mut(conn).and_then(Option::as_mut)?;
+        match &mut c.client_end {
+            ClientEnd::Smtp { session, .. } => session.poll_transmit(),
+            ClientEnd::Pop3(client) => client.poll_transmit(),
+            ClientEnd::Imap(client) => client.poll_transmit(),
+            ClientEnd::Raw { .. } => None,
         }
     }
 
@@ -928,20 +924,10 @@ fn is_message_data(bytes: &[u8]) -> bool {
     bytes.ends_with(b"\r\n.\r\n") || bytes == b".\r\n"
 }
 
-/// Splits a write into its CRLF-terminated lines (a pipelined group is several).
-fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' {
-            lines.push(&bytes[start..=i]);
-            start = i + 1;
-        }
-    }
-    if start < bytes.len() {
-        lines.push(&bytes[start..]);
-    }
-    lines
+/// Splits a write into its CRLF-terminated lines (a pipelined group is several), each
+/// with its line end; an unterminated rest is a line of its own.
+fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    bytes.split_inclusive(|&b| b == b'\n')
 }
 
 #[cfg(test)]

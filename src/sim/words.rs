@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::proto::{Reply, Verb};
 use crate::teach::explain;
-use crate::timeline::Text;
+use crate::timeline::{FastHash, Text};
 
 /// A step's summary, explanation and RFC section.
 pub(super) type Words = (Text, Text, Text);
@@ -18,17 +18,19 @@ pub(super) fn shared((summary, explanation, rfc): (String, String, String)) -> W
     (summary.into(), explanation.into(), rfc.into())
 }
 
-/// How many distinct writes are kept, replies and command lines together: enough for every
-/// repeated write of a large run, while writes that never repeat (a queue id in a 250, a
-/// numbered recipient) stop being kept once it is full.
-const MAX_KEPT: usize = 256;
+/// How many distinct writes are kept, replies and command lines together. Writes that never
+/// repeat (a queue id in a 250, a numbered recipient) fill it as well, so when it is full it
+/// starts again empty: the writes that do repeat are worded again once and kept, where a
+/// cache that stopped taking new writes would word a repeated write first seen late (a
+/// SIZE that changes as the numbers get longer) on every use.
+const MAX_KEPT: usize = 1024;
 
 #[derive(Debug, Default)]
 pub(super) struct Worded {
     /// By the command answered, then the reply's bytes.
-    replies: HashMap<Option<Verb>, HashMap<Vec<u8>, Words>>,
+    replies: HashMap<Option<Verb>, HashMap<Vec<u8>, Words, FastHash>, FastHash>,
     /// By the command line's bytes.
-    commands: HashMap<Vec<u8>, Words>,
+    commands: HashMap<Vec<u8>, Words, FastHash>,
     kept: usize,
 }
 
@@ -39,10 +41,8 @@ impl Worded {
             return words.clone();
         }
         let words = shared(explain::reply_explained(reply, verb));
-        if self.kept < MAX_KEPT {
-            self.kept += 1;
-            self.replies.entry(verb).or_default().insert(bytes.to_vec(), words.clone());
-        }
+        self.make_room();
+        self.replies.entry(verb).or_default().insert(bytes.to_vec(), words.clone());
         words
     }
 
@@ -52,10 +52,18 @@ impl Worded {
             return words.clone();
         }
         let words = shared(explain::command_line(line));
-        if self.kept < MAX_KEPT {
-            self.kept += 1;
-            self.commands.insert(line.to_vec(), words.clone());
-        }
+        self.make_room();
+        self.commands.insert(line.to_vec(), words.clone());
         words
+    }
+
+    /// Counts a write about to be kept, first letting every kept one go if it is full.
+    fn make_room(&mut self) {
+        if self.kept >= MAX_KEPT {
+            self.replies.clear();
+            self.commands.clear();
+            self.kept = 0;
+        }
+        self.kept += 1;
     }
 }

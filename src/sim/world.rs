@@ -8,7 +8,8 @@
 //! ([`super::auth`]) and the relay ([`super::relay`]) do, and the event loop
 //! ([`super::run`]) drives them.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -124,11 +125,42 @@ pub(super) enum Event {
     Release(usize),
 }
 
+/// An event and when it happens. The queue is a heap, which pops its greatest element:
+/// the earliest is the greatest here, and of two at the same time the one scheduled first.
+#[derive(Debug)]
+pub(super) struct Scheduled {
+    pub at: Millis,
+    seq: u64,
+    pub event: Event,
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// (Each event has its own sequence number, so equal means the same event.)
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Scheduled {}
+
 /// The running world.
 pub struct World {
     pub(super) now: Millis,
     seq: u64,
-    pub(super) events: BTreeMap<(Millis, u64), Event>,
+    /// What is scheduled, earliest first (ties in the order they were scheduled).
+    pub(super) events: BinaryHeap<Scheduled>,
     pub(super) rng: Rng,
     pub(super) hosts: Vec<HostState>,
     pub(super) zone: Zone,
@@ -139,7 +171,8 @@ pub struct World {
     pub(super) latency: Millis,
     pub(super) retry: RetrySchedule,
     pub(super) start_unix: i64,
-    pub(super) actions: Vec<Action>,
+    /// The scenario's actions, each taken when it starts (each starts once).
+    pub(super) actions: Vec<Option<Action>>,
     pub(super) max_steps: usize,
     pub(super) max_time: Millis,
     pub(super) timeline: Timeline,
@@ -190,7 +223,7 @@ impl World {
         let mut world = Self {
             now: 0,
             seq: 0,
-            events: BTreeMap::new(),
+            events: BinaryHeap::new(),
             rng: Rng::new(config.seed),
             hosts,
             zone: config.zone,
@@ -199,7 +232,7 @@ impl World {
             latency: config.latency,
             retry: config.retry,
             start_unix: config.start_unix,
-            actions: config.actions,
+            actions: config.actions.into_iter().map(Some).collect(),
             max_steps: config.max_steps.min(STEP_CAP),
             max_time: config.max_time,
             timeline: Timeline { lanes, ..Timeline::default() },
@@ -212,10 +245,15 @@ impl World {
             fault_counts: FaultCounts::new(),
             fault_down,
         };
-        for i in 0..world.actions.len() {
-            let at = match &world.actions[i] {
+        let starts: Vec<Millis> = world
+            .actions
+            .iter()
+            .flatten()
+            .map(|action| match action {
                 Action::Send { at, .. } | Action::Type { at, .. } | Action::Retrieve { at, .. } => *at,
-            };
+            })
+            .collect();
+        for (i, at) in starts.into_iter().enumerate() {
             world.schedule(at, Event::Start(i));
         }
         world
@@ -223,7 +261,7 @@ impl World {
 
     pub(super) fn schedule(&mut self, at: Millis, event: Event) {
         self.seq += 1;
-        self.events.insert((at, self.seq), event);
+        self.events.push(Scheduled { at, seq: self.seq, event });
     }
 
     pub(super) fn host_index(&self, name: &str) -> Option<usize> {
@@ -236,6 +274,12 @@ impl World {
 
     pub(super) fn name(&self, host: usize) -> String {
         self.hosts.get(host).map(|h| h.config.name.clone()).unwrap_or_default()
+    }
+
+    /// The name of `host`, shared rather than copied (its lane's name), for the steps'
+    /// words; [`World::name`] is an owned copy, for the records that keep one.
+    pub(super) fn host_name(&self, host: usize) -> Arc<str> {
+        self.lane(host)
     }
 
     /// The lane of `host` for a step: its name, shared by every step on the lane.
@@ -371,7 +415,11 @@ impl World {
                 id: message.id.clone(),
                 reverse_path: message.reverse_path.clone(),
                 recipients: vec![message.recipient.clone()],
-                data: String::from_utf8_lossy(&message.data).into(),
+                // Valid UTF-8 (nearly always) is checked quickly, then copied once.
+                data: match std::str::from_utf8(&message.data) {
+                    Ok(text) => Arc::from(text),
+                    Err(_) => String::from_utf8_lossy(&message.data).into(),
+                },
                 flags: Vec::new(),
             },
         };

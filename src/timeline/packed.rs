@@ -18,58 +18,22 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use serde::ser::SerializeTuple as _;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{Millis, Step, StepKind, Text};
+use super::{FastHash, Millis, Step, StepKind, Text};
 use crate::mailauth::check::Check;
 
 /// Packs the steps of one run, part after part; remembers which texts it has sent.
 #[derive(Default)]
 pub struct Packer<'a> {
     /// A text's index by its content: equal texts are sent once wherever they were made.
-    by_text: HashMap<&'a str, u32, BuildHasherDefault<Quick>>,
+    by_text: HashMap<&'a str, u32, FastHash>,
     /// A text's index by where it lives: steps share their texts (`Arc`s and the program's
     /// strings), so most look-ups end here without hashing the words.
-    by_place: HashMap<(usize, usize), u32, BuildHasherDefault<Quick>>,
-}
-
-/// A multiply-and-rotate hash (the one rustc uses for its own tables): the keys are the
-/// program's own texts, not an attacker's, and SipHash took most of the packing time.
-#[derive(Default)]
-struct Quick(u64);
-
-impl Hasher for Quick {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-        for &byte in chunks.remainder() {
-            self.write_u64(u64::from(byte));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.write_u64(u64::from(byte));
-    }
-
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_usize(&mut self, word: usize) {
-        self.write_u64(word as u64);
-    }
+    by_place: HashMap<(usize, usize), u32, FastHash>,
 }
 
 /// One part, ready to serialize: the texts that are new in it, then its steps.
