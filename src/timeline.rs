@@ -83,9 +83,10 @@ pub struct Step {
     /// How many of [`Timeline::changes`] have happened by the end of this step: the world
     /// after it is the first `changes` of them applied ([`Timeline::snapshot_after`]).
     pub changes: usize,
-    /// The SPF, DKIM or DMARC check whose verdict this step reports, row by row.
+    /// The SPF, DKIM or DMARC check whose verdict this step reports, row by row (boxed: few
+    /// steps have one, and every step would carry its room).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check: Option<Check>,
+    pub check: Option<Box<Check>>,
 }
 
 /// A lane of the player: one host, in the order they appear.

@@ -222,7 +222,7 @@ impl World {
         if self.timeline.steps.len() > before
             && let Some(step) = self.timeline.steps.last_mut()
         {
-            step.check = Some(check);
+            step.check = Some(Box::new(check));
         }
     }
 

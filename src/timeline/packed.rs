@@ -138,7 +138,7 @@ struct ReadRow {
     rfc: Option<u32>,
     code: Option<u16>,
     changes: usize,
-    check: Option<Check>,
+    check: Option<Box<Check>>,
 }
 
 /// A part that points at a text the table does not have (a bug of the packer, or a part

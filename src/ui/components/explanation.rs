@@ -65,7 +65,7 @@ pub fn explanation(props: &ExplanationProps) -> Html {
             </p>
             <h3 class="summary">{ step.summary.as_str() }</h3>
             if !step.explanation.is_empty() { <p class="why">{ step.explanation.as_str() }</p> }
-            if let Some(check) = &step.check { <CheckView check={check.clone()} /> }
+            if let Some(check) = &step.check { <CheckView check={(**check).clone()} /> }
             if let Some(code) = step.code {
                 <dl class="reply-code">
                     <dt>{ "Reply code" }</dt>
