@@ -5,17 +5,18 @@
 //
 // Each figure is the median of five runs, from the request posted to the answer received in
 // the page: the worker parses and runs the scenario, writes the run as JSON (the timeline
-// the player plays) and posts it (a long run's steps in parts, then the rest). The answer's
-// size, parts included, is printed beside it.
+// the player plays; its steps packed, src/timeline/packed.rs) and posts it (the steps in
+// parts, then the rest). The answer's size, parts included, is printed beside it.
 // Figures, not assertions: it exits 0 whatever it measures, 1 only if it could not measure.
 //
 //   node scripts/measure-sim.mjs        (serves dist/; build it first with scripts/build-web.sh)
+//   DIST=dir node scripts/measure-sim.mjs   serves another build (to compare two side by side)
 //   ROWS=file node scripts/measure-sim.mjs   also writes `count|ms|bytes` lines (scripts/bench.sh)
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
 
-const DIST = 'dist';
+const DIST = process.env.DIST ?? 'dist';
 const RUNS = 5;
 if (!existsSync(`${DIST}/simulator-worker.js`)) {
   console.error(`measure-sim: ${DIST}/ is not built (scripts/build-web.sh)`);
