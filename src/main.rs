@@ -1,6 +1,11 @@
 //! The `smtp-playground` binary: the Yew player on wasm32, a CLI natively.
 #![forbid(unsafe_code)]
 
+/// Natively, mimalloc: see its line in Cargo.toml. (The page keeps Rust's own allocator.)
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(target_arch = "wasm32")]
 fn main() {
     smtp_playground::ui::start();
