@@ -16,6 +16,8 @@
 
 use std::fmt;
 
+use crate::proto::push_decimal;
+
 /// 1900-01-01T00:00:00Z: RFC 5322 §3.3 years are "1900 or later".
 const MIN_SECONDS: i64 = -2_208_988_800;
 /// 9999-12-31T23:59:59Z: the last moment with a four-digit year.
@@ -153,39 +155,22 @@ pub fn format_date(unix_seconds: i64, offset_minutes: i16) -> String {
     let mut out = String::with_capacity(32);
     out.push_str(day_name);
     out.push_str(", ");
-    push_padded(&mut out, u64::from(day), 1);
+    push_decimal(&mut out, u64::from(day), 1);
     out.push(' ');
     out.push_str(month_name);
     out.push(' ');
-    push_padded(&mut out, number(year), 4);
+    push_decimal(&mut out, number(year), 4);
     out.push(' ');
-    push_padded(&mut out, number(hour), 2);
+    push_decimal(&mut out, number(hour), 2);
     out.push(':');
-    push_padded(&mut out, number(minute), 2);
+    push_decimal(&mut out, number(minute), 2);
     out.push(':');
-    push_padded(&mut out, number(second), 2);
+    push_decimal(&mut out, number(second), 2);
     out.push(' ');
     out.push(sign);
-    push_padded(&mut out, u64::from(zone_hours), 2);
-    push_padded(&mut out, u64::from(zone_minutes), 2);
+    push_decimal(&mut out, u64::from(zone_hours), 2);
+    push_decimal(&mut out, u64::from(zone_minutes), 2);
     out
-}
-
-/// Appends `n` in decimal, with leading zeros to `width` digits (`{n:0width$}`).
-fn push_padded(out: &mut String, mut n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let start = start.min(digits.len().saturating_sub(width));
-    // ASCII digits are UTF-8.
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// Writes an IMAP `date-time` (RFC 9051 §9: `date-day-fixed "-" date-month "-" date-year SP

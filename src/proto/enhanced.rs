@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::push_decimal;
+
 /// The class: the first number of `class.subject.detail` (RFC 3463 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum StatusClass {
@@ -224,11 +226,11 @@ impl EnhancedStatusCode {
     /// Appends the code as [`fmt::Display`] writes it, without the formatting machinery:
     /// every line of most replies carries one, and a large run writes tens of thousands.
     pub fn push_to(self, out: &mut String) {
-        push_decimal(out, self.class.digit());
+        push_decimal(out, u64::from(self.class.digit()), 1);
         out.push('.');
-        push_decimal(out, self.subject);
+        push_decimal(out, u64::from(self.subject), 1);
         out.push('.');
-        push_decimal(out, self.detail);
+        push_decimal(out, u64::from(self.detail), 1);
     }
 
     /// How many octets the code takes as written (`5.1.1`: five).
@@ -236,22 +238,6 @@ impl EnhancedStatusCode {
         let digits = |n: u16| n.checked_ilog10().map_or(1, |log| log as usize + 1);
         digits(self.class.digit()) + 1 + digits(self.subject) + 1 + digits(self.detail)
     }
-}
-
-/// Appends `n` in decimal, without leading zeros.
-fn push_decimal(out: &mut String, mut n: u16) {
-    let mut digits = [b'0'; 5];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // ASCII digits are UTF-8.
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 impl EnhancedStatusCode {

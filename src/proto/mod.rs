@@ -26,6 +26,25 @@ macro_rules! serde_as_string {
 }
 pub(crate) use serde_as_string;
 
+/// Appends `n` in decimal, with leading zeros up to `width` digits (`{n:0width$}`, and
+/// width 1 for none), without `fmt`: enhanced status codes and header dates are written for
+/// every reply and message of a run.
+pub(crate) fn push_decimal(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = start.min(digits.len().saturating_sub(width));
+    // ASCII digits are UTF-8.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+}
+
 pub mod abnf;
 pub mod address;
 pub mod command;
