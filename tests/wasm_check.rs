@@ -103,7 +103,8 @@ async fn a_lessons_dkim_check_renders_every_row() {
     let count = check.rows.len();
     let root = test_root("dkim-check-test");
     let handle =
-        yew::Renderer::<CheckView>::with_root_and_props(root.clone(), CheckViewProps { check: *check }).render();
+        yew::Renderer::<CheckView>::with_root_and_props(root.clone(), CheckViewProps { check: *check })
+            .render();
     settle_until(|| !text(&root).is_empty()).await;
     assert_eq!(all(&root, "li.check-row").len(), count);
     assert!(text(&root).contains("DKIM check"));
