@@ -264,11 +264,28 @@ test('each lesson\'s data is exactly what the simulator makes in the browser', a
       const text = await (await fetch(`lessons/${id}.json`)).text();
       const data = JSON.parse(text);
       worker.postMessage(JSON.stringify({ id: i, request: { Run: { lesson: id, source: data.source, console: null } } }));
-      const reply = await next();
+      // The steps come first, packed (src/timeline/packed.rs): a table of texts that grows
+      // part by part, and each step an array of the Step's fields in order, texts as indices.
+      const texts = [];
+      const steps = [];
+      let reply = await next();
+      while (reply.part) {
+        texts.push(...reply.part.part.texts);
+        for (const [time, duration, from, to, kind, wire, tls, summary, explanation, rfc, code, changes, check] of reply.part.part.steps) {
+          const step = { time, duration, from: texts[from], to: texts[to], kind, wire: wire === null ? null : texts[wire], tls,
+            summary: texts[summary], explanation: texts[explanation], rfc: rfc === null ? null : texts[rfc], code, changes };
+          if (check !== null) step.check = check;
+          steps.push(step);
+        }
+        reply = await next();
+      }
       const run = reply.answer?.answer?.Played;
       if (!run) differ.push(`${id}: ${JSON.stringify(reply).slice(0, 200)}`);
-      // Byte for byte: the worker's answer re-serialised is the file's text.
-      else if (JSON.stringify(run) !== text) differ.push(`${id} differs`);
+      else {
+        run.timeline.steps = steps;
+        // Byte for byte: the worker's answer, its steps unpacked, re-serialised is the file's text.
+        if (JSON.stringify(run) !== text) differ.push(`${id} differs`);
+      }
     }
     worker.terminate();
     return differ;
