@@ -201,6 +201,7 @@ mod fast {
     use crate::proto::address::MAX_DOMAIN_OCTETS;
     use crate::proto::command::Verb;
     use crate::proto::params::{MailParameters, RcptParameters};
+    use crate::proto::sasl::{Mechanism, SaslResponse};
 
     /// The line before its CRLF and what follows, if the line is complete (and UTF-8; each
     /// rule below takes ASCII only, so other text falls to the general reader).
@@ -368,6 +369,22 @@ mod fast {
                 let host = args.strip_prefix(' ')?;
                 domain(host.as_bytes(), None)?;
                 if verb == Verb::Ehlo { CommandView::Ehlo(host) } else { CommandView::Helo(host) }
+            }
+            Verb::Auth => {
+                // `AUTH mechanism [SP initial-response]`, the response checked as base64
+                // without keeping what it decodes to.
+                let args = args.strip_prefix(' ')?;
+                let (mechanism, response) = match args.split_once(' ') {
+                    Some((mechanism, response)) => (mechanism, Some(response)),
+                    None => (args, None),
+                };
+                let base64 = |r: &str| r.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b));
+                if !Mechanism::is_valid_name(mechanism)
+                    || response.is_some_and(|r| !base64(r) || !SaslResponse::is_valid(r.as_bytes()))
+                {
+                    return None;
+                }
+                CommandView::Auth { mechanism, initial_response: response }
             }
             verb if args.is_empty() => match verb {
                 Verb::Data => CommandView::Data,
@@ -614,7 +631,22 @@ mod tests {
             "VRFY \0",
         ])
         .prop_map(str::to_owned);
-        (prop_oneof![4 => envelope, 2 => hello, 2 => other], end)
+        // AUTH with a response of base64's letters in any order: valid or not, padded or not.
+        let auth = (
+            prop::sample::select(vec![
+                "AUTH PLAIN",
+                "auth login",
+                "AUTH X-OAUTH2",
+                "AUTH PL@IN",
+                "AUTH  PLAIN",
+            ]),
+            prop::option::of("[A-Za-z0-9+/=*]{0,14}"),
+        )
+            .prop_map(|(verb, response)| match response {
+                Some(response) => format!("{verb} {response}"),
+                None => verb.to_owned(),
+            });
+        (prop_oneof![4 => envelope, 2 => hello, 2 => other, 1 => auth], end)
             .prop_map(|(line, end)| format!("{line}{end}").into_bytes())
     }
 

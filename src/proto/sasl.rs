@@ -78,6 +78,17 @@ impl SaslResponse {
         }
     }
 
+    /// Whether [`SaslResponse::parse`] accepts `line`, told without building the data: a
+    /// response of up to 512 octets is decoded into a buffer on the stack.
+    pub fn is_valid(line: &[u8]) -> bool {
+        let mut room = [0u8; 384];
+        match line {
+            b"*" | b"=" => true,
+            _ if line.len() <= 512 => BASE64.decode_slice(line, &mut room).is_ok(),
+            _ => Self::parse(line).is_some(),
+        }
+    }
+
     /// The wire form without CRLF (`=` for empty data).
     pub fn to_wire(&self) -> String {
         match self {
@@ -132,6 +143,27 @@ impl PlainCredentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_valid_agrees_with_parse_at_every_length() {
+        let long = BASE64.encode([7u8; 600]);
+        let mut cases: Vec<String> =
+            ["", "*", "=", "AA==", "AB==", "AAA=", "AAAA", "AAA", "A===", "QQ", "QQ==", "Q Q=", "**"]
+                .map(String::from)
+                .into();
+        // Around the stack buffer's end: 512 octets decode to 384.
+        for len in [508, 512, 516, 800] {
+            cases.push(long[..len].to_owned());
+            cases.push(format!("{}=", &long[..len - 1]));
+        }
+        for case in cases {
+            assert_eq!(
+                SaslResponse::is_valid(case.as_bytes()),
+                SaslResponse::parse(case.as_bytes()).is_some(),
+                "{case:?}"
+            );
+        }
+    }
 
     #[test]
     fn plain_known_answer() {
