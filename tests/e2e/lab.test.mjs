@@ -46,7 +46,9 @@ test('the console: a full session with DATA and a 550 shows in the transcript, e
     if (i === 0) await page.locator('.console-reply', { hasText: '250' }).first().waitFor();
   }
   await page.locator('.console-reply', { hasText: '221' }).waitFor();
-  // The player shows the run at its end.
+  // The player shows the last run (the QUIT's) at its end: it may take the run a render
+  // after the console shows the reply, so wait for the run's last command.
+  await page.locator('.transcript li', { hasText: 'QUIT' }).first().waitFor();
   const { shown, total } = await position(page);
   assert.equal(shown, total);
   const text = await transcriptText(page);
