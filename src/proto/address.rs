@@ -586,12 +586,9 @@ fn plain_path(input: &[u8]) -> Option<(&[u8], Mailbox)> {
     let inner = input.strip_prefix(b"<")?;
     let at = inner.iter().position(|&b| b == b'@')?;
     let (local, after) = inner.split_at(at);
-    // Dot-string = Atom *("." Atom): atext and single dots, neither first nor last.
-    let dot_string = local.first().is_some_and(|&b| b != b'.')
-        && local.last().is_some_and(|&b| b != b'.')
-        && !local.windows(2).any(|pair| pair == b"..")
-        && local.iter().all(|&b| b == b'.' || (b.is_ascii() && abnf::is_atext(b)));
-    if !dot_string {
+    // An ASCII Dot-string (UTF-8 is left to the grammar, which checks it as SMTPUTF8).
+    let local = std::str::from_utf8(local).ok().filter(|local| local.is_ascii())?;
+    if !LocalPart::is_dot_string_text(local) {
         return None;
     }
     let (rest, domain) = ascii_domain(after.get(1..)?)?;
@@ -600,7 +597,7 @@ fn plain_path(input: &[u8]) -> Option<(&[u8], Mailbox)> {
     if local.len() > MAX_LOCAL_PART_OCTETS {
         return None;
     }
-    let local_part = LocalPart(std::str::from_utf8(local).ok()?.to_owned());
+    let local_part = LocalPart(local.to_owned());
     Some((rest, Mailbox { local_part, host: Host::Domain(domain) }))
 }
 
