@@ -211,7 +211,7 @@ impl World {
             h.queue.push_back(entry);
         }
         self.queue_changed(host, id);
-        let name = self.host_name(host);
+        let name = self.lane(host);
         self.note(host, StepKind::Queue, None, format!("{name} queues message {id} for {}", recipients.join(", ")).into(), "The recipients are not local: the server becomes an SMTP client and relays the message to their \
              domain's mail exchanger."
                 .into(), Some("RFC 5321 §3.6".into()));
@@ -274,7 +274,7 @@ impl World {
             .and_then(|m| format!("<{}-bounces@{}>", m.local_part(), m.host()).parse::<ReversePath>().ok())
             .unwrap_or(ReversePath::Null);
         let shown: Vec<String> = members.iter().map(ToString::to_string).collect();
-        let name = self.host_name(host);
+        let name = self.lane(host);
         self.note(
             host,
             StepKind::Note,
@@ -325,7 +325,7 @@ impl World {
         entry.running = by_domain.len();
         self.queue_changed(host, id);
         if attempts > 1 {
-            let name = self.host_name(host);
+            let name = self.lane(host);
             self.note(
                 host,
                 StepKind::Retry,
@@ -399,7 +399,7 @@ impl World {
                     mx.sort_by_key(|(p, _)| *p);
                     // §5.1: a relay that finds itself among the MX hosts uses only the
                     // more preferred ones (a backup MX hands mail to the primary).
-                    let me = canonical_name(&self.host_name(host));
+                    let me = canonical_name(&self.lane(host));
                     if let Some(own) = mx.iter().find(|(_, e)| *e == me).map(|(p, _)| *p) {
                         mx.retain(|(p, _)| *p < own);
                     }
@@ -577,7 +577,7 @@ impl World {
         };
         let data = entry.data.clone();
         let fallback = Host::Literal(crate::proto::AddressLiteral::Ipv4(std::net::Ipv4Addr::LOCALHOST));
-        let helo: Host = self.host_name(host).parse().unwrap_or(fallback);
+        let helo: Host = self.lane(host).parse().unwrap_or(fallback);
         let config = ClientConfig { tls: TlsMode::Opportunistic, ..ClientConfig::with_helo(helo) };
         let end =
             ClientEnd::Smtp { session: Box::new(ClientSession::new(config, envelope, data)), job: Some(job) };
@@ -649,7 +649,7 @@ impl World {
         let Some(index) = queue::position(&h.queue, id) else { return };
         let Some(mut entry) = h.queue.remove(index) else { return };
         let [failed, mut deferred, delivered] = sorted_outcomes(std::mem::take(&mut entry.done));
-        let name = self.host_name(host);
+        let name = self.lane(host);
         for (recipient, status, _) in &delivered {
             self.note(
                 host,
@@ -760,7 +760,7 @@ impl World {
         action: Action,
     ) {
         let Some(sender) = envelope.reverse_path.mailbox().cloned() else {
-            let name = self.host_name(host);
+            let name = self.lane(host);
             self.note(host, StepKind::Dsn, None, format!("{name} drops the failure report: the sender is <>").into(), "A bounce is never bounced: messages with a null reverse-path get no DSN, which prevents loops.".into(), Some("RFC 5321 §4.5.5".into()));
             return;
         };
@@ -777,7 +777,7 @@ impl World {
         if wanted.is_empty() {
             return;
         }
-        let name = self.host_name(host);
+        let name = self.lane(host);
         let report = DeliveryReport {
             reporting_mta: TypedValue::dns(&name),
             received_from_mta: None,

@@ -263,7 +263,7 @@ impl World {
     ) -> Option<usize> {
         let pop3 = matches!(end, ClientEnd::Pop3(_));
         let imap = matches!(end, ClientEnd::Imap(_));
-        let server_name = self.host_name(server);
+        let server_name = self.lane(server);
         let host = self.hosts.get(server)?;
         let listens =
             if pop3 || imap { host.config.role == HostRole::Mx } else { host.config.smtp.is_some() };

@@ -276,14 +276,9 @@ impl World {
         self.hosts.get(host).map(|h| h.config.name.clone()).unwrap_or_default()
     }
 
-    /// The name of `host`, shared rather than copied (its lane's name), for the steps'
-    /// words; [`World::name`] is an owned copy, for the records that keep one.
-    pub(super) fn host_name(&self, host: usize) -> Arc<str> {
-        self.lane(host)
-    }
-
-    /// The lane of `host` for a step: its name, shared by every step on the lane.
-    fn lane(&self, host: usize) -> Arc<str> {
+    /// The lane of `host` for a step: its name, shared by every step on the lane (and by
+    /// the steps' words; [`World::name`] is an owned copy, for the records that keep one).
+    pub(super) fn lane(&self, host: usize) -> Arc<str> {
         self.lane_names.get(host).cloned().unwrap_or_else(|| Arc::from(""))
     }
 
