@@ -57,6 +57,9 @@ command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (h
 command -v rustup >/dev/null || die "rustup not found: the native toolchain is expected to come from rustup"
 command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
 command -v npm >/dev/null || die "npm not found"
+# Rust links with it, and ring and mimalloc (the CLI's allocator) compile C with it.
+command -v cc >/dev/null || apt_install gcc libc6-dev
+command -v cc >/dev/null || die "cc not found: install a C compiler (Debian: gcc)"
 note "$(cargo --version), node $(node --version)"
 
 step "wasm32 standard library"
