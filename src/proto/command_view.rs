@@ -191,210 +191,212 @@ fn params_view(input: &[u8]) -> IResult<&[u8], Params<'_>> {
     }
 }
 
-/// The common lines, read by hand in one pass over ASCII text: `Some` only for a line the
+/// The common lines, read by hand in one pass over ASCII bytes: `Some` only for a line the
 /// general reader ([`command_view_general`]) accepts with the same view (a property test
 /// holds the two together); `None` hands anything else to it, which then says precisely
 /// what is wrong, or that the line is incomplete.
+///
+/// Every rule here takes ASCII only and none takes CR, so a rule's run ends at the line's
+/// end: the reader needs no separate search for CRLF, and checks the line as UTF-8 once,
+/// when its parts are known.
 mod fast {
     use super::{CommandView, Params};
-    use crate::proto::abnf;
+    use crate::proto::abnf::class::{ATEXT, DOT, HYPHEN, LDH, LET_DIG};
+    use crate::proto::abnf::{self, CLASSES};
     use crate::proto::address::MAX_DOMAIN_OCTETS;
     use crate::proto::command::Verb;
     use crate::proto::params::{MailParameters, RcptParameters};
     use crate::proto::sasl::{Mechanism, SaslResponse};
 
-    /// The line before its CRLF and what follows, if the line is complete (and UTF-8; each
-    /// rule below takes ASCII only, so other text falls to the general reader).
-    fn line(input: &[u8]) -> Option<(&str, &[u8])> {
-        let end = memchr::memchr(b'\n', input)?;
-        let line = input.get(..end.checked_sub(1)?)?;
-        if input.get(end - 1) != Some(&b'\r') {
+    /// Where the run of bytes in `class` that starts at `at` ends.
+    fn run(bytes: &[u8], mut at: usize, class: u8) -> usize {
+        while let Some(&b) = bytes.get(at) {
+            if CLASSES[usize::from(b)] & class == 0 {
+                break;
+            }
+            at += 1;
+        }
+        at
+    }
+
+    /// Dot-separated words of `class` at `start`, in one pass (a loop that ends once, not
+    /// once a word): where they end, whether any word is empty (a dot first, last or
+    /// after a dot), and every class the octets are in.
+    fn dotted(bytes: &[u8], start: usize, class: u8) -> (usize, bool, u8) {
+        let (mut at, mut empty, mut seen, mut last) = (start, false, 0, DOT);
+        while let Some(&b) = bytes.get(at) {
+            let classes = CLASSES[usize::from(b)];
+            if classes & (class | DOT) == 0 {
+                break;
+            }
+            empty |= classes & last & DOT != 0;
+            seen |= classes;
+            last = classes;
+            at += 1;
+        }
+        (at, empty || last & DOT != 0, seen)
+    }
+
+    /// Where the ASCII `Domain` of LDH labels at `start` ends, if
+    /// [`crate::proto::Domain::new`] accepts it. A-labels (`??--`), which must be decoded,
+    /// are left to the general reader.
+    fn domain(bytes: &[u8], start: usize) -> Option<usize> {
+        let (end, empty, seen) = dotted(bytes, start, LDH);
+        let name = bytes.get(start..end)?;
+        if empty || name.len() > MAX_DOMAIN_OCTETS {
             return None;
         }
-        Some((std::str::from_utf8(line).ok()?, input.get(end + 1..)?))
-    }
-
-    /// How long the ASCII `Domain` of LDH labels at the start of `bytes` is, if
-    /// [`crate::proto::Domain::new`] accepts it; it must end at `end` (or the text's end
-    /// when `end` is `None`). A-labels, which must be decoded, are left to the general reader.
-    fn domain(bytes: &[u8], end: Option<u8>) -> Option<usize> {
-        let (mut i, mut label) = (0, 0);
-        loop {
-            let b = bytes.get(i).copied();
-            let at_end = b == end;
-            if at_end || b == Some(b'.') {
-                // A label ends: 1 to 63 octets, not ending in a hyphen.
-                if label == 0 || label > 63 || bytes[i - 1] == b'-' {
+        // Without a hyphen, and too short for a label over 63 octets, it is a domain.
+        if seen & HYPHEN != 0 || name.len() > 63 {
+            for label in name.split(|&b| b == b'.') {
+                // 1 to 63 octets, neither first nor last a hyphen.
+                let (Some(&first), Some(&last)) = (label.first(), label.last()) else { return None };
+                if first == b'-' || last == b'-' || label.len() > 63 || label.get(2..4) == Some(b"--") {
                     return None;
                 }
-                if at_end {
-                    return (i <= MAX_DOMAIN_OCTETS).then_some(i);
-                }
-                label = 0;
-            } else {
-                match b {
-                    Some(c) if c.is_ascii_alphanumeric() => {}
-                    // Not first in a label; and `??--` may be an A-label.
-                    Some(b'-') if label > 0 && !(label == 2 && bytes.get(i + 1) == Some(&b'-')) => {}
-                    _ => return None,
-                }
-                label += 1;
             }
-            i += 1;
         }
+        Some(end)
     }
 
-    /// `<dot-string@domain>` (or `<>` / `<Postmaster>` where `special` allows), at the
-    /// start of `text`; returns the path and the text after it.
-    fn path<'a>(text: &'a str, special: &str) -> Option<(&'a str, &'a str)> {
-        let bytes = text.as_bytes();
-        if bytes.len() >= special.len() && bytes[..special.len()].eq_ignore_ascii_case(special.as_bytes()) {
-            return Some(text.split_at(special.len()));
+    /// Where `<dot-string@domain>` (or `special`: `<>`, `<Postmaster>`) at `at` ends.
+    fn path(bytes: &[u8], at: usize, special: &[u8]) -> Option<usize> {
+        // The special path's second octet first: most paths are mailboxes, and one
+        // comparison tells them apart.
+        let second = bytes.get(at + 1).map(u8::to_ascii_uppercase);
+        if second == special.get(1).copied()
+            && bytes.get(at..at + special.len()).is_some_and(|s| s.eq_ignore_ascii_case(special))
+        {
+            return Some(at + special.len());
         }
-        if bytes.first() != Some(&b'<') {
+        if bytes.get(at) != Some(&b'<') {
             return None;
         }
         // A dot-string: atoms of atext joined by single dots; at most 64 octets.
-        let mut i = 1;
-        let mut after_dot = true;
-        loop {
-            match bytes.get(i).copied()? {
-                b'@' if !after_dot => break,
-                b'.' if !after_dot => after_dot = true,
-                c if c < 0x80 && abnf::ATEXT[usize::from(c)] => after_dot = false,
-                _ => return None,
-            }
-            i += 1;
-        }
-        if i - 1 > 64 {
+        let (local_end, empty, _) = dotted(bytes, at + 1, ATEXT);
+        if empty || local_end - (at + 1) > 64 || bytes.get(local_end) != Some(&b'@') {
             return None;
         }
-        let host = domain(bytes.get(i + 1..)?, Some(b'>'))?;
-        Some(text.split_at(i + 1 + host + 1))
+        let host_end = domain(bytes, local_end + 1)?;
+        (bytes.get(host_end) == Some(&b'>')).then_some(host_end + 1)
     }
 
-    /// `*(SP esmtp-keyword ["=" esmtp-value])`, read pair by pair as the parameters'
-    /// check asks for them: one pass. At text that does not fit, it stops and says so.
-    struct Scan<'a> {
-        text: &'a str,
-        at: usize,
-        bad: bool,
-    }
+    /// The most parameters the reader keeps track of; a line with more is read by the
+    /// general reader.
+    const MAX_PARAMS: usize = 8;
 
-    impl<'a> Scan<'a> {
-        fn new(text: &'a str) -> Self {
-            Scan { text, at: 0, bad: false }
-        }
+    /// Where a parameter's keyword starts and ends, and where its value ends (at the
+    /// keyword's end when there is none).
+    type Span = (usize, usize, usize);
 
-        /// The whole text fitted the grammar (once the check has read every pair).
-        fn fitted(&mut self) -> Option<Params<'a>> {
-            // The check may stop early at an error: read the rest too.
-            while self.next().is_some() {}
-            (!self.bad).then_some(Params(self.text))
-        }
-
-        fn pair(&mut self) -> Option<(&'a str, Option<&'a str>)> {
-            let (text, bytes) = (self.text, self.text.as_bytes());
-            let rest = bytes.get(self.at..)?;
-            // SP, then a keyword: a letter or digit, then letters, digits and hyphens.
-            if rest.first() != Some(&b' ') || !rest.get(1)?.is_ascii_alphanumeric() {
+    /// `*(SP esmtp-keyword ["=" esmtp-value])` at `at`: where it ends, and how many
+    /// parameters it holds, their spans written to `spans`.
+    fn params(bytes: &[u8], mut at: usize, spans: &mut [Span; MAX_PARAMS]) -> Option<(usize, usize)> {
+        let mut count = 0;
+        while bytes.get(at) == Some(&b' ') {
+            // A keyword: a letter or digit, then letters, digits and hyphens.
+            let start = at + 1;
+            if CLASSES[usize::from(*bytes.get(start)?)] & LET_DIG == 0 {
                 return None;
             }
-            let keyword_len = rest[1..]
-                .iter()
-                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'-'))
-                .unwrap_or(rest.len() - 1);
-            let mut end = 1 + keyword_len;
-            let keyword = text.get(self.at + 1..self.at + end)?;
-            // Then maybe `=` and a value of one or more of %d33-60 / %d62-126.
-            let mut value = None;
-            if rest.get(end) == Some(&b'=') {
-                let tail = &rest[end + 1..];
-                let len = abnf::esmtp_value_len(tail);
-                if len == 0 {
+            let keyword_end = run(bytes, start, LDH);
+            at = keyword_end;
+            // Then maybe `=` and a value of one or more octets.
+            if bytes.get(at) == Some(&b'=') {
+                at = abnf::value_run(bytes, at + 1, b'=');
+                if at == keyword_end + 1 {
                     return None;
                 }
-                value = text.get(self.at + end + 1..self.at + end + 1 + len);
-                end += 1 + len;
             }
-            if rest.get(end).is_some_and(|&c| c != b' ') {
-                return None;
-            }
-            self.at += end;
-            Some((keyword, value))
+            *spans.get_mut(count)? = (start, keyword_end, at);
+            count += 1;
         }
+        Some((at, count))
     }
 
-    impl<'a> Iterator for Scan<'a> {
-        type Item = (&'a str, Option<&'a str>);
-
-        fn next(&mut self) -> Option<Self::Item> {
-            if self.bad || self.at >= self.text.len() {
-                return None;
-            }
-            let pair = self.pair();
-            self.bad = pair.is_none();
-            pair
+    /// The text of `bytes` up to `end` if CRLF follows, and the input after the CRLF.
+    fn line_to(bytes: &[u8], end: usize) -> Option<(&str, &[u8])> {
+        if bytes.get(end..end + 2) != Some(b"\r\n") {
+            return None;
         }
+        let line = std::str::from_utf8(bytes.get(..end)?).ok()?;
+        Some((line, bytes.get(end + 2..)?))
     }
 
     pub(super) fn command(input: &[u8]) -> Option<(&[u8], CommandView<'_>)> {
-        let (line, rest) = line(input)?;
-        let word_end = line.bytes().position(|b| !b.is_ascii_alphabetic()).unwrap_or(line.len());
-        let (word, args) = line.split_at(word_end);
-        let verb = Verb::from_word(word.as_bytes())?;
+        let verb = Verb::from_word(input.get(..4)?)?;
         let view = match verb {
             Verb::Mail | Verb::Rcpt => {
                 let mail = verb == Verb::Mail;
-                let keyword = if mail { " FROM:" } else { " TO:" };
-                let after = args
-                    .get(keyword.len()..)
-                    .filter(|_| args[..keyword.len()].eq_ignore_ascii_case(keyword))?;
-                let after = after.strip_prefix(' ').unwrap_or(after);
-                if mail {
-                    let (reverse_path, tail) = path(after, "<>")?;
-                    let mut scan = Scan::new(tail);
-                    MailParameters::check(&mut scan).ok()?;
-                    let params = scan.fitted()?;
-                    CommandView::Mail { reverse_path, params }
-                } else {
-                    let (forward_path, tail) = path(after, "<Postmaster>")?;
-                    let mut scan = Scan::new(tail);
-                    RcptParameters::check(&mut scan).ok()?;
-                    let params = scan.fitted()?;
-                    CommandView::Rcpt { forward_path, params }
+                // `" FROM:"` or `" TO:"`, letters in either case: each letter's case bit
+                // (0x20) set, the octets then compared with the lower-case form.
+                let (keyword, case_bits): (&[u8], &[u8]) =
+                    if mail { (b" from:", b"\0    \0") } else { (b" to:", b"\0  \0") };
+                let mut at = 4 + keyword.len();
+                let written = input.get(4..at)?;
+                if !written.iter().zip(case_bits).map(|(b, case)| b | case).eq(keyword.iter().copied()) {
+                    return None;
                 }
+                if input.get(at) == Some(&b' ') {
+                    at += 1;
+                }
+                let path_end = path(input, at, if mail { b"<>" } else { b"<Postmaster>" })?;
+                let mut spans = [(0, 0, 0); MAX_PARAMS];
+                let (end, count) = params(input, path_end, &mut spans)?;
+                let (line, rest) = line_to(input, end)?;
+                let path = line.get(at..path_end)?;
+                let params = Params(line.get(path_end..)?);
+                let spans = spans.get(..count)?;
+                let pairs = spans.iter().map(|&(start, keyword_end, value_end)| {
+                    let keyword = line.get(start..keyword_end).unwrap_or_default();
+                    (keyword, line.get(keyword_end + 1..value_end))
+                });
+                let view = if mail {
+                    MailParameters::check(pairs).ok()?;
+                    CommandView::Mail { reverse_path: path, params }
+                } else {
+                    RcptParameters::check(pairs).ok()?;
+                    CommandView::Rcpt { forward_path: path, params }
+                };
+                return Some((rest, view));
             }
-            verb @ (Verb::Ehlo | Verb::Helo) => {
-                let host = args.strip_prefix(' ')?;
-                domain(host.as_bytes(), None)?;
-                if verb == Verb::Ehlo { CommandView::Ehlo(host) } else { CommandView::Helo(host) }
+            Verb::Ehlo | Verb::Helo => {
+                if input.get(4) != Some(&b' ') {
+                    return None;
+                }
+                let (line, rest) = line_to(input, domain(input, 5)?)?;
+                let host = line.get(5..)?;
+                let view = if verb == Verb::Ehlo { CommandView::Ehlo(host) } else { CommandView::Helo(host) };
+                return Some((rest, view));
             }
             Verb::Auth => {
                 // `AUTH mechanism [SP initial-response]`, the response checked as base64
                 // without keeping what it decodes to.
-                let args = args.strip_prefix(' ')?;
+                if input.get(4) != Some(&b' ') {
+                    return None;
+                }
+                let (line, rest) = line_to(input, 5 + memchr::memchr(b'\r', input.get(5..)?)?)?;
+                let args = line.get(5..)?;
                 let (mechanism, response) = match args.split_once(' ') {
                     Some((mechanism, response)) => (mechanism, Some(response)),
                     None => (args, None),
                 };
-                let base64 = |r: &str| r.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b));
+                // Decoding checks the alphabet; `*` (a cancel) is not an initial response.
                 if !Mechanism::is_valid_name(mechanism)
-                    || response.is_some_and(|r| !base64(r) || !SaslResponse::is_valid(r.as_bytes()))
+                    || response.is_some_and(|r| r == "*" || !SaslResponse::is_valid(r.as_bytes()))
                 {
                     return None;
                 }
-                CommandView::Auth { mechanism, initial_response: response }
+                return Some((rest, CommandView::Auth { mechanism, initial_response: response }));
             }
-            verb if args.is_empty() => match verb {
-                Verb::Data => CommandView::Data,
-                Verb::Rset => CommandView::Rset,
-                Verb::Quit => CommandView::Quit,
-                Verb::Noop => CommandView::Noop(None),
-                _ => return None,
-            },
+            Verb::Data => CommandView::Data,
+            Verb::Rset => CommandView::Rset,
+            Verb::Quit => CommandView::Quit,
+            Verb::Noop => CommandView::Noop(None),
             _ => return None,
         };
+        // A verb alone.
+        let rest = input.get(4..)?.strip_prefix(b"\r\n")?;
         Some((rest, view))
     }
 }
@@ -668,13 +670,6 @@ mod tests {
         #[test]
         fn agrees_on_any_bytes(input in prop::collection::vec(any::<u8>(), 0..48)) {
             same(&input);
-        }
-
-        /// The word-at-a-time count of value octets is the byte-by-byte one.
-        #[test]
-        fn value_len_counts_as_bytes_do(input in prop::collection::vec(prop_oneof![any::<u8>(), 33u8..=126], 0..40)) {
-            let bytewise = input.iter().position(|c| !matches!(c, 33..=60 | 62..=126)).unwrap_or(input.len());
-            prop_assert_eq!(abnf::esmtp_value_len(&input), bytewise);
         }
     }
 

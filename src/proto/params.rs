@@ -43,28 +43,40 @@ impl fmt::Display for ParamError {
 impl std::error::Error for ParamError {}
 
 /// `word` as the keyword the typed parameters know (SIZE, BODY, SMTPUTF8, RET, ENVID, AUTH,
-/// NOTIFY, ORCPT) it is, ignoring case, or "" (none): picked by its
-/// length and first letter, then compared once (every parameter of every MAIL and RCPT
-/// passes here).
+/// NOTIFY, ORCPT) it is, ignoring case, or "" (none). Every parameter of every MAIL and
+/// RCPT passes here: the word is lower-cased as an array of its length and compared whole,
+/// so no loop runs for as long as the keyword happens to be.
 fn keyword_name(word: &str) -> &'static str {
-    let candidate = match (word.len(), word.as_bytes().first().map(|b| b | 0x20)) {
-        (4, Some(b's')) => "SIZE",
-        (4, Some(b'b')) => "BODY",
-        (8, Some(b's')) => "SMTPUTF8",
-        (3, Some(b'r')) => "RET",
-        (5, Some(b'e')) => "ENVID",
-        (4, Some(b'a')) => "AUTH",
-        (6, Some(b'n')) => "NOTIFY",
-        (5, Some(b'o')) => "ORCPT",
-        _ => return "",
+    fn lower<const N: usize>(word: &[u8]) -> [u8; N] {
+        let word: [u8; N] = word.try_into().unwrap_or([0; N]);
+        word.map(|b| b.to_ascii_lowercase())
+    }
+    let bytes = word.as_bytes();
+    let name = match bytes.len() {
+        3 => (lower(bytes) == *b"ret").then_some("RET"),
+        4 => match &lower(bytes) {
+            b"size" => Some("SIZE"),
+            b"body" => Some("BODY"),
+            b"auth" => Some("AUTH"),
+            _ => None,
+        },
+        5 => match &lower(bytes) {
+            b"envid" => Some("ENVID"),
+            b"orcpt" => Some("ORCPT"),
+            _ => None,
+        },
+        6 => (lower(bytes) == *b"notify").then_some("NOTIFY"),
+        8 => (lower(bytes) == *b"smtputf8").then_some("SMTPUTF8"),
+        _ => None,
     };
-    if candidate.eq_ignore_ascii_case(word) { candidate } else { "" }
+    name.unwrap_or("")
 }
 
 /// `word` as the one of `names` (upper case) it is, ignoring case, or "" (none): keywords
 /// and these values are case-insensitive (RFC 5321 §2.4), compared without a copy.
-fn known(word: &str, names: &[&'static str]) -> &'static str {
-    names.iter().find(|name| name.eq_ignore_ascii_case(word)).copied().unwrap_or("")
+fn known(word: impl AsRef<[u8]>, names: &[&'static str]) -> &'static str {
+    let word = word.as_ref();
+    names.iter().find(|name| name.as_bytes().eq_ignore_ascii_case(word)).copied().unwrap_or("")
 }
 
 /// `xtext = *( xchar / hexchar )` (RFC 3461 §4): decodes `+XX` escapes. `None` if a `+`
@@ -104,27 +116,23 @@ pub fn xtext_len(text: &str) -> Option<usize> {
         _ => None,
     };
     let bytes = text.as_bytes();
-    // No escapes and only xchars: the text is what it decodes to.
-    if memchr::memchr(b'+', bytes).is_none() && super::abnf::esmtp_value_len(bytes) == bytes.len() {
-        return Some(bytes.len());
-    }
-    let (mut i, mut n, mut ascii) = (0, 0, true);
-    while i < bytes.len() {
-        let b = match bytes[i] {
-            b'+' => {
+    let (mut i, mut escapes, mut ascii) = (0, 0, true);
+    loop {
+        // A run of xchars (`!` to `~` but `+` and `=`), then an escape, the end or an error.
+        i = super::abnf::value_run(bytes, i, b'+');
+        match bytes.get(i) {
+            None => break,
+            Some(b'+') => {
                 let (high, low) = (*bytes.get(i + 1)?, *bytes.get(i + 2)?);
+                ascii &= (hex(high)? << 4 | hex(low)?) < 0x80;
+                escapes += 1;
                 i += 3;
-                hex(high)? << 4 | hex(low)?
             }
-            b @ 33..=126 if b != b'=' => {
-                i += 1;
-                b
-            }
-            _ => return None,
-        };
-        ascii &= b < 0x80;
-        n += 1;
+            Some(_) => return None,
+        }
     }
+    // Each escape is three octets for one.
+    let n = bytes.len() - 2 * escapes;
     if ascii {
         return Some(n);
     }
@@ -215,15 +223,36 @@ impl Notify {
         if value.eq_ignore_ascii_case("NEVER") {
             return Some(Self::NEVER);
         }
+        // One pass: each name's letters folded into a number as they are read (upper
+        // case), the number matched at the comma or the end. Valid names are at most 7
+        // letters, so a longer one keeps a letter in the top octet and matches none.
+        const fn key(name: &str) -> u64 {
+            let (bytes, mut key, mut i) = (name.as_bytes(), 0, 0);
+            while i < bytes.len() {
+                key = key << 8 | bytes[i] as u64;
+                i += 1;
+            }
+            key
+        }
+        const SUCCESS: u64 = key("SUCCESS");
+        const FAILURE: u64 = key("FAILURE");
+        const DELAY: u64 = key("DELAY");
         let mut notify = Self::NEVER;
-        for element in value.split(',') {
-            let flag = match known(element, &["SUCCESS", "FAILURE", "DELAY"]) {
-                "SUCCESS" => &mut notify.success,
-                "FAILURE" => &mut notify.failure,
-                "DELAY" => &mut notify.delay,
-                _ => return None,
-            };
-            *flag = true;
+        let mut name = 0u64;
+        for &b in value.as_bytes().iter().chain(b",") {
+            if b == b',' {
+                match name {
+                    SUCCESS => notify.success = true,
+                    FAILURE => notify.failure = true,
+                    DELAY => notify.delay = true,
+                    _ => return None,
+                }
+                name = 0;
+            } else if b.is_ascii_alphabetic() {
+                name = name << 8 | u64::from(b.to_ascii_uppercase());
+            } else {
+                return None;
+            }
         }
         Some(notify)
     }
@@ -277,6 +306,7 @@ pub struct RcptParameters {
     pub other: Vec<EsmtpParam>,
 }
 
+#[inline]
 fn set_once<T>(slot: &mut Option<T>, keyword: &str, value: T) -> Result<(), ParamError> {
     if slot.is_some() {
         return Err(ParamError::Duplicate(keyword.to_ascii_uppercase()));
@@ -319,8 +349,14 @@ impl MailParameters {
                     const EXPECTED: &str = "a number of octets (SIZE=12345)";
                     let text = required(value, "SIZE", EXPECTED)?;
                     // `size-value = 1*20DIGIT` (RFC 1870 §3).
-                    let size = (text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit()))
-                        .then(|| text.parse::<u64>().ok())
+                    let size = (1..=20)
+                        .contains(&text.len())
+                        .then(|| {
+                            text.bytes().try_fold(0u64, |n, b| {
+                                let digit = u64::from(b.wrapping_sub(b'0'));
+                                if digit > 9 { None } else { n.checked_mul(10)?.checked_add(digit) }
+                            })
+                        })
                         .flatten()
                         .ok_or(ParamError::BadValue { keyword: "SIZE", expected: EXPECTED })?;
                     set_once(&mut params.size, keyword, size)?;
@@ -472,11 +508,11 @@ impl RcptParameters {
                 "ORCPT" => {
                     const EXPECTED: &str = "addr-type;xtext (e.g. rfc822;user@example.com)";
                     let text = required(value, "ORCPT", EXPECTED)?;
-                    let orcpt = text
-                        .split_once(';')
-                        .filter(|(addr_type, _)| {
-                            !addr_type.is_empty() && addr_type.bytes().all(super::abnf::is_atext)
-                        })
+                    // The address type is atext up to the `;`: one run finds and checks it.
+                    let type_len = text.bytes().position(|b| !super::abnf::is_atext(b)).unwrap_or(text.len());
+                    let orcpt = (type_len > 0 && text.as_bytes().get(type_len) == Some(&b';'))
+                        .then(|| Some((text.get(..type_len)?, text.get(type_len + 1..)?)))
+                        .flatten()
                         .and_then(|(addr_type, xtext)| {
                             let address = xtext_value(xtext, keep)?.1;
                             Some(Orcpt {
@@ -584,6 +620,28 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, ..Default::default() })]
+
+        /// NOTIFY read in one pass is the list as RFC 3461 §4.1 writes it: NEVER alone, or
+        /// names of SUCCESS, FAILURE and DELAY (any case) split at commas.
+        #[test]
+        fn notify_reads_as_the_list_splits(
+            text in "((?i)never|success|failure|delay|succes|successs|xsuccess|dela|,|;| |é|[a-z]{0,9}){0,5}"
+        ) {
+            let by_list = if text.eq_ignore_ascii_case("NEVER") {
+                Some(Notify::NEVER)
+            } else {
+                text.split(',').try_fold(Notify::NEVER, |mut notify, name| {
+                    match name.to_ascii_uppercase().as_str() {
+                        "SUCCESS" => notify.success = true,
+                        "FAILURE" => notify.failure = true,
+                        "DELAY" => notify.delay = true,
+                        _ => return None,
+                    }
+                    Some(notify)
+                })
+            };
+            proptest::prop_assert_eq!(Notify::parse(&text), by_list, "{:?}", text);
+        }
 
         /// Checking xtext without decoding it agrees with decoding it.
         #[test]
