@@ -230,6 +230,24 @@ pub(crate) fn value_run(bytes: &[u8], mut at: usize, stop: u8) -> usize {
     at
 }
 
+/// Where the run of printable ASCII octets (%d32-126) at `at` ends, eight at a time while
+/// eight remain (SWAR, as [`value_run`]): most of a reply's text, which the caller then
+/// reads on from the octet that stopped the run (a CR, a tab, UTF-8).
+pub(crate) fn printable_run(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // Flags below 32; 127 and past ASCII (127 + 1 sets the high bit); the lowest is exact.
+        let outside = ((x.wrapping_sub(ONES * 32) & !x) | x.wrapping_add(ONES) | x) & HIGH;
+        if outside != 0 {
+            return at + (outside.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at
+}
+
 /// `esmtp-param = esmtp-keyword ["=" esmtp-value]`
 pub fn esmtp_param(input: &[u8]) -> IResult<&[u8], (&str, Option<&str>)> {
     let (input, keyword) = esmtp_keyword(input)?;
@@ -345,6 +363,26 @@ mod runs {
             let start = start.min(input.len());
             let octets = input[start..].iter().position(|&c| !matches!(c, 33..=60 | 62..=126) || c == stop);
             prop_assert_eq!(value_run(&input, start, stop), start + octets.unwrap_or(input.len() - start));
+        }
+
+        /// The printable run stops at the first octet outside %d32-126, or where fewer than
+        /// eight are left.
+        #[test]
+        fn printable_run_stops_where_octets_do(
+            input in prop::collection::vec(prop_oneof![any::<u8>(), 32u8..=126, 32u8..=126], 0..40),
+            start in 0usize..10,
+        ) {
+            let start = start.min(input.len());
+            let run = printable_run(&input, start);
+            let first = input[start..].iter().position(|c| !(32..=126).contains(c)).map(|p| start + p);
+            match first {
+                Some(first) if first + 8 <= input.len() || first < run => prop_assert_eq!(run, first),
+                _ => {
+                    // No octet outside: it stops at most seven short of the end.
+                    prop_assert!(run + 8 > input.len() && run <= first.unwrap_or(input.len()));
+                    prop_assert!(input[start..run].iter().all(|c| (32..=126).contains(c)));
+                }
+            }
         }
     }
 }

@@ -392,6 +392,8 @@ pub fn reply_view(input: &[u8]) -> IResult<&[u8], ReplyView<'_>> {
         }
         let text_start = i;
         let mut line_non_ascii = false;
+        // Printable ASCII eight octets at a time, then octet by octet from what stopped it.
+        i = abnf::printable_run(input, i);
         while let Some(&b) = input.get(i) {
             if !TEXTSTRING[usize::from(b)] {
                 break;
