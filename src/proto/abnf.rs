@@ -200,30 +200,50 @@ pub fn esmtp_value(input: &[u8]) -> IResult<&[u8], &str> {
     map_res(take_while1(|b: u8| matches!(b, 33..=60 | 62..=126) || is_utf8_non_ascii(b)), utf8).parse(input)
 }
 
-/// Where the run of `esmtp-value` octets (%d33-60 / %d62-126) at `at` ends, stopping
-/// also at `stop` (`+` for xtext's plain octets): eight at a time while eight remain, as
-/// one number (SWAR, "Bit Twiddling Hacks": `hasless`, `hasmore`, `haszero`), the first
-/// octet outside found from the word's mask. A parameter's value (ORCPT's address, ENVID)
-/// is the longest run of a MAIL or RCPT line.
-pub(crate) fn value_run(bytes: &[u8], mut at: usize, stop: u8) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x;
+/// Where a run at `at` ends, eight octets at a time while eight remain, as one number
+/// (SWAR, "Bit Twiddling Hacks": `hasless`, `hasmore`, `haszero`): `outside` flags the high
+/// bit of each octet that ends the run, and the lowest flag is the first such octet. A flag
+/// can be wrong only above a right one (borrows and carries run upwards from a flagged
+/// octet), so the flags need not be exact above it. Where fewer than eight octets are left
+/// it stops; the caller reads on octet by octet.
+fn word_run(bytes: &[u8], mut at: usize, outside: impl Fn(u64) -> u64) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = bytes.get(at..at + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        // Each flags an octet's high bit: below 33; above 126 (or past ASCII); `=`;
-        // `stop`. A flag can be wrong only above a right one (borrows and carries run
-        // upwards from a flagged octet), so the lowest flag is the first octet outside.
-        let below = x.wrapping_sub(ONES * 33) & !x;
-        let above = x.wrapping_add(ONES) | x;
-        let equals = has_zero(x ^ (ONES * u64::from(b'=')));
-        let stopped = has_zero(x ^ (ONES * u64::from(stop)));
-        let outside = (below | above | equals | stopped) & HIGH;
-        if outside != 0 {
-            return at + (outside.trailing_zeros() / 8) as usize;
+        let flags = outside(u64::from_le_bytes(chunk.try_into().unwrap_or_default())) & HIGH;
+        if flags != 0 {
+            return at + (flags.trailing_zeros() / 8) as usize;
         }
         at += 8;
     }
+    at
+}
+
+/// Each octet of a word, eight times over, for [`word_run`]'s flags.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// Flags octets below `n`, not those past ASCII (the callers flag them with
+/// [`del_or_past_ascii`]).
+fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x
+}
+
+/// Flags octets equal to `b`.
+fn equal(x: u64, b: u8) -> u64 {
+    below(x ^ (ONES * u64::from(b)), 1)
+}
+
+/// Flags 127 and octets past ASCII (127 + 1 sets the high bit).
+fn del_or_past_ascii(x: u64) -> u64 {
+    x.wrapping_add(ONES) | x
+}
+
+/// Where the run of `esmtp-value` octets (%d33-60 / %d62-126) at `at` ends, stopping
+/// also at `stop` (`+` for xtext's plain octets): eight at a time ([`word_run`]), then one
+/// by one. A parameter's value (ORCPT's address, ENVID) is the longest run of a MAIL or
+/// RCPT line.
+pub(crate) fn value_run(bytes: &[u8], at: usize, stop: u8) -> usize {
+    let mut at =
+        word_run(bytes, at, |x| below(x, 33) | del_or_past_ascii(x) | equal(x, b'=') | equal(x, stop));
     while bytes.get(at).is_some_and(|&b| CLASSES[usize::from(b)] & class::VALUE != 0 && b != stop) {
         at += 1;
     }
@@ -231,21 +251,10 @@ pub(crate) fn value_run(bytes: &[u8], mut at: usize, stop: u8) -> usize {
 }
 
 /// Where the run of printable ASCII octets (%d32-126) at `at` ends, eight at a time while
-/// eight remain (SWAR, as [`value_run`]): most of a reply's text, which the caller then
-/// reads on from the octet that stopped the run (a CR, a tab, UTF-8).
-pub(crate) fn printable_run(bytes: &[u8], mut at: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        // Flags below 32; 127 and past ASCII (127 + 1 sets the high bit); the lowest is exact.
-        let outside = ((x.wrapping_sub(ONES * 32) & !x) | x.wrapping_add(ONES) | x) & HIGH;
-        if outside != 0 {
-            return at + (outside.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    at
+/// eight remain ([`word_run`]): most of a reply's text, which the caller then reads on
+/// from the octet that stopped the run (a CR, a tab, UTF-8).
+pub(crate) fn printable_run(bytes: &[u8], at: usize) -> usize {
+    word_run(bytes, at, |x| below(x, 32) | del_or_past_ascii(x))
 }
 
 /// `esmtp-param = esmtp-keyword ["=" esmtp-value]`
