@@ -203,7 +203,7 @@ mod fast {
     use super::{CommandView, Params};
     use crate::proto::abnf::class::{ATEXT, DOT, HYPHEN, LDH, LET_DIG};
     use crate::proto::abnf::{self, CLASSES};
-    use crate::proto::address::MAX_DOMAIN_OCTETS;
+    use crate::proto::address::{Domain, MAX_DOMAIN_OCTETS};
     use crate::proto::command::Verb;
     use crate::proto::params::{MailParameters, RcptParameters};
     use crate::proto::sasl::{Mechanism, SaslResponse};
@@ -237,24 +237,17 @@ mod fast {
         (at, empty || last & DOT != 0, seen)
     }
 
-    /// Where the ASCII `Domain` of LDH labels at `start` ends, if
-    /// [`crate::proto::Domain::new`] accepts it. A-labels (`??--`), which must be decoded,
-    /// are left to the general reader.
+    /// Where the ASCII `Domain` of LDH labels at `start` ends, if [`Domain::new`] accepts it.
     fn domain(bytes: &[u8], start: usize) -> Option<usize> {
         let (end, empty, seen) = dotted(bytes, start, LDH);
         let name = bytes.get(start..end)?;
         if empty || name.len() > MAX_DOMAIN_OCTETS {
             return None;
         }
-        // Without a hyphen, and too short for a label over 63 octets, it is a domain.
-        if seen & HYPHEN != 0 || name.len() > 63 {
-            for label in name.split(|&b| b == b'.') {
-                // 1 to 63 octets, neither first nor last a hyphen.
-                let (Some(&first), Some(&last)) = (label.first(), label.last()) else { return None };
-                if first == b'-' || last == b'-' || label.len() > 63 || label.get(2..4) == Some(b"--") {
-                    return None;
-                }
-            }
+        // Without a hyphen (so no A-label) and too short for a label over 63 octets, it is a
+        // domain; anything else gets the domain's own check.
+        if (seen & HYPHEN != 0 || name.len() > 63) && !Domain::is_valid(std::str::from_utf8(name).ok()?) {
+            return None;
         }
         Some(end)
     }
@@ -285,8 +278,8 @@ mod fast {
     /// general reader.
     const MAX_PARAMS: usize = 8;
 
-    /// Where a parameter's keyword starts and ends, and where its value ends (at the
-    /// keyword's end when there is none).
+    /// Where a parameter's keyword starts and ends, and where its value (after the `=`)
+    /// ends: at the keyword's end when there is none.
     type Span = (usize, usize, usize);
 
     /// `*(SP esmtp-keyword ["=" esmtp-value])` at `at`: where it ends, and how many
@@ -329,7 +322,8 @@ mod fast {
             Verb::Mail | Verb::Rcpt => {
                 let mail = verb == Verb::Mail;
                 // `" FROM:"` or `" TO:"`, letters in either case: each letter's case bit
-                // (0x20) set, the octets then compared with the lower-case form.
+                // (0x20) set, the octets then compared with the lower-case form (a fixed
+                // comparison; `eq_ignore_ascii_case` was 2-3% slower on the whole corpus).
                 let (keyword, case_bits): (&[u8], &[u8]) =
                     if mail { (b" from:", b"\0    \0") } else { (b" to:", b"\0  \0") };
                 let mut at = 4 + keyword.len();
@@ -349,7 +343,10 @@ mod fast {
                 let spans = spans.get(..count)?;
                 let pairs = spans.iter().map(|&(start, keyword_end, value_end)| {
                     let keyword = line.get(start..keyword_end).unwrap_or_default();
-                    (keyword, line.get(keyword_end + 1..value_end))
+                    (
+                        keyword,
+                        (value_end > keyword_end).then(|| line.get(keyword_end + 1..value_end)).flatten(),
+                    )
                 });
                 let view = if mail {
                     MailParameters::check(pairs).ok()?;
