@@ -74,9 +74,8 @@ fn keyword_name(word: &str) -> &'static str {
 
 /// `word` as the one of `names` (upper case) it is, ignoring case, or "" (none): keywords
 /// and these values are case-insensitive (RFC 5321 §2.4), compared without a copy.
-fn known(word: impl AsRef<[u8]>, names: &[&'static str]) -> &'static str {
-    let word = word.as_ref();
-    names.iter().find(|name| name.as_bytes().eq_ignore_ascii_case(word)).copied().unwrap_or("")
+fn known(word: &str, names: &[&'static str]) -> &'static str {
+    names.iter().find(|name| name.eq_ignore_ascii_case(word)).copied().unwrap_or("")
 }
 
 /// `xtext = *( xchar / hexchar )` (RFC 3461 §4): decodes `+XX` escapes. `None` if a `+`
