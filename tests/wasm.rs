@@ -209,8 +209,9 @@ mod lab {
     use smtp_playground::ui::browser::{self, Fragment};
     use smtp_playground::ui::state::{Action, State};
     use wasm_bindgen_test::*;
+    use yew::Reducible as _;
 
-    use super::settle::{open, open_link, reduce};
+    use super::settle::{open, open_link, reduce, settle};
 
     fn console_lines(state: &State) -> Vec<String> {
         let timeline = &state.loaded.as_ref().expect("loaded").timeline;
@@ -252,6 +253,31 @@ mod lab {
         );
         assert!(refused.console.lines.is_empty());
         assert!(refused.notice.as_deref().is_some_and(|n| n.contains("nowhere.example")));
+    }
+
+    /// Lines typed faster than the world re-runs are all kept: each builds on the session
+    /// still waiting for its run, and the run that arrives last holds every line. (Each
+    /// line used to build on the session shown, so a line typed while the one before it was
+    /// on its way was lost, and DATA then met a 503 instead of a 354.)
+    #[wasm_bindgen_test]
+    fn console_lines_typed_before_the_last_run_arrives_are_kept() {
+        let start = open("mx-relay", 0);
+        let lines =
+            ["EHLO learner.example", "MAIL FROM:<learner@example.org>", "RCPT TO:<bob@example.net>", "DATA"];
+        let typed =
+            lines.iter().fold(start.reduce(Action::ConsoleServer("mx.example.net".into())), |s, l| {
+                s.reduce(Action::ConsoleSend((*l).into()))
+            });
+        assert_eq!(typed.console_typed().lines, lines, "the session waiting for its run");
+        assert!(typed.console.lines.is_empty(), "nothing has arrived yet");
+        let arrived = settle(typed);
+        assert_eq!(arrived.console.lines, lines);
+        let shown = console_lines(&arrived);
+        assert!(shown.iter().any(|l| l.contains("S: 354")), "DATA met its 354: {shown:?}");
+        assert!(!shown.iter().any(|l| l.contains("S: 503")), "{shown:?}");
+        // Clear, too, clears what was typed, not only what was shown.
+        let cleared = settle(arrived.reduce(Action::ConsoleSend("QUIT".into())).reduce(Action::ConsoleClear));
+        assert!(cleared.console.lines.is_empty() && console_lines(&cleared).is_empty());
     }
 
     /// A permalink opens the same text at the same step; a damaged one opens a lesson

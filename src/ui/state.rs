@@ -305,6 +305,16 @@ impl State {
         self.seek(step)
     }
 
+    /// The console's session as the learner has typed it: the one waiting for its run if
+    /// there is one, else the one shown. Lines typed faster than the world re-runs build on
+    /// this, so none is lost while an earlier line's run is still on its way.
+    pub fn console_typed(&self) -> &Console {
+        match self.pending.as_ref().map(|p| &p.how) {
+            Some(Shown::Console(console)) => console,
+            _ => &self.console,
+        }
+    }
+
     /// The console's session run again (the scenario alone without lines).
     fn run_console(self, console: Console) -> Self {
         let Some(loaded) = &self.loaded else { return self };
@@ -791,7 +801,7 @@ impl State {
             }
             Action::ConsoleServer(server) => {
                 let console = Console { server: Some(server), lines: Vec::new() };
-                if state.console.lines.is_empty() {
+                if state.console_typed().lines.is_empty() {
                     state.console = console;
                     state
                 } else {
@@ -799,12 +809,12 @@ impl State {
                 }
             }
             Action::ConsoleSend(line) => {
-                let mut console = state.console.clone();
+                let mut console = state.console_typed().clone();
                 console.lines.push(line);
                 state.run_console(console)
             }
             Action::ConsoleClear => {
-                let console = Console { server: state.console.server.clone(), lines: Vec::new() };
+                let console = Console { server: state.console_typed().server.clone(), lines: Vec::new() };
                 state.run_console(console)
             }
         };

@@ -188,7 +188,7 @@ pub fn app() -> Html {
                     }
                     if let (Some(tab), None) = (state.lab, &state.embed) {
                         { full_only!("lab", on_action.clone(), drawn, <Lab tab={tab} source={loaded.source.clone()} played={loaded.played.clone()}
-                            timeline={loaded.timeline.clone()} console={state.console.clone()}
+                            timeline={loaded.timeline.clone()} console={state.console_typed().clone()}
                             pristine={state.pristine.clone()} position={state.position} on_action={on_action.clone()} />) }
                     }
                     <div class={classes!("columns", (!(panels.explanation && (panels.transcript || panels.inspectors))).then_some("single"))}>
