@@ -101,7 +101,7 @@ pub fn main(args: &[String]) -> (String, i32) {
 
 const USAGE: &str = "smtp-playground: see email work\n\n\
 usage:\n  smtp-playground lessons                  list the lessons, in learning-path order\n  \
-smtp-playground lessons --export DIR     write each lesson's run as the page's static data (DIR/ID.json, DIR/index.json)\n  \
+smtp-playground lessons --export DIR     write each lesson's run as the page's static data (DIR/ID.json, DIR/ID.toml, DIR/index.json)\n  \
 smtp-playground run <lesson|file.toml>   print a lesson's timeline (--json for JSON, --transcript for the player's lines, as JSON with --json, --no-color)\n  \
 smtp-playground run <lesson|file> --steps   each step as a [[note]] picks it, and whether a note explains it\n  \
 smtp-playground run <recording.json>     print a recording's transcript (--transcript --json as the player's lines)\n  \
@@ -186,13 +186,18 @@ fn list_steps(scenario: &Scenario, timeline: &Timeline) -> String {
 }
 
 /// Writes the player's static lesson data into `dir`: `index.json` (the picker's list by
-/// topic) and `ID.json` for every lesson (its [`Played`] run). The page plays a lesson from
-/// these files alone; the simulator module is fetched only for the lab and share links.
+/// topic), and for every lesson `ID.json` (its [`Played`] run, without the text) and
+/// `ID.toml` (its scenario's text, for the full player). The page plays a lesson from its
+/// JSON alone; the simulator module is fetched only for the lab and share links.
 fn export_lessons(dir: &Path) -> (String, i32) {
-    let mut files = vec![("index".to_owned(), serde_json::to_string(&played::index()).unwrap_or_default())];
+    let mut files =
+        vec![("index.json".to_owned(), serde_json::to_string(&played::index()).unwrap_or_default())];
     for lesson in lessons::path() {
         match Played::lesson(lesson.id) {
-            Some(run) => files.push((lesson.id.to_owned(), run.to_json())),
+            Some(run) => {
+                files.push((format!("{}.json", lesson.id), run.lesson_data()));
+                files.push((format!("{}.toml", lesson.id), run.source));
+            }
             None => return (format!("lesson {} does not load: run `check` on it\n", lesson.id), 1),
         }
     }
@@ -201,7 +206,7 @@ fn export_lessons(dir: &Path) -> (String, i32) {
     }
     let mut octets = 0;
     for (name, json) in &files {
-        let path = dir.join(format!("{name}.json"));
+        let path = dir.join(name);
         if let Err(e) = std::fs::write(&path, json) {
             return (format!("cannot write {}: {e}\n", path.display()), 1);
         }

@@ -4,6 +4,11 @@
 //! (`lessons/ID.json`, written at build time by `smtp-playground lessons --export`) and the
 //! simulator worker's answer to a run are both a [`Played`] as JSON, so the player renders a
 //! lesson without the world, the scenario reader or the mail-authentication code.
+//!
+//! A lesson's static asset leaves its scenario text out ([`Played::lesson_data`]): playing
+//! does not need it, and it was a third of the largest lesson's bytes on the first load. It
+//! is `lessons/ID.toml` beside it, which the full player fetches with the data (the lab's
+//! editor, the console, what-if and the exports work on the text).
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +24,8 @@ pub struct Played {
     /// The library lesson it is, if any (URLs name it).
     pub lesson: Option<String>,
     /// The scenario's text: the editor shows it, share links and exports are made from it.
+    /// Empty in a lesson's static data (`lessons/ID.toml` has it), so left out of its JSON.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
     pub title: String,
     pub description: String,
@@ -89,6 +96,12 @@ impl Played {
     /// only come from a bug, and the player reports it as a lesson that could not be read.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A library lesson's static asset, `lessons/ID.json`: the JSON without the scenario's
+    /// text, which is `lessons/ID.toml` ([`Self::source`]).
+    pub fn lesson_data(&self) -> String {
+        Self { source: String::new(), ..self.clone() }.to_json()
     }
 }
 

@@ -327,10 +327,19 @@ pub fn show_error_panel(message: &str) {
 
 /// Fetches a text file next to the page (a lesson's data), or says why not.
 pub async fn fetch_text(url: &str) -> Result<String, String> {
+    text_of(start_fetch(url)).await
+}
+
+/// A fetch of `url` started now (a request is sent as soon as this returns); [`text_of`]
+/// reads its answer. Two started one after the other travel at once.
+pub fn start_fetch(url: &str) -> Result<web_sys::js_sys::Promise, String> {
+    Ok(web_sys::window().ok_or("no window")?.fetch_with_str(url))
+}
+
+/// The text a [`start_fetch`] brought, or why there is none.
+pub async fn text_of(fetch: Result<web_sys::js_sys::Promise, String>) -> Result<String, String> {
     use wasm_bindgen_futures::JsFuture;
-    let window = web_sys::window().ok_or("no window")?;
-    let response =
-        JsFuture::from(window.fetch_with_str(url)).await.map_err(|_| "the network refused it".to_owned())?;
+    let response = JsFuture::from(fetch?).await.map_err(|_| "the network refused it".to_owned())?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| "no response".to_owned())?;
     if !response.ok() {
         return Err(format!("the server answered {}", response.status()));

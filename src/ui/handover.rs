@@ -268,6 +268,7 @@ mod full {
     use super::{HANDOVER, Handover, RETIRE};
     use crate::scenario::played::Played;
     use crate::ui::components::app::App;
+    use crate::ui::hooks::with_text;
     use crate::ui::state::{Shown, State};
 
     /// Focus and scroll as they were in the player module.
@@ -321,7 +322,20 @@ mod full {
         // A recording handed over to be opened is a run the player module never showed, so
         // never announced to an embedding page: the full player announces it.
         TOOK_OVER.with(|t| t.set(handover.recording.is_none()));
-        RECEIVED.with(|r| *r.borrow_mut() = Some(handover.into_state()));
+        // The lesson's data has no scenario text (the player module plays without it); the
+        // full player's lab works on it, so it is fetched before the full player is drawn.
+        match handover.lesson.as_ref().map(|(id, _)| format!("lessons/{id}.toml")) {
+            Some(url) => wasm_bindgen_futures::spawn_local(async move {
+                let text = crate::ui::browser::fetch_text(&url).await;
+                received(handover, Some(text), view);
+            }),
+            None => received(handover, None, view),
+        }
+    }
+
+    /// The state handed over, with its lesson's text, kept for the app; its drawing next.
+    fn received(handover: Handover, text: Option<Result<String, String>>, view: View) {
+        RECEIVED.with(|r| *r.borrow_mut() = Some(handover.into_state(text)));
         Timeout::new(0, move || draw(view)).forget();
     }
 
@@ -396,11 +410,18 @@ mod full {
     }
 
     impl Handover {
-        fn into_state(self) -> State {
+        /// The full player's state, its lesson's data joined with `text`, the lesson's
+        /// scenario text as fetched (a lesson whose text could not be fetched still plays,
+        /// with a notice: the lab has nothing to work on).
+        fn into_state(self, text: Option<Result<String, String>>) -> State {
             let mut state = State::empty(self.theme);
+            let mut lost = None;
             if let Some((_, data)) = &self.lesson
-                && let Ok(played) = serde_json::from_str::<Played>(data)
+                && let Ok(mut played) = serde_json::from_str::<Played>(data)
             {
+                if let Some(Err(why)) = text.map(|text| with_text(&mut played, text)) {
+                    lost = Some(format!("{why} It still plays, but the lab has no text to work on."));
+                }
                 state = state.show(Rc::new(played), self.position, Shown::Lesson);
             }
             state.position = self.position.min(state.len());
@@ -415,7 +436,7 @@ mod full {
             state.opened = self.opened;
             state.lab = self.lab;
             state.console = self.console;
-            state.notice = self.notice;
+            state.notice = lost.or(self.notice);
             state.pending = self.pending;
             state.seq = self.seq;
             state.progress = crate::ui::browser::stored_progress();

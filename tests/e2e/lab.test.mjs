@@ -169,7 +169,10 @@ test('the editor at the largest allowed size: pasting and typing stay under 50 m
 test('the editor: a syntax error is located and marked, fixed, then run; Reset brings the lesson back', async () => {
   const page = await openPlayer(env, 'lesson=mx-relay');
   await openLab(page, 'editor');
+  // The lesson's data has no text (the player plays without it); the full player fetched
+  // lessons/mx-relay.toml when it took the page over, and the editor has it exactly.
   const original = await editorText(page);
+  assert.equal(original, readFileSync('src/scenario/lessons/mx-relay.toml', 'utf8'));
   const broken = original.replace('title = "Relaying through an MX lookup"', 'title = "Relaying through an MX lookup');
   await setEditorText(page, broken);
   const status = page.locator('#editor-status.lab-error');
@@ -194,6 +197,14 @@ test('the editor: a syntax error is located and marked, fixed, then run; Reset b
   await page.locator('#lab-tab-message[aria-selected="true"]:focus').waitFor();
   await page.keyboard.press('Home');
   await page.locator('#lab-tab-console[aria-selected="true"]:focus').waitFor();
+  // A lesson opened in the full player comes with its text too.
+  await page.click('#lessons-toggle');
+  await page.click('#picker button.lesson[data-lesson="dkim-pass"]');
+  await page.locator('#lesson-title', { hasText: 'DKIM' }).waitFor();
+  await openLab(page, 'editor');
+  const dkim = readFileSync('src/scenario/lessons/dkim-pass.toml', 'utf8');
+  await page.locator('#editor-source').waitFor();
+  await page.waitForFunction((want) => document.querySelector('.editor-wrap')?.labEditor?.text() === want, dkim);
   assert.deepEqual(page.errors, []);
 });
 

@@ -52,6 +52,9 @@ test('a lesson plays from its data alone: no simulator module is fetched', async
   const { total } = await toEnd(page);
   assert.ok(total > 20, `${total} steps`);
   assert.ok(urls.includes('/lessons/dkim-pass.json'), urls.join(' '));
+  // The scenario's text comes with the full player (its lab works on it), which a wide screen
+  // fetches once the lesson plays: after the lesson index, the full player's first request.
+  assert.ok(urls.indexOf('/lessons/dkim-pass.toml') > urls.indexOf('/lessons/index.json'), urls.join(' '));
   assert.equal(simulatorFetches(urls), 0, `no simulator: ${urls.join(' ')}`);
   assert.equal(urls.filter((u) => u.includes('simulator')).length, 0);
   await context.close();
@@ -68,6 +71,8 @@ test('on a phone a lesson plays from the player module alone: no full player, no
   assert.match(await page.locator('.explanation').textContent(), /\S/);
   assert.equal(fullFetches(urls), 0, urls.join(' '));
   assert.equal(urls.filter((u) => u.endsWith('/lessons/index.json')).length, 0, urls.join(' '));
+  // Nor the scenario's text, which the lesson's data leaves out for the full player.
+  assert.equal(urls.filter((u) => u.endsWith('.toml')).length, 0, urls.join(' '));
   assert.equal(simulatorFetches(urls), 0, urls.join(' '));
   assert.deepEqual(errors, []);
   await context.close();
@@ -159,6 +164,30 @@ test('the full player blocked: a clear message, and the lesson still plays', asy
   await page.click('#forward');
   await page.click('#forward');
   await position(page, 2);
+  await context.close();
+});
+
+test('a lesson\'s text blocked: the full player takes over, says the lab has no text, and the lesson plays', async () => {
+  const context = await env.browser.newContext();
+  await context.route(/lessons\/mx-relay\.toml$/, (route) => route.abort());
+  const page = await context.newPage();
+  await page.goto(`${env.url}?lesson=mx-relay&step=0`);
+  await page.locator('#play').waitFor();
+  await page.click('#lab-toggle');
+  await page.waitForFunction(() => document.documentElement.dataset.player === 'full');
+  await page.locator('.notice[role=alert]', { hasText: 'The text of the lesson “mx-relay” could not be loaded' }).waitFor();
+  assert.match(await page.locator('.notice').textContent(), /It still plays, but the lab has no text to work on\./);
+  await page.click('.lab-close');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await position(page, 2);
+  // Another lesson opened in the full player whose text cannot be fetched says so, and
+  // the lesson shown stays.
+  await context.route(/lessons\/dkim-pass\.toml$/, (route) => route.abort());
+  await page.click('#lessons-toggle');
+  await page.click('#picker button.lesson[data-lesson="dkim-pass"]');
+  await page.locator('.notice[role=alert]', { hasText: 'The text of the lesson “dkim-pass” could not be loaded' }).waitFor();
+  assert.match(await page.locator('#lesson-title').textContent(), /MX lookup/);
   await context.close();
 });
 
@@ -262,8 +291,8 @@ test('each lesson\'s data is exactly what the simulator makes in the browser', a
     const differ = [];
     for (const [i, id] of ids.entries()) {
       const text = await (await fetch(`lessons/${id}.json`)).text();
-      const data = JSON.parse(text);
-      worker.postMessage(JSON.stringify({ id: i, request: { Run: { lesson: id, source: data.source, console: null } } }));
+      const source = await (await fetch(`lessons/${id}.toml`)).text();
+      worker.postMessage(JSON.stringify({ id: i, request: { Run: { lesson: id, source, console: null } } }));
       // The steps come first, packed (src/timeline/packed.rs): a table of texts that grows
       // part by part, and each step an array of the Step's fields in order, texts as indices.
       const texts = [];
@@ -283,6 +312,9 @@ test('each lesson\'s data is exactly what the simulator makes in the browser', a
       if (!run) differ.push(`${id}: ${JSON.stringify(reply).slice(0, 200)}`);
       else {
         run.timeline.steps = steps;
+        // The file leaves the text out (it is lessons/ID.toml, which the worker ran).
+        if (run.source !== source) differ.push(`${id}: the worker ran another text`);
+        delete run.source;
         // Byte for byte: the worker's answer, its steps unpacked, re-serialised is the file's text.
         if (JSON.stringify(run) !== text) differ.push(`${id} differs`);
       }

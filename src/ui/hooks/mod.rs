@@ -13,8 +13,8 @@ pub use use_full::use_full;
 #[cfg(feature = "full")]
 pub use use_keyboard::SHORTCUTS;
 pub use use_keyboard::use_keyboard;
-#[cfg(feature = "full")]
-pub use use_loader::run_of;
 pub use use_loader::use_loader;
+#[cfg(feature = "full")]
+pub use use_loader::{run_of, with_text};
 pub use use_location::use_location;
 pub use use_playback::use_playback;

@@ -22,14 +22,24 @@ pub fn use_loader(state: &UseReducerHandle<State>) {
         let seq = pending.seq;
         match pending.fetch {
             Fetch::Lesson(id) => wasm_bindgen_futures::spawn_local(async move {
+                // The full player works on the lesson's text too: both travel at once.
+                #[cfg(feature = "full")]
+                let text = browser::start_fetch(&format!("lessons/{id}.toml"));
                 let result = match browser::fetch_text(&format!("lessons/{id}.json")).await {
                     Ok(json) => {
-                        let played = serde_json::from_str::<Played>(&json).map(Rc::new).map_err(|e| {
+                        let played = serde_json::from_str::<Played>(&json).map_err(|e| {
                             Failure::Refused(format!("The lesson “{id}” could not be read: {e}."))
                         });
+                        #[cfg(feature = "full")]
+                        let played = match played {
+                            Ok(mut played) => with_text(&mut played, browser::text_of(text).await)
+                                .map(|()| played)
+                                .map_err(Failure::Refused),
+                            Err(failure) => Err(failure),
+                        };
                         #[cfg(not(feature = "full"))]
                         crate::ui::handover::remember_lesson(id, json);
-                        played
+                        played.map(Rc::new)
                     }
                     Err(why) => {
                         Err(Failure::Refused(format!("The lesson “{id}” could not be loaded: {why}.")))
@@ -45,6 +55,16 @@ pub fn use_loader(state: &UseReducerHandle<State>) {
             Fetch::Simulator(_) => {}
         }
     });
+}
+
+/// A lesson's data with its scenario's text (`lessons/ID.toml`) put in, or why it could not
+/// be (the full player's lab would have no text to work on).
+#[cfg(feature = "full")]
+pub fn with_text(played: &mut Played, text: Result<String, String>) -> Result<(), String> {
+    let id = played.lesson.as_deref().unwrap_or_default();
+    played.source =
+        text.map_err(|why| format!("The text of the lesson “{id}” could not be loaded: {why}."))?;
+    Ok(())
 }
 
 /// A run from the simulator's answer, or why there is none.
