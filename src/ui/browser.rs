@@ -352,6 +352,23 @@ pub async fn text_of(fetch: Result<web_sys::js_sys::Promise, String>) -> Result<
         .ok_or_else(|| "the body could not be read".to_owned())
 }
 
+/// Runs `then` in the next animation frame, where the browser lays the page out anyway:
+/// code that reads a layout (an offset, a scroll width) there does not force one inside the
+/// task that changed the page, which would lengthen that task. The returned function cancels
+/// the frame if it has not run (an effect's clean-up, when a newer step comes first).
+pub fn in_next_frame(then: Box<dyn FnOnce()>) -> impl FnOnce() {
+    let window = window();
+    // Boxed: one closure type for every caller, so its glue is in the module once.
+    let then = wasm_bindgen::closure::Closure::once(then);
+    let frame = window.as_ref().and_then(|w| w.request_animation_frame(then.as_ref().unchecked_ref()).ok());
+    move || {
+        if let (Some(window), Some(frame)) = (window, frame) {
+            let _ = window.cancel_animation_frame(frame);
+        }
+        drop(then);
+    }
+}
+
 /// Calls a function the page defines on `window` (`index.html`), with no arguments; `None`
 /// when there is none or it throws.
 pub fn call_global(name: &str) -> Option<JsValue> {

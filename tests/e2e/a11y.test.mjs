@@ -276,7 +276,9 @@ test('a world of 24 hosts: the lanes show the few hosts in play, named in full, 
       assert.ok(heads.length >= 1 && heads.length <= 6, `${heads.length} lanes at step ${at} (${viewport.width} px)`);
       for (const head of heads) assert.ok(head.whole, `${head.name} whole at step ${at} (${viewport.width} px)`);
       assert.match(await page.locator('.lanes-idle').innerText(), new RegExp(`the ${heads.length} hosts in these steps; the journey map has all 24`));
-      // The current step's hosts are lanes, and on the map within its visible box.
+      // The current step's hosts are lanes, and on the map within its visible box (the map
+      // scrolls to them in the next animation frame, where it is measured).
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
       const inView = await page.evaluate(() => {
         const body = document.querySelector('.journey-body').getBoundingClientRect();
         return [...document.querySelectorAll('.journey-hosts .jhost.active')].map((h) => {

@@ -50,12 +50,19 @@ pub fn journey_map(props: &JourneyMapProps) -> Html {
         Some(html! { <path class={class} d={d} vector-effect="non-scaling-stroke" /> })
     });
     let now = map.now;
-    // Many hosts scroll sideways: the current step's hosts are brought into view.
+    // Many hosts scroll sideways: the current step's hosts are brought into view. Measuring
+    // the map forces a layout: done in the next animation frame, not in the step's task (on
+    // the first load it made the first render's task 8-24 ms longer).
     let body = use_node_ref();
     {
         let active: Vec<usize> = mail.iter().enumerate().filter(|(_, h)| h.active).map(|(i, _)| i).collect();
         let body = body.clone();
-        use_effect_with((props.step, active), move |(_, active)| follow(&body, active, columns));
+        // Drawn for a takeover, out of the page: the map keeps the scroll the learner left.
+        let kept = crate::ui::handover::swapping();
+        use_effect_with((props.step, active), move |(_, active)| {
+            let active = active.clone();
+            crate::ui::browser::in_next_frame(Box::new(move || follow(&body, &active, columns, kept)))
+        });
     }
     html! {
         <figure class="journey" aria-labelledby="journey-caption" style={format!("--columns:{columns}")}>
@@ -83,8 +90,11 @@ pub fn journey_map(props: &JourneyMapProps) -> Html {
 /// Scrolls the map sideways, if it is wider than its box, so the columns `active` are in
 /// view: both when they fit, else the rightmost (a far host, the one the step is about; the
 /// first columns are where a journey starts, and read at a glance).
-fn follow(body: &NodeRef, active: &[usize], columns: usize) {
-    let Some(body) = body.cast::<web_sys::HtmlElement>() else { return };
+///
+/// Drawn for a takeover (`kept`), only the Tab stop is set: the handover puts back the scroll
+/// the learner left; a map not in the page yet has nothing to measure.
+fn follow(body: &NodeRef, active: &[usize], columns: usize, kept: bool) {
+    let Some(body) = body.cast::<web_sys::HtmlElement>().filter(|b| b.is_connected()) else { return };
     let (width, view) = (body.scroll_width(), body.client_width());
     // A map that scrolls is a Tab stop, so a keyboard can scroll it too (WCAG 2.1.1).
     if width <= view {
@@ -92,6 +102,9 @@ fn follow(body: &NodeRef, active: &[usize], columns: usize) {
         return;
     }
     let _ = body.set_attribute("tabindex", "0");
+    if kept {
+        return;
+    }
     let (Some(&first), Some(&last)) = (active.first(), active.last()) else { return };
     // Equal columns across the network's width (DNS is beside it); a column's edges, with
     // some room around it.

@@ -3,7 +3,6 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use wasm_bindgen::JsCast as _;
-use wasm_bindgen::closure::Closure;
 
 use super::transcript_step::TranscriptStep;
 use crate::timeline::Timeline;
@@ -73,16 +72,11 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         use_effect_with(props.position, move |_| {
             // Drawn for a takeover, the list gets the scroll the learner left it at instead.
             let kept = crate::ui::handover::swapping();
-            let window = web_sys::window().filter(|_| !kept);
-            let scroll = Closure::once(move || scroll_to_current(&list));
-            let frame =
-                window.as_ref().and_then(|w| w.request_animation_frame(scroll.as_ref().unchecked_ref()).ok());
-            move || {
-                if let (Some(window), Some(frame)) = (window, frame) {
-                    let _ = window.cancel_animation_frame(frame);
+            browser::in_next_frame(Box::new(move || {
+                if !kept {
+                    scroll_to_current(&list);
                 }
-                drop(scroll);
-            }
+            }))
         });
     }
     let download = {
