@@ -141,15 +141,16 @@ fn without_count_braces_are_kept_as_written() {
 /// exact.
 #[test]
 fn the_latest_transactions_are_the_tail_of_all_of_them() {
-    use smtp_playground::teach::inspect::{latest_transactions, transactions};
+    use smtp_playground::teach::inspect::{latest_transactions, mail_steps, transactions};
     let mut timelines: Vec<Timeline> = lessons::ALL.iter().map(|l| run(l.source)).collect();
     timelines.push(run(&world(30)));
     for timeline in &timelines {
+        let mails = mail_steps(timeline);
         let stride = (timeline.steps.len() / 200).max(1);
         for at in (0..timeline.steps.len()).step_by(stride).map(Some).chain([None]) {
             let all = transactions(timeline, at);
             for most in [1, 3, 50] {
-                let (earlier, latest) = latest_transactions(timeline, at, most);
+                let (earlier, latest) = latest_transactions(timeline, at, most, &mails);
                 assert_eq!(earlier + latest.len(), all.len(), "at {at:?}, most {most}");
                 assert_eq!(latest[..], all[earlier..], "at {at:?}, most {most}");
                 assert!(latest.len() <= most || all.len() <= most, "at {at:?}: {} for {most}", latest.len());

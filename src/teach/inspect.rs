@@ -160,22 +160,16 @@ pub fn transactions(timeline: &Timeline, step: Option<usize>) -> Vec<Transaction
     transactions_in(steps_so_far(timeline, step))
 }
 
-/// The latest `most` transactions up to `step`, as [`transactions`] finds them, after the
-/// number that came before them. Only the steps from the first of them on are read in full
-/// (the earlier ones are only counted), so a bulk run's history does not make every step of
-/// the inspector slower.
-pub fn latest_transactions(
-    timeline: &Timeline,
-    step: Option<usize>,
-    most: usize,
-) -> (usize, Vec<Transaction>) {
-    let steps = steps_so_far(timeline, step);
-    // The step of each MAIL command, oldest first (a pipelined write may hold several lines).
+/// The step of each MAIL command of the whole run, oldest first (a pipelined write may hold
+/// several lines, so a step may be listed more than once): what [`latest_transactions`]
+/// counts with. It reads every command, so a reader of many steps finds it once per run.
+pub fn mail_steps(timeline: &Timeline) -> Vec<usize> {
     let is_mail = |line: &str| {
         line.get(..5).is_some_and(|verb| verb.eq_ignore_ascii_case("MAIL "))
             && matches!(parse_command_line(line.as_bytes()), Ok(Command::Mail { .. }))
     };
-    let mails: Vec<usize> = steps
+    timeline
+        .steps
         .iter()
         .enumerate()
         .filter(|(_, s)| s.kind == StepKind::Command)
@@ -183,10 +177,25 @@ pub fn latest_transactions(
             let lines = s.wire.as_deref().unwrap_or_default().split_inclusive("\r\n");
             lines.filter(|line| is_mail(line)).map(move |_| i)
         })
-        .collect();
-    let from = mails.get(mails.len().saturating_sub(most)).copied().unwrap_or(steps.len());
-    let earlier = mails.iter().take_while(|&&i| i < from).count();
-    (earlier, transactions_in(steps.get(from..).unwrap_or_default()))
+        .collect()
+}
+
+/// The latest `most` transactions up to `step`, as [`transactions`] finds them, after the
+/// number that came before them; `mails` is the run's [`mail_steps`]. Only the steps from the
+/// first of them on are read, so a bulk run's history does not make every step of the
+/// inspector slower.
+pub fn latest_transactions(
+    timeline: &Timeline,
+    step: Option<usize>,
+    most: usize,
+    mails: &[usize],
+) -> (usize, Vec<Transaction>) {
+    let steps = steps_so_far(timeline, step);
+    let so_far = mails.partition_point(|&i| i < steps.len());
+    let from = so_far.saturating_sub(most);
+    let start = mails.get(from).copied().filter(|_| from < so_far).unwrap_or(steps.len());
+    let earlier = mails.partition_point(|&i| i < start);
+    (earlier, transactions_in(steps.get(start..).unwrap_or_default()))
 }
 
 /// The transactions whose MAIL is among `steps` (a reply or data for one begun earlier is

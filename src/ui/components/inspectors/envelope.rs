@@ -3,7 +3,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::{MOST_SHOWN, empty, left_out};
-use crate::teach::inspect::{Transaction, latest_transactions};
+use crate::teach::inspect::{Transaction, latest_transactions, mail_steps};
 use crate::timeline::{Timeline, format_time};
 use crate::ui::components::annotated::rfc_anchor;
 
@@ -17,7 +17,9 @@ pub struct EnvelopePanelProps {
 /// Subject:, and where they differ.
 #[component(EnvelopePanel)]
 pub fn envelope_panel(props: &EnvelopePanelProps) -> Html {
-    let (earlier, shown) = latest_transactions(&props.timeline, props.step, MOST_SHOWN);
+    // Where each MAIL is, found once per run (a new run is a new timeline).
+    let mails = use_memo(props.timeline.clone(), |timeline| mail_steps(timeline));
+    let (earlier, shown) = latest_transactions(&props.timeline, props.step, MOST_SHOWN, &mails);
     if earlier == 0 && shown.is_empty() {
         return empty("No message has been sent yet: the envelope starts with MAIL FROM.");
     }
