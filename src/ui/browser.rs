@@ -330,16 +330,17 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
     text_of(start_fetch(url)).await
 }
 
-/// A fetch of `url` started now (a request is sent as soon as this returns); [`text_of`]
-/// reads its answer. Two started one after the other travel at once.
-pub fn start_fetch(url: &str) -> Result<web_sys::js_sys::Promise, String> {
-    Ok(web_sys::window().ok_or("no window")?.fetch_with_str(url))
+/// A fetch of `url` started now (a request is sent as soon as this returns), its answer
+/// already listened for, so a failure is never an unhandled rejection even if [`text_of`]
+/// never reads it. Two started one after the other travel at once.
+pub fn start_fetch(url: &str) -> Result<wasm_bindgen_futures::JsFuture, String> {
+    Ok(window().ok_or("no window")?.fetch_with_str(url).into())
 }
 
 /// The text a [`start_fetch`] brought, or why there is none.
-pub async fn text_of(fetch: Result<web_sys::js_sys::Promise, String>) -> Result<String, String> {
+pub async fn text_of(fetch: Result<wasm_bindgen_futures::JsFuture, String>) -> Result<String, String> {
     use wasm_bindgen_futures::JsFuture;
-    let response = JsFuture::from(fetch?).await.map_err(|_| "the network refused it".to_owned())?;
+    let response = fetch?.await.map_err(|_| "the network refused it".to_owned())?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| "no response".to_owned())?;
     if !response.ok() {
         return Err(format!("the server answered {}", response.status()));
